@@ -1,0 +1,115 @@
+"""`jobdigest demo`: the whole weekly job on a bundled group, with no servers and no network."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib.resources import files
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from digest.config import load_config
+from digest.db import Database
+from digest.imports import import_members, import_subgroups, parse_members_csv, parse_subgroups_toml
+from digest.ingest import process_pending, store_postings
+from digest.mailer import send_digests
+from digest.models import Posting, RawMessage, Sighting, Source, Tag
+from digest.tagging import tag_pending
+from parsers.feeds import parse_feed
+
+DEMO_CONFIG = """\
+# The demo group's config, written by `jobdigest demo`.
+[group]
+name = "North Texas Job Network (demo)"
+timezone = "America/Chicago"
+contact = "volunteers@northtexasjobs.example.org"
+
+[database]
+url = "sqlite:///demo.db"
+
+[smtp]
+from_address = "North Texas Job Leads <leads@northtexasjobs.example.org>"
+
+[web]
+base_url = "http://127.0.0.1:8000"
+secret_key_env = "JOBDIGEST_DEMO_SECRET_KEY"
+
+[fetch]
+allow_file = true
+"""
+
+
+def demo_data() -> Path:
+    return Path(str(files("digest") / "demo_data"))
+
+
+def _load_inbox(db: Database, inbox: Path) -> int:
+    """Store each demo mail once, keyed by a demo 'source' and its file order as the UID."""
+    added = 0
+    with db.session() as session:
+        source = session.scalar(select(Source).where(Source.key == "demo:inbox"))
+        if source is None:
+            source = Source(kind="imap", key="demo:inbox", name="Demo inbox (files)")
+            session.add(source)
+            session.flush()
+        known = set(session.scalars(select(RawMessage.uid).where(RawMessage.source_id == source.id)))
+        for uid, path in enumerate(sorted(inbox.glob("*.eml")), start=1):
+            if uid in known:
+                continue
+            session.add(RawMessage(source_id=source.id, uidvalidity=1, uid=uid, raw=path.read_bytes()))
+            added += 1
+    return added
+
+
+def _load_feeds(db: Database, folder: Path) -> int:
+    entries = 0
+    for path in sorted(folder.iterdir()):
+        item = parse_feed(path.read_bytes(), url=path.as_uri())
+        with db.session() as session:
+            source = session.scalar(select(Source).where(Source.key == path.name))
+            if source is None:
+                source = Source(kind="feed", key=path.name, name=path.stem)
+                session.add(source)
+                session.flush()
+            keys = [p.canonical_url or p.url or p.title for p in item.postings]
+            entries += len(store_postings(session, item.postings, source_id=source.id, entry_keys=keys))
+    return entries
+
+
+def run_demo(directory: Path, out: Console) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / "jobdigest.toml"
+    if not config_path.exists():
+        config_path.write_text(DEMO_CONFIG, encoding="utf-8")
+    cfg = load_config(config_path)
+    # Demo links are signed with a throwaway key: there is no web app to verify them here.
+    os.environ.setdefault(cfg.web.secret_key_env, secrets.token_urlsafe(32))
+    data = demo_data()
+    db = Database(cfg.database_url())
+    with db.session() as session:
+        import_subgroups(session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8")))
+        import_members(session, parse_members_csv((data / "members.csv").read_text("utf-8")))
+        import_subgroups(session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8")))
+    new_mail = _load_inbox(db, data / "inbox")
+    statuses = process_pending(db.sessions)
+    entries = _load_feeds(db, data / "feeds")
+    tagged = tag_pending(db)
+    outbox = directory / "outbox"
+    result = send_digests(db, cfg, dry_run=outbox)
+    with db.session() as session:
+        postings = session.scalar(select(func.count(Posting.id)))
+        sightings = session.scalar(select(func.count(Sighting.id)))
+        tags = session.scalar(select(func.count(Tag.id)).where(Tag.current))
+        held = session.scalar(select(func.count(RawMessage.id)).where(RawMessage.status == "held"))
+        failed = session.scalar(select(func.count(RawMessage.id)).where(RawMessage.status == "failed"))
+    db.dispose()
+    out.print(f"[bold]Job Lead Digest demo[/] in {directory.resolve()}")
+    out.print(f"  inbox: {new_mail} new mails stored ({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'all seen before'}); "
+              f"{held} held from non-members, {failed} kept as failed")
+    out.print(f"  feeds: {entries} entries read")
+    out.print(f"  postings: {postings} ({sightings} sightings), {tags} current tags ({tagged.postings} postings tagged now)")
+    out.print(f"  digests: {len(result.written)} written to {outbox.resolve()}, "
+              f"{result.skipped_no_leads} members without leads this week")
+    out.print(f"Open {outbox.resolve()}/<member>.html in a browser, or read the .eml files.")

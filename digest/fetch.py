@@ -1,0 +1,276 @@
+"""Fetching a URL a user configured, without letting it reach the machine's own network.
+
+Interface (stable):
+    fetch(url, *, cfg: FetchConfig, etag="", last_modified="") -> FetchResult
+    address_problem(ip: str) -> str        # "" when the address is public
+    check_url(url, cfg) -> str             # "" when the URL may be fetched as far as can be told
+
+Why it is built this way:
+- Feed and board URLs come from the config and the web app, so a URL may point at
+  http://169.254.169.254/ or a database port on localhost. Every hop (the first request and each
+  redirect) is resolved with `socket.getaddrinfo`, every address is checked, and the connection
+  is then made to the checked address (the URL's host goes in the Host header and TLS SNI), so a
+  DNS answer that changes between the check and the connect ("DNS rebinding") cannot slip through.
+  Proxies from the environment are therefore not used.
+- Redirects are followed by hand (at most MAX_REDIRECTS) so each hop is checked.
+- The body is streamed and counted after decompression, so neither a huge file nor a gzip bomb
+  fills memory; `timeout_seconds` bounds each connect/read, and 3x that bounds the whole fetch.
+- Errors are values (FetchResult.error), worded for the operator, never exceptions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from digest.config import FetchConfig
+
+MAX_REDIRECTS = 5
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+ALLOW_HINT = "set [fetch] allow_private = true to allow"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch gave. `error` is "" on success; `content` is empty for 304 and errors."""
+
+    url: str
+    final_url: str = ""
+    status: int = 0
+    content: bytes = b""
+    content_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False
+    redirects: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class _Refused(Exception):
+    """A hop that must not be fetched; the message is the operator-facing reason."""
+
+
+# --------------------------------------------------------------------------- address checks
+
+
+def address_problem(ip: str) -> str:
+    """Why an address must not be fetched from ("loopback address", ...), or "" if public."""
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return "not an IP address"
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    checks = (
+        ("is_unspecified", "unspecified address"),
+        ("is_loopback", "loopback address"),
+        ("is_link_local", "link-local address"),
+        ("is_multicast", "multicast address"),
+        ("is_reserved", "reserved address"),
+        ("is_private", "private address"),
+    )
+    for attr, reason in checks:
+        if getattr(addr, attr):
+            return reason
+    if not addr.is_global:
+        return "non-public address"
+    return ""
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise _Refused(f"cannot resolve host {host}: {exc}") from None
+    seen: dict[str, None] = {}
+    for _family, _type, _proto, _canon, sockaddr in infos:
+        seen.setdefault(str(sockaddr[0]), None)
+    if not seen:
+        raise _Refused(f"cannot resolve host {host}: no addresses")
+    return list(seen)
+
+
+def _pick_address(url: httpx.URL, cfg: FetchConfig) -> str:
+    """The address to connect to, after checking every address the host resolves to."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    addresses = _resolve(url.host, port)
+    if not cfg.allow_private:
+        for ip in addresses:
+            problem = address_problem(ip)
+            if problem:
+                raise _Refused(f"refusing to fetch {url}: {problem} ({ip}); {ALLOW_HINT}")
+    return addresses[0]
+
+
+def _check_scheme(url: httpx.URL | str, cfg: FetchConfig) -> None:
+    scheme = urlsplit(str(url)).scheme.lower()
+    if scheme == "file":
+        if not cfg.allow_file:
+            raise _Refused(f"refusing to fetch {url}: file: URLs are off; set [fetch] allow_file = true to allow")
+        return
+    if scheme not in ("http", "https"):
+        raise _Refused(f"refusing to fetch {url}: only http and https URLs are fetched")
+
+
+def check_url(url: str, cfg: FetchConfig) -> str:
+    """Why `url` would be refused before any request is sent, or "" (resolves DNS)."""
+    try:
+        _check_scheme(url, cfg)
+        if urlsplit(url).scheme.lower() == "file":
+            return ""
+        parsed = httpx.URL(url)
+        if not parsed.host:
+            return f"refusing to fetch {url}: no host in the URL"
+        _pick_address(parsed, cfg)
+    except _Refused as exc:
+        return str(exc)
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"invalid URL {url!r}: {exc}"
+    return ""
+
+
+# --------------------------------------------------------------------------- file: URLs
+
+
+def _fetch_file(url: str, cfg: FetchConfig) -> FetchResult:
+    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(cfg.max_bytes + 1)
+    except OSError as exc:
+        return FetchResult(url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}")
+    if len(data) > cfg.max_bytes:
+        return FetchResult(url=url, final_url=url, error=_too_big(url, cfg))
+    return FetchResult(url=url, final_url=url, status=200, content=data)
+
+
+def _too_big(url: str, cfg: FetchConfig) -> str:
+    return f"{url}: response larger than {cfg.max_bytes} bytes ([fetch] max_bytes)"
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def _request(
+    client: httpx.Client, url: httpx.URL, cfg: FetchConfig, headers: dict[str, str]
+) -> httpx.Request:
+    """A request pinned to a checked address, carrying the real host for Host and SNI."""
+    address = _pick_address(url, cfg)
+    host_header = url.netloc.decode("ascii")
+    pinned = url.copy_with(host=address)
+    return client.build_request(
+        "GET",
+        pinned,
+        headers={**headers, "Host": host_header},
+        extensions={"sni_hostname": url.host},
+    )
+
+
+def _read_body(response: httpx.Response, url: str, cfg: FetchConfig, deadline: float) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cfg.max_bytes and "content-encoding" not in response.headers:
+        raise _Refused(_too_big(url, cfg))
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cfg.max_bytes:
+            raise _Refused(_too_big(url, cfg))
+        if time.monotonic() > deadline:
+            raise _Refused(f"{url}: download took longer than {3 * cfg.timeout_seconds:g} s")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _next_hop(current: httpx.URL, response: httpx.Response) -> httpx.URL:
+    location = response.headers.get("location", "")
+    if not location:
+        raise _Refused(f"{current}: HTTP {response.status_code} redirect without a Location")
+    try:
+        return httpx.URL(urljoin(str(current), location))
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise _Refused(f"{current}: redirect to an invalid URL {location!r}: {exc}") from None
+
+
+def _http_error(url: httpx.URL, response: httpx.Response) -> str:
+    reason = response.reason_phrase or ""
+    return f"HTTP {response.status_code} {reason}".rstrip() + f" from {url}"
+
+
+def _fetch_http(url: str, cfg: FetchConfig, etag: str, last_modified: str) -> FetchResult:
+    headers = {"User-Agent": cfg.user_agent, "Accept": "*/*"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    deadline = time.monotonic() + 3 * cfg.timeout_seconds
+    current = httpx.URL(url)
+    timeout = httpx.Timeout(cfg.timeout_seconds)
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        for hop in range(MAX_REDIRECTS + 1):
+            _check_scheme(current, cfg)
+            if current.scheme == "file":
+                raise _Refused(f"refusing to follow a redirect from http to {current}")
+            if not current.host:
+                raise _Refused(f"refusing to fetch {current}: no host in the URL")
+            request = _request(client, current, cfg, headers)
+            response = client.send(request, stream=True)
+            try:
+                if response.status_code in REDIRECT_CODES:
+                    current = _next_hop(current, response)
+                    continue
+                return _result(url, current, hop, response, cfg, deadline)
+            finally:
+                response.close()
+    raise _Refused(f"{url}: too many redirects (more than {MAX_REDIRECTS})")
+
+
+def _result(
+    url: str, final: httpx.URL, hops: int, response: httpx.Response, cfg: FetchConfig, deadline: float
+) -> FetchResult:
+    common = {
+        "url": url,
+        "final_url": str(final),
+        "status": response.status_code,
+        "redirects": hops,
+        "etag": response.headers.get("etag", ""),
+        "last_modified": response.headers.get("last-modified", ""),
+        "content_type": response.headers.get("content-type", ""),
+    }
+    if response.status_code == 304:
+        return FetchResult(**common, not_modified=True)  # type: ignore[arg-type]
+    if response.status_code >= 400 or response.status_code < 200:
+        return FetchResult(**common, error=_http_error(final, response))  # type: ignore[arg-type]
+    body = _read_body(response, str(final), cfg, deadline)
+    return FetchResult(**common, content=body)  # type: ignore[arg-type]
+
+
+def fetch(url: str, *, cfg: FetchConfig, etag: str = "", last_modified: str = "") -> FetchResult:
+    """GET `url` safely (see the module docstring); conditional when etag/last_modified given."""
+    try:
+        _check_scheme(url, cfg)
+        if urlsplit(url).scheme.lower() == "file":
+            return _fetch_file(url, cfg)
+        return _fetch_http(url, cfg, etag, last_modified)
+    except _Refused as exc:
+        return FetchResult(url=url, error=str(exc))
+    except httpx.TimeoutException as exc:
+        kind = type(exc).__name__.replace("Timeout", " timeout").lower().strip()
+        return FetchResult(url=url, error=f"{url}: {kind} after {cfg.timeout_seconds:g} s")
+    except httpx.InvalidURL as exc:
+        return FetchResult(url=url, error=f"invalid URL {url!r}: {exc}")
+    except httpx.HTTPError as exc:
+        return FetchResult(url=url, error=f"{url}: {type(exc).__name__}: {exc}")
+    except (OSError, ValueError) as exc:
+        return FetchResult(url=url, error=f"{url}: {type(exc).__name__}: {exc}")

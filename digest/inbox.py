@@ -1,0 +1,160 @@
+"""Polling the group inbox: store every mail's bytes first, process, and only then move it.
+
+Order per batch (GNU Mailman's lesson): FETCH -> INSERT raw rows + COMMIT -> parse/ingest (own
+transactions) -> MOVE on the server -> mark moved. A crash anywhere leaves the mail either still
+in the inbox (re-fetched; its stored row is found by UIDVALIDITY+UID and not stored twice) or
+already moved with its row committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+
+from imapclient import IMAPClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.config import Config
+from digest.db import Database
+from digest.imap import connect
+from digest.ingest import process_pending
+from digest.models import RawMessage, Source
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    stored: int = 0
+    moved: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _message_id(raw: bytes) -> str:
+    try:
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:65536], headersonly=True)
+        return str(headers.get("Message-ID", "") or "").strip()[:998]
+    except Exception:  # noqa: BLE001 - an unreadable header is stored anyway
+        return ""
+
+
+def inbox_source(session: Session, cfg: Config) -> Source:
+    key = f"imap://{cfg.inbox.username}@{cfg.inbox.host}:{cfg.inbox.port}/{cfg.inbox.folder}"
+    source = session.scalar(select(Source).where(Source.key == key))
+    if source is None:
+        source = Source(kind="imap", key=key, name="Group inbox")
+        session.add(source)
+        session.flush()
+    return source
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def store_batch(db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, bytes]) -> list[int]:
+    """Insert the fetched mails in one transaction; returns raw-message ids (new and known)."""
+    with db.session() as session:
+        source = inbox_source(session, cfg)
+        if source.uidvalidity != uidvalidity:
+            source.uidvalidity = uidvalidity
+        known = dict(
+            session.execute(
+                select(RawMessage.uid, RawMessage.id).where(
+                    RawMessage.source_id == source.id,
+                    RawMessage.uidvalidity == uidvalidity,
+                    RawMessage.uid.in_(list(fetched)),
+                )
+            ).all()
+        )
+        rows = []
+        for uid, raw in fetched.items():
+            if uid in known:
+                continue
+            row = RawMessage(
+                source_id=source.id, uidvalidity=uidvalidity, uid=uid, raw=raw,
+                message_id=_message_id(raw), received_at=datetime.utcnow(),
+            )
+            session.add(row)
+            rows.append(row)
+        session.flush()
+        source.last_uid = max([source.last_uid, *fetched])
+        source.last_success = datetime.utcnow()
+        return [*known.values(), *(r.id for r in rows)]
+
+
+def _ensure_folder(client: IMAPClient, folder: str, existing: set[str]) -> None:
+    if folder not in existing:
+        client.create_folder(folder)
+        existing.add(folder)
+
+
+def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
+    """MOVE when the server has it; else COPY + \\Deleted + EXPUNGE of just those UIDs."""
+    if not uids:
+        return
+    if client.has_capability("MOVE"):
+        client.move(uids, folder)
+        return
+    client.copy(uids, folder)
+    client.add_flags(uids, [b"\\Deleted"], silent=True)
+    if client.has_capability("UIDPLUS"):
+        client.uid_expunge(uids)
+    else:
+        client.expunge()
+
+
+def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]) -> int:
+    """Move stored-and-processed mails out of the inbox, then record that they were moved."""
+    with db.session() as session:
+        rows = session.scalars(select(RawMessage).where(RawMessage.id.in_(ids))).all()
+        by_folder: dict[str, list[int]] = {}
+        for row in rows:
+            if row.moved or row.status == "new" or row.uid is None:
+                continue
+            folder = cfg.inbox.failed_folder if row.status == "failed" else cfg.inbox.processed_folder
+            by_folder.setdefault(folder, []).append(row.uid)
+    existing = {name for _flags, _delim, name in client.list_folders()}
+    for folder, uids in by_folder.items():
+        _ensure_folder(client, folder, existing)
+        _move(client, uids, folder)
+    moved = sum(len(u) for u in by_folder.values())
+    with db.session() as session:
+        for row in session.scalars(select(RawMessage).where(RawMessage.id.in_(ids))):
+            if row.status != "new":
+                row.moved = True
+    return moved
+
+
+def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollResult:
+    """Fetch everything waiting in the inbox folder, store it, process it, move it."""
+    result = PollResult()
+    process_pending(db.sessions)  # leftovers of a run that died after storing
+    client = connect(cfg)
+    try:
+        info = client.select_folder(cfg.inbox.folder)
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        uids = sorted(client.search("ALL"))
+        for batch in _chunks(uids, max(1, cfg.inbox.batch_size)):
+            response = client.fetch(batch, ["BODY.PEEK[]"])
+            fetched = {uid: data[b"BODY[]"] for uid, data in response.items() if b"BODY[]" in data}
+            result.fetched += len(fetched)
+            ids = store_batch(db, cfg, uidvalidity, fetched)
+            result.stored += len(ids)
+            for status, n in process_pending(db.sessions, ids).items():
+                result.statuses[status] = result.statuses.get(status, 0) + n
+            result.moved += move_processed(db, cfg, client, ids)
+            if progress:
+                progress(result.fetched, len(uids))
+    finally:
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+    return result

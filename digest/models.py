@@ -1,0 +1,263 @@
+"""The database schema: typed SQLAlchemy 2 models. Migrations in digest/migrations follow this file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class SubgroupLead(Base):
+    __tablename__ = "subgroup_leads"
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+
+
+class MemberSubgroup(Base):
+    __tablename__ = "member_subgroups"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    remote_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: "active" | "paused" | "bouncing" | "unsubscribed" | "removed"
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    paused_until: Mapped[date | None] = mapped_column(Date, default=None)
+    show_name: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    thank_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    always_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
+    bounce_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+
+    subgroups: Mapped[list[Subgroup]] = relationship(
+        secondary="member_subgroups", back_populates="members", order_by="Subgroup.name"
+    )
+    employers: Mapped[list[PastEmployer]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="PastEmployer.id"
+    )
+    aliases: Mapped[list[MemberAlias]] = relationship(
+        back_populates="member", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+
+class PastEmployer(Base):
+    __tablename__ = "past_employers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company_key: Mapped[str] = mapped_column(String(200), index=True)
+    member: Mapped[Member] = relationship(back_populates="employers")
+
+
+class MemberAlias(Base):
+    __tablename__ = "member_aliases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    member: Mapped[Member] = relationship(back_populates="aliases")
+
+
+class Subgroup(Base):
+    __tablename__ = "subgroups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    exclude: Mapped[list[str]] = mapped_column(default=list)
+    rules_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    roles: Mapped[list[Role]] = relationship(
+        back_populates="subgroup", cascade="all, delete-orphan", order_by="Role.position"
+    )
+    members: Mapped[list[Member]] = relationship(
+        secondary="member_subgroups", back_populates="subgroups", order_by="Member.email"
+    )
+    leads: Mapped[list[Member]] = relationship(secondary="subgroup_leads", order_by="Member.email")
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), index=True)
+    phrase: Mapped[str] = mapped_column(String(300))
+    synonyms: Mapped[list[str]] = mapped_column(default=list)
+    exclude: Mapped[list[str]] = mapped_column(default=list)
+    required: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    subgroup: Mapped[Subgroup] = relationship(back_populates="roles")
+
+
+class Source(Base):
+    """A place leads come from (the IMAP inbox, a feed, a job board) and its health."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # imap | feed | greenhouse | lever
+    key: Mapped[str] = mapped_column(String(1000), unique=True)  # URL or host/user/folder
+    name: Mapped[str] = mapped_column(String(300), default="")
+    subgroups: Mapped[list[str]] = mapped_column(default=list)
+    etag: Mapped[str] = mapped_column(String(500), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    uidvalidity: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    last_success: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RawMessage(Base):
+    """A mail exactly as received, stored before anything else touches it."""
+
+    __tablename__ = "raw_messages"
+    __table_args__ = (UniqueConstraint("source_id", "uidvalidity", "uid", name="uq_raw_imap_identity"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), default=None, index=True)
+    uidvalidity: Mapped[int | None] = mapped_column(Integer, default=None)
+    uid: Mapped[int | None] = mapped_column(Integer, default=None)
+    message_id: Mapped[str] = mapped_column(String(998), default="", index=True)
+    sender: Mapped[str] = mapped_column(String(320), default="", index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    #: new | processed | failed | held | bounce | auto-reply | duplicate
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    #: set once the message was moved out of the inbox on the server
+    moved: Mapped[bool] = mapped_column(Boolean, default=False)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class Posting(Base):
+    __tablename__ = "postings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    company: Mapped[str] = mapped_column(String(300), default="")
+    company_key: Mapped[str] = mapped_column(String(300), default="", index=True)
+    location: Mapped[str] = mapped_column(String(300), default="")
+    remote: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str] = mapped_column(Text, default="")
+    canonical_url: Mapped[str | None] = mapped_column(String(1000), unique=True, default=None)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True, default="")
+    posted_at: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    salary: Mapped[str] = mapped_column(String(200), default="")
+    origin: Mapped[str] = mapped_column(String(40), default="")
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    #: active | hidden | filled | expired | merged
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), default=None)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the rules key (digest.tagging.rules_key) the current tags were computed with
+    tag_key: Mapped[str] = mapped_column(String(64), default="", index=True)
+
+    sightings: Mapped[list[Sighting]] = relationship(
+        back_populates="posting", cascade="all, delete-orphan", order_by="Sighting.seen_at"
+    )
+    tags: Mapped[list[Tag]] = relationship(back_populates="posting", cascade="all, delete-orphan")
+
+
+class Sighting(Base):
+    """Where and from whom a posting came: the credits."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "raw_message_id", name="uq_sighting_message"),
+        UniqueConstraint("source_id", "entry_key", name="uq_sighting_entry"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None, index=True)
+    raw_message_id: Mapped[int | None] = mapped_column(ForeignKey("raw_messages.id"), default=None)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), default=None)
+    entry_key: Mapped[str | None] = mapped_column(String(1000), default=None)
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+
+    posting: Mapped[Posting] = relationship(back_populates="sightings")
+    member: Mapped[Member | None] = relationship()
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "subgroup_id", "generation", name="uq_tag"),
+        Index("ix_tags_subgroup_current", "subgroup_id", "current"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(300))
+    score: Mapped[float] = mapped_column(Float)
+    why: Mapped[list[str]] = mapped_column(default=list)
+    #: the sub-group's rules_version the tag was computed with; older generations are kept
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    posting: Mapped[Posting] = relationship(back_populates="tags")
+    subgroup: Mapped[Subgroup] = relationship()
+
+
+class Delivery(Base):
+    """One member's digest for one period: the send log, and what makes sending idempotent."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("member_id", "period", name="uq_delivery"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(10))
+    #: pending | sending | sent | failed | bounced | skipped
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    message_id: Mapped[str] = mapped_column(String(300), default="")
+    posting_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    member: Mapped[Member] = relationship()
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("member_id", "posting_id", "kind", name="uq_feedback"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
+    #: not_relevant | applied | interviewing | hired | dead_link
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)

@@ -1,0 +1,265 @@
+"""Configured feeds and job boards: fetching one source is one idempotent unit of work.
+
+Interface (stable):
+    sync_sources(session, cfg) -> list[int]
+    fetch_source(db, source_id, cfg, *, now=None, force=False) -> SourceResult
+    fetch_due_sources(db, cfg, now=None) -> list[SourceResult]
+    resume_source(session, source_id) -> None
+    board_url(kind, company) -> str
+
+Why it is shaped like this:
+- No database transaction is held open during network I/O: a source's state is read, the URL is
+  fetched, and the outcome (postings, validators, health) is written in one short transaction, so
+  a crash in between leaves the source exactly as it was and the next run simply fetches again.
+- An entry is ingested once: each posting is stored with the entry's key, and the sightings table's
+  unique (source_id, entry_key) makes a repeat a no-op, even when two workers race.
+- Failing sources back off exponentially (5 min x 2^n, capped at a day, +/-10 % jitter so many
+  sources failing together do not retry in lockstep) and are paused once they have failed
+  continuously for three days, keeping the reason for the operator.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digest.config import Config
+from digest.db import Database
+from digest.fetch import FetchResult, fetch
+from digest.ingest import store_postings
+from digest.models import Source
+from parsers.boards import parse_board_entries
+from parsers.feeds import FeedEntry, parse_feed_entries
+from parsers.model import ParsedItem
+
+BASE_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(days=1)
+PAUSE_AFTER = timedelta(days=3)
+JITTER = 0.1
+BOARD_KINDS = ("greenhouse", "lever")
+
+
+def _min_failures_for_pause() -> int:
+    """Failures in a row whose backoffs alone add up to PAUSE_AFTER.
+
+    The schema has no 'failing since' column, so a streak's length is judged by both the number
+    of failures (this) and the age of the last success: one failure after a long shutdown of the
+    service does not pause a source.
+    """
+    total, n = timedelta(0), 0
+    while total < PAUSE_AFTER:
+        n += 1
+        total += backoff(n, jitter=0.0)
+    return n + 1
+
+
+def backoff(failures: int, *, jitter: float = JITTER, rng: random.Random | None = None) -> timedelta:
+    """Delay before the next attempt after `failures` failures in a row."""
+    exponent = max(0, min(failures - 1, 20))
+    delay = min(BASE_BACKOFF * (2**exponent), MAX_BACKOFF)
+    if jitter:
+        delay *= 1 + (rng or random).uniform(-jitter, jitter)
+    return min(delay, MAX_BACKOFF)
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """What fetching one source did; `status` is ok | not_modified | failed | paused | skipped."""
+
+    source_id: int
+    key: str
+    status: str
+    entries: int = 0
+    posting_ids: list[int] = field(default_factory=list)
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def new_sightings(self) -> int:
+        return len(self.posting_ids)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def board_url(kind: str, company: str) -> str:
+    """The public API URL of a company's board."""
+    slug = quote(company.strip(), safe="")
+    if kind == "greenhouse":
+        return f"https://boards-api.greenhouse.io/v1/boards/{slug}/jobs?content=true"
+    if kind == "lever":
+        return f"https://api.lever.co/v0/postings/{slug}?mode=json"
+    raise ValueError(f"unknown board kind {kind!r} (expected greenhouse or lever)")
+
+
+def _upsert(session: Session, kind: str, key: str, name: str, subgroups: list[str]) -> int:
+    source = session.scalar(select(Source).where(Source.key == key))
+    if source is None:
+        source = Source(kind=kind, key=key, name=name, subgroups=list(subgroups))
+        session.add(source)
+    else:
+        source.kind, source.name, source.subgroups = kind, name, list(subgroups)
+    session.flush()
+    return source.id
+
+
+def sync_sources(session: Session, cfg: Config) -> list[int]:
+    """Sources for cfg.feeds and cfg.boards (keyed by URL); returns their ids in config order.
+
+    Sources no longer configured are left in place (their sightings credit them) but are not
+    returned, so they are no longer fetched.
+    """
+    ids: list[int] = []
+    for feed in cfg.feeds:
+        ids.append(_upsert(session, "feed", feed.url, feed.name or feed.url, feed.subgroups))
+    for board in cfg.boards:
+        url = board_url(board.kind, board.company)
+        ids.append(_upsert(session, board.kind, url, board.name or board.company, board.subgroups))
+    return list(dict.fromkeys(ids))
+
+
+def resume_source(session: Session, source_id: int) -> None:
+    """Unpause a source and let it be fetched at the next run."""
+    source = session.get_one(Source, source_id)
+    source.paused, source.consecutive_failures, source.next_attempt = False, 0, None
+
+
+# --------------------------------------------------------------------------- one source
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    id: int
+    kind: str
+    key: str
+    name: str
+    etag: str
+    last_modified: str
+    paused: bool
+    next_attempt: datetime | None
+
+
+def _snapshot(db: Database, source_id: int) -> _Snapshot | None:
+    with db.session() as session:
+        s = session.get(Source, source_id)
+        if s is None:
+            return None
+        return _Snapshot(
+            s.id, s.kind, s.key, s.name, s.etag, s.last_modified, s.paused, s.next_attempt
+        )
+
+
+def _parse(snap: _Snapshot, got: FetchResult) -> tuple[ParsedItem, list[FeedEntry]]:
+    """Entries of a fetched body; an unreadable body becomes an item with `error`."""
+    if snap.kind in BOARD_KINDS:
+        company = snap.name if snap.name and snap.name != snap.key else ""
+        parsed = parse_board_entries(got.content, got.final_url or snap.key, company=company)
+        if parsed is None:
+            item = ParsedItem(kind="board", file=snap.key)
+            item.error = f"{snap.key}: not a {snap.kind.title()} job board response"
+            return item, []
+        return parsed
+    return parse_feed_entries(got.content, got.final_url or snap.key)
+
+
+def _store(
+    db: Database, snap: _Snapshot, got: FetchResult, entries: list[FeedEntry], now: datetime
+) -> list[int]:
+    """Postings, validators and health in one transaction; retried once if a worker raced us."""
+    for attempt in range(2):
+        try:
+            with db.session() as session:
+                ids = store_postings(
+                    session,
+                    [e.posting for e in entries],
+                    source_id=snap.id,
+                    entry_keys=[e.key for e in entries],
+                )
+                source = session.get_one(Source, snap.id)
+                if got.not_modified:  # a 304 may omit the validators: keep the ones we have
+                    source.etag = got.etag[:500] or source.etag
+                    source.last_modified = got.last_modified[:100] or source.last_modified
+                else:
+                    source.etag, source.last_modified = got.etag[:500], got.last_modified[:100]
+                source.last_attempt = source.last_success = now
+                source.consecutive_failures, source.last_error = 0, ""
+                source.next_attempt = None
+                return ids
+        except IntegrityError:
+            if attempt:
+                raise
+    return []
+
+
+def _record_failure(db: Database, snap: _Snapshot, error: str, now: datetime) -> bool:
+    """Count the failure, schedule the retry, pause a long-failing source; True if paused."""
+    with db.session() as session:
+        source = session.get_one(Source, snap.id)
+        source.consecutive_failures += 1
+        source.last_attempt = now
+        source.last_error = error[:4000]
+        source.next_attempt = now + backoff(source.consecutive_failures)
+        since = source.last_success
+        long_enough = since is None or now - since >= PAUSE_AFTER
+        if long_enough and source.consecutive_failures >= _min_failures_for_pause():
+            source.paused = True
+            source.next_attempt = None
+            source.last_error = (
+                f"paused after {source.consecutive_failures} failed attempts over 3+ days"
+                f" (resume it once fixed); last error: {error}"
+            )[:4000]
+        return source.paused
+
+
+def fetch_source(
+    db: Database, source_id: int, cfg: Config, *, now: datetime | None = None, force: bool = False
+) -> SourceResult:
+    """Fetch one source and ingest its new entries. Safe to run twice; never raises for I/O."""
+    now = now or datetime.utcnow()
+    snap = _snapshot(db, source_id)
+    if snap is None:
+        return SourceResult(source_id, "", "skipped", error=f"no source with id {source_id}")
+    if not force and snap.paused:
+        return SourceResult(snap.id, snap.key, "paused")
+    if not force and snap.next_attempt and snap.next_attempt > now:
+        return SourceResult(snap.id, snap.key, "skipped")
+    got = fetch(snap.key, cfg=cfg.fetch, etag=snap.etag, last_modified=snap.last_modified)
+    if got.error:
+        return _failed(db, snap, got.error, now)
+    if got.not_modified:
+        _store(db, snap, got, [], now)
+        return SourceResult(snap.id, snap.key, "not_modified")
+    item, entries = _parse(snap, got)
+    if item.error and not entries:
+        return _failed(db, snap, item.error, now)
+    ids = _store(db, snap, got, entries, now)
+    return SourceResult(
+        snap.id, snap.key, "ok", entries=len(entries), posting_ids=ids, warnings=item.warnings
+    )
+
+
+def _failed(db: Database, snap: _Snapshot, error: str, now: datetime) -> SourceResult:
+    paused = _record_failure(db, snap, error, now)
+    return SourceResult(snap.id, snap.key, "paused" if paused else "failed", error=error)
+
+
+def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
+    """Every configured source that is neither paused nor backing off, one after another."""
+    now = now or datetime.utcnow()
+    with db.session() as session:
+        ids = sync_sources(session, cfg)
+        due = list(
+            session.scalars(
+                select(Source.id)
+                .where(Source.id.in_(ids), Source.paused.is_(False))
+                .where((Source.next_attempt.is_(None)) | (Source.next_attempt <= now))
+                .order_by(Source.id)
+            )
+        )
+    return [fetch_source(db, source_id, cfg, now=now) for source_id in due]

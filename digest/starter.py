@@ -1,0 +1,58 @@
+"""The starter config written by `jobdigest init`: every key, commented, with safe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STARTER = """\
+# Job Lead Digest configuration. Reference: README.md ("Configuration").
+# Secrets never go in this file: *_env keys name environment variables that hold them.
+
+[group]
+name = "My Job Network"
+timezone = "America/Chicago"      # IANA zone: digests go out on [digest] day/time here
+contact = ""                      # shown in every digest's footer
+
+[database]
+url = "sqlite:///jobdigest.db"    # relative to this file; or postgresql+psycopg://user@host/db
+
+[inbox]
+host = "imap.example.org"
+port = 993
+security = "ssl"                  # "ssl" | "starttls" | "none"
+username = "leads@example.org"
+password_env = "JOBDIGEST_IMAP_PASSWORD"
+folder = "INBOX"
+processed_folder = "Processed"
+failed_folder = "Needs review"
+
+[smtp]
+host = "smtp.example.org"
+port = 587
+security = "starttls"
+username = "leads@example.org"
+password_env = "JOBDIGEST_SMTP_PASSWORD"
+from_address = "Job Leads <leads@example.org>"
+
+[digest]
+day = "monday"
+time = "07:00"
+max_postings = 25
+
+[web]
+base_url = "https://leads.example.org"
+secret_key_env = "JOBDIGEST_SECRET_KEY"
+
+# [[feeds]]
+# url = "https://example.org/jobs.rss"
+# subgroups = ["Marketing"]
+"""
+
+
+def write_starter(directory: Path) -> tuple[Path, bool]:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "jobdigest.toml"
+    if path.exists():
+        return path, False
+    path.write_text(STARTER, encoding="utf-8")
+    return path, True

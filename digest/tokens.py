@@ -1,0 +1,32 @@
+"""Signed, expiring tokens for links in digests (feedback, preferences, unsubscribe) and sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from digest.config import Config
+
+LINK_MAX_AGE = 60 * 60 * 24 * 90  # digest links work for 90 days
+
+
+class Signer:
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("secret key must be at least 16 characters")
+        self._secret = secret
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> Signer:
+        return cls(cfg.secret(cfg.web.secret_key_env, "web.secret_key_env (signs digest links)"))
+
+    def dumps(self, purpose: str, data: Any) -> str:
+        return URLSafeTimedSerializer(self._secret, salt=purpose).dumps(data)
+
+    def loads(self, purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Any | None:
+        """The signed data, or None when the token is forged, for another purpose, or expired."""
+        try:
+            return URLSafeTimedSerializer(self._secret, salt=purpose).loads(token, max_age=max_age)
+        except (BadSignature, SignatureExpired):
+            return None

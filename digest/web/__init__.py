@@ -1,0 +1,104 @@
+"""The web app for leads, members and the operator: a Flask app factory.
+
+Pages are server-rendered (templates/web/); the only script is the live rule preview, and every
+page works without it. Sessions are signed cookies; sign-in is by a single-use link mailed to the
+member, so the app stores no passwords.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from digest.config import Config
+from digest.db import Database
+from digest.errors import UserError
+from digest.render import clean_text, templates_dir
+from digest.tokens import Signer
+from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
+from digest.web.models import ensure_tables
+from digest.web.outbox import Outbox
+from digest.web.ratelimit import RateLimiter
+
+SIGNIN_PER_ADDRESS = (5, 15 * 60)  # five links per address per quarter hour
+SIGNIN_PER_IP = (20, 15 * 60)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+def _secret(config: Config) -> str:
+    secret = config.secret(config.web.secret_key_env, "web.secret_key_env (signs sessions and links)")
+    if len(secret) < 16:
+        raise UserError(f"web.secret_key_env: {config.web.secret_key_env} must be at least 16 characters")
+    return secret
+
+
+def create_app(config: Config, db: Database | None = None) -> Flask:
+    """Refuses to start (UserError) without a secret key in the environment: never a default."""
+    secret = _secret(config)
+    db = db or Database(config.database_url())
+    ensure_tables(db)
+    app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
+    app.config.update(
+        SECRET_KEY=secret,
+        SESSION_COOKIE_NAME="jobdigest_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.web.base_url.lower().startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
+    app.extensions[EXTENSION] = WebState(
+        cfg=config, db=db, signer=Signer(secret), outbox=Outbox(config),
+        limit_address=RateLimiter(*SIGNIN_PER_ADDRESS), limit_ip=RateLimiter(*SIGNIN_PER_IP),
+    )
+    csrf = CSRFProtect(app)
+    _register_blueprints(app, csrf)
+    _register_hooks(app, config)
+    return app
+
+
+def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    from digest.web import auth, lead, member, operator
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(lead.bp)
+    app.register_blueprint(operator.bp)
+    app.register_blueprint(member.bp)
+    csrf.exempt(member.unsubscribe)  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL protects it
+
+
+def _register_hooks(app: Flask, config: Config) -> None:
+    app.teardown_appcontext(close_db_session)
+    app.jinja_env.filters["clean"] = clean_text
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        me = current_member()
+        return {"group": config.group, "me": me, "my_groups": led_subgroups(me) if me else []}
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"  # links carry tokens in their paths
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        message = "This form expired or was sent from elsewhere. Go back, reload the page and try again."
+        return render_template("web/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        return render_template("web/error.html", code=error.code, message=error.description), error.code

@@ -1,0 +1,132 @@
+"""Sign-in by a mailed link: signed, 15 minutes, single use; the same answer for every address."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from digest.members import find_member
+from digest.models import Member
+from digest.web.context import current_member, db_session, safe_next, signin_required, state
+from digest.web.forms import ActionForm, SignInForm
+from digest.web.models import UsedSignInToken
+
+bp = Blueprint("auth", __name__)
+PURPOSE = "signin"
+LINK_MINUTES = 15
+
+
+@bp.get("/")
+@signin_required
+def home() -> str:
+    return render_template("web/home.html")
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin() -> Any:
+    form = SignInForm()
+    next_path = safe_next(request.values.get("next"))
+    if not form.validate_on_submit():
+        return render_template("web/signin.html", form=form, next=next_path)
+    address = (form.email.data or "").strip().lower()
+    st = state()
+    ip = request.remote_addr or "?"
+    if not st.limit_ip.hit(("ip", ip)) or not st.limit_address.hit(("address", address)):
+        return render_template("web/signin_limited.html"), 429
+    member = find_member(db_session(), address)
+    if member is not None:
+        st.outbox.send(_signin_message(member, _signin_link(member, next_path)))
+    return render_template("web/signin_sent.html", address=address, minutes=LINK_MINUTES)
+
+
+def _signin_link(member: Member, next_path: str) -> str:
+    st = state()
+    token = st.signer.dumps(PURPOSE, [member.id, secrets.token_urlsafe(18), next_path])
+    return st.cfg.web.base_url.rstrip("/") + url_for("auth.confirm", token=token)
+
+
+def _signin_message(member: Member, link: str) -> EmailMessage:
+    cfg = state().cfg
+    msg = EmailMessage()
+    msg["From"] = cfg.smtp.from_address
+    msg["To"] = Address(member.name or "", addr_spec=member.email)
+    msg["Subject"] = f"Your sign-in link for {cfg.group.name}"
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    domain = parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = make_msgid("signin", domain=domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(
+        render_template("web/mail/signin.txt", member=member, link=link, minutes=LINK_MINUTES)
+    )
+    return msg
+
+
+def _read_token(token: str) -> tuple[Member, str, str] | None:
+    """(member, link id, next path) of a valid, unused link; None otherwise."""
+    data = state().signer.loads(PURPOSE, token, max_age=LINK_MINUTES * 60)
+    if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], int)):
+        return None
+    member = db_session().get(Member, data[0])
+    if member is None or member.status == "removed":
+        return None
+    if db_session().get(UsedSignInToken, str(data[1])) is not None:
+        return None
+    return member, str(data[1]), safe_next(str(data[2]))
+
+
+@bp.route("/signin/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> Any:
+    """GET only asks; POST signs in. Mail scanners follow links, and must not use up the link."""
+    found = _read_token(token)
+    if found is None:
+        return render_template("web/signin_invalid.html"), 400
+    member, jti, next_path = found
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("web/signin_confirm.html", form=form, member=member)
+    if not _consume(member, jti):
+        return render_template("web/signin_invalid.html"), 400
+    session.clear()
+    session["member_id"] = member.id
+    session.permanent = True
+    return redirect(next_path)
+
+
+def _consume(member: Member, jti: str) -> bool:
+    """Record the link as used; False when another request used it first."""
+    sess = db_session()
+    cutoff = datetime.utcnow() - timedelta(days=1)
+    sess.execute(delete(UsedSignInToken).where(UsedSignInToken.used_at < cutoff))
+    sess.add(UsedSignInToken(jti=jti, member_id=member.id))
+    try:
+        sess.commit()
+    except IntegrityError:
+        sess.rollback()
+        return False
+    return True
+
+
+@bp.post("/signout")
+def signout() -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        session.clear()
+    return redirect(url_for("auth.signin"))
+
+
+@bp.get("/me")
+@signin_required
+def my_preferences() -> Any:
+    """A signed-in member reaches their preferences without digging out a digest mail."""
+    member = current_member()
+    assert member is not None
+    token = state().signer.dumps("preferences", member.id)
+    return redirect(url_for("member.preferences", token=token))

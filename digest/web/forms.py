@@ -1,0 +1,157 @@
+"""Flask-WTF forms: every form carries a CSRF token; nested role rows do not need their own."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
+_SPLIT = re.compile(r"[;\n]")
+
+
+def split_list(text: str | None) -> list[str]:
+    """'a; b' or one per line -> ['a', 'b'], blanks and repeats dropped, order kept."""
+    items = [part.strip() for part in _SPLIT.split(text or "")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def join_list(values: list[str]) -> str:
+    return "; ".join(values)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A bare form for buttons that only need the CSRF token."""
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Your email address",
+        validators=[DataRequired(), Length(max=320), Regexp(EMAIL_PATTERN, message="Enter an email address.")],
+        render_kw={"autocomplete": "email", "inputmode": "email", "autofocus": True},
+    )
+
+
+class RoleRow(Form):
+    phrase = StringField("Target role", validators=[Length(max=300)])
+    synonyms = StringField("Also known as", validators=[Length(max=2000)])
+    exclude = StringField("Not if the title says", validators=[Length(max=2000)])
+    required = StringField("Only if it also mentions", validators=[Length(max=2000)])
+    remove = BooleanField("Remove this role")
+
+    def is_blank(self) -> bool:
+        fields = (self.phrase, self.synonyms, self.exclude, self.required)
+        return not any((f.data or "").strip() for f in fields)
+
+
+class RolesForm(FlaskForm):
+    roles = FieldList(FormField(RoleRow), min_entries=1, max_entries=200)
+    exclude = TextAreaField("Never tag titles that say (whole sub-group)", validators=[Length(max=5000)])
+
+    def validate_roles(self, field: FieldList) -> None:
+        seen: set[str] = set()
+        for row in field:
+            sub: RoleRow = row.form
+            if sub.remove.data or sub.is_blank():
+                continue
+            phrase = (sub.phrase.data or "").strip()
+            if not phrase:
+                raise ValidationError("Each role needs a target role phrase (or tick 'Remove').")
+            if phrase.casefold() in seen:
+                raise ValidationError(f"The role '{phrase}' is listed twice.")
+            seen.add(phrase.casefold())
+
+    def kept_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for row in self.roles:
+            sub: RoleRow = row.form
+            if sub.remove.data or sub.is_blank():
+                continue
+            rows.append(
+                {
+                    "phrase": (sub.phrase.data or "").strip(),
+                    "synonyms": split_list(sub.synonyms.data),
+                    "exclude": split_list(sub.exclude.data),
+                    "required": split_list(sub.required.data),
+                }
+            )
+        return rows
+
+
+class PostingEditForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    company = StringField("Company", validators=[Length(max=300)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        "Status",
+        choices=[
+            ("active", "Active (shown in digests)"),
+            ("hidden", "Hidden"),
+            ("filled", "Filled"),
+            ("expired", "Expired"),
+        ],
+    )
+
+
+class MergeForm(FlaskForm):
+    target = IntegerField(
+        "Merge into posting number", validators=[DataRequired(), NumberRange(min=1)]
+    )
+
+
+class PreferencesForm(FlaskForm):
+    subscribed = BooleanField("Send me the weekly digest")
+    subgroups = MultiCheckboxField("My sub-groups", coerce=int)
+    keywords = TextAreaField("Keywords I look for (one per line)", validators=[Length(max=3000)])
+    location = StringField("Where I want to work", validators=[Length(max=200)])
+    remote_ok = BooleanField("Remote jobs are fine for me")
+    show_name = BooleanField("Show my name when I share a posting")
+    thank_opt_in = BooleanField("Thank me by name among the week's top contributors")
+    contact_opt_in = BooleanField("Tell other members I used to work at my past employers")
+    past_employers = TextAreaField("My past employers (one per line)", validators=[Length(max=3000)])
+    paused_until = DateField("Pause my digest until", validators=[Optional()])
+    always_send = BooleanField("Send the digest even in weeks with no leads for me")
+
+
+class AddMemberForm(FlaskForm):
+    email = StringField(
+        "Email", validators=[DataRequired(), Length(max=320), Regexp(EMAIL_PATTERN, message="Enter an email address.")]
+    )
+    name = StringField("Name", validators=[Length(max=200)])
+    subgroups = MultiCheckboxField("Sub-groups", coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("members.csv", validators=[FileRequired()])
+
+
+class SubgroupForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = StringField("Description", validators=[Length(max=2000)])
+
+
+class LeadsForm(FlaskForm):
+    leads = TextAreaField("Lead email addresses (one per line)", validators=[Length(max=5000)])

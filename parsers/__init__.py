@@ -1,0 +1,1 @@
+"""Pure parsing: bytes or text in, dataclasses out. No database, no network, no clock."""

@@ -1,0 +1,122 @@
+"""What a sender module declares, and the one loop that turns any sender's mail into postings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards, text_cards
+from parsers.alerts._fields import Fields, read_card
+from parsers.links import canonicalize_url, unwrap_redirect
+from parsers.model import Posting
+
+Refine = Callable[[Fields], Fields]
+
+
+def _keep(fields: Fields) -> Fields:
+    return fields
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSpec:
+    """One alert sender: how to recognise its mails and its job links, and its card order."""
+
+    origin: str
+    #: Full From addresses of the sender's alert mails.
+    senders: re.Pattern[str]
+    #: Mail domains whose other addresses may send alerts too (tried by content).
+    domains: tuple[str, ...]
+    #: Text that only this sender's alert mails contain (links, addresses).
+    markers: re.Pattern[str]
+    job_ref: JobRefFn
+    company_first: bool = False
+    refine: Refine = field(default=_keep)
+
+    def owns_sender(self, sender: str) -> bool:
+        return bool(self.senders.fullmatch(sender))
+
+    def owns_domain(self, sender: str) -> bool:
+        domain = sender.rpartition("@")[2]
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+
+def parse_with(spec: AlertSpec, html: str, text: str) -> list[Posting]:
+    """Postings from the HTML part, or from the text part when the HTML yields none."""
+    postings: list[Posting] = []
+    if html.strip():
+        postings = _postings(spec, html_cards(html, spec.job_ref))
+    if not postings and text.strip():
+        postings = _postings(spec, text_cards(text, spec.job_ref))
+    return postings
+
+
+def _postings(spec: AlertSpec, cards: list[Card]) -> list[Posting]:
+    postings: list[Posting] = []
+    seen: set[str] = set()
+    for card in cards:
+        anchored = any(line.anchored for line in card.lines)
+        fields = read_card(card.lines, spec.company_first, strict=not card.ref.stable and anchored)
+        if fields is None or not (card.ref.stable or _has_details(fields)):
+            continue
+        fields = spec.refine(fields)
+        canonical = canonical_for(card.ref, card.url)
+        if canonical in seen or not fields.title:
+            continue
+        seen.add(canonical)
+        postings.append(_posting(spec, card, fields, canonical))
+    return postings
+
+
+def _has_details(fields: Fields) -> bool:
+    """A click-tracker link is used for footers too: only a card with job facts counts."""
+    return bool(fields.company or fields.location or fields.salary)
+
+
+def _posting(spec: AlertSpec, card: Card, fields: Fields, canonical: str) -> Posting:
+    return Posting(
+        title=fields.title,
+        url=card.url,
+        canonical_url=canonical,
+        company=fields.company,
+        location=fields.location,
+        remote=fields.remote,
+        posted_at=fields.posted_at,
+        description=fields.description,
+        salary=fields.salary,
+        origin=spec.origin,
+    )
+
+
+def canonical_for(ref: JobRef, url: str) -> str:
+    """The links module's canonical form of the stable job URL (or of the link when opaque)."""
+    target = ref.key if ref.stable else url
+    try:
+        canonical = canonicalize_url(unwrap_redirect(target)) or target
+    except Exception:  # noqa: BLE001 - a foreign helper must not break alert parsing
+        canonical = target
+    fragment = urlsplit(target).fragment
+    if fragment and "#" not in canonical:
+        canonical = f"{canonical}#{fragment}"
+    return canonical
+
+
+def url_parts(url: str) -> tuple[str, str, dict[str, str]]:
+    """Host (lower case, no "www."), path, and query parameters (lower-case names) of a URL."""
+    try:
+        parts = urlsplit(url)
+        query = {k.lower(): v for k, v in _pairs(parts.query)}
+        query.update({k.lower(): v for k, v in _pairs(parts.fragment) if k.lower() not in query})
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "", "", {}
+    return host.removeprefix("www."), parts.path, query
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    return parse_qsl(query, keep_blank_values=False)
+
+
+def on_domain(host: str, *domains: str) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)

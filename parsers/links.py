@@ -1,0 +1,432 @@
+"""Finding job links in text, unwrapping redirectors and canonicalizing URLs.
+
+The same posting reaches the inbox as a LinkedIn `/comm/` link, a SafeLinks-wrapped link, an
+Indeed `rc/clk` click and a clean `viewjob` URL. Dedup needs one form per posting, so the
+known boards and applicant-tracking systems get a fixed canonical URL and a `job_id_key`.
+
+Interface (stable):
+    find_urls(text: str) -> list[str]
+    unwrap_redirect(url: str) -> str
+    canonicalize_url(url: str) -> str
+    is_job_url(url: str) -> bool
+    job_id_key(url: str) -> str | None
+    title_from_url(url: str) -> tuple[str, str]     # (title, company) read from a URL slug
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3_canonicalize
+
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?*'\"»”’)"
+_MAX_UNWRAP = 6
+_MAX_URL = 4096
+
+#: Query parameters that only say who sent the click; never part of a posting's identity.
+_TRACKING_PARAMS = frozenset(
+    {
+        "trackingid", "refid", "gclid", "fbclid", "msclkid", "dclid", "yclid", "mc_cid",
+        "mc_eid", "trk", "trkinfo", "trkemail", "src", "source", "ref", "referrer", "ref_src",
+        "gh_src", "lever-source", "lever-origin", "lever-via", "_hsenc", "_hsmi", "mkt_tok",
+        "ocid", "cmpid", "eid", "lipi", "midtoken", "midsig", "otptoken", "alertaction",
+        "origin", "from", "tk", "sjdu", "acatk", "xkcb", "iaid", "igshid", "campaign",
+        "campaignid", "emailtype", "recommendedflavor", "share_id", "shareid", "_ga", "_gl",
+        "s_kwcid",
+    }
+)  # fmt: skip
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_", "__hs", "li_", "ttc")
+#: Redirector query parameters that may carry the real destination.
+_TARGET_PARAMS = ("url", "u", "q", "redirect", "redirect_url", "redirecturl", "redir", "target",
+                  "dest", "destination", "link", "goto", "to", "r", "next", "href", "l", "uri",
+                  "out", "rurl", "continue")  # fmt: skip
+_BASE64_RE = re.compile(r"^[A-Za-z0-9_\-+/]{16,}={0,2}$")
+
+_NOT_JOB_HOSTS = (
+    "facebook.com", "twitter.com", "x.com", "instagram.com", "youtube.com", "youtu.be",
+    "tiktok.com", "pinterest.com", "apps.apple.com", "itunes.apple.com", "play.google.com",
+    "maps.google.com", "accounts.google.com", "support.google.com", "aka.ms",
+    "support.microsoft.com", "go.microsoft.com", "privacy.microsoft.com", "zoom.us",
+    "calendly.com", "gravatar.com", "w3.org", "schema.org",
+)  # fmt: skip
+_NOT_JOB_PATH_RE = re.compile(
+    r"unsubscribe|optout|opt-out|/settings|/preferences|/psettings|email-?pref|/help\b|/help/|"
+    r"/support\b|/legal|privacy|/terms|/cookie|/login|/signin|/sign-in|/signup|/sign-up|"
+    r"/register|/logout|/account|/profile|/feedback|/notifications|/mynetwork|/messaging|"
+    r"/company/|/school/|/in/|/pub/|/feed\b|/about-?us|/contact|/press|/blog/|/news/|"
+    r"\.(png|jpe?g|gif|svg|webp|ico|css|js|woff2?|pdf)$|/pixel|/open\b|/track/open|/beacon",
+    re.IGNORECASE,
+)
+_JOB_WORD_RE = re.compile(
+    r"job|career|position|opening|vacanc|requisition|posting|opportunit|recruit|hiring|"
+    r"stellen|empleo|emploi|vacature",
+    re.IGNORECASE,
+)
+_SEARCH_PATH_RE = re.compile(r"/(search|results|alerts?|saved|browse|categories|locations)\b", re.I)
+_ID_PARAMS = ("jobid", "job_id", "jid", "gh_jid", "ashby_jid", "req", "reqid", "requisitionid",
+              "jobreqid", "jobpostingid", "postingid", "vacancyid", "id", "jk", "jl", "job",
+              "jobnumber", "openingid", "pid", "lvk", "jobcode")  # fmt: skip
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+# --- finding ------------------------------------------------------------------------------------
+
+
+def _trim(url: str) -> str:
+    """Drop sentence punctuation and unbalanced closing brackets that followed a URL."""
+    url = html.unescape(url)
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
+def find_urls(text: str) -> list[str]:
+    """URLs in running text (also `<url>` and bare `www.`), in order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in _URL_RE.finditer(text or ""):
+        url = _trim(match.group(0))
+        if url.lower().startswith("www."):
+            url = "https://" + url
+        if len(url) > 10 and len(url) <= _MAX_URL:
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+# --- unwrapping ---------------------------------------------------------------------------------
+
+
+def _split(url: str) -> tuple[str, str, str, str, str] | None:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return parts.scheme, parts.netloc, parts.path, parts.query, parts.fragment
+
+
+def _host(url: str) -> str:
+    parts = _split(url)
+    if not parts:
+        return ""
+    return parts[1].rsplit("@", 1)[-1].split(":", 1)[0].lower().rstrip(".")
+
+
+def _as_url(value: str) -> str | None:
+    """A full http(s) URL hidden in a parameter value: plain, percent-encoded or base64."""
+    for _ in range(3):
+        if value.lower().startswith(("http://", "https://")):
+            return value
+        if value.lower().startswith(("http%3a", "https%3a")):
+            value = unquote(value)
+            continue
+        break
+    if _BASE64_RE.match(value):
+        padded = value + "=" * (-len(value) % 4)
+        for decoder in (base64.urlsafe_b64decode, base64.b64decode):
+            try:
+                decoded = decoder(padded).decode("utf-8")
+            except (binascii.Error, ValueError, UnicodeDecodeError):
+                continue
+            if decoded.lower().startswith(("http://", "https://")):
+                return decoded
+    return None
+
+
+def _unwrap_once(url: str) -> str | None:
+    parts = _split(url)
+    if not parts:
+        return None
+    scheme, netloc, path, query, fragment = parts
+    host = _host(url)
+    if host.endswith("linkedin.com") and path.startswith("/comm/"):
+        return urlunsplit((scheme, netloc, path[len("/comm") :], query, fragment))
+    params = parse_qsl(query, keep_blank_values=True)
+    by_name: dict[str, str] = {}
+    for key, value in params:
+        by_name.setdefault(key.lower(), value)
+    for name in _TARGET_PARAMS:
+        value = by_name.get(name)
+        if value:
+            target = _as_url(value)
+            if target and _host(target) and _host(target) != host:
+                return target
+    for seg in path.split("/"):
+        target = _as_url(unquote(seg)) if len(seg) > 16 else None
+        if target and _host(target) != host:
+            return target
+    return None
+
+
+def unwrap_redirect(url: str) -> str:
+    """The destination of redirector/click-tracker links (nested too); other URLs unchanged."""
+    url = _trim((url or "").strip().strip("<>"))
+    for _ in range(_MAX_UNWRAP):
+        inner = _unwrap_once(url)
+        if not inner or inner == url:
+            break
+        url = inner.strip()
+    return url
+
+
+# --- known boards -------------------------------------------------------------------------------
+
+
+def _params(query: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        out.setdefault(key.lower(), value)
+    return out
+
+
+def _linkedin(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if not host.endswith("linkedin.com"):
+        return None
+    m = re.search(r"/jobs/view/(?:[^/]*?-)?(\d{6,})(?:/|$)", path) or re.search(
+        r"/jobs/view/externalapply/(\d{6,})", path, re.I
+    )
+    job_id = m.group(1) if m else (q.get("currentjobid") or "")
+    if not job_id.isdigit():
+        return None
+    return f"https://www.linkedin.com/jobs/view/{job_id}/", f"linkedin:{job_id}"
+
+
+def _indeed(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if "indeed." not in host:
+        return None
+    jk = q.get("jk") or q.get("vjk") or ""
+    if not re.fullmatch(r"[0-9a-fA-F]{8,32}", jk):
+        return None
+    jk = jk.lower()
+    return f"https://www.indeed.com/viewjob?jk={jk}", f"indeed:{jk}"
+
+
+def _glassdoor(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if "glassdoor." not in host:
+        return None
+    job_id = q.get("joblistingid") or q.get("jl") or ""
+    if not job_id.isdigit():
+        return None
+    return f"https://www.glassdoor.com/job-listing/j?jl={job_id}", f"glassdoor:{job_id}"
+
+
+def _greenhouse(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if host.endswith("greenhouse.io"):
+        m = re.match(r"^/([^/]+)/jobs/(\d+)", path)
+        eu = ".eu." in f".{host}"
+        base = "https://job-boards.eu.greenhouse.io" if eu else "https://job-boards.greenhouse.io"
+        if m:
+            return f"{base}/{m.group(1).lower()}/jobs/{m.group(2)}", f"greenhouse:{m.group(2)}"
+        token, board = q.get("token", ""), q.get("for", "")
+        if "embed" in path and token.isdigit() and board:
+            return f"{base}/{board.lower()}/jobs/{token}", f"greenhouse:{token}"
+        return None
+    jid = q.get("gh_jid", "")
+    return ("", f"greenhouse:{jid}") if jid.isdigit() else None
+
+
+def _lever(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if not (host.endswith("lever.co") and host.startswith("jobs.")):
+        return None
+    m = re.match(rf"^/([^/]+)/({_UUID})", path)
+    if not m:
+        return None
+    job = m.group(2).lower()
+    return f"https://{host}/{m.group(1)}/{job}", f"lever:{job}"
+
+
+def _ashby(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if host == "jobs.ashbyhq.com":
+        m = re.match(rf"^/([^/]+)/({_UUID})", path)
+        if m:
+            job = m.group(2).lower()
+            return f"https://jobs.ashbyhq.com/{m.group(1)}/{job}", f"ashby:{job}"
+        return None
+    jid = q.get("ashby_jid", "")
+    if re.fullmatch(_UUID, jid):
+        return "", f"ashby:{jid.lower()}"
+    return None
+
+
+def _smartrecruiters(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if not host.endswith("smartrecruiters.com"):
+        return None
+    m = re.match(r"^/([^/]+)/(\d{6,})(?:-|/|$)", path)
+    if not m:
+        return None
+    return (
+        f"https://jobs.smartrecruiters.com/{m.group(1)}/{m.group(2)}",
+        f"smartrecruiters:{m.group(2)}",
+    )
+
+
+def _workday(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    if not (host.endswith("myworkdayjobs.com") or host.endswith("myworkdaysite.com")):
+        return None
+    segs = [s for s in path.split("/") if s]
+    if segs and re.fullmatch(r"[a-z]{2}(-[A-Za-z]{2})?", segs[0]):
+        segs = segs[1:]  # locale such as en-US
+    while segs and segs[-1].lower() in ("apply", "applymanually", "autofillwithresume"):
+        segs.pop()
+    if not any(s in ("job", "details") for s in segs) or not segs:
+        return None
+    m = re.search(r"_([A-Za-z0-9][A-Za-z0-9.\-]*?)(?:-\d+)?$", segs[-1])
+    if not m:
+        return None
+    tenant = host.split(".", 1)[0]
+    if host.endswith("myworkdaysite.com") and len(segs) > 1 and segs[0] == "recruiting":
+        tenant = segs[1]
+    return f"https://{host}/{'/'.join(segs)}", f"workday:{tenant}:{m.group(1).lower()}"
+
+
+def _misc_ats(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
+    """Smaller systems: a stable key is enough; the canonical URL stays the generic one."""
+    rules = (
+        ("icims.com", r"/jobs/(\d+)", "icims"),
+        ("jobvite.com", r"/job/(o[A-Za-z0-9]+)", "jobvite"),
+        ("workable.com", r"/j/([A-Za-z0-9]{6,})", "workable"),
+        ("bamboohr.com", r"/(?:careers|jobs)/(\d+)", "bamboohr"),
+        ("dice.com", rf"/job-detail/({_UUID})", "dice"),
+        ("recruitee.com", r"/o/([^/?#]+)", "recruitee"),
+        ("ziprecruiter.com", r"/(?:jobs|c/[^/]+/job)/[^?#]*?([0-9a-f]{8,})$", "ziprecruiter"),
+    )
+    for suffix, pattern, name in rules:
+        if host.endswith(suffix):
+            m = re.search(pattern, path)
+            if m:
+                return "", f"{name}:{host.split('.')[0]}:{m.group(1).lower()}"
+    if "taleo.net" in host and (q.get("job") or "").strip():
+        return "", f"taleo:{host.split('.')[0]}:{q['job'].lower()}"
+    return None
+
+
+_BOARDS = (_linkedin, _indeed, _glassdoor, _greenhouse, _lever, _ashby, _smartrecruiters,
+           _workday, _misc_ats)  # fmt: skip
+
+
+def _known(url: str) -> tuple[str, str] | None:
+    parts = _split(url)
+    if not parts:
+        return None
+    host, path, q = _host(url), parts[2], _params(parts[3])
+    for rule in _BOARDS:
+        found = rule(host, path, q)
+        if found:
+            return found
+    return None
+
+
+# --- canonical form -----------------------------------------------------------------------------
+
+
+def _is_tracking(name: str) -> bool:
+    low = name.lower()
+    return low in _TRACKING_PARAMS or low.startswith(_TRACKING_PREFIXES)
+
+
+def _generic_canonical(url: str) -> str:
+    parts = _split(url)
+    if not parts:
+        return url.strip()
+    scheme, netloc, path, query, fragment = parts
+    netloc = netloc.rsplit("@", 1)[-1].lower().rstrip(".")
+    if (scheme.lower(), netloc.rsplit(":", 1)[-1]) in (("http", "80"), ("https", "443")):
+        netloc = netloc.rsplit(":", 1)[0]
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
+    # Single-page job sites route with "#/job/123"; other fragments are just anchors.
+    frag = fragment if fragment.startswith(("/", "!")) else ""
+    rebuilt = urlunsplit((scheme.lower(), netloc, path or "/", urlencode(kept), ""))
+    try:
+        out = _w3_canonicalize(rebuilt)
+    except (ValueError, UnicodeError):
+        out = rebuilt
+    return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
+
+
+def canonicalize_url(url: str) -> str:
+    """One URL per posting: redirectors unwrapped, trackers dropped, known boards normalised."""
+    url = unwrap_redirect(url)
+    try:
+        found = _known(url)
+        return found[0] if found and found[0] else _generic_canonical(url)
+    except (ValueError, UnicodeError):
+        return url
+
+
+def job_id_key(url: str) -> str | None:
+    """A stable dedup key like 'linkedin:4012345678' when the posting's board is known."""
+    try:
+        found = _known(unwrap_redirect(url))
+    except (ValueError, UnicodeError):
+        return None
+    return found[1] if found else None
+
+
+# --- deciding -----------------------------------------------------------------------------------
+
+
+def _has_posting_id(path: str, q: dict[str, str]) -> bool:
+    if any(q.get(name) for name in _ID_PARAMS):
+        return True
+    segs = [s for s in path.split("/") if s]
+    for i, seg in enumerate(segs):
+        if _JOB_WORD_RE.search(seg) and i + 1 < len(segs):
+            rest = segs[i + 1 :]
+            if any(re.search(r"\d{3,}|" + _UUID, s) or s.count("-") >= 2 for s in rest):
+                return True
+    return bool(re.search(r"\d{4,}|" + _UUID, path)) and bool(_JOB_WORD_RE.search(path))
+
+
+def is_job_url(url: str) -> bool:
+    """Whether a link points at one posting (not a home page, search, settings or social link)."""
+    url = unwrap_redirect(url)
+    parts = _split(url)
+    if not parts:
+        return False
+    host, path, q = _host(url), parts[2], _params(parts[3])
+    if any(host == h or host.endswith("." + h) for h in _NOT_JOB_HOSTS):
+        return False
+    try:
+        known = _known(url)
+    except (ValueError, UnicodeError):
+        known = None
+    if known:
+        return True
+    if host.endswith(("linkedin.com", "indeed.com", "glassdoor.com", "lnkd.in")):
+        return False  # these boards' postings all match a rule above; the rest is chrome
+    if _NOT_JOB_PATH_RE.search(path) or _SEARCH_PATH_RE.search(path):
+        return False
+    if not (_JOB_WORD_RE.search(host) or _JOB_WORD_RE.search(path) or "jobid" in parts[3].lower()):
+        return False
+    return _has_posting_id(path, q)
+
+
+def title_from_url(url: str) -> tuple[str, str]:
+    """(title, company) spelled in a posting URL's slug: LinkedIn `-at-`, Workday `Title_REQ`."""
+    parts = _split(unwrap_redirect(url))
+    if not parts:
+        return "", ""
+    host, path = _host(url), unquote(parts[2])
+    m = re.search(r"/jobs/view/([a-z0-9\-]+?)-(\d{6,})", path) if "linkedin" in host else None
+    if m:
+        title, _, company = m.group(1).rpartition("-at-")
+        if not title:
+            title, company = company, ""
+        return _words(title), _words(company)
+    if "myworkday" in host:
+        m = re.search(r"/([^/]+)_[A-Za-z0-9.\-]+$", path.rstrip("/").removesuffix("/apply"))
+        if m:
+            return _words(m.group(1)), ""
+    return "", ""
+
+
+def _words(slug: str) -> str:
+    text = re.sub(r"[-_+]+", " ", slug).strip()
+    return " ".join(w if w.isupper() else w.capitalize() for w in text.split())

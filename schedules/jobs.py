@@ -1,0 +1,54 @@
+"""The job catalogue: each a plain, idempotent unit keyed by ids, safe to run twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from digest.config import Config
+from digest.db import Database
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    summary: str
+    run: Callable[[Database, Config], Any]
+
+
+def poll_inbox(db: Database, cfg: Config) -> Any:
+    from digest.inbox import poll
+
+    return poll(db, cfg) if cfg.inbox.host else None
+
+
+def fetch_sources(db: Database, cfg: Config) -> Any:
+    from digest.sources import fetch_due_sources, sync_sources
+
+    with db.session() as session:
+        sync_sources(session, cfg)
+    return fetch_due_sources(db, cfg)
+
+
+def retag(db: Database, cfg: Config) -> Any:
+    from digest.tagging import tag_pending
+
+    return tag_pending(db)
+
+
+def send_digests(db: Database, cfg: Config) -> Any:
+    from digest.mailer import send_digests as send
+
+    return send(db, cfg)
+
+
+CATALOGUE = {
+    job.name: job
+    for job in (
+        Job("poll", "read the group inbox: store, parse, move", poll_inbox),
+        Job("fetch", "fetch due feeds and job boards", fetch_sources),
+        Job("retag", "tag new postings and re-tag after rule changes", retag),
+        Job("send-digests", "send this period's digests", send_digests),
+    )
+}

@@ -1,0 +1,92 @@
+"""The in-process runner behind `jobdigest run`: jobs in order, the weekly digest on time.
+
+Each job is independent: one failing is logged and the others still run. A digest time missed
+while the worker was down is caught up at start within the grace window; delivery rows make a
+second run in the same period send nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from digest.config import Config
+from digest.db import Database
+from digest.periods import period_of
+from schedules.jobs import CATALOGUE
+from schedules.triggers import occurrences, previous
+
+log = logging.getLogger("jobdigest.runner")
+INGEST_JOBS = ("poll", "fetch", "retag")
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Runner:
+    def __init__(self, db: Database, cfg: Config, clock: Clock = utcnow, report: Callable[[str, Any], None] | None = None) -> None:
+        self.db = db
+        self.cfg = cfg
+        self.clock = clock
+        self.report = report or (lambda name, result: log.info("%s: %s", name, result))
+        self.sent_periods: set[str] = set()
+
+    def run_job(self, name: str) -> Any:
+        try:
+            result = CATALOGUE[name].run(self.db, self.cfg)
+        except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the worker
+            log.exception("job %s failed", name)
+            self.report(name, f"failed: {exc}")
+            return None
+        self.report(name, result)
+        return result
+
+    def run_ingest(self) -> None:
+        for name in INGEST_JOBS:
+            self.run_job(name)
+
+    def due_period(self) -> str | None:
+        """The period whose digest time has passed within the grace window and was not run yet."""
+        now = self.clock()
+        last = previous(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, now)
+        if last > now or now - last > timedelta(hours=self.cfg.digest.grace_hours):
+            return None
+        period = period_of(last, self.cfg.tz)
+        return None if period in self.sent_periods else period
+
+    def next_digest(self) -> datetime:
+        return occurrences(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, self.clock())[0]
+
+    def send_if_due(self) -> None:
+        period = self.due_period()
+        if period is None:
+            return
+        from digest.mailer import send_digests
+
+        self.run_ingest()
+        try:
+            self.report("send-digests", send_digests(self.db, self.cfg, period=period))
+        except Exception as exc:  # noqa: BLE001
+            log.exception("sending digests for %s failed", period)
+            self.report("send-digests", f"failed: {exc}")
+            return
+        self.sent_periods.add(period)
+
+    def forever(self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None) -> None:
+        """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time."""
+        interval = max(10, self.cfg.inbox.poll_seconds)
+        while not stop.is_set():
+            self.run_ingest()
+            self.send_if_due()
+            until_digest = (self.next_digest() - self.clock()).total_seconds()
+            timeout = max(1.0, min(interval, until_digest + 1))
+            if wait_for_mail is not None:
+                wait_for_mail(timeout)
+            else:
+                stop.wait(timeout)

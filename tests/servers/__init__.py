@@ -1,0 +1,28 @@
+"""Real servers for tests, started privately on loopback: Dovecot, SMTP, PostgreSQL, Chromium.
+
+Each helper fails loudly (ServerError with the install command) when its program is missing:
+a skipped server test would hide a broken machine. The pytest fixtures in tests/conftest.py are
+thin wrappers around these classes.
+"""
+
+from .browser import CHROMIUM_ARGS, ChromiumBrowser, launch_args
+from .dovecot import DovecotServer, ImapAccount
+from .errors import ServerError
+from .postgres import PostgresServer
+from .smtp import Attempt, ReceivedMessage, SmtpServer
+from .tls import TlsFiles, make_test_tls
+
+__all__ = [
+    "CHROMIUM_ARGS",
+    "Attempt",
+    "ChromiumBrowser",
+    "DovecotServer",
+    "ImapAccount",
+    "PostgresServer",
+    "ReceivedMessage",
+    "ServerError",
+    "SmtpServer",
+    "TlsFiles",
+    "launch_args",
+    "make_test_tls",
+]

@@ -1,0 +1,103 @@
+"""Config loading: every mistake named by key, secrets only from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.config import load_config, parse_config
+from digest.errors import UserError
+
+BRIEF_EXAMPLE = """
+[group]
+name = "North Texas Job Network"
+timezone = "America/Chicago"
+[database]
+url = "sqlite:///jobdigest.db"
+[inbox]
+host = "imap.example.org"
+port = 993
+security = "ssl"
+username = "leads@example.org"
+password_env = "JOBDIGEST_IMAP_PASSWORD"
+folder = "INBOX"
+processed_folder = "Processed"
+failed_folder = "Needs review"
+[smtp]
+host = "smtp.example.org"
+port = 587
+security = "starttls"
+username = "leads@example.org"
+password_env = "JOBDIGEST_SMTP_PASSWORD"
+from_address = "Job Leads <leads@example.org>"
+[digest]
+day = "monday"
+time = "07:00"
+[[feeds]]
+url = "https://example.org/jobs.rss"
+subgroups = ["Marketing"]
+"""
+
+
+def test_brief_example_loads_and_resolves_sqlite_path_next_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "jobdigest.toml"
+    path.write_text(BRIEF_EXAMPLE)
+    cfg = load_config(path)
+    assert cfg.group.name == "North Texas Job Network"
+    assert cfg.feeds[0].subgroups == ["Marketing"]
+    assert cfg.database_url() == f"sqlite:///{tmp_path.resolve() / 'jobdigest.db'}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[inbox]\nprot = 1", "inbox: unknown key 'prot'"),
+        ("[inbox]\nport = 'x'", "inbox.port: expected int"),
+        ("[inbox]\npassword = 'hunter2'", "unknown key 'password'"),
+        ("[inbox]\nsecurity = 'tls'", "inbox.security: expected one of ssl, starttls, none"),
+        ("[digest]\nday = 'someday'", "digest.day: expected a weekday name"),
+        ("[digest]\ntime = '25:00'", "digest.time: expected HH:MM"),
+        ("[group]\ntimezone = 'Mars/Olympus'", "group.timezone: unknown time zone"),
+        ("[[feeds]]\nsubgroups = []", "feeds[0].url: missing"),
+        ("[grop]\nname = 'x'", "unknown key 'grop'"),
+        ("[group\n", "not valid TOML"),
+    ],
+)
+def test_mistakes_are_named_by_key(text: str, message: str) -> None:
+    with pytest.raises(UserError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        parse_config(text)
+
+
+def test_secret_comes_from_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = parse_config("[inbox]\npassword_env = 'MY_IMAP_PW'")
+    monkeypatch.delenv("MY_IMAP_PW", raising=False)
+    with pytest.raises(UserError, match="MY_IMAP_PW is not set"):
+        cfg.secret(cfg.inbox.password_env, "inbox.password_env")
+    monkeypatch.setenv("MY_IMAP_PW", "s3cret")
+    assert cfg.secret(cfg.inbox.password_env, "inbox.password_env") == "s3cret"
+
+
+def test_cli_reports_config_error_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[smtp]\nport = 'five'\n")
+    result = CliRunner().invoke(cli, ["--config", str(path), "retag"])
+    assert result.exit_code == 2
+    assert "bad.toml" in result.output and "smtp.port: expected int" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_config_says_how_to_create_one(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "none.toml"), "retag"])
+    assert result.exit_code == 2
+    assert "jobdigest init" in result.output
+
+
+def test_init_writes_a_config_that_loads(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    cfg = load_config(tmp_path / "site" / "jobdigest.toml")
+    assert cfg.inbox.password_env == "JOBDIGEST_IMAP_PASSWORD"
+    assert (tmp_path / "site" / "jobdigest.db").exists()
