@@ -6,6 +6,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -80,9 +81,17 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", metavar="PATH", envvar="JOBDIGEST_CONFIG",
-              help="Config file (default: $JOBDIGEST_CONFIG, else ./jobdigest.toml).")
+@click.group(
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="JOBDIGEST_CONFIG",
+    help="Config file (default: $JOBDIGEST_CONFIG, else ./jobdigest.toml).",
+)
 @click.version_option(__version__, prog_name="jobdigest")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
@@ -110,12 +119,20 @@ def init(directory: Path) -> None:
     path, created = write_starter(directory)
     Database(load_config(path).database_url()).dispose()
     out.print(f"{'Wrote' if created else 'Kept existing'} {path}; database ready.")
-    out.print("Next: edit it, then `jobdigest subgroups import FILE.toml` and `jobdigest members import FILE.csv`.")
+    out.print(
+        "Next: edit it, then `jobdigest subgroups import FILE.toml` and `jobdigest members import FILE.csv`."
+    )
 
 
 @cli.command()
-@click.option("--dir", "directory", default="jobdigest-demo", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Where to create the demo.")
+@click.option(
+    "--dir",
+    "directory",
+    default="jobdigest-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create the demo.",
+)
 @friendly
 def demo(directory: Path) -> None:
     """Run the whole weekly job on a bundled demo group: no servers, no network.
@@ -271,7 +288,9 @@ def retag(state: State) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Run each ingest job once (poll, fetch, retag), then exit.")
+@click.option(
+    "--once", is_flag=True, help="Run each ingest job once (poll, fetch, retag), then exit."
+)
 @pass_state
 @friendly
 def run(state: State, once: bool) -> None:
@@ -286,12 +305,26 @@ def run(state: State, once: bool) -> None:
     if once:
         runner.run_ingest()
         return
-    stop = threading.Event()
     import signal
 
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    from digest.idle import IdleWatcher
+
+    stop, wake = threading.Event(), threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), wake.set()))
+    wait_for_mail = None
+    if state.cfg.inbox.host and state.cfg.inbox.idle:
+        IdleWatcher(state.cfg, wake, stop).start()
+
+        def wait_for_mail(timeout: float) -> None:
+            wake.wait(timeout)
+            wake.clear()
+
+    out.print(
+        f"Worker started for {state.cfg.group.name}; digests {state.cfg.digest.day} {state.cfg.digest.time} "
+        f"({state.cfg.group.timezone}). Ctrl-C stops it."
+    )
     try:
-        runner.forever(stop)
+        runner.forever(stop, wait_for_mail)
     except KeyboardInterrupt:
         stop.set()
 
@@ -299,15 +332,24 @@ def run(state: State, once: bool) -> None:
 @cli.command("send-digests")
 @click.option("--period", metavar="YYYY-Www", help="ISO week to send (default: the current week).")
 @click.option("--member", "member_email", metavar="EMAIL", help="Only this member.")
-@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write the digests to DIR as .eml and .html instead of sending.")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write the digests to DIR as .eml and .html instead of sending.",
+)
 @pass_state
 @friendly
-def send_digests_cmd(state: State, period: str | None, member_email: str | None, dry_run: Path | None) -> None:
+def send_digests_cmd(
+    state: State, period: str | None, member_email: str | None, dry_run: Path | None
+) -> None:
     """Send this period's digests now. Each member gets at most one per period, however often this runs."""
     from digest.mailer import send_digests
 
-    result = send_digests(state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run)
+    result = send_digests(
+        state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run
+    )
     if dry_run is not None:
         out.print(f"{result.period}: wrote {len(result.written)} digests to {dry_run}")
     else:
@@ -323,24 +365,31 @@ def send_digests_cmd(state: State, period: str | None, member_email: str | None,
 
 @cli.command()
 @click.argument("email")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the HTML here.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML here.",
+)
 @click.option("--period", metavar="YYYY-Www", help="ISO week (default: the current week).")
 @pass_state
 @friendly
 def preview(state: State, email: str, out_file: Path | None, period: str | None) -> None:
     """One member's digest as HTML (stdout, or --out FILE); nothing is sent or recorded."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from digest.mailer import compose_all
     from digest.periods import period_of
     from digest.render import Links, render
     from digest.tokens import Signer
 
-    period = period or period_of(datetime.now(timezone.utc), state.cfg.tz)
+    period = period or period_of(datetime.now(UTC), state.cfg.tz)
     digests = list(compose_all(state.db, state.cfg, period, email))
     if not digests:
         raise UserError(f"{email}: no such active member")
-    html, _text = render(state.cfg, digests[0], Links(state.cfg, Signer.from_config(state.cfg), digests[0].member.id))
+    html, _text = render(
+        state.cfg, digests[0], Links(state.cfg, Signer.from_config(state.cfg), digests[0].member.id)
+    )
     if out_file:
         out_file.write_text(html, encoding="utf-8")
         out.print(f"Wrote {out_file} ({len(digests[0].leads)} leads).")
@@ -367,7 +416,9 @@ def parse(files: tuple[Path, ...]) -> None:
         except OSError as exc:
             from parsers.model import ParsedItem
 
-            item = ParsedItem(kind="email", file=str(path), error=f"cannot read: {exc.strerror or exc}")
+            item = ParsedItem(
+                kind="email", file=str(path), error=f"cannot read: {exc.strerror or exc}"
+            )
         else:
             item = parse_file(str(path), data)
             item.file = str(path)
@@ -377,8 +428,13 @@ def parse(files: tuple[Path, ...]) -> None:
 
 
 @cli.command()
-@click.option("--subgroups", "subgroups_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="subgroups.toml with the rules to try.")
+@click.option(
+    "--subgroups",
+    "subgroups_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="subgroups.toml with the rules to try.",
+)
 @friendly
 def match(subgroups_file: Path) -> None:
     """Tag JSON Lines postings from stdin with the rules in --subgroups FILE.
@@ -389,7 +445,9 @@ def match(subgroups_file: Path) -> None:
     from digest.matcher import Matcher
     from digest.tagging import rules_from_specs
 
-    matcher = Matcher.compile(rules_from_specs(parse_subgroups_toml(_read(subgroups_file), str(subgroups_file))))
+    matcher = Matcher.compile(
+        rules_from_specs(parse_subgroups_toml(_read(subgroups_file), str(subgroups_file)))
+    )
     bad = 0
     for lineno, line in enumerate(sys.stdin, start=1):
         if not line.strip():
@@ -403,12 +461,23 @@ def match(subgroups_file: Path) -> None:
             bad += 1
             continue
         tags = matcher.match(
-            posting.get("title") or "", str(posting.get("description") or ""),
-            str(posting.get("company") or ""), str(posting.get("location") or ""),
+            posting.get("title") or "",
+            str(posting.get("description") or ""),
+            str(posting.get("company") or ""),
+            str(posting.get("location") or ""),
         )
-        record = {"id": posting.get("id"), "tags": [
-            {"subgroup": t.subgroup, "role": t.role, "score": round(t.score, 4), "why": list(t.why)} for t in tags
-        ]}
+        record = {
+            "id": posting.get("id"),
+            "tags": [
+                {
+                    "subgroup": t.subgroup,
+                    "role": t.role,
+                    "score": round(t.score, 4),
+                    "why": list(t.why),
+                }
+                for t in tags
+            ],
+        }
         click.echo(json.dumps(record, ensure_ascii=False))
     if bad:
         sys.exit(2)
@@ -447,7 +516,9 @@ def inbox() -> None:
 
 
 @inbox.command("failures")
-@click.option("--all", "show_all", is_flag=True, help="Also list held mail (non-members, failed DMARC).")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also list held mail (non-members, failed DMARC)."
+)
 @pass_state
 @friendly
 def inbox_failures(state: State, show_all: bool) -> None:
@@ -468,6 +539,27 @@ def inbox_failures(state: State, show_all: bool) -> None:
     out.print(_table("Inbox failures", ["id", "status", "sender", "message-id", "reason"], data))
 
 
+@cli.command("import-mail")
+@click.argument("path", type=click.Path(path_type=Path))
+@pass_state
+@friendly
+def import_mail_cmd(state: State, path: Path) -> None:
+    """Backfill from an mbox file or a Maildir folder: each mail is stored once (by Message-ID),
+    then parsed like inbox mail. Safe to run again."""
+    from rich.progress import Progress
+
+    from digest.mailimport import count, import_mail
+
+    total = count(path)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"Importing {path.name}", total=total)
+        result = import_mail(state.db, path, progress=lambda n: bar.advance(task, n))
+    out.print(
+        f"{path}: {result.read} read, {result.stored} stored, {result.already} already stored; "
+        + _counts(result.statuses)
+    )
+
+
 @inbox.command("reprocess")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all", "all_failed", is_flag=True, help="Reprocess every failed mail.")
@@ -481,7 +573,9 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     from digest.models import RawMessage
 
     if not ids and not all_failed:
-        raise UserError("inbox reprocess: give message IDs or --all (see `jobdigest inbox failures`)")
+        raise UserError(
+            "inbox reprocess: give message IDs or --all (see `jobdigest inbox failures`)"
+        )
     if all_failed:
         with state.db.session() as session:
             ids = tuple(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))

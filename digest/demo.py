@@ -54,11 +54,15 @@ def _load_inbox(db: Database, inbox: Path) -> int:
             source = Source(kind="imap", key="demo:inbox", name="Demo inbox (files)")
             session.add(source)
             session.flush()
-        known = set(session.scalars(select(RawMessage.uid).where(RawMessage.source_id == source.id)))
+        known = set(
+            session.scalars(select(RawMessage.uid).where(RawMessage.source_id == source.id))
+        )
         for uid, path in enumerate(sorted(inbox.glob("*.eml")), start=1):
             if uid in known:
                 continue
-            session.add(RawMessage(source_id=source.id, uidvalidity=1, uid=uid, raw=path.read_bytes()))
+            session.add(
+                RawMessage(source_id=source.id, uidvalidity=1, uid=uid, raw=path.read_bytes())
+            )
             added += 1
     return added
 
@@ -74,7 +78,9 @@ def _load_feeds(db: Database, folder: Path) -> int:
                 session.add(source)
                 session.flush()
             keys = [p.canonical_url or p.url or p.title for p in item.postings]
-            entries += len(store_postings(session, item.postings, source_id=source.id, entry_keys=keys))
+            entries += len(
+                store_postings(session, item.postings, source_id=source.id, entry_keys=keys)
+            )
     return entries
 
 
@@ -89,9 +95,13 @@ def run_demo(directory: Path, out: Console) -> None:
     data = demo_data()
     db = Database(cfg.database_url())
     with db.session() as session:
-        import_subgroups(session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8")))
+        import_subgroups(
+            session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
+        )
         import_members(session, parse_members_csv((data / "members.csv").read_text("utf-8")))
-        import_subgroups(session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8")))
+        import_subgroups(
+            session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
+        )
     new_mail = _load_inbox(db, data / "inbox")
     statuses = process_pending(db.sessions)
     entries = _load_feeds(db, data / "feeds")
@@ -103,13 +113,21 @@ def run_demo(directory: Path, out: Console) -> None:
         sightings = session.scalar(select(func.count(Sighting.id)))
         tags = session.scalar(select(func.count(Tag.id)).where(Tag.current))
         held = session.scalar(select(func.count(RawMessage.id)).where(RawMessage.status == "held"))
-        failed = session.scalar(select(func.count(RawMessage.id)).where(RawMessage.status == "failed"))
+        failed = session.scalar(
+            select(func.count(RawMessage.id)).where(RawMessage.status == "failed")
+        )
     db.dispose()
     out.print(f"[bold]Job Lead Digest demo[/] in {directory.resolve()}")
-    out.print(f"  inbox: {new_mail} new mails stored ({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'all seen before'}); "
-              f"{held} held from non-members, {failed} kept as failed")
+    out.print(
+        f"  inbox: {new_mail} new mails stored ({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'all seen before'}); "
+        f"{held} held from non-members, {failed} kept as failed"
+    )
     out.print(f"  feeds: {entries} entries read")
-    out.print(f"  postings: {postings} ({sightings} sightings), {tags} current tags ({tagged.postings} postings tagged now)")
-    out.print(f"  digests: {len(result.written)} written to {outbox.resolve()}, "
-              f"{result.skipped_no_leads} members without leads this week")
+    out.print(
+        f"  postings: {postings} ({sightings} sightings), {tags} current tags ({tagged.postings} postings tagged now)"
+    )
+    out.print(
+        f"  digests: {len(result.written)} written to {outbox.resolve()}, "
+        f"{result.skipped_no_leads} members without leads this week"
+    )
     out.print(f"Open {outbox.resolve()}/<member>.html in a browser, or read the .eml files.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 
 from imapclient import IMAPClient
@@ -31,7 +32,11 @@ def connect(cfg: Config, timeout: float = 30.0) -> IMAPClient:
     ctx = tls_context(ca)
     try:
         client = IMAPClient(
-            inbox.host, port=inbox.port, ssl=inbox.security == "ssl", ssl_context=ctx, timeout=timeout
+            inbox.host,
+            port=inbox.port,
+            ssl=inbox.security == "ssl",
+            ssl_context=ctx,
+            timeout=timeout,
         )
         if inbox.security == "starttls":
             client.starttls(ctx)
@@ -39,5 +44,13 @@ def connect(cfg: Config, timeout: float = 30.0) -> IMAPClient:
     except (OSError, ssl.SSLError) as exc:
         raise ServiceError(f"IMAP {inbox.host}:{inbox.port}: cannot connect: {exc}") from None
     except IMAPClient.Error as exc:
-        raise ServiceError(f"IMAP {inbox.host}:{inbox.port}: login as {inbox.username} failed: {exc}") from None
+        raise ServiceError(
+            f"IMAP {inbox.host}:{inbox.port}: login as {inbox.username} failed: {exc}"
+        ) from None
     return client
+
+
+def logout_quietly(client: IMAPClient) -> None:
+    """Close a session whose connection may already be gone; nothing left to report then."""
+    with contextlib.suppress(Exception):
+        client.logout()

@@ -65,10 +65,16 @@ def _role(where: str, value: Any) -> RoleSpec:
         raise UserError(f"{where}: expected a phrase or a table with 'phrase'")
     unknown = set(value) - {"phrase", "synonyms", "exclude", "required"}
     if unknown:
-        raise UserError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected phrase, synonyms, exclude, required)")
+        raise UserError(
+            f"{where}: unknown key {sorted(unknown)[0]!r} (expected phrase, synonyms, exclude, required)"
+        )
     return RoleSpec(
         phrase=value["phrase"].strip(),
-        **{k: _str_list(f"{where}.{k}", value[k]) for k in ("synonyms", "exclude", "required") if k in value},
+        **{
+            k: _str_list(f"{where}.{k}", value[k])
+            for k in ("synonyms", "exclude", "required")
+            if k in value
+        },
     )
 
 
@@ -80,7 +86,9 @@ def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[Subgr
         raise UserError(f"{where}: not valid TOML: {exc}") from None
     extra = set(data) - {"subgroup"}
     if extra:
-        raise UserError(f"{where}: unknown top-level key {sorted(extra)[0]!r} (expected [[subgroup]] tables)")
+        raise UserError(
+            f"{where}: unknown top-level key {sorted(extra)[0]!r} (expected [[subgroup]] tables)"
+        )
     specs: list[SubgroupSpec] = []
     seen: set[str] = set()
     for i, table in enumerate(data.get("subgroup", [])):
@@ -116,12 +124,16 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise UserError(f"{where}: empty file (expected header {','.join(MEMBER_COLUMNS)})") from None
+        raise UserError(
+            f"{where}: empty file (expected header {','.join(MEMBER_COLUMNS)})"
+        ) from None
     if "email" not in header:
         raise UserError(f"{where}: line 1: header must name the columns {','.join(MEMBER_COLUMNS)}")
     unknown = [h for h in header if h not in MEMBER_COLUMNS]
     if unknown:
-        raise UserError(f"{where}: line 1: unknown column {unknown[0]!r} (expected {','.join(MEMBER_COLUMNS)})")
+        raise UserError(
+            f"{where}: line 1: unknown column {unknown[0]!r} (expected {','.join(MEMBER_COLUMNS)})"
+        )
     rows: list[MemberRow] = []
     seen: dict[str, int] = {}
     for values in reader:
@@ -129,13 +141,17 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            raise UserError(f"{where}: line {line}: expected {len(header)} columns, found {len(values)}")
+            raise UserError(
+                f"{where}: line {line}: expected {len(header)} columns, found {len(values)}"
+            )
         rec = dict(zip(header, (v.strip() for v in values), strict=True))
         email = rec.get("email", "").lower()
         if not _EMAIL_RE.match(email):
             raise UserError(f"{where}: line {line}, column email: not an email address: {email!r}")
         if email in seen:
-            raise UserError(f"{where}: line {line}, column email: {email} already on line {seen[email]}")
+            raise UserError(
+                f"{where}: line {line}, column email: {email} already on line {seen[email]}"
+            )
         seen[email] = line
         rows.append(
             MemberRow(
@@ -155,7 +171,9 @@ def _subgroups_by_name(session: Session) -> dict[str, Subgroup]:
     return {s.name.casefold(): s for s in session.scalars(select(Subgroup))}
 
 
-def import_members(session: Session, rows: list[MemberRow], where: str = "members.csv") -> tuple[int, int]:
+def import_members(
+    session: Session, rows: list[MemberRow], where: str = "members.csv"
+) -> tuple[int, int]:
     """Create or update members; returns (created, updated). The caller's transaction makes it atomic."""
     groups = _subgroups_by_name(session)
     existing = {m.email: m for m in session.scalars(select(Member))}
@@ -163,8 +181,13 @@ def import_members(session: Session, rows: list[MemberRow], where: str = "member
     for row in rows:
         missing = [s for s in row.subgroups if s.casefold() not in groups]
         if missing:
-            known = ", ".join(sorted(g.name for g in groups.values())) or "none yet: import subgroups first"
-            raise UserError(f"{where}: line {row.line}, column subgroups: unknown sub-group {missing[0]!r} (known: {known})")
+            known = (
+                ", ".join(sorted(g.name for g in groups.values()))
+                or "none yet: import subgroups first"
+            )
+            raise UserError(
+                f"{where}: line {row.line}, column subgroups: unknown sub-group {missing[0]!r} (known: {known})"
+            )
         member = existing.get(row.email)
         if member is None:
             member = Member(email=row.email)
@@ -177,7 +200,9 @@ def import_members(session: Session, rows: list[MemberRow], where: str = "member
         member.keywords = row.keywords
         member.location = row.location
         member.subgroups = [groups[s.casefold()] for s in row.subgroups]
-        member.employers = [PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers]
+        member.employers = [
+            PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers
+        ]
     session.flush()
     return created, updated
 
@@ -202,7 +227,13 @@ def import_subgroups(session: Session, specs: list[SubgroupSpec]) -> tuple[int, 
         sg.description = spec.description
         sg.exclude = spec.exclude
         sg.roles = [
-            Role(phrase=r.phrase, synonyms=r.synonyms, exclude=r.exclude, required=r.required, position=i)
+            Role(
+                phrase=r.phrase,
+                synonyms=r.synonyms,
+                exclude=r.exclude,
+                required=r.required,
+                position=i,
+            )
             for i, r in enumerate(spec.roles)
         ]
         sg.leads = [members[e] for e in spec.leads if e in members]
@@ -216,8 +247,14 @@ def export_members(session: Session) -> str:
     writer.writerow(MEMBER_COLUMNS)
     for m in session.scalars(select(Member).order_by(Member.email)):
         writer.writerow(
-            [m.email, m.name, ";".join(s.name for s in m.subgroups), ";".join(e.name for e in m.employers),
-             ";".join(m.keywords), m.location]
+            [
+                m.email,
+                m.name,
+                ";".join(s.name for s in m.subgroups),
+                ";".join(e.name for e in m.employers),
+                ";".join(m.keywords),
+                m.location,
+            ]
         )
     return out.getvalue()
 
@@ -234,7 +271,11 @@ def _role_toml(role: Role) -> str:
     if not (role.synonyms or role.exclude or role.required):
         return _toml_str(role.phrase)
     parts = [f"phrase = {_toml_str(role.phrase)}"]
-    parts += [f"{k} = {_toml_list(getattr(role, k))}" for k in ("synonyms", "exclude", "required") if getattr(role, k)]
+    parts += [
+        f"{k} = {_toml_list(getattr(role, k))}"
+        for k in ("synonyms", "exclude", "required")
+        if getattr(role, k)
+    ]
     return "{ " + ", ".join(parts) + " }"
 
 

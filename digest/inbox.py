@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.db import Database
-from digest.imap import connect
+from digest.imap import connect, logout_quietly
 from digest.ingest import process_pending
 from digest.models import RawMessage, Source
 
@@ -35,7 +35,7 @@ class PollResult:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-def _message_id(raw: bytes) -> str:
+def message_id_of(raw: bytes) -> str:
     try:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:65536], headersonly=True)
         return str(headers.get("Message-ID", "") or "").strip()[:998]
@@ -58,7 +58,9 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[i : i + size]
 
 
-def store_batch(db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, bytes]) -> list[int]:
+def store_batch(
+    db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, bytes]
+) -> list[int]:
     """Insert the fetched mails in one transaction; returns raw-message ids (new and known)."""
     with db.session() as session:
         source = inbox_source(session, cfg)
@@ -73,14 +75,31 @@ def store_batch(db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, 
                 )
             ).all()
         )
+        new = {uid: raw for uid, raw in fetched.items() if uid not in known}
+        mids = {uid: message_id_of(raw) for uid, raw in new.items()}
+        seen = {
+            mid: f"stored message {rid}"
+            for mid, rid in session.execute(
+                select(RawMessage.message_id, RawMessage.id).where(
+                    RawMessage.message_id.in_([m for m in mids.values() if m])
+                )
+            ).all()
+        }
         rows = []
-        for uid, raw in fetched.items():
-            if uid in known:
-                continue
+        for uid, raw in new.items():
             row = RawMessage(
-                source_id=source.id, uidvalidity=uidvalidity, uid=uid, raw=raw,
-                message_id=_message_id(raw), received_at=datetime.utcnow(),
+                source_id=source.id,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                raw=raw,
+                message_id=mids[uid],
+                received_at=datetime.utcnow(),
             )
+            if mids[uid] and mids[uid] in seen:
+                # The same mail again (re-appended, or UIDVALIDITY changed): keep it, ingest it once.
+                row.status, row.reason = "duplicate", f"same Message-ID as {seen[mids[uid]]}"
+            elif mids[uid]:
+                seen[mids[uid]] = f"UID {uid}"
             session.add(row)
             rows.append(row)
         session.flush()
@@ -118,7 +137,9 @@ def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]
         for row in rows:
             if row.moved or row.status == "new" or row.uid is None:
                 continue
-            folder = cfg.inbox.failed_folder if row.status == "failed" else cfg.inbox.processed_folder
+            folder = (
+                cfg.inbox.failed_folder if row.status == "failed" else cfg.inbox.processed_folder
+            )
             by_folder.setdefault(folder, []).append(row.uid)
     existing = {name for _flags, _delim, name in client.list_folders()}
     for folder, uids in by_folder.items():
@@ -143,7 +164,10 @@ def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollRes
         uids = sorted(client.search("ALL"))
         for batch in _chunks(uids, max(1, cfg.inbox.batch_size)):
             response = client.fetch(batch, ["BODY.PEEK[]"])
-            fetched = {uid: data[b"BODY[]"] for uid, data in response.items() if b"BODY[]" in data}
+            # A mail expunged by someone else meanwhile comes back without a body: skip it.
+            fetched = {
+                uid: d[b"BODY[]"] for uid, d in response.items() if d.get(b"BODY[]") is not None
+            }
             result.fetched += len(fetched)
             ids = store_batch(db, cfg, uidvalidity, fetched)
             result.stored += len(ids)
@@ -153,8 +177,5 @@ def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollRes
             if progress:
                 progress(result.fetched, len(uids))
     finally:
-        try:
-            client.logout()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
+        logout_quietly(client)
     return result

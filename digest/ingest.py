@@ -33,7 +33,9 @@ def _find_existing(session: Session, p: ParsedPosting, fp: str) -> Posting | Non
     if comp and p.title:
         since = datetime.utcnow() - FUZZY_WINDOW
         candidates = session.scalars(
-            select(Posting).where(Posting.company_key == comp, Posting.first_seen >= since).limit(200)
+            select(Posting)
+            .where(Posting.company_key == comp, Posting.first_seen >= since)
+            .limit(200)
         )
         for cand in candidates:
             if similar_titles(cand.title, p.title) >= FUZZY_THRESHOLD:
@@ -55,10 +57,19 @@ def _merge(target: Posting, p: ParsedPosting) -> None:
 
 def _new_posting(p: ParsedPosting, fp: str) -> Posting:
     return Posting(
-        title=p.title[:500], company=p.company[:300], company_key=normalize_company(p.company),
-        location=p.location[:300], remote=p.remote, url=p.url, canonical_url=p.canonical_url or None,
-        fingerprint=fp, posted_at=p.posted_at[:40], description=p.description, salary=p.salary[:200],
-        origin=p.origin, first_seen=datetime.utcnow(),
+        title=p.title[:500],
+        company=p.company[:300],
+        company_key=normalize_company(p.company),
+        location=p.location[:300],
+        remote=p.remote,
+        url=p.url,
+        canonical_url=p.canonical_url or None,
+        fingerprint=fp,
+        posted_at=p.posted_at[:40],
+        description=p.description,
+        salary=p.salary[:200],
+        origin=p.origin,
+        first_seen=datetime.utcnow(),
     )
 
 
@@ -83,8 +94,14 @@ def store_postings(
         if not (p.title or p.canonical_url):
             continue
         key = entry_keys[i] if entry_keys else None
-        if key and source_id and session.scalar(
-            select(Sighting.id).where(Sighting.source_id == source_id, Sighting.entry_key == key)
+        if (
+            key
+            and source_id
+            and session.scalar(
+                select(Sighting.id).where(
+                    Sighting.source_id == source_id, Sighting.entry_key == key
+                )
+            )
         ):
             continue
         fp = fingerprint(p.title, p.company, p.location)
@@ -107,8 +124,13 @@ def store_postings(
             continue
         session.add(
             Sighting(
-                posting_id=posting.id, member_id=member_id, raw_message_id=raw_message_id,
-                source_id=source_id, entry_key=key, sender=sender, note=note[:2000],
+                posting_id=posting.id,
+                member_id=member_id,
+                raw_message_id=raw_message_id,
+                source_id=source_id,
+                entry_key=key,
+                sender=sender,
+                note=note[:2000],
             )
         )
         session.flush()
@@ -143,8 +165,13 @@ def process_message(session: Session, raw: RawMessage) -> ParsedItem:
     reason = reason or _failed_auth(item)
     held = bool(reason)
     store_postings(
-        session, item.postings, member_id=raw.member_id, raw_message_id=raw.id,
-        sender=raw.sender, note=item.note or "", held=held,
+        session,
+        item.postings,
+        member_id=raw.member_id,
+        raw_message_id=raw.id,
+        sender=raw.sender,
+        note=item.note or "",
+        held=held,
     )
     raw.status, raw.reason = ("held", reason) if held else ("processed", "")
     if not item.postings and not held:

@@ -36,8 +36,9 @@ Q_CROSS_HEAD = 0.6
 DESCRIPTION_ONLY_BASE = 0.3
 DESCRIPTION_BONUS = 0.05
 
-# Characters a phrase may follow in a description (the text gets a leading space).
-_BOUNDARIES = (" ", "\n", "\t", "(", "/", '"', "'", "[")
+# Punctuation that separates words in running text becomes a space, so description keys need only
+# one leading space: that enforces the left word boundary and keeps the automaton's root narrow.
+_SEPARATORS = str.maketrans(dict.fromkeys("\n\t\r\v\f()[]{}/\\\"'`*|<>,;:!?\u00a0\u2022", " "))
 _TOKEN = re.compile(r"[^\W_]+(?:['’&\-][^\W_]+)*")
 _JOINERS = re.compile(r"['’&\-]")
 
@@ -336,7 +337,7 @@ class Matcher:
         self._subgroups: list[SubgroupRules] = []
         self._roles: list[_Role] = []
         self._variants: list[_Variant] = []
-        self._index: dict[str, list[int]] = {}
+        self._index: dict[str, list[_Variant]] = {}
         self._group_excludes: list[tuple[int, list[tuple[str, ...]]]] = []
         self._auto: ahocorasick.Automaton | None = None
         self._lex = _Lexicon(Vocabulary.default())
@@ -403,16 +404,15 @@ class Matcher:
         for v in self._variants:
             for t in set(v.terms):
                 freq[t] = freq.get(t, 0) + 1
-        for i, v in enumerate(self._variants):
+        for v in self._variants:
             key = min(v.terms, key=lambda t: (freq[t], t))
-            self._index.setdefault(key, []).append(i)
+            self._index.setdefault(key, []).append(v)
 
     def _build_automaton(self, surfaces: dict[str, list[tuple[int, int, float]]]) -> None:
         auto = ahocorasick.Automaton()
         for text, targets in surfaces.items():
             if text:
-                for lead in _BOUNDARIES:
-                    auto.add_word(lead + text, (len(text), tuple(targets)))
+                auto.add_word(" " + text, (len(text), tuple(targets)))
         if len(auto):
             auto.make_automaton()
             self._auto = auto
@@ -439,33 +439,37 @@ class Matcher:
     # Title side ------------------------------------------------------------------------------
 
     def _title_positions(self, title: str) -> tuple[dict[str, list[int]], list[str], int]:
+        """Term -> title positions holding it, the surface word per position, position count."""
         terms, words = self._lex.positions(title)
         where: dict[str, list[int]] = {}
         for pos, options in enumerate(terms):
             for t in options:
-                where.setdefault(t, []).append(pos)
+                found = where.get(t)
+                if found is None:
+                    where[t] = [pos]
+                elif found[-1] != pos:
+                    found.append(pos)
         return where, words, len(terms)
 
     def _title_hits(self, where: dict[str, list[int]], n: int) -> dict[int, _Hit]:
         """Role index -> best title hit; vetoed roles and sub-groups are left out."""
         if not where:
             return {}
-        vetoed = {g for g, ex in self._group_excludes if any(_window(e, where) for e in ex)}
+        vetoed = {g for g, ex in self._group_excludes if any(_find(e, where) for e in ex)}
         hits: dict[int, _Hit] = {}
-        variants = self._variants
         roles = self._roles
         index = self._index
+        keys = where.keys()
         for term in where:
-            for v_idx in index.get(term, ()):
-                v = variants[v_idx]
-                if not v.termset.issubset(where):
+            for v in index.get(term, ()):
+                if not keys >= v.termset:
                     continue
                 found = _window(v.terms, where)
                 if found is None:
                     continue
                 role = roles[v.role]
                 if role.subgroup in vetoed or (
-                    role.excludes and any(_window(e, where) for e in role.excludes)
+                    role.excludes and any(_find(e, where) for e in role.excludes)
                 ):
                     continue
                 score = v.quality * _placement(found, n)
@@ -478,7 +482,7 @@ class Matcher:
         """The more specific reading of a title wins: in 'Software Quality Engineer' the words
         behind 'Quality Engineer' are a strict part of those behind 'Software Quality Engineer',
         so only the sub-group of the latter is tagged. Sub-groups reading the same words stay."""
-        if len(hits) < 2:
+        if len(hits) < 2 or len({self._roles[r].subgroup for r in hits}) < 2:
             return hits
         groups: dict[int, frozenset[int]] = {}
         for r_idx, hit in hits.items():
@@ -497,12 +501,11 @@ class Matcher:
     # Description side ------------------------------------------------------------------------
 
     def _description_facts(self, description: str) -> _DescFacts:
-        """One automaton pass. Keys start with a boundary character (space, newline, '(' ...),
-        which both enforces the left word boundary and keeps the automaton's root narrow."""
+        """One automaton pass over the text with separators turned into spaces."""
         if self._auto is None:
             return _EMPTY_FACTS
         facts = _DescFacts()
-        text = " " + normalize(description) + " "
+        text = " " + normalize(description).translate(_SEPARATORS) + " "
         for end, (length, targets) in self._auto.iter(text):
             after = end + 1
             char = text[after]
@@ -522,44 +525,61 @@ class Matcher:
         where: dict[str, list[int]],
         words: list[str],
     ) -> list[Tag]:
-        best: dict[int, tuple[float, int, tuple[str, ...]]] = {}
-        candidates = set(title_hits) | set(desc.roles)
-        for r_idx in candidates:
-            role = self._roles[r_idx]
-            hit = title_hits.get(r_idx)
+        """Best role per sub-group; explanations are written for the winners only."""
+        best: dict[int, tuple[float, int]] = {}
+        roles = self._roles
+        for r_idx in title_hits.keys() | desc.roles.keys():
+            role = roles[r_idx]
             if role.required and not self._required_met(role, r_idx, desc, where):
                 continue
-            mentions, quality, surface = desc.roles.get(r_idx, (0, 0.0, ""))
-            if hit is not None:
-                score, why = hit.score, (_explain(hit.found, words, hit.variant),)
-                if mentions:
-                    score = min(1.0, score + DESCRIPTION_BONUS)
-                    why = why + (f"'{surface}' also in description",)
-            elif (
-                mentions >= self.description_min_mentions
-                and role.subgroup not in desc.group_vetoes
-                and r_idx not in desc.role_vetoes
-            ):
-                score = quality * min(0.45, DESCRIPTION_ONLY_BASE + 0.05 * (mentions - 1))
-                why = (f"'{surface}' {mentions}x in description",)
-            else:
+            score = self._score(r_idx, title_hits.get(r_idx), desc)
+            if score is None:
                 continue
             current = best.get(role.subgroup)
             if current is None or score > current[0]:
-                best[role.subgroup] = (score, r_idx, why)
+                best[role.subgroup] = (score, r_idx)
         tags = [
-            Tag(self._subgroups[g].name, self._roles[r].rule.phrase, round(s, 3), why)
-            for g, (s, r, why) in best.items()
+            Tag(
+                self._subgroups[g].name,
+                roles[r].rule.phrase,
+                round(score, 3),
+                self._why(title_hits.get(r), desc.roles.get(r), words),
+            )
+            for g, (score, r) in best.items()
         ]
         tags.sort(key=lambda t: (-t.score, t.subgroup))
         return tags
+
+    def _score(self, r_idx: int, hit: _Hit | None, desc: _DescFacts) -> float | None:
+        mentions, quality, _ = desc.roles.get(r_idx, _NO_MENTION)
+        if hit is not None:
+            return min(1.0, hit.score + DESCRIPTION_BONUS) if mentions else hit.score
+        if (
+            mentions >= self.description_min_mentions
+            and self._roles[r_idx].subgroup not in desc.group_vetoes
+            and r_idx not in desc.role_vetoes
+        ):
+            return quality * min(0.45, DESCRIPTION_ONLY_BASE + 0.05 * (mentions - 1))
+        return None
+
+    @staticmethod
+    def _why(
+        hit: _Hit | None, mention: tuple[int, float, str] | None, words: list[str]
+    ) -> tuple[str, ...]:
+        if hit is None:
+            assert mention is not None
+            return (f"'{mention[2]}' {mention[0]}x in description",)
+        why = _explain(hit.found, words, hit.variant)
+        if mention is None:
+            return (why,)
+        return (why, f"'{mention[2]}' also in description")
 
     @staticmethod
     def _required_met(role: _Role, r_idx: int, desc: _DescFacts, where: dict[str, list[int]]) -> bool:
         """Each required phrase must be in the title or the description."""
         in_desc = desc.required.get(r_idx, set())
         for phrase, readings in zip(role.rule.required, role.required, strict=True):
-            if _surface(phrase) not in in_desc and not any(_window(r, where) for r in readings):
+            if _surface(phrase) not in in_desc and not any(_find(r, where) for r in readings):
                 return False
         return True
 
@@ -589,21 +609,27 @@ class _DescFacts:
 
 
 _EMPTY_FACTS = _DescFacts()
+_NO_MENTION = (0, 0.0, "")
 
 
 def _surface(phrase: str) -> str:
     """How a phrase is looked for in running text: normalised, single-spaced."""
-    return " ".join(normalize(phrase).split())
+    return " ".join(normalize(phrase).translate(_SEPARATORS).split())
+
+
+def _find(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, ...] | None:
+    """Like `_window` for phrases not yet known to occur (excluded or required ones)."""
+    if all(t in where for t in terms):
+        return _window(terms, where)
+    return None
 
 
 def _window(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, ...] | None:
-    """Positions of `terms` in the title, closest together; None when absent or too spread."""
-    lists = []
-    for t in terms:
-        found = where.get(t)
-        if found is None:
-            return None
-        lists.append(found)
+    """Positions of `terms` in the title, closest together; None when too spread. The caller
+    has checked that every term occurs."""
+    lists = [where[t] for t in terms]
+    if len(terms) == 1:
+        return (lists[0][0],)
     if all(len(p) == 1 for p in lists):
         chosen = tuple(p[0] for p in lists)
     else:

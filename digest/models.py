@@ -28,14 +28,22 @@ class Base(DeclarativeBase):
 
 class SubgroupLead(Base):
     __tablename__ = "subgroup_leads"
-    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    subgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class MemberSubgroup(Base):
     __tablename__ = "member_subgroups"
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
-    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    subgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("subgroups.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Member(Base):
@@ -109,7 +117,9 @@ class Subgroup(Base):
 class Role(Base):
     __tablename__ = "roles"
     id: Mapped[int] = mapped_column(primary_key=True)
-    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"), index=True)
+    subgroup_id: Mapped[int] = mapped_column(
+        ForeignKey("subgroups.id", ondelete="CASCADE"), index=True
+    )
     phrase: Mapped[str] = mapped_column(String(300))
     synonyms: Mapped[list[str]] = mapped_column(default=list)
     exclude: Mapped[list[str]] = mapped_column(default=list)
@@ -143,9 +153,13 @@ class RawMessage(Base):
     """A mail exactly as received, stored before anything else touches it."""
 
     __tablename__ = "raw_messages"
-    __table_args__ = (UniqueConstraint("source_id", "uidvalidity", "uid", name="uq_raw_imap_identity"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "uidvalidity", "uid", name="uq_raw_imap_identity"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), default=None, index=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id"), default=None, index=True
+    )
     uidvalidity: Mapped[int | None] = mapped_column(Integer, default=None)
     uid: Mapped[int | None] = mapped_column(Integer, default=None)
     message_id: Mapped[str] = mapped_column(String(998), default="", index=True)
@@ -200,8 +214,12 @@ class Sighting(Base):
         UniqueConstraint("source_id", "entry_key", name="uq_sighting_entry"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None, index=True)
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id"), default=None, index=True
+    )
     raw_message_id: Mapped[int | None] = mapped_column(ForeignKey("raw_messages.id"), default=None)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), default=None)
     entry_key: Mapped[str | None] = mapped_column(String(1000), default=None)
@@ -220,7 +238,9 @@ class Tag(Base):
         Index("ix_tags_subgroup_current", "subgroup_id", "current"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
     subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(300))
     score: Mapped[float] = mapped_column(Float)

@@ -27,7 +27,11 @@ def connect(cfg: Config, timeout: float = 60.0) -> smtplib.SMTP:
     try:
         if smtp.security == "ssl":
             conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=timeout, context=_context(cfg), local_hostname="localhost"
+                smtp.host,
+                smtp.port,
+                timeout=timeout,
+                context=_context(cfg),
+                local_hostname="localhost",
             )
         else:
             conn = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout, local_hostname="localhost")

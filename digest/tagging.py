@@ -25,7 +25,9 @@ class TagResult:
 
 def load_rules(session: Session) -> tuple[list[Subgroup], list[SubgroupRules]]:
     groups = list(
-        session.scalars(select(Subgroup).options(selectinload(Subgroup.roles)).order_by(Subgroup.id))
+        session.scalars(
+            select(Subgroup).options(selectinload(Subgroup.roles)).order_by(Subgroup.id)
+        )
     )
     return groups, [subgroup_rules(g) for g in groups]
 
@@ -34,7 +36,12 @@ def subgroup_rules(group: Subgroup, roles: Sequence[Role] | None = None) -> Subg
     return SubgroupRules(
         name=group.name,
         roles=tuple(
-            RoleRule(phrase=r.phrase, synonyms=tuple(r.synonyms), exclude=tuple(r.exclude), required=tuple(r.required))
+            RoleRule(
+                phrase=r.phrase,
+                synonyms=tuple(r.synonyms),
+                exclude=tuple(r.exclude),
+                required=tuple(r.required),
+            )
             for r in (roles if roles is not None else group.roles)
         ),
         exclude=tuple(group.exclude),
@@ -58,23 +65,36 @@ def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagRe
     last_id = 0
     while True:
         with db.session() as session:
-            query = select(Posting.id, Posting.title, Posting.description, Posting.company, Posting.location)
+            query = select(
+                Posting.id, Posting.title, Posting.description, Posting.company, Posting.location
+            )
             if posting_ids is not None:
                 query = query.where(Posting.id.in_(list(posting_ids)))
             else:
                 query = query.where(Posting.tag_key != key)
-            rows = session.execute(query.where(Posting.id > last_id).order_by(Posting.id).limit(CHUNK)).all()
+            rows = session.execute(
+                query.where(Posting.id > last_id).order_by(Posting.id).limit(CHUNK)
+            ).all()
             if not rows:
                 break
             last_id = rows[-1].id
             ids = [r.id for r in rows]
             new_tags = []
             for row in rows:
-                for tag in matcher.match(row.title, row.description or "", row.company or "", row.location or ""):
+                for tag in matcher.match(
+                    row.title, row.description or "", row.company or "", row.location or ""
+                ):
                     group = by_name[tag.subgroup]
                     new_tags.append(
-                        {"posting_id": row.id, "subgroup_id": group.id, "role": tag.role, "score": tag.score,
-                         "why": list(tag.why), "generation": group.rules_version, "current": True}
+                        {
+                            "posting_id": row.id,
+                            "subgroup_id": group.id,
+                            "role": tag.role,
+                            "score": tag.score,
+                            "why": list(tag.why),
+                            "generation": group.rules_version,
+                            "current": True,
+                        }
                     )
             _replace_tags(session, ids, new_tags, [(g.id, g.rules_version) for g in groups])
             session.execute(update(Posting).where(Posting.id.in_(ids)).values(tag_key=key))
@@ -83,12 +103,15 @@ def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagRe
     return result
 
 
-def _replace_tags(session: Session, ids: list[int], new_tags: list[dict], versions: list[tuple[int, int]]) -> None:
+def _replace_tags(
+    session: Session, ids: list[int], new_tags: list[dict], versions: list[tuple[int, int]]
+) -> None:
     """Keep the previous generation for comparison; drop older ones and the one being rewritten."""
     for group_id, version in versions:
         session.execute(
             delete(Tag).where(
-                Tag.posting_id.in_(ids), Tag.subgroup_id == group_id,
+                Tag.posting_id.in_(ids),
+                Tag.subgroup_id == group_id,
                 (Tag.generation >= version) | (Tag.generation < version - 1),
             )
         )
@@ -108,7 +131,12 @@ def rules_from_specs(specs: Sequence[SubgroupSpec]) -> list[SubgroupRules]:
         SubgroupRules(
             name=s.name,
             roles=tuple(
-                RoleRule(phrase=r.phrase, synonyms=tuple(r.synonyms), exclude=tuple(r.exclude), required=tuple(r.required))
+                RoleRule(
+                    phrase=r.phrase,
+                    synonyms=tuple(r.synonyms),
+                    exclude=tuple(r.exclude),
+                    required=tuple(r.required),
+                )
                 for r in s.roles
             ),
             exclude=tuple(s.exclude),

@@ -81,6 +81,7 @@ def _greenhouse_entry(job: Mapping[str, Any], company: str, fallback: str) -> Fe
         description=description[:MAX_DESCRIPTION],
         posted_at=iso_from_text(job.get("first_published") or job.get("updated_at")),
         origin="greenhouse",
+        split=False,
     )
     job_id = job.get("id")
     guid = str(job_id) if isinstance(job_id, int | str) and job_id != "" else ""
@@ -149,6 +150,7 @@ def _lever_entry(job: Mapping[str, Any], company: str, fallback: str) -> FeedEnt
         posted_at=_lever_posted(job.get("createdAt")),
         salary=_lever_salary(job),
         origin="lever",
+        split=False,
     )
     if workplace == "remote":
         posting.remote = True
@@ -200,8 +202,9 @@ def parse_board_entries(
     try:
         jobs = _parse_greenhouse(doc, url, company)
         if jobs is not None:
-            slug = company_from_slug(_board_slug(url, _GREENHOUSE_PATH))
-            return _collect(jobs, url, company, slug, greenhouse=True)
+            named = [_text(j.get("company_name")) for j in jobs if _text(j.get("company_name"))]
+            fallback = named[0] if named else company_from_slug(_board_slug(url, _GREENHOUSE_PATH))
+            return _collect(jobs, url, company, fallback, greenhouse=True)
         jobs = _parse_lever(doc, url)
         if jobs is not None:
             slug = company_from_slug(_board_slug(url, _LEVER_API_PATH))

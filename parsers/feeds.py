@@ -335,9 +335,12 @@ def build_posting(
     posted_at: str,
     salary: str = "",
     origin: str = "feed",
+    split: bool = True,
 ) -> Posting:
-    """A posting from an entry's fields, with title conventions unpacked."""
-    parts = split_title(_one_line(title), company)
+    """A posting from an entry's fields; feed titles get their conventions unpacked (`split`),
+    job-board titles are already just the title."""
+    one_line = _one_line(title)
+    parts = split_title(one_line, company) if split else TitleParts(title=one_line)
     url, canonical = clean_link(link, base)
     location = location or parts.location
     tags = list(tags)

@@ -8,7 +8,9 @@ import unicodedata
 
 from parsers.company import normalize_company
 
-_NOISE = re.compile(r"\b(?:fwd?|fw|tr|wg|rv|job|opening|hiring|now|urgent|new|position)\b[:!]?", re.I)
+_NOISE = re.compile(
+    r"\b(?:fwd?|fw|tr|wg|rv|job|opening|hiring|now|urgent|new|position)\b[:!]?", re.I
+)
 
 
 def title_key(title: str) -> str:

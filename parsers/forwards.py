@@ -34,53 +34,52 @@ class Forward:
     messages: list[ForwardedMessage] = field(default_factory=list)
 
 
+def _words(spec: str) -> tuple[str, ...]:
+    """Vocabulary is written "a|b c|d": labels may contain spaces, never "|"."""
+    return tuple(x for x in spec.split("|") if x)
+
+
 # ---------------------------------------------------------------------------------------------
 # Vocabulary. Header labels as clients print them, per field (Apple Mail, Gmail, Outlook,
 # Thunderbird, Yahoo, HubSpot... in ~30 languages). Matching is case-insensitive.
 
-_FROM_LABELS = (
-    "From", "Sender", "Od", "Odesílatel", "Odosielateľ", "Fra", "Afsender", "Avsender", "Von",
-    "Absender", "De", "De la", "Lähettäjä", "Šalje", "Pošiljatelj", "Feladó", "Da", "Mittente",
-    "Van", "Afzender", "Expeditorul", "Expeditor", "Отправитель", "От", "Від кого", "Від",
-    "Відправник", "Från", "Avsändare", "Kimden", "Gönderen", "Saatja", "Nadawca", "Remitente",
-    "Remetente", "Expéditeur", "送信元", "差出人", "发件人", "寄件者", "寄件人", "보낸 사람",
-    "보낸사람", "Από", "Αποστολέας", "Từ", "Dari", "Pengirim", "Nuo", "Kellelt",
+_FROM_LABELS = _words(
+    "From|Sender|Od|Odesílatel|Odosielateľ|Fra|Afsender|Avsender|Von|Absender|De|De la|"
+    "Lähettäjä|Šalje|Pošiljatelj|Feladó|Da|Mittente|Van|Afzender|Expeditorul|Expeditor|"
+    "Отправитель|От|Від кого|Від|Відправник|Från|Avsändare|Kimden|Gönderen|Saatja|Nadawca|"
+    "Remitente|Remetente|Expéditeur|送信元|差出人|发件人|寄件者|寄件人|보낸 사람|보낸사람|Από|Αποστολέας|Từ|Dari|"
+    "Pengirim|Nuo|Kellelt"
 )
-_TO_LABELS = (
-    "To", "Komu", "Til", "An", "Para", "Vastaanottaja", "À", "A", "Prima", "Címzett", "Aan",
-    "Do", "Destinatarul", "Către", "Кому", "Pre", "Till", "Kime", "Pour", "Adresat", "Saaja",
-    "Empfänger", "Destinataire", "Destinatario", "Destinatário", "Ontvanger", "Mottagare",
-    "Modtager", "Mottaker", "Příjemce", "Adresát", "Получатель", "Отримувач", "Alıcı",
-    "送信先", "宛先", "收件人", "收件者", "받는 사람", "받는사람", "Προς", "Đến", "Kepada",
-    "Kellele",
+_TO_LABELS = _words(
+    "To|Komu|Til|An|Para|Vastaanottaja|À|A|Prima|Címzett|Aan|Do|Destinatarul|Către|Кому|"
+    "Pre|Till|Kime|Pour|Adresat|Saaja|Empfänger|Destinataire|Destinatario|Destinatário|"
+    "Ontvanger|Mottagare|Modtager|Mottaker|Příjemce|Adresát|Получатель|Отримувач|Alıcı|送信先|"
+    "宛先|收件人|收件者|받는 사람|받는사람|Προς|Đến|Kepada|Kellele"
 )
-_CC_LABELS = (
-    "Cc", "Kopie", "Kopie (CC)", "Kopie an", "Kopio", "Másolat", "Másolatot kap", "Kopi", "Dw",
-    "Копия", "Kopia", "Bilgi", "Копія", "Kópia", "Copie à", "Copie", "Copia", "Cópia", "Copia a",
-    "Kopija", "Koopia", "Kopya", "抄送", "副本", "참조", "Κοιν", "Κοιν.", "Tembusan",
+_CC_LABELS = _words(
+    "Cc|Kopie|Kopie (CC)|Kopie an|Kopio|Másolat|Másolatot kap|Kopi|Dw|Копия|Kopia|Bilgi|"
+    "Копія|Kópia|Copie à|Copie|Copia|Cópia|Copia a|Kopija|Koopia|Kopya|抄送|副本|참조|Κοιν|Κοιν.|"
+    "Tembusan"
 )
-_DATE_LABELS = (
-    "Date", "Datum", "Dato", "Fecha", "Päivämäärä", "Päiväys", "Dátum", "Data", "Dată", "Дата",
-    "Tarih", "Sent", "Sendt", "Gesendet", "Enviado", "Enviado el", "Enviado em", "Envoyé",
-    "Envoyé le", "Lähetetty", "Elküldve", "Inviato", "Inviato il", "Verzonden", "Verstuurd",
-    "Wysłano", "Wysłane", "Data wysłania", "Trimis", "Отправлено", "Отправлено в", "Odoslané",
-    "Odesláno", "Skickat", "Gönderilen", "Gönderildi", "Відправлено", "Надіслано", "Kuupäev",
-    "Saadetud", "Poslano", "Poslato", "日付", "送信日時", "日期", "发送时间", "時間", "寄件日期",
-    "날짜", "보낸 날짜", "Ημερομηνία", "Στάλθηκε", "Ngày", "Tanggal", "Dikirim", "Išsiųsta",
+_DATE_LABELS = _words(
+    "Date|Datum|Dato|Fecha|Päivämäärä|Päiväys|Dátum|Data|Dată|Дата|Tarih|Sent|Sendt|"
+    "Gesendet|Enviado|Enviado el|Enviado em|Envoyé|Envoyé le|Lähetetty|Elküldve|Inviato|"
+    "Inviato il|Verzonden|Verstuurd|Wysłano|Wysłane|Data wysłania|Trimis|Отправлено|"
+    "Отправлено в|Odoslané|Odesláno|Skickat|Gönderilen|Gönderildi|Відправлено|Надіслано|"
+    "Kuupäev|Saadetud|Poslano|Poslato|日付|送信日時|日期|发送时间|時間|寄件日期|날짜|보낸 날짜|Ημερομηνία|Στάλθηκε|"
+    "Ngày|Tanggal|Dikirim|Išsiųsta"
 )
-_SUBJECT_LABELS = (
-    "Subject", "Předmět", "Emne", "Betreff", "Asunto", "Aihe", "Objet", "Predmet", "Tárgy",
-    "Oggetto", "Onderwerp", "Temat", "Assunto", "Subiectul", "Subiect", "Тема", "Ämne", "Konu",
-    "Sujet", "Naslov", "Teema", "件名", "主题", "主旨", "제목", "Θέμα", "Chủ đề", "Perihal",
-    "Subjek", "Tema", "Aiheesta",
+_SUBJECT_LABELS = _words(
+    "Subject|Předmět|Emne|Betreff|Asunto|Aihe|Objet|Predmet|Tárgy|Oggetto|Onderwerp|Temat|"
+    "Assunto|Subiectul|Subiect|Тема|Ämne|Konu|Sujet|Naslov|Teema|件名|主题|主旨|제목|Θέμα|Chủ đề|"
+    "Perihal|Subjek|Tema|Aiheesta"
 )
-_OTHER_LABELS = (
-    "Reply-To", "Odgovori na", "Odpověď na", "Svar til", "Antwoord aan", "Vastaus",
-    "Répondre à", "Antwort an", "Válaszcím", "Rispondi a", "Odpowiedź-do", "Responder A",
-    "Responder a", "Răspuns către", "Ответ-Кому", "Odpovedať-Pre", "Svara till",
-    "Yanıt Adresi", "Кому відповісти", "Bcc", "Bcc (blind copy)", "Blindkopie", "Cco", "Cci",
-    "Importance", "Priority", "Wichtigkeit", "Priorité", "Attachments", "Anlagen", "Anhänge",
-    "Pièces jointes", "Allegati", "Adjuntos", "Bijlagen", "Bilagor", "Załączniki",
+_OTHER_LABELS = _words(
+    "Reply-To|Odgovori na|Odpověď na|Svar til|Antwoord aan|Vastaus|Répondre à|Antwort an|"
+    "Válaszcím|Rispondi a|Odpowiedź-do|Responder A|Responder a|Răspuns către|Ответ-Кому|"
+    "Odpovedať-Pre|Svara till|Yanıt Adresi|Кому відповісти|Bcc|Bcc (blind copy)|Blindkopie|"
+    "Cco|Cci|Importance|Priority|Wichtigkeit|Priorité|Attachments|Anlagen|Anhänge|"
+    "Pièces jointes|Allegati|Adjuntos|Bijlagen|Bilagor|Załączniki"
 )
 
 _FIELD_LABELS: dict[str, tuple[str, ...]] = {
@@ -104,7 +103,7 @@ def _alternation(labels: Iterable[str]) -> str:
 _ALL_LABELS = [label for labels in _FIELD_LABELS.values() for label in labels]
 # "*From:* value" (Outlook bold), "De : value" (French spacing), "件名：value" (full-width colon).
 _LABEL_LINE = re.compile(
-    r"[ \t]*(?P<lead>\*{0,2})[ \t]*(?P<label>" + _alternation(_ALL_LABELS) + r")[ \t\u00a0]*"
+    r"[ \t]*(?:(?P<lead>\*{1,2})[ \t]*)?(?P<label>" + _alternation(_ALL_LABELS) + r")[ \t\u00a0]*"
     r"\*{0,2}[ \t\u00a0]*[:：](?P<trail>\*{0,2})[ \t\u00a0]*(?P<value>.*)",
     re.IGNORECASE,
 )
@@ -117,28 +116,26 @@ _INLINE_SUBJECT_NO_COLON = re.compile(
 )
 
 # Words in separator lines that say "this is a forward" (lowercase stems, any language).
-_FORWARD_STEMS = (
-    "forward", "fwd", "weitergeleitet", "transféré", "transfere", "transmis", "réexpédié",
-    "reexpedie", "reenviado", "přeposílan", "przekazyw", "ileti başlangıcı",
-    "inoltrat", "doorgestuurd", "vidarebefordra", "videresend", "edelleenlähetetty", "välitetty",
-    "přeposlan", "preposlan", "przekazan", "przesłana dalej", "továbbított", "encaminhad",
-    "reencaminhad", "redirecționat", "redirecţionat", "redirectionat", "переслан", "пересыла",
-    "переадрес", "перенаправ", "пересила", "iletil", "yönlendiril", "転送", "转发", "轉寄",
-    "轉發", "전달", "προωθ", "proslijeđen", "posredovan", "chuyển tiếp", "diteruskan", "terusan",
+_FORWARD_STEMS = _words(
+    "forward|fwd|weitergeleitet|transféré|transfere|transmis|réexpédié|reexpedie|reenviado|"
+    "přeposílan|przekazyw|ileti başlangıcı|inoltrat|doorgestuurd|vidarebefordra|videresend|"
+    "edelleenlähetetty|välitetty|přeposlan|preposlan|przekazan|przesłana dalej|továbbított|"
+    "encaminhad|reencaminhad|redirecționat|redirecţionat|redirectionat|переслан|пересыла|"
+    "переадрес|перенаправ|пересила|iletil|yönlendiril|転送|转发|轉寄|轉發|전달|προωθ|proslijeđen|"
+    "posredovan|chuyển tiếp|diteruskan|terusan"
 )
 # Words that say "the original message follows" (Outlook, IONOS): a forward or a reply.
-_ORIGINAL_STEMS = (
-    "original", "ursprüngliche", "d'origine", "oorspronkelijk", "oprindelig", "opprinnelig",
-    "ursprungligt", "alkuperäinen", "oryginaln", "původní", "pôvodn", "eredeti", "исходное",
-    "оригінал", "orijinal", "özgün", "元のメッセージ", "原始邮件", "原始郵件", "원본", "αρχικό",
-    "izvorna", "izvorno",
+_ORIGINAL_STEMS = _words(
+    "original|ursprüngliche|d'origine|oorspronkelijk|oprindelig|opprinnelig|ursprungligt|"
+    "alkuperäinen|oryginaln|původní|pôvodn|eredeti|исходное|оригінал|orijinal|özgün|"
+    "元のメッセージ|原始邮件|原始郵件|원본|αρχικό|izvorna|izvorno"
 )
 
 _DASH_SEPARATOR = re.compile(
-    r"[ \t]*[-=_*~]{2,}[ \t]*(?P<phrase>[^-=_*~\n]{3,80}?)[ \t]*[-=_*~]{2,}(?P<rest>.*)"
+    r"[ \t]*[-=_*~—–─]{2,}[ \t]*(?P<phrase>[^-=_*~—–─\n]{3,80}?)[ \t]*[-=_*~—–─]{2,}(?P<rest>.*)"
 )
 _RULE_LINE = re.compile(r"[ \t]*(?:[-_=─—━]{10,}|[*]{10,})[ \t]*")
-_COLON_PHRASE = re.compile(r"[ \t]*(?P<phrase>[^:：\n]{3,70}?)[ \t\u00a0]*[:：][ \t]*")
+_COLON_PHRASE = re.compile(r"[ \t]*(?P<phrase>[^:：\s][^:：\n]{2,69}?)[ \t\u00a0]*[:：][ \t]*")
 
 # Verbs that close a reply attribution line ("On ..., X <x@y> wrote:").
 _ATTRIBUTION = re.compile(
@@ -169,12 +166,16 @@ _TIME_TOKEN = re.compile(r".*\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*(?:AM|PM|am|pm|
 
 # Subject prefixes: the first one decides whether the mail is a forward or a reply.
 _FORWARD_PREFIXES = frozenset(
-    "fwd fw fwrd tr wg rv i vs vb vl pd enc doorst redir redir. videresend ilt i̇lt tov pr "
-    "prsn prsl edasi posr proslijedi 转发 轉寄 轉發 転送 전달 πρθ".split()
+    _words(
+        "fwd|fw|fwrd|tr|wg|rv|i|vs|vb|vl|pd|enc|doorst|redir|redir.|videresend|ilt|i̇lt|tov|pr|"
+        "prsn|prsl|edasi|posr|proslijedi|转发|轉寄|轉發|転送|전달|πρθ"
+    )
 )
 _REPLY_PREFIXES = frozenset(
-    "re aw sv antw r ris rif res ré odp odg v vá ynt отв ответ на відп vast va atb "
-    "回复 回覆 答复 返信 답장 απ σχετ".split()
+    _words(
+        "re|aw|sv|antw|r|ris|rif|res|ré|odp|odg|v|vá|ynt|отв|ответ|на|відп|vast|va|atb|回复|回覆|"
+        "答复|返信|답장|απ|σχετ"
+    )
 )
 _PREFIX = re.compile(
     r"\s*(?:\[[^\]\n]{0,40}\]\s*)?(?P<p>[^\s:：\[\]]{1,12})\s*(?:\[\d{1,3}\]|\(\d{1,3}\))?"
@@ -183,14 +184,16 @@ _PREFIX = re.compile(
 
 _EMAIL = re.compile(r"[^\s<>\[\]()\"',;:@]+@[^\s<>\[\]()\"',;:@]+\.[^\s<>\[\]()\"',;:@]+")
 _BRACKETED = re.compile(r"[<\[]\s*(?:mailto:)?\s*(?P<addr>[^<>\[\]\s]*@[^<>\[\]\s]*)\s*[>\]]")
-_ATTACHED_MAILTO = re.compile(r"(?P<addr>[^\s<>\[\]\"]+@[^\s<>\[\]\"]+)[<\[]mailto:[^<>\[\]\s]*[>\]]")
+_ATTACHED_MAILTO = re.compile(
+    r"(?P<addr>[^\s<>\[\]\"]+@[^\s<>\[\]\"]+)[<\[]mailto:[^<>\[\]\s]*[>\]]"
+)
 _MAILTO = re.compile(r"([<\[])mailto:", re.IGNORECASE)
 _ON_BEHALF = re.compile(
     r"\s+(?:on behalf of|im auftrag von|de la part de|en nombre de|per conto di|namens|"
     r"w imieniu|em nome de|för|på vegne af|på vegne av|jménem|v mene)\b.*$",
     re.IGNORECASE,
 )
-_QUOTES = "\"'«»„“”‘’ \t\u00a0"
+_QUOTES = "\"'«»„“”‘’*_ \t\u00a0"  # also Markdown-ish emphasis from HTML-to-text
 
 _MAX_LINE = 1000
 _MAX_BLOCK_LINES = 40
@@ -233,31 +236,18 @@ def _strip_prefixes(subject: str) -> str:
 
 def _quote_depth(line: str) -> int:
     """How many "> " levels a line is quoted with."""
-    depth = 0
-    i = 0
-    n = min(len(line), 200)
-    while i < n:
-        ch = line[i]
-        if ch == ">":
-            depth += 1
-        elif ch not in " \t":
-            break
-        i += 1
-    return depth
+    head = line[:200]
+    return head[: len(head) - len(head.lstrip(" \t>"))].count(">")
 
 
 def _unquote(line: str, levels: int) -> str:
     """Removes `levels` quote markers (and the space after each) from the start of a line."""
     i = 0
     for _ in range(levels):
-        while i < len(line) and line[i] in " \t":
-            i += 1
-        if i < len(line) and line[i] == ">":
-            i += 1
-            if i < len(line) and line[i] == " ":
-                i += 1
-        else:
+        j = line.find(">", i, i + 200)
+        if j < 0 or line[i:j].strip(" \t"):
             break
+        i = j + 2 if line[j + 1 : j + 2] == " " else j + 1
     return line[i:]
 
 
@@ -331,7 +321,7 @@ def _split_mailboxes(value: str) -> list[str]:
         if quote:
             if ch == quote:
                 quote = ""
-        elif ch in "\"«„“":
+        elif ch in '"«„“':
             quote = {"«": "»", "„": "”", "“": "”"}.get(ch, ch)
         elif ch in "<[(":
             depth += 1
@@ -419,7 +409,7 @@ def _label(line: str) -> tuple[str, str] | None:
     if name is None:
         return None
     value = match.group("value").strip()
-    if not match.group("lead"):
+    if not match.group("lead"):  # None or ""
         value = match.group("trail") + value  # "Subject: **URGENT**" keeps its stars
     return name, value
 
@@ -436,7 +426,9 @@ def _is_continuation(name: str, value: str, line: str) -> bool:
             return True
         return "@" in stripped and len(stripped) < 200 and " " not in stripped.strip("<>[]")
     if name == "date":
-        return bool(re.fullmatch(r"(?:AM|PM|a\.m\.|p\.m\.|[A-Z]{2,5}|[+-]\d{4}|GMT[+-]?\d*)", stripped))
+        return bool(
+            re.fullmatch(r"(?:AM|PM|a\.m\.|p\.m\.|[A-Z]{2,5}|[+-]\d{4}|GMT[+-]?\d*)", stripped)
+        )
     return False
 
 
@@ -478,7 +470,7 @@ def _parse_block(lines: list[str], start: int) -> _Block:
 def _parse_inline(rest: str) -> dict[str, str]:
     """Yahoo's one-line header: "From: a <x>To: b <y>Sent: ...Subject: s"."""
     fields: dict[str, str] = {}
-    matches = list(_INLINE_LABEL.finditer(rest[:_MAX_LINE * 4]))
+    matches = list(_INLINE_LABEL.finditer(rest[: _MAX_LINE * 4]))
     for k, match in enumerate(matches):
         name = _LABEL_FIELD.get(match.group("label").casefold())
         end = matches[k + 1].start() if k + 1 < len(matches) else len(rest)
@@ -596,13 +588,13 @@ def _block_at(lines: list[str], start: int, depth: int) -> _Block:
 
     A short window first: most candidate lines are no header at all, and unquoting a full
     window for each of them would make long quoted mails slow."""
-    for window in (12, _MAX_BLOCK_LINES + 8):
+    for window in (8, _MAX_BLOCK_LINES + 8):
         if depth == 0:
             view = lines[start : start + window]
         else:
             view = _quoted_region(lines, start, depth, window)
         block = _parse_block(view, 0)
-        if block.end < len(view) - 4 or len(view) < window:
+        if block.end < len(view) - 2 or len(view) < window:
             return block
     return block
 

@@ -395,6 +395,13 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
     return postings
 
 
+def _is_binary(text: str) -> bool:
+    """NULs or mostly control characters: a binary file, not a headerless mail body."""
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return "\x00" in sample or controls > len(sample) // 10
+
+
 def _header_facts(mail: DecodedMail, item: ParsedItem) -> None:
     item.sender = mail.sender if (mail.sender.address or mail.sender.name) else None
     item.subject = mail.subject
@@ -414,8 +421,8 @@ def _parse(raw: bytes, file: str) -> ParsedItem:
     if any(w.startswith("unreadable MIME") for w in mail.warnings):
         item.error = mail.warnings[0]
         return item
-    if not mail.has_headers and not mail.text.strip():
-        item.error = "not an email: no headers and no body"
+    if not mail.has_headers and (not mail.text.strip() or _is_binary(mail.text)):
+        item.error = "not an email: no headers and no readable body"
         return item
     if item.special:
         return item

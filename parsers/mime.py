@@ -14,8 +14,11 @@ Interface (stable):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import email
+import email.errors
 import email.policy
 import re
 from dataclasses import dataclass, field
@@ -123,7 +126,7 @@ def decode_header_value(value: str) -> str:
     value = _ENCODED_WORD_SPACE_RE.sub(r"\1", value)
     try:
         chunks = decode_header(value)
-    except (ValueError, LookupError, AssertionError, IndexError):
+    except (ValueError, LookupError, AssertionError, IndexError, email.errors.MessageError):
         return value.strip()
     out: list[str] = []
     for chunk, charset in chunks:
@@ -150,18 +153,20 @@ def _header(msg: Message, name: str) -> str:
 
 
 def _addresses(msg: Message, name: str) -> list[Address]:
-    values = [decode_header_value(v) for v in _raw_headers(msg, name)]
+    # Split addresses before decoding names: "=?utf-8?B?...?=" may hide "Müller, Jürgen".
+    values = [re.sub(r"\r?\n[ \t]+", " ", _unescape_8bit(v)) for v in _raw_headers(msg, name)]
     if not values:
         return []
     try:
         pairs = getaddresses(values)
     except (ValueError, IndexError, TypeError):
         return []
-    return [
-        Address(name=n.strip().strip('"'), address=a.strip().lower())
-        for n, a in pairs
-        if n.strip() or "@" in a
-    ]
+    found: list[Address] = []
+    for raw_name, addr in pairs:
+        display = decode_header_value(raw_name).strip().strip('"')
+        if display or "@" in addr:
+            found.append(Address(name=display, address=addr.strip().lower()))
+    return found
 
 
 def parse_auth_results(values: list[str]) -> dict[str, str]:
@@ -226,15 +231,40 @@ def _payload_size(part: Message) -> int:
     return len(payload) if isinstance(payload, (str, bytes)) else 0
 
 
+_B64_PREFIX_RE = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def _lenient_base64(payload: str) -> bytes:
+    """Broken base64 (junk appended, bad padding) still yields the readable start."""
+    prefix = _B64_PREFIX_RE.match(payload)
+    text = prefix.group(0) if prefix else ""
+    if len(text) < len(payload) // 2:
+        text = payload
+    chars = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    chars = chars[: len(chars) - len(chars) % 4]
+    try:
+        return base64.b64decode(chars)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _payload_bytes(part: Message) -> bytes:
+    raw = part.get_payload()
+    if isinstance(raw, str) and str(part.get("Content-Transfer-Encoding", "")).strip().lower() == (
+        "base64"
+    ):
+        return _lenient_base64(raw)
+    try:
+        return part.get_payload(decode=True) or b""
+    except (ValueError, LookupError, TypeError, AssertionError):
+        return raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else b""
+
+
 def _part_text(part: Message, warnings: list[str]) -> str:
     if _payload_size(part) > MAX_PART_BYTES * 4 // 3 + 1024:
         warnings.append(f"skipped a {part.get_content_type()} part larger than 5 MB")
         return ""
-    try:
-        data = part.get_payload(decode=True) or b""
-    except (ValueError, LookupError, TypeError, AssertionError):
-        raw = part.get_payload()
-        data = raw.encode("utf-8", errors="surrogateescape") if isinstance(raw, str) else b""
+    data = _payload_bytes(part)
     if len(data) > MAX_PART_BYTES:
         warnings.append(f"skipped a {part.get_content_type()} part larger than 5 MB")
         return ""

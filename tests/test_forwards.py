@@ -180,7 +180,7 @@ def test_quoted_forward_of_quoted_forward() -> None:
         ">\n"
         ">> Begin forwarded message:\n"
         ">>\n"
-        ">> From: \"Lee, Kim\" <kim.lee@studio.example>\n"
+        '>> From: "Lee, Kim" <kim.lee@studio.example>\n'
         ">> Subject: UX researcher role\n"
         ">> Date: 4 March 2024 at 17:00:00 CET\n"
         ">> To: alex@example.org\n"
@@ -270,7 +270,11 @@ def test_non_english_outlook_forward(locale: str) -> None:
     assert msg.from_ == Address("Jane Recruiter", "jane@talent.example.com")
     assert msg.to == [Address("Sam Member", "sam@example.org")]
     assert msg.cc == [Address("Nicholas", "nicholas@globex.example")]
-    assert (msg.subject, msg.date, msg.body) == ("Data Analyst", "2024-03-05 10:12", "Body of the posting.")
+    assert (msg.subject, msg.date, msg.body) == (
+        "Data Analyst",
+        "2024-03-05 10:12",
+        "Body of the posting.",
+    )
 
 
 def test_reply_quoting_from_lines_is_not_a_forward() -> None:
@@ -345,7 +349,7 @@ def test_outlook_for_mac_attribution_forward_needs_forward_subject() -> None:
         ('"Doe, John" <john@x.com>', [Address("Doe, John", "john@x.com")]),
         ("'Jane Roe' <jane@y.org>", [Address("Jane Roe", "jane@y.org")]),
         (
-            "a@x.com; Bob <b@x.com>, \"Lee, Kim\" <k@x.com>",
+            'a@x.com; Bob <b@x.com>, "Lee, Kim" <k@x.com>',
             [Address("", "a@x.com"), Address("Bob", "b@x.com"), Address("Lee, Kim", "k@x.com")],
         ),
         ("Ann <ann@x.com<mailto:ann@x.com>>", [Address("Ann", "ann@x.com")]),
@@ -429,11 +433,30 @@ def test_subject_stars_and_bold_labels_are_kept_apart() -> None:
 # --- Robustness ---------------------------------------------------------------------------------
 
 FRAGMENTS = [
-    "From: A <a@b.co>", "Sent: Monday", "To: x@y.z", "Subject: s", "Date: 2024", "Cc: ;;,,<<>>",
-    "---------- Forwarded message ---------", "-----Original Message-----", "> ", ">> >", "",
-    "________________________________", "Begin forwarded message:", "On 1/2/2024, X <x@y.z> wrote:",
-    "    indented", "*From:* ", "----- Messaggio inoltrato ----- Da: a <b@c.d>A: e@f.gOggetto x",
-    "De la:", "\ufeff", "\r\n", "<mailto:", "[mailto:x@y]", "\"Doe, ", "a@b@c@d",
+    "From: A <a@b.co>",
+    "Sent: Monday",
+    "To: x@y.z",
+    "Subject: s",
+    "Date: 2024",
+    "Cc: ;;,,<<>>",
+    "---------- Forwarded message ---------",
+    "-----Original Message-----",
+    "> ",
+    ">> >",
+    "",
+    "________________________________",
+    "Begin forwarded message:",
+    "On 1/2/2024, X <x@y.z> wrote:",
+    "    indented",
+    "*From:* ",
+    "----- Messaggio inoltrato ----- Da: a <b@c.d>A: e@f.gOggetto x",
+    "De la:",
+    "\ufeff",
+    "\r\n",
+    "<mailto:",
+    "[mailto:x@y]",
+    '"Doe, ',
+    "a@b@c@d",
 ]
 
 
@@ -465,16 +488,19 @@ def test_header_like_noise_never_raises(parts: list[str], subject: str) -> None:
         ">" * 200_000,
         "a@" * 100_000,
         "From: " + "x@" * 100_000,
-        "From: a <a@b.c>\nSent: x\nTo: y\n" * 20_000,
-        "> From: a\n" * 50_000,
+        "From: a <a@b.c>\nSent: x\nTo: y\n" * 6_000,
+        "> From: a\n" * 15_000,
+        "> " * 50_000 + "From: a",
         "On " + "1" * 100_000 + " wrote:",
         "---------- Forwarded message ---------\n" * 5_000,
         ("Begin forwarded message:\n\nFrom: a <a@b.c>\nSubject: s\n\n") * 3_000,
         "\t" * 100_000 + ":",
+        "From:\n" + "x\n" * 100_000,
     ],
     ids=lambda t: repr(t[:16]),
 )
 def test_hostile_input_is_fast(text: str) -> None:
+    """Inputs of 100-200 kB built to provoke regex backtracking or quadratic scans."""
     started = time.perf_counter()
     split_forward(text, "FW: x")
     split_forward(text, "")

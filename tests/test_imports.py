@@ -42,7 +42,9 @@ def run(config: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_import_twice_updates_and_never_duplicates(config: Path, tmp_path: Path, db_url: str) -> None:
+def test_import_twice_updates_and_never_duplicates(
+    config: Path, tmp_path: Path, db_url: str
+) -> None:
     (tmp_path / "s.toml").write_text(SUBGROUPS)
     (tmp_path / "m.csv").write_text(MEMBERS)
     assert run(config, "subgroups", "import", str(tmp_path / "s.toml"))[0] == 0
@@ -79,16 +81,24 @@ def test_export_round_trips(config: Path, tmp_path: Path) -> None:
     assert (tmp_path / "s2.toml").read_text() == (tmp_path / "s3.toml").read_text()
     assert (tmp_path / "m2.csv").read_text() == (tmp_path / "m3.csv").read_text()
     exported = (tmp_path / "m2.csv").read_text()
-    assert 'alice@x.example,Alice Moreno,Marketing,Sabre Inc.;Frito-Lay,brand;social media,"Dallas, TX"' in exported
+    assert (
+        'alice@x.example,Alice Moreno,Marketing,Sabre Inc.;Frito-Lay,brand;social media,"Dallas, TX"'
+        in exported
+    )
 
 
 @pytest.mark.parametrize(
     ("csv_text", "message"),
     [
         ("email,name\nnot-an-email,X\n", "line 2, column email: not an email address"),
-        ("email,name,subgroups\na@x.example,A,Marketing\nb@x.example,B,Astrology\n",
-         "line 3, column subgroups: unknown sub-group 'Astrology'"),
-        ("email,name\na@x.example,A\na@x.example,A2\n", "line 3, column email: a@x.example already on line 2"),
+        (
+            "email,name,subgroups\na@x.example,A,Marketing\nb@x.example,B,Astrology\n",
+            "line 3, column subgroups: unknown sub-group 'Astrology'",
+        ),
+        (
+            "email,name\na@x.example,A\na@x.example,A2\n",
+            "line 3, column email: a@x.example already on line 2",
+        ),
         ("email,name\na@x.example,A,extra\n", "line 2: expected 2 columns, found 3"),
         ("email,nmae\na@x.example,A\n", "line 1: unknown column 'nmae'"),
     ],
@@ -115,6 +125,9 @@ def test_bad_subgroups_toml_names_the_key(config: Path, tmp_path: Path) -> None:
 
 
 def test_db_upgrade_is_idempotent(config: Path) -> None:
-    assert run(config, "db", "upgrade") == (0, "Database upgraded.\n") or run(config, "db", "upgrade")[0] == 0
+    assert (
+        run(config, "db", "upgrade") == (0, "Database upgraded.\n")
+        or run(config, "db", "upgrade")[0] == 0
+    )
     code, output = run(config, "db", "upgrade")
     assert code == 0 and "already up to date" in output

@@ -33,9 +33,13 @@ CSP = (
 
 
 def _secret(config: Config) -> str:
-    secret = config.secret(config.web.secret_key_env, "web.secret_key_env (signs sessions and links)")
+    secret = config.secret(
+        config.web.secret_key_env, "web.secret_key_env (signs sessions and links)"
+    )
     if len(secret) < 16:
-        raise UserError(f"web.secret_key_env: {config.web.secret_key_env} must be at least 16 characters")
+        raise UserError(
+            f"web.secret_key_env: {config.web.secret_key_env} must be at least 16 characters"
+        )
     return secret
 
 
@@ -56,8 +60,12 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.extensions[EXTENSION] = WebState(
-        cfg=config, db=db, signer=Signer(secret), outbox=Outbox(config),
-        limit_address=RateLimiter(*SIGNIN_PER_ADDRESS), limit_ip=RateLimiter(*SIGNIN_PER_IP),
+        cfg=config,
+        db=db,
+        signer=Signer(secret),
+        outbox=Outbox(config),
+        limit_address=RateLimiter(*SIGNIN_PER_ADDRESS),
+        limit_ip=RateLimiter(*SIGNIN_PER_IP),
     )
     csrf = CSRFProtect(app)
     _register_blueprints(app, csrf)
@@ -72,7 +80,9 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(lead.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(member.bp)
-    csrf.exempt(member.unsubscribe)  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL protects it
+    csrf.exempt(
+        member.unsubscribe
+    )  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL protects it
 
 
 def _register_hooks(app: Flask, config: Config) -> None:
@@ -94,11 +104,15 @@ def _register_hooks(app: Flask, config: Config) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
-        message = "This form expired or was sent from elsewhere. Go back, reload the page and try again."
+        message = (
+            "This form expired or was sent from elsewhere. Go back, reload the page and try again."
+        )
         return render_template("web/error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        return render_template("web/error.html", code=error.code, message=error.description), error.code
+        return render_template(
+            "web/error.html", code=error.code, message=error.description
+        ), error.code

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -59,7 +59,7 @@ def _signin_message(member: Member, link: str) -> EmailMessage:
     msg["From"] = cfg.smtp.from_address
     msg["To"] = Address(member.name or "", addr_spec=member.email)
     msg["Subject"] = f"Your sign-in link for {cfg.group.name}"
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid("signin", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"

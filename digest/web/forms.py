@@ -48,7 +48,11 @@ class ActionForm(FlaskForm):
 class SignInForm(FlaskForm):
     email = StringField(
         "Your email address",
-        validators=[DataRequired(), Length(max=320), Regexp(EMAIL_PATTERN, message="Enter an email address.")],
+        validators=[
+            DataRequired(),
+            Length(max=320),
+            Regexp(EMAIL_PATTERN, message="Enter an email address."),
+        ],
         render_kw={"autocomplete": "email", "inputmode": "email", "autofocus": True},
     )
 
@@ -67,7 +71,9 @@ class RoleRow(Form):
 
 class RolesForm(FlaskForm):
     roles = FieldList(FormField(RoleRow), min_entries=1, max_entries=200)
-    exclude = TextAreaField("Never tag titles that say (whole sub-group)", validators=[Length(max=5000)])
+    exclude = TextAreaField(
+        "Never tag titles that say (whole sub-group)", validators=[Length(max=5000)]
+    )
 
     def validate_roles(self, field: FieldList) -> None:
         seen: set[str] = set()
@@ -131,14 +137,21 @@ class PreferencesForm(FlaskForm):
     show_name = BooleanField("Show my name when I share a posting")
     thank_opt_in = BooleanField("Thank me by name among the week's top contributors")
     contact_opt_in = BooleanField("Tell other members I used to work at my past employers")
-    past_employers = TextAreaField("My past employers (one per line)", validators=[Length(max=3000)])
+    past_employers = TextAreaField(
+        "My past employers (one per line)", validators=[Length(max=3000)]
+    )
     paused_until = DateField("Pause my digest until", validators=[Optional()])
     always_send = BooleanField("Send the digest even in weeks with no leads for me")
 
 
 class AddMemberForm(FlaskForm):
     email = StringField(
-        "Email", validators=[DataRequired(), Length(max=320), Regexp(EMAIL_PATTERN, message="Enter an email address.")]
+        "Email",
+        validators=[
+            DataRequired(),
+            Length(max=320),
+            Regexp(EMAIL_PATTERN, message="Enter an email address."),
+        ],
     )
     name = StringField("Name", validators=[Length(max=200)])
     subgroups = MultiCheckboxField("Sub-groups", coerce=int)

@@ -34,7 +34,9 @@ def correct(posting: Posting, title: str, company: str) -> bool:
 def resolve(session: Session, posting: Posting) -> Posting:
     """Follow merges to the posting that survives (guarding against cycles)."""
     seen = {posting.id}
-    while posting.status == "merged" and posting.merged_into_id and posting.merged_into_id not in seen:
+    while (
+        posting.status == "merged" and posting.merged_into_id and posting.merged_into_id not in seen
+    ):
         nxt = session.get(Posting, posting.merged_into_id)
         if nxt is None:
             break
@@ -53,7 +55,9 @@ def merge(session: Session, duplicate: Posting, target: Posting) -> None:
     for fb in session.scalars(select(Feedback).where(Feedback.posting_id == duplicate.id)):
         exists = session.scalar(
             select(Feedback.id).where(
-                Feedback.posting_id == target.id, Feedback.member_id == fb.member_id, Feedback.kind == fb.kind
+                Feedback.posting_id == target.id,
+                Feedback.member_id == fb.member_id,
+                Feedback.kind == fb.kind,
             )
         )
         if exists:

@@ -32,10 +32,19 @@ class Change:
 
     def as_json(self) -> dict[str, Any]:
         def tag(t: MatchTag | None) -> dict[str, Any] | None:
-            return None if t is None else {"role": t.role, "score": round(t.score, 3), "why": list(t.why)}
+            return (
+                None
+                if t is None
+                else {"role": t.role, "score": round(t.score, 3), "why": list(t.why)}
+            )
 
-        return {"id": self.posting_id, "title": self.title, "company": self.company,
-                "before": tag(self.before), "after": tag(self.after)}
+        return {
+            "id": self.posting_id,
+            "title": self.title,
+            "company": self.company,
+            "before": tag(self.before),
+            "after": tag(self.after),
+        }
 
 
 @dataclass
@@ -51,7 +60,10 @@ class Preview:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "days": self.days, "scanned": self.scanned, "before": self.before, "after": self.after,
+            "days": self.days,
+            "scanned": self.scanned,
+            "before": self.before,
+            "after": self.after,
             "added": [c.as_json() for c in self.added[:MAX_LISTED]],
             "removed": [c.as_json() for c in self.removed[:MAX_LISTED]],
             "changed": [c.as_json() for c in self.changed[:MAX_LISTED]],
@@ -61,8 +73,12 @@ class Preview:
 
 def rules_from_rows(name: str, rows: list[dict[str, Any]], exclude: list[str]) -> SubgroupRules:
     roles = tuple(
-        RoleRule(phrase=r["phrase"], synonyms=tuple(r["synonyms"]), exclude=tuple(r["exclude"]),
-                 required=tuple(r["required"]))
+        RoleRule(
+            phrase=r["phrase"],
+            synonyms=tuple(r["synonyms"]),
+            exclude=tuple(r["exclude"]),
+            required=tuple(r["required"]),
+        )
         for r in rows
     )
     return SubgroupRules(name=name, roles=roles, exclude=tuple(exclude))
@@ -71,14 +87,19 @@ def rules_from_rows(name: str, rows: list[dict[str, Any]], exclude: list[str]) -
 def _first_tags(matcher: Matcher, rows: list[Any]) -> dict[int, MatchTag]:
     found: dict[int, MatchTag] = {}
     for row in rows:
-        tags = matcher.match(row.title, row.description or "", row.company or "", row.location or "")
+        tags = matcher.match(
+            row.title, row.description or "", row.company or "", row.location or ""
+        )
         if tags:
             found[row.id] = tags[0]
     return found
 
 
 def preview_rules(
-    session: Session, saved: SubgroupRules, edited: SubgroupRules, now: datetime | None = None,
+    session: Session,
+    saved: SubgroupRules,
+    edited: SubgroupRules,
+    now: datetime | None = None,
     days: int = PREVIEW_DAYS,
 ) -> Preview:
     """Which of the last `days` days' live postings the edit would newly tag, untag or re-role."""

@@ -18,7 +18,9 @@ MAX_KEYS = 10_000
 class RateLimiter:
     """At most `limit` hits per key within `window` seconds."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock

@@ -90,8 +90,8 @@ def _posting(spec: AlertSpec, card: Card, fields: Fields, canonical: str) -> Pos
 
 
 def canonical_for(ref: JobRef, url: str) -> str:
-    """The links module's canonical form of the stable job URL (or of the link when opaque)."""
-    target = ref.key if ref.stable else url
+    """The links module's canonical form of the job URL the link stands for."""
+    target = ref.key or url
     try:
         canonical = canonicalize_url(unwrap_redirect(target)) or target
     except Exception:  # noqa: BLE001 - a foreign helper must not break alert parsing

@@ -89,6 +89,7 @@ _HEADER = re.compile(
     r"(?:in|for|near|match)|jobs? (?:you may|you might|for you|matching|based on|similar)|"
     r"here are|recommended (?:jobs )?for you|top job picks|hi\b|hello\b|dear\b|check out\b|"
     r"we found|based on your|new jobs? match|(?:from|to|cc|bcc|date|sent|subject):)"
+    r"|^.{0,60}\bjobs (?:in|near|for)\b"
     r"|\bmatch(?:es|ing)? your\b|\bjob ads\b|:$",
     re.I,
 )
@@ -328,7 +329,7 @@ def _title_says_remote(title: str) -> bool:
 def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> None:
     for line, kind in zip(lines, kinds, strict=True):
         if kind is LineKind.SALARY and not fields.salary:
-            fields.salary = line.text
+            fields.salary = re.sub(r"(?<=[\w$])\(", " (", line.text)
         elif kind is LineKind.POSTED and not fields.posted_at:
             fields.posted_at = posted_date(line.text)
         elif kind is LineKind.WORKPLACE and re.search(r"remote|home|wfh", line.text, re.I):

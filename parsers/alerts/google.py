@@ -20,8 +20,19 @@ from parsers.alerts._fields import Fields
 from parsers.links import is_job_url
 
 _BOARDS = (linkedin.job_ref, indeed.job_ref, glassdoor.job_ref, ziprecruiter.job_ref, dice.job_ref)
-_HIRING = re.compile(
-    r"^(?P<company>.+?) (?:is )?hiring (?P<title>.+?)(?: in (?P<place>.+))?$", re.I
+_TITLE_FORMS = (
+    re.compile(r"^(?P<company>.+?) (?:is )?hiring (?P<title>.+?)(?: in (?P<place>.+))?$", re.I),
+    re.compile(r"^job application for (?P<title>.+?) at (?P<company>.+)$", re.I),
+)
+_ATS = re.compile(
+    r"greenhouse\.io|lever\.co|myworkdayjobs\.com|workday\.com|ashbyhq\.com|smartrecruiters\.com|"
+    r"icims\.com|jobvite\.com|bamboohr\.com|workable\.com|taleo\.net|successfactors\.|recruitee\.com|"
+    r"breezy\.hr|jazzhr\.com|personio\.|teamtailor\.com",
+    re.I,
+)
+_JOB_SEGMENT = re.compile(
+    r"(?:^|/)(?:jobs?|careers?|positions?|openings?|vacanc(?:y|ies)|opportunities|stellen)/[^/?#]+",
+    re.I,
 )
 
 
@@ -40,15 +51,25 @@ def job_ref(url: str) -> JobRef | None:
         ref = board(url)
         if ref is not None:
             return ref
-    return JobRef(url.split("#", 1)[0], stable=False) if host and is_job_url(url) else None
+    return JobRef(url.split("#", 1)[0], stable=False) if _is_job_page(url) else None
+
+
+def _is_job_page(url: str) -> bool:
+    """Alerts also list news about hiring; only links into a job board or a careers site count."""
+    host, path, _query = url_parts(url)
+    if not host or not is_job_url(url):
+        return False
+    return bool(
+        _ATS.search(host) or _JOB_SEGMENT.search(path) or re.match(r"^(?:jobs|careers)\.", host)
+    )
 
 
 def refine(fields: Fields) -> Fields:
     """Search-result titles of job pages carry the company and place: use them."""
-    match = _HIRING.match(fields.title)
-    if not match or fields.company:
+    match = next((m for m in (f.match(fields.title) for f in _TITLE_FORMS) if m), None)
+    if not match:
         return fields
-    place = match.group("place") or ""
+    place = match.groupdict().get("place") or ""
     return replace(
         fields,
         title=match.group("title").strip(),

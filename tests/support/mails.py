@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 
 GROUP_INBOX = "leads@group.example.org"
 
@@ -16,7 +16,7 @@ def mail(
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 11, 24, 15, 4, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 11, 24, 15, 4, tzinfo=UTC))
     msg["Message-ID"] = make_msgid(domain="test.example")
     msg.set_content(body)
     if html is not None:

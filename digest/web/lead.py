@@ -1,0 +1,336 @@
+"""Sub-group lead pages: the week, target roles with a live preview, moderation, members."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from digest.compose import Week, build_digest
+from digest.errors import UserError
+from digest.matcher import Matcher
+from digest.models import Member, Posting, Role, Subgroup, Tag
+from digest.periods import period_of, window
+from digest.render import Links, render
+from digest.tagging import subgroup_rules, tag_pending
+from digest.web import moderation
+from digest.web.context import (
+    current_member,
+    db_session,
+    lead_required,
+    led_subgroups,
+    signin_required,
+    state,
+)
+from digest.web.forms import (
+    MergeForm,
+    PostingEditForm,
+    RolesForm,
+    StatusForm,
+    join_list,
+    split_list,
+)
+from digest.web.preview import Preview, preview_rules, rules_from_rows
+
+bp = Blueprint("lead", __name__, url_prefix="/lead")
+MAX_ROWS = 500
+
+
+class PreviewLinks(Links):
+    """Digest previews for a lead must not hand out working links to another member's settings."""
+
+    def _url(self, path: str, purpose: str, data: object) -> str:
+        return "#preview-only"
+
+
+@bp.get("/")
+@signin_required
+def index() -> str:
+    member = current_member()
+    assert member is not None
+    groups = led_subgroups(member)
+    if not groups and not member.is_operator:
+        abort(403)
+    return render_template("web/lead/index.html", groups=groups)
+
+
+def _period() -> tuple[str, datetime, datetime]:
+    cfg = state().cfg
+    period = request.args.get("period") or period_of(datetime.now(UTC), cfg.tz)
+    try:
+        begin, end = window(period, cfg.tz, cfg.digest.period_days)
+    except UserError as exc:
+        abort(400, str(exc).removeprefix("--period: "))
+    return period, begin, end
+
+
+@bp.get("/<int:subgroup_id>/")
+@lead_required
+def week(group: Subgroup) -> str:
+    period, begin, end = _period()
+    sess = db_session()
+    in_window = (Posting.first_seen >= begin, Posting.first_seen < end)
+    tagged = sess.execute(
+        select(Tag, Posting)
+        .join(Posting, Tag.posting_id == Posting.id)
+        .where(Tag.subgroup_id == group.id, Tag.current, *in_window)
+        .order_by(Tag.score.desc(), Posting.id.desc())
+        .limit(MAX_ROWS)
+    ).all()
+    has_tag = exists().where(Tag.posting_id == Posting.id, Tag.current)
+    untagged = sess.scalars(
+        select(Posting)
+        .where(~has_tag, Posting.status != "merged", *in_window)
+        .order_by(Posting.id.desc())
+        .limit(MAX_ROWS)
+    ).all()
+    return render_template(
+        "web/lead/week.html", group=group, period=period, tagged=tagged, untagged=untagged
+    )
+
+
+# -- target roles ---------------------------------------------------------------------------
+
+
+def _roles_form_data(group: Subgroup) -> dict[str, Any]:
+    rows = [
+        {
+            "phrase": r.phrase,
+            "synonyms": join_list(r.synonyms),
+            "exclude": join_list(r.exclude),
+            "required": join_list(r.required),
+        }
+        for r in group.roles
+    ]
+    return {"roles": rows, "exclude": "\n".join(group.exclude)}
+
+
+def _with_blank_row(form: RolesForm) -> RolesForm:
+    if not form.roles.entries or not form.roles.entries[-1].form.is_blank():
+        form.roles.append_entry()
+    return form
+
+
+def _edited_preview(group: Subgroup, form: RolesForm) -> Preview:
+    edited = rules_from_rows(group.name, form.kept_rows(), split_list(form.exclude.data))
+    return preview_rules(db_session(), subgroup_rules(group), edited)
+
+
+@bp.route("/<int:subgroup_id>/roles", methods=["GET", "POST"])
+@lead_required
+def roles(group: Subgroup) -> Any:
+    if request.method == "GET":
+        form = _with_blank_row(RolesForm(data=_roles_form_data(group)))
+        return render_template("web/lead/roles.html", group=group, form=form, preview=None)
+    form = RolesForm()
+    action = request.form.get("action", "save")
+    if not form.validate():
+        return render_template(
+            "web/lead/roles.html", group=group, form=_with_blank_row(form), preview=None
+        ), 400
+    if action == "save":
+        return _save_roles(group, form)
+    preview = _edited_preview(group, form) if action == "preview" else None
+    return render_template(
+        "web/lead/roles.html", group=group, form=_with_blank_row(form), preview=preview
+    )
+
+
+def _save_roles(group: Subgroup, form: RolesForm) -> Any:
+    rows = form.kept_rows()
+    exclude = split_list(form.exclude.data)
+    edited = rules_from_rows(group.name, rows, exclude)
+    try:
+        Matcher.compile([edited])
+    except Exception as exc:  # noqa: BLE001 - reported to the lead, nothing saved
+        form.exclude.errors = [f"These rules cannot be used: {exc}"]
+        return render_template(
+            "web/lead/roles.html", group=group, form=_with_blank_row(form), preview=None
+        ), 400
+    old = [(r.phrase, r.synonyms, r.exclude, r.required) for r in group.roles]
+    new = [(r["phrase"], r["synonyms"], r["exclude"], r["required"]) for r in rows]
+    if old == new and list(group.exclude) == exclude:
+        flash("Nothing changed.")
+        return redirect(url_for("lead.roles", subgroup_id=group.id))
+    group.roles = [
+        Role(
+            phrase=r["phrase"],
+            synonyms=r["synonyms"],
+            exclude=r["exclude"],
+            required=r["required"],
+            position=i,
+        )
+        for i, r in enumerate(rows)
+    ]
+    group.exclude = exclude
+    group.rules_version += 1
+    db_session().commit()
+    result = tag_pending(state().db)
+    flash(f"Saved (rules version {group.rules_version}); {result.postings} postings re-tagged.")
+    return redirect(url_for("lead.roles", subgroup_id=group.id))
+
+
+@bp.post("/<int:subgroup_id>/roles/preview")
+@lead_required
+def roles_preview(group: Subgroup) -> Any:
+    """The live preview's JSON: the page's form fields in, what would change out (and its HTML)."""
+    form = RolesForm()
+    if not form.validate():
+        errors = [
+            e for errs in form.errors.values() for e in (errs if isinstance(errs, list) else [errs])
+        ]
+        message = "; ".join(str(e) for e in errors if isinstance(e, str)) or "Check the roles."
+        preview = Preview(days=0, error=message)
+    else:
+        preview = _edited_preview(group, form)
+    html = render_template("web/lead/_preview.html", preview=preview, group=group)
+    return jsonify(preview.as_json() | {"html": html})
+
+
+# -- moderation -----------------------------------------------------------------------------
+
+
+def _posting_for(group: Subgroup, posting_id: int) -> Posting:
+    posting = db_session().get(Posting, posting_id)
+    if posting is None:
+        abort(404)
+    if not moderation.may_moderate(db_session(), group, posting):
+        abort(403)
+    return posting
+
+
+def _posting_page(group: Subgroup, posting: Posting, code: int = 200, **forms: Any) -> Any:
+    tags = (
+        db_session()
+        .scalars(
+            select(Tag)
+            .where(Tag.posting_id == posting.id, Tag.current)
+            .options(selectinload(Tag.subgroup))
+        )
+        .all()
+    )
+    context = {
+        "edit_form": forms.get("edit_form")
+        or PostingEditForm(data={"title": posting.title, "company": posting.company}),
+        "status_form": forms.get("status_form") or StatusForm(data={"status": posting.status}),
+        "merge_form": forms.get("merge_form") or MergeForm(formdata=None),
+    }
+    merged_into = (
+        db_session().get(Posting, posting.merged_into_id) if posting.merged_into_id else None
+    )
+    return render_template(
+        "web/lead/posting.html",
+        group=group,
+        posting=posting,
+        tags=tags,
+        merged_into=merged_into,
+        **context,
+    ), code
+
+
+@bp.get("/<int:subgroup_id>/postings/<int:posting_id>")
+@lead_required
+def posting(group: Subgroup, posting_id: int) -> Any:
+    return _posting_page(group, _posting_for(group, posting_id))
+
+
+@bp.post("/<int:subgroup_id>/postings/<int:posting_id>/edit")
+@lead_required
+def posting_edit(group: Subgroup, posting_id: int) -> Any:
+    item = _posting_for(group, posting_id)
+    form = PostingEditForm()
+    if not form.validate():
+        return _posting_page(group, item, 400, edit_form=form)
+    retag = moderation.correct(
+        item, (form.title.data or "").strip(), (form.company.data or "").strip()
+    )
+    db_session().commit()
+    if retag:
+        tag_pending(state().db, [item.id])
+    flash("Posting corrected.")
+    return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
+
+
+@bp.post("/<int:subgroup_id>/postings/<int:posting_id>/status")
+@lead_required
+def posting_status(group: Subgroup, posting_id: int) -> Any:
+    item = _posting_for(group, posting_id)
+    form = StatusForm()
+    if not form.validate() or item.status == "merged":
+        return _posting_page(group, item, 400, status_form=form)
+    item.status = form.status.data
+    db_session().commit()
+    flash(f"Posting marked {item.status}.")
+    return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
+
+
+@bp.post("/<int:subgroup_id>/postings/<int:posting_id>/merge")
+@lead_required
+def posting_merge(group: Subgroup, posting_id: int) -> Any:
+    item = _posting_for(group, posting_id)
+    form = MergeForm()
+    if not form.validate():
+        return _posting_page(group, item, 400, merge_form=form)
+    sess = db_session()
+    target = sess.get(Posting, form.target.data)
+    target = moderation.resolve(sess, target) if target is not None else None
+    problem = _merge_problem(group, item, target)
+    if problem:
+        form.target.errors = [problem]
+        return _posting_page(group, item, 400, merge_form=form)
+    assert target is not None
+    moderation.merge(sess, item, target)
+    sess.commit()
+    flash(f"Merged into posting {target.id}.")
+    return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=target.id))
+
+
+def _merge_problem(group: Subgroup, item: Posting, target: Posting | None) -> str:
+    if target is None:
+        return "There is no posting with that number."
+    if target.id == item.id:
+        return "A posting cannot be merged into itself."
+    if item.status == "merged":
+        return "This posting was already merged."
+    if not moderation.may_moderate(db_session(), group, target):
+        return "That posting belongs to another sub-group."
+    return ""
+
+
+# -- members and their digests ----------------------------------------------------------------
+
+
+@bp.get("/<int:subgroup_id>/members")
+@lead_required
+def members(group: Subgroup) -> str:
+    return render_template("web/lead/members.html", group=group, members=group.members)
+
+
+@bp.get("/<int:subgroup_id>/members/<int:member_id>/digest")
+@lead_required
+def member_digest(group: Subgroup, member_id: int) -> str:
+    member = db_session().get(Member, member_id)
+    if member is None or all(m.id != member_id for m in group.members):
+        abort(404)
+    cfg = state().cfg
+    period, begin, end = _period()
+    week_data = Week(db_session(), period, begin, end)
+    digest = build_digest(
+        week_data,
+        week_data.members.get(member.id, member),
+        cfg.digest.max_postings,
+        cfg.digest.max_per_company,
+    )
+    html, text = render(cfg, digest, PreviewLinks(cfg, state().signer, member.id))
+    return render_template(
+        "web/lead/digest_preview.html",
+        group=group,
+        member=member,
+        digest=digest,
+        period=period,
+        html=html,
+        text=text,
+    )

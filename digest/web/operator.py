@@ -1,0 +1,340 @@
+"""Operator pages: members, sub-groups and leads, sources, held and failed mail, the send log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from digest.errors import UserError
+from digest.imports import import_members, parse_members_csv
+from digest.ingest import process_pending
+from digest.members import find_member
+from digest.models import Delivery, Member, Posting, RawMessage, Sighting, Source, Subgroup
+from digest.web.context import db_session, operator_required, state
+from digest.web.forms import (
+    ActionForm,
+    AddMemberForm,
+    ImportForm,
+    LeadsForm,
+    SubgroupForm,
+    split_list,
+)
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+PAGE = 200
+MEMBER_ACTIONS = {"pause": "paused", "resume": "active", "remove": "removed"}
+
+
+def _subgroup_choices() -> list[tuple[int, str]]:
+    return [(g.id, g.name) for g in db_session().scalars(select(Subgroup).order_by(Subgroup.name))]
+
+
+@bp.get("/")
+@operator_required
+def index() -> Any:
+    sess = db_session()
+    counts = dict(
+        sess.execute(select(RawMessage.status, func.count()).group_by(RawMessage.status)).all()
+    )
+    members = dict(sess.execute(select(Member.status, func.count()).group_by(Member.status)).all())
+    sources = sess.scalars(select(Source).where(Source.consecutive_failures > 0)).all()
+    return render_template(
+        "web/operator/index.html", counts=counts, members=members, failing=sources
+    )
+
+
+# -- members ------------------------------------------------------------------------------
+
+
+def _members_page(
+    add_form: AddMemberForm | None = None,
+    import_form: ImportForm | None = None,
+    import_error: str = "",
+    code: int = 200,
+) -> Any:
+    add_form = add_form or AddMemberForm(formdata=None)
+    add_form.subgroups.choices = _subgroup_choices()
+    members = (
+        db_session()
+        .scalars(select(Member).options(selectinload(Member.subgroups)).order_by(Member.email))
+        .all()
+    )
+    return render_template(
+        "web/operator/members.html",
+        members=members,
+        add_form=add_form,
+        import_form=import_form or ImportForm(formdata=None),
+        import_error=import_error,
+        action_form=ActionForm(formdata=None),
+    ), code
+
+
+@bp.get("/members")
+@operator_required
+def members() -> Any:
+    return _members_page()
+
+
+@bp.post("/members/add")
+@operator_required
+def member_add() -> Any:
+    form = AddMemberForm()
+    form.subgroups.choices = _subgroup_choices()
+    if not form.validate():
+        return _members_page(add_form=form, code=400)
+    sess = db_session()
+    email = (form.email.data or "").strip().lower()
+    if sess.scalar(select(Member).where(func.lower(Member.email) == email)) is not None:
+        form.email.errors = [f"{email} is already a member."]
+        return _members_page(add_form=form, code=400)
+    groups = [sess.get_one(Subgroup, gid) for gid in form.subgroups.data or []]
+    sess.add(Member(email=email, name=(form.name.data or "").strip(), subgroups=groups))
+    sess.commit()
+    flash(f"Added {email}.")
+    return redirect(url_for("operator.members"))
+
+
+@bp.post("/members/import")
+@operator_required
+def member_import() -> Any:
+    form = ImportForm()
+    if not form.validate():
+        return _members_page(import_form=form, code=400)
+    upload = form.file.data
+    name = upload.filename or "members.csv"
+    try:
+        text = upload.read().decode("utf-8-sig")
+        rows = parse_members_csv(text, where=name)
+        created, updated = import_members(db_session(), rows, where=name)
+    except UnicodeDecodeError:
+        db_session().rollback()
+        return _members_page(import_form=form, import_error=f"{name}: not UTF-8 text", code=400)
+    except UserError as exc:
+        db_session().rollback()
+        return _members_page(import_form=form, import_error=str(exc), code=400)
+    db_session().commit()
+    flash(f"Imported {name}: {created} added, {updated} updated.")
+    return redirect(url_for("operator.members"))
+
+
+@bp.post("/members/<int:member_id>/<action>")
+@operator_required
+def member_action(member_id: int, action: str) -> Any:
+    if action not in MEMBER_ACTIONS:
+        abort(404)
+    form = ActionForm()
+    member = db_session().get(Member, member_id)
+    if member is None:
+        abort(404)
+    if not form.validate():
+        abort(400)
+    member.status = MEMBER_ACTIONS[action]
+    if action == "resume":
+        member.paused_until = None
+    db_session().commit()
+    flash(f"{member.email} is now {member.status}.")
+    return redirect(url_for("operator.members"))
+
+
+# -- sub-groups and leads -------------------------------------------------------------------
+
+
+def _subgroups_page(
+    form: SubgroupForm | None = None, lead_errors: dict[int, str] | None = None, code: int = 200
+) -> Any:
+    groups = (
+        db_session()
+        .scalars(
+            select(Subgroup)
+            .options(selectinload(Subgroup.leads), selectinload(Subgroup.roles))
+            .order_by(Subgroup.name)
+        )
+        .all()
+    )
+    lead_forms = {
+        g.id: LeadsForm(formdata=None, data={"leads": "\n".join(m.email for m in g.leads)})
+        for g in groups
+    }
+    return render_template(
+        "web/operator/subgroups.html",
+        groups=groups,
+        form=form or SubgroupForm(formdata=None),
+        lead_forms=lead_forms,
+        lead_errors=lead_errors or {},
+    ), code
+
+
+@bp.get("/subgroups")
+@operator_required
+def subgroups() -> Any:
+    return _subgroups_page()
+
+
+@bp.post("/subgroups/add")
+@operator_required
+def subgroup_add() -> Any:
+    form = SubgroupForm()
+    if not form.validate():
+        return _subgroups_page(form, code=400)
+    name = (form.name.data or "").strip()
+    sess = db_session()
+    if sess.scalar(select(Subgroup).where(func.lower(Subgroup.name) == name.lower())):
+        form.name.errors = [f"There is already a sub-group called {name}."]
+        return _subgroups_page(form, code=400)
+    sess.add(Subgroup(name=name, description=(form.description.data or "").strip()))
+    sess.commit()
+    flash(f"Added sub-group {name}. Its lead can now add target roles.")
+    return redirect(url_for("operator.subgroups"))
+
+
+@bp.post("/subgroups/<int:subgroup_id>/leads")
+@operator_required
+def subgroup_leads(subgroup_id: int) -> Any:
+    sess = db_session()
+    group = sess.get(Subgroup, subgroup_id)
+    if group is None:
+        abort(404)
+    form = LeadsForm()
+    if not form.validate():
+        abort(400)
+    leads, unknown = [], []
+    for address in split_list((form.leads.data or "").replace(",", "\n")):
+        member = find_member(sess, address)
+        (leads if member else unknown).append(member or address)
+    if unknown:
+        return _subgroups_page(
+            lead_errors={group.id: f"Not members: {', '.join(unknown)}"}, code=400
+        )
+    group.leads = leads
+    sess.commit()
+    flash(f"Leads of {group.name}: {', '.join(m.email for m in leads) or 'none'}.")
+    return redirect(url_for("operator.subgroups"))
+
+
+# -- sources, mail and the send log -----------------------------------------------------------
+
+
+@bp.get("/sources")
+@operator_required
+def sources() -> Any:
+    rows = (
+        db_session()
+        .scalars(select(Source).order_by(Source.consecutive_failures.desc(), Source.name))
+        .all()
+    )
+    return render_template("web/operator/sources.html", sources=rows)
+
+
+def _messages(status: str) -> list[RawMessage]:
+    return list(
+        db_session().scalars(
+            select(RawMessage)
+            .where(RawMessage.status == status)
+            .order_by(RawMessage.id.desc())
+            .limit(PAGE)
+        )
+    )
+
+
+@bp.get("/held")
+@operator_required
+def held() -> Any:
+    return render_template(
+        "web/operator/held.html", messages=_messages("held"), form=ActionForm(formdata=None)
+    )
+
+
+def _held_message(message_id: int) -> RawMessage:
+    form = ActionForm()
+    raw = db_session().get(RawMessage, message_id)
+    if raw is None or raw.status != "held":
+        abort(404)
+    if not form.validate():
+        abort(400)
+    return raw
+
+
+@bp.post("/held/<int:message_id>/release")
+@operator_required
+def held_release(message_id: int) -> Any:
+    """Let a non-member's postings into digests, credited to no one."""
+    raw = _held_message(message_id)
+    sess = db_session()
+    posting_ids = select(Sighting.posting_id).where(Sighting.raw_message_id == raw.id)
+    for item in sess.scalars(select(Posting).where(Posting.id.in_(posting_ids))):
+        item.held = False
+    raw.status, raw.reason = "processed", f"released by the operator ({raw.reason})"
+    sess.commit()
+    flash(f"Released message {raw.id} from {raw.sender or 'unknown sender'}.")
+    return redirect(url_for("operator.held"))
+
+
+@bp.post("/held/<int:message_id>/add-member")
+@operator_required
+def held_add_member(message_id: int) -> Any:
+    """Make the sender a member, then process the message again as theirs."""
+    raw = _held_message(message_id)
+    sess = db_session()
+    sender = raw.sender.strip().lower()
+    if not sender:
+        abort(400, "This message has no sender address to add.")
+    if find_member(sess, sender) is None:
+        existing = sess.scalar(select(Member).where(func.lower(Member.email) == sender))
+        if existing is not None:  # a removed member comes back
+            existing.status = "active"
+        else:
+            sess.add(Member(email=sender))
+    sess.commit()
+    counts = process_pending(state().db.sessions, [raw.id], force=True)
+    flash(f"Added {sender} as a member; message {raw.id}: {', '.join(counts) or 'unchanged'}.")
+    return redirect(url_for("operator.held"))
+
+
+@bp.get("/failed")
+@operator_required
+def failed() -> Any:
+    return render_template(
+        "web/operator/failed.html", messages=_messages("failed"), form=ActionForm(formdata=None)
+    )
+
+
+@bp.post("/failed/<int:message_id>/reprocess")
+@operator_required
+def failed_reprocess(message_id: int) -> Any:
+    form = ActionForm()
+    raw = db_session().get(RawMessage, message_id)
+    if raw is None:
+        abort(404)
+    if not form.validate():
+        abort(400)
+    db_session().rollback()  # release any read transaction before the ingest writes
+    counts = process_pending(state().db.sessions, [message_id], force=True)
+    status = next(iter(counts), "unchanged")
+    flash(f"Message {message_id} reprocessed: {status}.")
+    return redirect(url_for("operator.failed"))
+
+
+@bp.get("/deliveries")
+@operator_required
+def deliveries() -> Any:
+    period = request.args.get("period", "").strip()
+    query = (
+        select(Delivery)
+        .options(selectinload(Delivery.member))
+        .order_by(Delivery.id.desc())
+        .limit(PAGE)
+    )
+    if period:
+        query = query.where(Delivery.period == period)
+    rows = db_session().scalars(query).all()
+    periods = (
+        db_session()
+        .scalars(select(Delivery.period).distinct().order_by(Delivery.period.desc()).limit(26))
+        .all()
+    )
+    return render_template(
+        "web/operator/deliveries.html", deliveries=rows, period=period, periods=periods
+    )
