@@ -54,13 +54,19 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def row(self) -> dict[str, float]:
-        return {"precision": round(self.precision, 3), "recall": round(self.recall, 3), "f1": round(self.f1, 3)}
+        return {
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+            "f1": round(self.f1, 3),
+        }
 
 
 def load_titles(directory: Path = TITLES_DIR) -> list[tuple[str, str]]:
     """(occupation code, reported title) for every row of the O*NET sample."""
     lines = (directory / "Sample_of_Reported_Titles.txt").read_text(encoding="utf-8").splitlines()
-    return [(cols[0], cols[1]) for cols in (line.split("\t") for line in lines[1:]) if len(cols) > 1]
+    return [
+        (cols[0], cols[1]) for cols in (line.split("\t") for line in lines[1:]) if len(cols) > 1
+    ]
 
 
 def load_truth(directory: Path = TITLES_DIR) -> dict[str, tuple[str, ...]]:
@@ -128,11 +134,12 @@ def run_quality(directory: Path = TITLES_DIR) -> dict[str, dict[str, float]]:
 # Speed
 
 
-_FILLER = (
+_FILLER_TEXT = (
     "we are looking for a motivated person to join our growing team and help customers succeed "
     "you will work closely with colleagues across the company on projects that matter benefits "
     "include health insurance paid time off flexible hours and a friendly office downtown"
-).split()
+)
+_FILLER = tuple(_FILLER_TEXT.split())
 
 
 def _phrase_pool(rng: random.Random) -> list[str]:
@@ -143,7 +150,10 @@ def _phrase_pool(rng: random.Random) -> list[str]:
         return [re.sub(r"\s*\(.*?\)", "", t).strip() for t in titles]
     heads = ["Manager", "Engineer", "Analyst", "Specialist", "Director", "Coordinator", "Clerk"]
     words = [f"{a}{b}" for a in "bcdfghklmnprstvz" for b in ("ar", "en", "ol", "ium", "ex")]
-    return [f"{rng.choice(words).title()} {rng.choice(words).title()} {rng.choice(heads)}" for _ in range(4000)]
+    return [
+        f"{rng.choice(words).title()} {rng.choice(words).title()} {rng.choice(heads)}"
+        for _ in range(4000)
+    ]
 
 
 def synthetic_rules(rng: random.Random, n_phrases: int) -> list[SubgroupRules]:
@@ -158,7 +168,9 @@ def synthetic_rules(rng: random.Random, n_phrases: int) -> list[SubgroupRules]:
     return groups
 
 
-def synthetic_postings(rng: random.Random, groups: Sequence[SubgroupRules], n: int) -> list[tuple[str, str]]:
+def synthetic_postings(
+    rng: random.Random, groups: Sequence[SubgroupRules], n: int
+) -> list[tuple[str, str]]:
     """Titles drawn from the phrases (half with extra words), ~2 KB descriptions of filler text
     that mention a role now and then, as real postings do."""
     phrases = [r.phrase for g in groups for r in g.roles]
@@ -182,7 +194,9 @@ def naive_tagger(groups: Sequence[SubgroupRules]) -> Callable[[str, str], list[s
     """The baseline: one regex per phrase over title + description (compiled once, to be fair;
     uncompiled, Python's 512-entry pattern cache would thrash at 2,000 phrases)."""
     patterns = [
-        (g.name, re.compile(r"\b" + re.escape(r.phrase) + r"\b", re.I)) for g in groups for r in g.roles
+        (g.name, re.compile(r"\b" + re.escape(r.phrase) + r"\b", re.I))
+        for g in groups
+        for r in g.roles
     ]
 
     def tag(title: str, description: str) -> list[str]:
@@ -284,7 +298,9 @@ def _print_speed(speed: dict[str, float]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer postings; re-tag time estimated")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer postings; re-tag time estimated"
+    )
     args = parser.parse_args(argv)
     run(quick=args.quick)
     return 0

@@ -1,25 +1,90 @@
-"""Choosing and ranking each member's leads for a period. Loads the week once, then works per member."""
+"""Choosing and ranking each member's leads for a period.
+
+`Week` loads the period once (postings, tags, credits, feedback, inside contacts) into plain
+objects shared by every member; `build_digest` then works per member from memory. Member-specific
+history (what was already sent to them) is loaded per chunk of members, so memory stays flat
+however many members the group has.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from digest.models import Delivery, Member, PastEmployer, Posting, Sighting, Subgroup, Tag
+from digest.models import (
+    Delivery,
+    Feedback,
+    Member,
+    MemberSubgroup,
+    PastEmployer,
+    Posting,
+    Sighting,
+    Subgroup,
+    Tag,
+)
+from parsers.company import normalize_company
 
 _WORD = re.compile(r"[\w+#]+")
+KEYWORD_SECTION = "Your keywords"
+#: How many fellow members are named as inside contacts beside one posting.
+MAX_CONTACTS = 3
+NEGATIVE = {"not_relevant": 0.2, "dead_link": 0.3}
+MAX_PENALTY = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class PostingView:
+    """The fields a digest shows, detached from the database session (cheap, immutable)."""
+
+    id: int
+    title: str
+    company: str
+    company_key: str
+    location: str
+    remote: bool
+    url: str
+    canonical_url: str
+    posted_at: str
+    salary: str
+    first_seen: datetime
+
+    @property
+    def link(self) -> str:
+        return self.canonical_url or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    subgroup_id: int
+    role: str
+    score: float
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A fellow member as others may see them: as a sharer, a contact, a contributor."""
+
+    id: int
+    display_name: str
+    show_name: bool
+    contact_opt_in: bool
+    thank_opt_in: bool
+    listed: bool  # still in the group (not removed or unsubscribed)
+    subgroups: str
 
 
 @dataclass
 class Lead:
     """One posting as one member will see it."""
 
-    posting: Posting
+    posting: PostingView
     subgroup: str
     role: str
     score: float
@@ -28,10 +93,13 @@ class Lead:
     anonymous_sharers: int
     contacts: list[tuple[str, str, str]]  # (name, their sub-groups, company as they wrote it)
     rank: float = 0.0
+    more_contacts: int = 0
+    shared_by_you: bool = False
 
     @property
     def credit(self) -> str:
-        names = list(self.sharers)
+        """'Shared by Alice Moreno and 2 others': anonymous sharers are counted, never named."""
+        names = (["you"] if self.shared_by_you else []) + list(self.sharers)
         total = len(names) + self.anonymous_sharers
         if total == 0:
             return ""
@@ -44,9 +112,23 @@ class Lead:
 
 
 @dataclass
+class RoleGroup:
+    role: str
+    leads: list[Lead]
+
+
+@dataclass
 class Section:
     subgroup: str
     leads: list[Lead] = field(default_factory=list)
+
+    @property
+    def roles(self) -> list[RoleGroup]:
+        """The section's leads grouped by target role, roles in order of their best lead."""
+        groups: dict[str, RoleGroup] = {}
+        for lead in self.leads:
+            groups.setdefault(lead.role, RoleGroup(lead.role, [])).leads.append(lead)
+        return list(groups.values())
 
 
 @dataclass
@@ -61,123 +143,359 @@ class MemberDigest:
     def leads(self) -> list[Lead]:
         return [lead for s in self.sections for lead in s.leads]
 
+    @property
+    def total(self) -> int:
+        return len(self.leads) + self.more
 
-@dataclass
+    def drop_last(self, count: int) -> None:
+        """Move the `count` lowest-ranked leads to 'N more' (used to stay under size limits)."""
+        for _ in range(min(count, len(self.leads))):
+            worst = min((s for s in self.sections if s.leads), key=lambda s: s.leads[-1].rank)
+            worst.leads.pop()
+            self.more += 1
+        self.sections = [s for s in self.sections if s.leads]
+
+
+@dataclass(slots=True)
 class _PostingInfo:
-    posting: Posting
-    tags: dict[int, Tag]  # subgroup id -> tag
+    posting: PostingView
+    tags: dict[int, TagView]  # subgroup id -> current tag
     sharer_ids: list[int]
-    words: set[str]
+    words: frozenset[str]
+    base: float  # member-independent part of the rank
 
 
 class Week:
-    """Everything a period's digests need, loaded in a few queries and shared by all members."""
+    """Everything a period's digests share, loaded in a few queries and kept as plain objects."""
 
     def __init__(self, session: Session, period: str, begin: datetime, end: datetime) -> None:
         self.period = period
-        postings = session.scalars(
-            select(Posting)
-            .where(Posting.first_seen >= begin, Posting.first_seen < end, Posting.status == "active", ~Posting.held)
-            .options(selectinload(Posting.tags), selectinload(Posting.sightings))
-        ).all()
-        self.subgroups = {g.id: g for g in session.scalars(select(Subgroup))}
-        self.members = {m.id: m for m in session.scalars(select(Member).options(selectinload(Member.subgroups)))}
+        self.begin, self.end = begin, end
+        self._session = session
+        self.subgroups = {g.id: g.name for g in session.scalars(select(Subgroup))}
+        postings = _load_postings(session, begin, end)
+        tags = _load_tags(session, list(postings))
+        sharers = _load_sharers(session, list(postings))
+        penalties = _load_penalties(session, list(postings))
         self.info: dict[int, _PostingInfo] = {}
-        for p in postings:
-            sharers = list(dict.fromkeys(s.member_id for s in p.sightings if s.member_id))
-            tags = {t.subgroup_id: t for t in p.tags if t.current}
-            words = set(_WORD.findall(f"{p.title} {p.company} {p.description[:3000]}".casefold()))
-            self.info[p.id] = _PostingInfo(p, tags, sharers, words)
+        for pid, (view, text) in postings.items():
+            words = frozenset(_WORD.findall(text.casefold()))
+            info = _PostingInfo(view, tags.get(pid, {}), sharers.get(pid, []), words, 0.0)
+            info.base = _base_rank(info, begin, end, penalties.get(pid, 0.0))
+            self.info[pid] = info
         self.by_subgroup: dict[int, list[int]] = defaultdict(list)
         for pid, info in self.info.items():
             for gid in info.tags:
                 self.by_subgroup[gid].append(pid)
-        self.contacts: dict[str, list[PastEmployer]] = defaultdict(list)
-        for e in session.scalars(select(PastEmployer)):
-            if e.company_key:
-                self.contacts[e.company_key].append(e)
-        self.sent: dict[int, set[int]] = defaultdict(set)
-        for d in session.scalars(select(Delivery).where(Delivery.period != period, Delivery.status == "sent")):
-            self.sent[d.member_id].update(d.posting_ids or [])
-        counts = Counter(
-            s.member_id for pid in self.info for s in self.info[pid].posting.sightings if s.member_id
+        companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
+        self.contacts = _load_contacts(session, companies)
+        wanted = {m for i in self.info.values() for m in i.sharer_ids}
+        wanted |= {e_member for lst in self.contacts.values() for e_member, _ in lst}
+        self.people = _load_people(session, wanted)
+        self.top_contributors = self._contributors()
+        self.sent: dict[int, set[int]] = {}
+        self.own_negative: dict[int, set[int]] = {}
+        self._keyword_cache: dict[str, frozenset[int]] = {}
+
+    # -- per-member history, loaded per chunk ---------------------------------------------
+
+    def load_history(self, session: Session, member_ids: Iterable[int]) -> None:
+        """What was already sent to these members (earlier periods) and what they rejected.
+
+        Replaces the previous chunk's history so memory does not grow with the member count."""
+        ids = list(member_ids)
+        self.sent = {mid: set() for mid in ids}
+        self.own_negative = {mid: set() for mid in ids}
+        if not ids or not self.info:
+            return
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = session.execute(
+                select(Delivery.member_id, Delivery.posting_ids).where(
+                    Delivery.member_id.in_(part),
+                    Delivery.period != self.period,
+                    Delivery.status == "sent",
+                    Delivery.created_at >= self.begin,
+                )
+            )
+            for mid, posting_ids in rows:
+                self.sent[mid].update(posting_ids or [])
+            feedback = session.execute(
+                select(Feedback.member_id, Feedback.posting_id).where(
+                    Feedback.member_id.in_(part), Feedback.kind.in_(tuple(NEGATIVE))
+                )
+            )
+            for mid, pid in feedback:
+                self.own_negative[mid].add(pid)
+
+    def history(self, member_id: int) -> tuple[set[int], set[int]]:
+        if member_id not in self.sent:
+            self.load_history(self._session, [member_id])
+        return self.sent[member_id], self.own_negative[member_id]
+
+    # -- keyword matching ------------------------------------------------------------------
+
+    def keyword_matches(self, keyword: str) -> frozenset[int]:
+        """Postings containing every word of `keyword`; cached, members share keywords."""
+        key = keyword.casefold().strip()
+        found = self._keyword_cache.get(key)
+        if found is None:
+            words = _WORD.findall(key)
+            found = frozenset(
+                pid
+                for pid, info in self.info.items()
+                if words and all(w in info.words for w in words)
+            )
+            if len(self._keyword_cache) > 4096:
+                self._keyword_cache.clear()
+            self._keyword_cache[key] = found
+        return found
+
+    def _contributors(self) -> list[tuple[str, int]]:
+        counts = Counter(mid for info in self.info.values() for mid in info.sharer_ids)
+        out: list[tuple[str, int]] = []
+        for mid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            person = self.people.get(mid)
+            if person and person.listed and person.thank_opt_in and person.show_name:
+                out.append((person.display_name, n))
+            if len(out) == 5:
+                break
+        return out
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _load_postings(
+    session: Session, begin: datetime, end: datetime
+) -> dict[int, tuple[PostingView, str]]:
+    cols = (Posting.id, Posting.title, Posting.company, Posting.company_key, Posting.location,
+            Posting.remote, Posting.url, Posting.canonical_url, Posting.posted_at, Posting.salary,
+            Posting.first_seen, func.substr(Posting.description, 1, 3000))  # fmt: skip
+    rows = session.execute(
+        select(*cols).where(
+            Posting.first_seen >= begin,
+            Posting.first_seen < end,
+            Posting.status == "active",
+            Posting.held.is_(False),
         )
-        self.top_contributors = [
-            (self.members[mid].display_name, n)
-            for mid, n in counts.most_common(10)
-            if mid in self.members and self.members[mid].thank_opt_in and self.members[mid].show_name
-        ][:5]
-        _ = Sighting
+    )
+    out: dict[int, tuple[PostingView, str]] = {}
+    for r in rows:
+        key = r.company_key or normalize_company(r.company or "")
+        view = PostingView(r.id, r.title or "", r.company or "", key, r.location or "", bool(r.remote),
+                           r.url or "", r.canonical_url or "", r.posted_at or "", r.salary or "",
+                           r.first_seen)  # fmt: skip
+        out[r.id] = (view, f"{r.title} {r.company} {r[11] or ''}")
+    return out
 
 
-def _keyword_hits(member: Member, info: _PostingInfo) -> list[str]:
-    hits = []
-    for kw in member.keywords:
-        words = _WORD.findall(kw.casefold())
-        if words and all(w in info.words for w in words):
-            hits.append(kw)
-    return hits
+def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
-def _rank(member: Member, info: _PostingInfo, score: float, kw_hits: list[str]) -> float:
-    p = info.posting
-    rank = score + 0.15 * len(kw_hits) + 0.05 * min(len(info.sharer_ids), 4)
-    if member.location and p.location and member.location.split(",")[0].casefold() in p.location.casefold():
-        rank += 0.1
-    if p.remote and member.remote_ok:
-        rank += 0.05
-    return rank
+def _load_tags(session: Session, pids: list[int]) -> dict[int, dict[int, TagView]]:
+    out: dict[int, dict[int, TagView]] = defaultdict(dict)
+    cols = (Tag.posting_id, Tag.subgroup_id, Tag.role, Tag.score, Tag.why)
+    for part in _chunks(pids):
+        for pid, gid, role, score, why in session.execute(
+            select(*cols).where(Tag.posting_id.in_(part), Tag.current)
+        ):
+            best = out[pid].get(gid)
+            if best is None or score > best.score:
+                out[pid][gid] = TagView(gid, role, float(score), tuple(why or ()))
+    return out
+
+
+def _load_sharers(session: Session, pids: list[int]) -> dict[int, list[int]]:
+    """Members who shared each posting, in the order they shared it."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for part in _chunks(pids):
+        rows = session.execute(
+            select(Sighting.posting_id, Sighting.member_id)
+            .where(Sighting.posting_id.in_(part), Sighting.member_id.is_not(None))
+            .order_by(Sighting.seen_at, Sighting.id)
+        )
+        for pid, mid in rows:
+            if mid not in out[pid]:
+                out[pid].append(mid)
+    return out
+
+
+def _load_penalties(session: Session, pids: list[int]) -> dict[int, float]:
+    """'Not relevant' and 'dead link' from members push a posting down for everyone."""
+    out: dict[int, float] = defaultdict(float)
+    for part in _chunks(pids):
+        rows = session.execute(
+            select(Feedback.posting_id, Feedback.kind, func.count())
+            .where(Feedback.posting_id.in_(part), Feedback.kind.in_(tuple(NEGATIVE)))
+            .group_by(Feedback.posting_id, Feedback.kind)
+        )
+        for pid, kind, n in rows:
+            out[pid] = min(MAX_PENALTY, out[pid] + NEGATIVE[kind] * n)
+    return out
+
+
+def _load_contacts(session: Session, companies: set[str]) -> dict[str, list[tuple[int, str]]]:
+    """company key -> [(member id, employer as they wrote it)], keys normalized the same way."""
+    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    if not companies:
+        return out
+    for mid, name, stored in session.execute(
+        select(PastEmployer.member_id, PastEmployer.name, PastEmployer.company_key)
+    ):
+        key = normalize_company(name) or stored
+        if key in companies:
+            out[key].append((mid, name))
+    return out
+
+
+def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
+    people: dict[int, Person] = {}
+    groups: dict[int, list[str]] = defaultdict(list)
+    id_list = sorted(ids)
+    for part in _chunks(id_list):
+        for mid, name in session.execute(
+            select(MemberSubgroup.member_id, Subgroup.name)
+            .join(Subgroup, Subgroup.id == MemberSubgroup.subgroup_id)
+            .where(MemberSubgroup.member_id.in_(part))
+            .order_by(Subgroup.name)
+        ):
+            groups[mid].append(name)
+        for m in session.scalars(select(Member).where(Member.id.in_(part))):
+            people[m.id] = Person(m.id, m.display_name, m.show_name, m.contact_opt_in, m.thank_opt_in,
+                                  m.status not in ("removed", "unsubscribed"), ", ".join(groups[m.id]))  # fmt: skip
+    return people
+
+
+# -- ranking ---------------------------------------------------------------------------------
+
+
+def _base_rank(info: _PostingInfo, begin: datetime, end: datetime, penalty: float) -> float:
+    """Freshness (up to 0.1), members who shared it (0.05 each, up to 4), minus negative feedback."""
+    span = max((end - begin).total_seconds(), 1.0)
+    age = min(max((end - info.posting.first_seen).total_seconds(), 0.0), span)
+    return 0.1 * (1 - age / span) + 0.05 * min(len(info.sharer_ids), 4) - penalty
+
+
+def _place_fit(member: Member, posting: PostingView) -> float:
+    """Near the member's location, or remote for a member who takes remote work."""
+    fit = 0.0
+    city = member.location.split(",")[0].strip().casefold() if member.location else ""
+    if city and city != "remote" and posting.location and city in posting.location.casefold():
+        fit += 0.1
+    if posting.remote:
+        fit += 0.05 if member.remote_ok else -0.05
+    return fit
 
 
 def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3) -> MemberDigest:
-    """The member's leads, best first, grouped by sub-group, at most `cap`, `per_company` each."""
+    """The member's leads, best first, grouped by sub-group, at most `cap`, `per_company` each.
+
+    Rank = tag score + 0.15 per personal keyword + location/remote fit + freshness + sharers
+    - negative feedback; postings already sent to the member or that they rejected are left out."""
     my_groups = [g.id for g in member.subgroups]
-    candidates: dict[int, Lead] = {}
-    seen_before = week.sent.get(member.id, set())
-    for pid, info in week.info.items():
-        if pid in seen_before:
+    sent, rejected = week.history(member.id)
+    keyword_hits: dict[int, list[str]] = defaultdict(list)
+    for kw in member.keywords or []:
+        for pid in week.keyword_matches(kw):
+            keyword_hits[pid].append(kw)
+    candidates: set[int] = set(keyword_hits)
+    for gid in my_groups:
+        candidates.update(week.by_subgroup.get(gid, ()))
+    scored: list[tuple[float, int, TagView | None]] = []
+    for pid in candidates:
+        if pid in sent or pid in rejected:
             continue
-        tag = next((info.tags[g] for g in my_groups if g in info.tags), None)
-        kw_hits = _keyword_hits(member, info) if member.keywords else []
-        if tag is None and not kw_hits:
-            continue
-        subgroup = week.subgroups[tag.subgroup_id].name if tag else "Your keywords"
-        why = list(tag.why) if tag else []
-        why += [f"your keyword '{k}'" for k in kw_hits]
+        info = week.info[pid]
+        tag = max(
+            (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
+        )
         score = tag.score if tag else 0.5
-        candidates[pid] = _lead(week, member, info, subgroup, tag.role if tag else "", score, why)
-        candidates[pid].rank = _rank(member, info, score, kw_hits)
-    ordered = sorted(candidates.values(), key=lambda lead: (-lead.rank, -lead.posting.id))
-    chosen: list[Lead] = []
+        rank = score + info.base + 0.15 * min(len(keyword_hits.get(pid, ())), 3)
+        scored.append((rank + _place_fit(member, info.posting), pid, tag))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    chosen: list[tuple[float, int, TagView | None]] = []
     per: Counter[str] = Counter()
-    for lead in ordered:
-        key = lead.posting.company_key or f"#{lead.posting.id}"
-        if per[key] >= per_company:
-            continue
-        per[key] += 1
-        chosen.append(lead)
+    for item in scored:
+        key = week.info[item[1]].posting.company_key or f"#{item[1]}"
+        if per[key] < per_company:
+            per[key] += 1
+            chosen.append(item)
     more = max(0, len(chosen) - cap)
-    chosen = chosen[:cap]
-    sections: dict[str, Section] = {}
-    for lead in chosen:
-        sections.setdefault(lead.subgroup, Section(lead.subgroup)).leads.append(lead)
-    return MemberDigest(member, week.period, list(sections.values()), more, week.top_contributors)
+    sections = _sections(week, member, chosen[:cap], keyword_hits, my_groups)
+    return MemberDigest(member, week.period, sections, more, week.top_contributors)
 
 
-def _lead(week: Week, member: Member, info: _PostingInfo, subgroup: str, role: str, score: float, why: list[str]) -> Lead:
-    names, anonymous = [], 0
+def _sections(
+    week: Week,
+    member: Member,
+    chosen: list[tuple[float, int, TagView | None]],
+    keyword_hits: dict[int, list[str]],
+    my_groups: list[int],
+) -> list[Section]:
+    by_name: dict[str, Section] = {}
+    for rank, pid, tag in chosen:
+        kws = keyword_hits.get(pid, [])
+        why = (list(tag.why) if tag else []) + [f"your keyword '{k}'" for k in kws]
+        subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
+        lead = _lead(
+            week,
+            member,
+            week.info[pid],
+            subgroup,
+            tag.role if tag else "",
+            tag.score if tag else 0.5,
+            why,
+        )
+        lead.rank = rank
+        by_name.setdefault(subgroup, Section(subgroup)).leads.append(lead)
+    order = [week.subgroups.get(g, "") for g in my_groups] + [KEYWORD_SECTION]
+    return sorted(
+        by_name.values(),
+        key=lambda s: order.index(s.subgroup) if s.subgroup in order else len(order),
+    )
+
+
+def _lead(
+    week: Week,
+    member: Member,
+    info: _PostingInfo,
+    subgroup: str,
+    role: str,
+    score: float,
+    why: list[str],
+) -> Lead:
+    names: list[str] = []
+    anonymous = 0
+    shared_by_you = False
     for mid in info.sharer_ids:
-        m = week.members.get(mid)
-        if m is None:
+        person = week.people.get(mid)
+        if mid == member.id:
+            shared_by_you = True
+        elif person is None or not person.listed:
             continue
-        if m.show_name:
-            names.append(m.display_name)
+        elif person.show_name:
+            names.append(person.display_name)
         else:
             anonymous += 1
-    contacts = []
-    for e in week.contacts.get(info.posting.company_key, []) if info.posting.company_key else []:
-        other = week.members.get(e.member_id)
-        if other is None or other.id == member.id or not other.contact_opt_in or other.status == "removed":
+    contacts: list[tuple[str, str, str]] = []
+    seen: set[int] = set()
+    for mid, employer in week.contacts.get(info.posting.company_key, []):
+        person = week.people.get(mid)
+        if (
+            person is None
+            or mid == member.id
+            or mid in seen
+            or not person.contact_opt_in
+            or not person.listed
+        ):
             continue
-        contacts.append((other.display_name, ", ".join(g.name for g in other.subgroups), e.name))
-    return Lead(info.posting, subgroup, role, score, why, names, anonymous, contacts)
+        seen.add(mid)
+        contacts.append((person.display_name, person.subgroups, employer))
+    contacts.sort(key=lambda c: c[0].casefold())
+    lead = Lead(info.posting, subgroup, role, score, why, names, anonymous, contacts[:MAX_CONTACTS])
+    lead.more_contacts = max(0, len(contacts) - MAX_CONTACTS)
+    lead.shared_by_you = shared_by_you
+    return lead

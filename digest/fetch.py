@@ -117,7 +117,9 @@ def _check_scheme(url: httpx.URL | str, cfg: FetchConfig) -> None:
     scheme = urlsplit(str(url)).scheme.lower()
     if scheme == "file":
         if not cfg.allow_file:
-            raise _Refused(f"refusing to fetch {url}: file: URLs are off; set [fetch] allow_file = true to allow")
+            raise _Refused(
+                f"refusing to fetch {url}: file: URLs are off; set [fetch] allow_file = true to allow"
+            )
         return
     if scheme not in ("http", "https"):
         raise _Refused(f"refusing to fetch {url}: only http and https URLs are fetched")
@@ -149,7 +151,9 @@ def _fetch_file(url: str, cfg: FetchConfig) -> FetchResult:
         with path.open("rb") as handle:
             data = handle.read(cfg.max_bytes + 1)
     except OSError as exc:
-        return FetchResult(url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}")
+        return FetchResult(
+            url=url, final_url=url, error=f"cannot read {path}: {exc.strerror or exc}"
+        )
     if len(data) > cfg.max_bytes:
         return FetchResult(url=url, final_url=url, error=_too_big(url, cfg))
     return FetchResult(url=url, final_url=url, status=200, content=data)
@@ -179,7 +183,11 @@ def _request(
 
 def _read_body(response: httpx.Response, url: str, cfg: FetchConfig, deadline: float) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cfg.max_bytes and "content-encoding" not in response.headers:
+    if (
+        declared.isdigit()
+        and int(declared) > cfg.max_bytes
+        and "content-encoding" not in response.headers
+    ):
         raise _Refused(_too_big(url, cfg))
     chunks: list[bytes] = []
     size = 0
@@ -237,7 +245,12 @@ def _fetch_http(url: str, cfg: FetchConfig, etag: str, last_modified: str) -> Fe
 
 
 def _result(
-    url: str, final: httpx.URL, hops: int, response: httpx.Response, cfg: FetchConfig, deadline: float
+    url: str,
+    final: httpx.URL,
+    hops: int,
+    response: httpx.Response,
+    cfg: FetchConfig,
+    deadline: float,
 ) -> FetchResult:
     common = {
         "url": url,

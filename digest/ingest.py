@@ -10,37 +10,31 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from digest.members import find_member
 from digest.models import Posting, RawMessage, Sighting
+from digest.parallel import parse_many
 from parsers.company import normalize_company
+from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import fingerprint, similar_titles
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
 from parsers.model import Posting as ParsedPosting
 
+PARSE_CHUNK = 200
 FUZZY_WINDOW = timedelta(days=60)
 FUZZY_THRESHOLD = 0.8
 
 
-def _find_existing(session: Session, p: ParsedPosting, fp: str) -> Posting | None:
-    if p.canonical_url:
-        found = session.scalar(select(Posting).where(Posting.canonical_url == p.canonical_url))
-        if found:
-            return found
-    if fp:
-        found = session.scalar(select(Posting).where(Posting.fingerprint == fp).limit(1))
-        if found:
-            return found
+def _fuzzy_match(session: Session, p: ParsedPosting) -> Posting | None:
+    """A recent posting at the same company whose title has nearly the same words."""
     comp = normalize_company(p.company)
-    if comp and p.title:
-        since = datetime.utcnow() - FUZZY_WINDOW
-        candidates = session.scalars(
-            select(Posting)
-            .where(Posting.company_key == comp, Posting.first_seen >= since)
-            .limit(200)
-        )
-        for cand in candidates:
-            if similar_titles(cand.title, p.title) >= FUZZY_THRESHOLD:
-                return cand
-    return None
+    if not (comp and p.title):
+        return None
+    since = datetime.utcnow() - FUZZY_WINDOW
+    candidates = session.scalars(
+        select(Posting).where(Posting.company_key == comp, Posting.first_seen >= since).limit(200)
+    )
+    return next(
+        (c for c in candidates if similar_titles(c.title, p.title) >= FUZZY_THRESHOLD), None
+    )
 
 
 def _merge(target: Posting, p: ParsedPosting) -> None:
@@ -87,42 +81,97 @@ def store_postings(
 ) -> list[int]:
     """Insert or merge postings and record one sighting each; returns the posting ids.
 
-    Idempotent: a sighting already recorded for the same message or feed entry adds nothing.
+    Dedup: canonical URL, else the title/company/location fingerprint, else (no URL at all) a
+    fuzzy title match at the same company. Idempotent: a sighting already recorded for the same
+    message or feed entry adds nothing. Lookups are batched: a few queries per call, not per posting.
     """
-    ids: list[int] = []
-    for i, p in enumerate(postings):
-        if not (p.title or p.canonical_url):
-            continue
-        key = entry_keys[i] if entry_keys else None
-        if (
-            key
-            and source_id
-            and session.scalar(
-                select(Sighting.id).where(
-                    Sighting.source_id == source_id, Sighting.entry_key == key
-                )
-            )
-        ):
-            continue
-        fp = fingerprint(p.title, p.company, p.location)
-        posting = _find_existing(session, p, fp)
+    items = [
+        (p, entry_keys[i] if entry_keys else None)
+        for i, p in enumerate(postings)
+        if p.title or p.canonical_url
+    ]
+    if source_id and entry_keys:
+        seen_keys = _known_entry_keys(session, source_id, [k for _, k in items if k])
+        items = [(p, k) for p, k in items if k not in seen_keys]
+    if not items:
+        return []
+    fps = [fingerprint(p.title, p.company, p.location) for p, _ in items]
+    by_url, by_fp = _existing(session, [p.canonical_url for p, _ in items if p.canonical_url], fps)
+    chosen: list[tuple[Posting, str | None]] = []
+    for (p, key), fp in zip(items, fps, strict=True):
+        posting = (
+            by_url.get(p.canonical_url)
+            or by_fp.get(fp)
+            or (None if p.canonical_url else _fuzzy_match(session, p))
+        )
         if posting is None:
             posting = _new_posting(p, fp)
             posting.held = held
             session.add(posting)
-            session.flush()
         else:
             _merge(posting, p)
-            if not held and posting.held:
-                posting.held = False
-        if raw_message_id and session.scalar(
-            select(Sighting.id).where(
-                Sighting.posting_id == posting.id, Sighting.raw_message_id == raw_message_id
+            posting.held = posting.held and held
+        if p.canonical_url:
+            by_url[p.canonical_url] = posting
+        if fp:
+            by_fp.setdefault(fp, posting)
+        chosen.append((posting, key))
+    session.flush()
+    return _record_sightings(session, chosen, source_id, member_id, raw_message_id, sender, note)
+
+
+def _known_entry_keys(session: Session, source_id: int, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(
+        session.scalars(
+            select(Sighting.entry_key).where(
+                Sighting.source_id == source_id, Sighting.entry_key.in_(keys)
             )
+        )
+    )
+
+
+def _existing(
+    session: Session, urls: list[str], fps: list[str]
+) -> tuple[dict[str, Posting], dict[str, Posting]]:
+    by_url: dict[str, Posting] = {}
+    by_fp: dict[str, Posting] = {}
+    if urls:
+        for posting in session.scalars(select(Posting).where(Posting.canonical_url.in_(set(urls)))):
+            by_url[posting.canonical_url or ""] = posting
+    wanted = {fp for fp in fps if fp}
+    if wanted:
+        for posting in session.scalars(
+            select(Posting).where(Posting.fingerprint.in_(wanted)).order_by(Posting.id)
         ):
-            ids.append(posting.id)
+            by_fp.setdefault(posting.fingerprint, posting)
+    return by_url, by_fp
+
+
+def _record_sightings(
+    session: Session,
+    chosen: list[tuple[Posting, str | None]],
+    source_id: int | None,
+    member_id: int | None,
+    raw_message_id: int | None,
+    sender: str,
+    note: str,
+) -> list[int]:
+    """One sighting per posting per message (a mail naming a job twice credits it once)."""
+    done: set[int] = set()
+    if raw_message_id:
+        done = set(
+            session.scalars(
+                select(Sighting.posting_id).where(Sighting.raw_message_id == raw_message_id)
+            )
+        )
+    rows = []
+    for posting, key in chosen:
+        if raw_message_id and posting.id in done:
             continue
-        session.add(
+        done.add(posting.id)
+        rows.append(
             Sighting(
                 posting_id=posting.id,
                 member_id=member_id,
@@ -131,11 +180,12 @@ def store_postings(
                 entry_key=key,
                 sender=sender,
                 note=note[:2000],
+                seen_at=datetime.utcnow(),
             )
         )
-        session.flush()
-        ids.append(posting.id)
-    return ids
+    session.add_all(rows)
+    session.flush()
+    return [posting.id for posting, _ in chosen]
 
 
 def _failed_auth(item: ParsedItem) -> str:
@@ -143,9 +193,13 @@ def _failed_auth(item: ParsedItem) -> str:
     return f"{bad[0].upper()} check failed for the sender" if bad else ""
 
 
-def process_message(session: Session, raw: RawMessage) -> ParsedItem:
-    """Parse one stored mail and record what it yields; sets raw.status and raw.reason."""
-    item = parse_mail(raw.raw, file=f"message {raw.id}")
+def process_message(
+    session: Session, raw: RawMessage, item: ParsedItem | None = None
+) -> ParsedItem:
+    """Record what one stored mail yields (parsing it unless `item` is given); sets its status."""
+    if item is None:
+        item = parse_mail(raw.raw, file=f"message {raw.id}")
+    resolve_relative_dates(item.postings, raw.received_at)
     raw.processed_at = datetime.utcnow()
     raw.subject = item.subject[:2000]
     raw.sender = item.sender.address if item.sender else ""
@@ -184,8 +238,8 @@ def process_pending(
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given), each in its own transaction.
 
-    `force` reprocesses the given ids whatever their state (after a parser improved).
-
+    `force` reprocesses the given ids whatever their state (after a parser improved). Parsing
+    (pure, CPU-bound) runs on all cores for big batches; recording stays in this process.
     A crash inside one message's parsing marks that message failed; the batch goes on.
     """
     query = select(RawMessage.id)
@@ -196,16 +250,33 @@ def process_pending(
     with sessions() as session:
         todo = list(session.scalars(query.order_by(RawMessage.id)))
     counts: dict[str, int] = {}
-    for raw_id in todo:
-        try:
-            with sessions.begin() as session:
-                raw = session.get_one(RawMessage, raw_id)
-                process_message(session, raw)
-                status = raw.status
-        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
-            with sessions.begin() as session:
-                raw = session.get_one(RawMessage, raw_id)
-                raw.status, raw.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-                status = raw.status
-        counts[status] = counts.get(status, 0) + 1
+    for start in range(0, len(todo), PARSE_CHUNK):
+        chunk = todo[start : start + PARSE_CHUNK]
+        with sessions() as session:
+            raws = dict(
+                session.execute(
+                    select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(chunk))
+                ).all()
+            )
+        parsed = parse_many(raws)
+        for raw_id in chunk:
+            status = _record(sessions, raw_id, parsed.get(raw_id))
+            counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def _record(
+    sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException | None
+) -> str:
+    try:
+        if isinstance(item, BaseException):
+            raise item
+        with sessions.begin() as session:
+            raw = session.get_one(RawMessage, raw_id)
+            process_message(session, raw, item)
+            return raw.status
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
+        with sessions.begin() as session:
+            raw = session.get_one(RawMessage, raw_id)
+            raw.status, raw.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+            return raw.status

@@ -170,7 +170,9 @@ class _Lexicon:
     def _terms(self, token: str) -> tuple[str, ...]:
         terms = [self.word(token)]
         for expansion in self.vocab.abbreviations.get(token, ()):
-            terms.extend(self.word(w) for w in raw_tokens(expansion) if w not in self.vocab.stopwords)
+            terms.extend(
+                self.word(w) for w in raw_tokens(expansion) if w not in self.vocab.stopwords
+            )
         return tuple(dict.fromkeys(terms))
 
     def positions(self, text: str) -> tuple[list[tuple[str, ...]], list[str]]:
@@ -210,7 +212,9 @@ class _Lexicon:
 # Compiling roles into variants.
 
 
-def _replace_run(seq: tuple[str, ...], run: tuple[str, ...], new: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _replace_run(
+    seq: tuple[str, ...], run: tuple[str, ...], new: tuple[str, ...]
+) -> list[tuple[str, ...]]:
     out = []
     n = len(run)
     for i in range(len(seq) - n + 1):
@@ -250,7 +254,9 @@ class _Compiler:
                 out.append((reading, phrase))
         return out
 
-    def role_variants(self, phrase: str, own_synonyms: Sequence[str], listed: dict[str, set]) -> dict:
+    def role_variants(
+        self, phrase: str, own_synonyms: Sequence[str], listed: dict[str, set]
+    ) -> dict:
         """Term tuple -> (quality, label) for one role; the best quality wins on duplicates."""
         found: dict[tuple[str, ...], tuple[float, str]] = {}
 
@@ -294,7 +300,11 @@ class _Compiler:
                         yield terms[:-n] + other, " ".join(terms[:-n] + (other_label,)), Q_HEAD
                 for other, other_label in self.cross_heads.get(run, ()):
                     if other in listed["heads"]:
-                        yield terms[:-n] + other, " ".join(terms[:-n] + (other_label,)), Q_CROSS_HEAD
+                        yield (
+                            terms[:-n] + other,
+                            " ".join(terms[:-n] + (other_label,)),
+                            Q_CROSS_HEAD,
+                        )
         for f_idx, (heads, family) in enumerate(self.modifiers):
             if terms[-1:] not in heads:
                 continue
@@ -303,7 +313,10 @@ class _Compiler:
                 if len(terms) != n + 1 or terms[:n] != run:
                     continue
                 head = terms[-1]
-                if self.generalize != "always" and len(listed["modifiers"].get((f_idx, head), ())) < 2:
+                if (
+                    self.generalize != "always"
+                    and len(listed["modifiers"].get((f_idx, head), ())) < 2
+                ):
                     continue
                 for other, other_label in family:
                     if other != run:
@@ -319,7 +332,9 @@ class _Compiler:
         known = {run for family in self.heads for run, _ in family} | set(self.cross_heads)
         for rule in roles:
             for terms in self.lex.phrase_readings(rule.phrase):
-                heads.update(run for run in known if len(terms) > len(run) and terms[-len(run) :] == run)
+                heads.update(
+                    run for run in known if len(terms) > len(run) and terms[-len(run) :] == run
+                )
                 for f_idx, (family_heads, family) in enumerate(self.modifiers):
                     for run, _ in family:
                         if terms[-1:] in family_heads and terms[:-1] == run:
@@ -382,12 +397,16 @@ class Matcher:
     def _readings(self, phrases: Iterable[str]) -> list[tuple[str, ...]]:
         return [r for p in phrases for r in self._lex.phrase_readings(p)]
 
-    def _add_role(self, g_idx: int, rule: RoleRule, compiler: _Compiler, listed: dict, surfaces: dict) -> None:
+    def _add_role(
+        self, g_idx: int, rule: RoleRule, compiler: _Compiler, listed: dict, surfaces: dict
+    ) -> None:
         r_idx = len(self._roles)
         role = _Role(g_idx, rule, self._readings(rule.exclude))
         role.required = [tuple(self._lex.phrase_readings(p)) for p in rule.required]
         self._roles.append(role)
-        for terms, (quality, label) in compiler.role_variants(rule.phrase, rule.synonyms, listed).items():
+        for terms, (quality, label) in compiler.role_variants(
+            rule.phrase, rule.synonyms, listed
+        ).items():
             self._variants.append(_Variant(r_idx, terms, quality, label, frozenset(terms)))
             if quality >= Q_SYNONYM * Q_OWN_SYNONYM and " (like " not in label:
                 text = _surface(label)
@@ -419,7 +438,9 @@ class Matcher:
 
     # ------------------------------------------------------------------------------------------
 
-    def match(self, title: str, description: str = "", company: str = "", location: str = "") -> list[Tag]:
+    def match(
+        self, title: str, description: str = "", company: str = "", location: str = ""
+    ) -> list[Tag]:
         """Tags for one posting, best first. Company and location are accepted for the caller's
         convenience but never used: 'Acme Marketing Ltd' hiring a driver is not a marketing job."""
         del company, location
@@ -575,7 +596,9 @@ class Matcher:
         return (why, f"'{mention[2]}' also in description")
 
     @staticmethod
-    def _required_met(role: _Role, r_idx: int, desc: _DescFacts, where: dict[str, list[int]]) -> bool:
+    def _required_met(
+        role: _Role, r_idx: int, desc: _DescFacts, where: dict[str, list[int]]
+    ) -> bool:
         """Each required phrase must be in the title or the description."""
         in_desc = desc.required.get(r_idx, set())
         for phrase, readings in zip(role.rule.required, role.required, strict=True):
@@ -633,7 +656,9 @@ def _window(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, .
     if all(len(p) == 1 for p in lists):
         chosen = tuple(p[0] for p in lists)
     else:
-        chosen = min(itertools.islice(itertools.product(*lists), 256), key=lambda c: max(c) - min(c))
+        chosen = min(
+            itertools.islice(itertools.product(*lists), 256), key=lambda c: max(c) - min(c)
+        )
     if max(chosen) - min(chosen) + 1 > len(terms) + MAX_GAP:
         return None
     return chosen
@@ -653,7 +678,7 @@ def _placement(found: tuple[int, ...], n_positions: int) -> float:
 
 
 def _explain(found: tuple[int, ...], words: list[str], variant: _Variant) -> str:
-    """"'social media' + 'marketing' in title", plus the role phrasing when it is not literal."""
+    """ "'social media' + 'marketing' in title", plus the role phrasing when it is not literal."""
     runs: list[list[int]] = []
     for pos in sorted(set(found)):
         if runs and pos == runs[-1][-1] + 1:

@@ -1,15 +1,25 @@
-"""Rendering a member's digest: Jinja2 HTML (CSS inlined for mail clients) and plain text, as MIME."""
+"""Rendering a member's digest: Jinja2 HTML (CSS inlined for mail clients) and plain text, as MIME.
+
+Posting text comes from strangers' mail, so it is reduced to plain words with nh3 and escaped by
+Jinja2's autoescape; links are shown only when they are http(s). Gmail clips HTML bodies over about
+102 KB, so a digest whose HTML would exceed `MAX_HTML_BYTES` loses its lowest-ranked leads to the
+"N more" link instead.
+"""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import textwrap
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import lru_cache
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 import css_inline
 import nh3
@@ -26,6 +36,11 @@ FEEDBACK_KINDS = (
     ("hired", "Hired"),
     ("dead_link", "Dead link"),
 )
+#: Gmail clips at 102 KB of HTML; keep a margin for the headers of the part.
+MAX_HTML_BYTES = 100_000
+TEXT_WIDTH = 72
+_SPACE = re.compile(r"\s+")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def templates_dir() -> str:
@@ -40,59 +55,149 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
+        keep_trailing_newline=True,
     )
     env.filters["clean"] = clean_text
+    env.filters["wrap"] = wrap
+    env.filters["web_url"] = web_url
+    env.filters["day"] = day
     return env
 
 
+@lru_cache(maxsize=8192)
 def clean_text(value: str, limit: int = 300) -> str:
-    """Posting text as plain words: any HTML removed (nh3), whitespace folded, cut at `limit`."""
-    text = nh3.clean(value or "", tags=set())
-    text = re.sub(r"\s+", " ", text).strip()
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    """Posting text as plain words: any HTML removed (nh3), entities decoded, whitespace folded,
+    cut at `limit`. Autoescape escapes the result again in the HTML part."""
+    text = html_lib.unescape(nh3.clean(value or "", tags=set()))
+    text = _SPACE.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", first: str | None = None) -> str:
+    """A paragraph wrapped for plain-text mail; URLs and long words are never broken."""
+    lines = textwrap.wrap(
+        str(value), width=width, initial_indent=indent if first is None else first,
+        subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=8192)
+def web_url(value: str) -> str:
+    """The URL if it is a plain http(s) link; '' for javascript:, data: and anything odd."""
+    url = (value or "").strip()
+    parts = urlsplit(url)
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(c in url for c in ' "<>\n')
+    ):
+        return ""
+    return url
+
+
+def day(value: str) -> str:
+    """'2026-11-23T09:00:00Z' -> '2026-11-23'; other date text as written."""
+    match = _DATE.match(value or "")
+    return match.group(0) if match else clean_text(value, 40)
 
 
 @dataclass
 class Links:
-    """Signed links for one member; the web app verifies them."""
+    """Signed links for one member; the web app verifies them. Tokens are made once per link."""
 
     cfg: Config
     signer: Signer
     member_id: int
+    _cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def _url(self, path: str, purpose: str, data: object) -> str:
         return f"{self.cfg.web.base_url.rstrip('/')}/{path}/{self.signer.dumps(purpose, data)}"
 
+    def _cached(self, key: tuple[str, str], path: str, purpose: str, data: object) -> str:
+        url = self._cache.get(key)
+        if url is None:
+            url = self._cache[key] = self._url(path, purpose, data)
+        return url
+
     def feedback(self, posting_id: int, kind: str) -> str:
-        return self._url("feedback", "feedback", [self.member_id, posting_id, kind])
+        return self._cached(
+            (str(posting_id), kind), "feedback", "feedback", [self.member_id, posting_id, kind]
+        )
 
     @property
     def preferences(self) -> str:
-        return self._url("preferences", "preferences", self.member_id)
+        return self._cached(("", "preferences"), "preferences", "preferences", self.member_id)
 
     @property
     def unsubscribe(self) -> str:
-        return self._url("unsubscribe", "unsubscribe", self.member_id)
+        return self._cached(("", "unsubscribe"), "unsubscribe", "unsubscribe", self.member_id)
 
     @property
     def web_digest(self) -> str:
-        return self._url("digest", "preferences", self.member_id)
+        return self._cached(("", "digest"), "digest", "preferences", self.member_id)
 
 
-def render(cfg: Config, digest: MemberDigest, links: Links) -> tuple[str, str]:
-    """(html, text) of one digest."""
-    env = environment()
-    context = {
+def group_inbox(cfg: Config) -> str:
+    return cfg.inbox.username if "@" in cfg.inbox.username else parseaddr(cfg.smtp.from_address)[1]
+
+
+def why_you_get_this(cfg: Config, digest: MemberDigest) -> str:
+    member = digest.member
+    groups = [g.name for g in member.subgroups]
+    reason = f"You get this because you are a member of {cfg.group.name}"
+    if groups:
+        reason += f" in {', '.join(groups)}"
+    if member.keywords:
+        reason += f" and follow the keywords {', '.join(member.keywords)}"
+    if member.always_send:
+        reason += ", and asked for a digest even in weeks without leads"
+    return reason + "."
+
+
+def _thanks(digest: MemberDigest) -> str:
+    names = ", ".join(f"{name} ({n})" for name, n in digest.contributors)
+    return f"Thanks to this week's top contributors: {names}." if names else ""
+
+
+def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, object]:
+    first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
+    return {
         "group": cfg.group,
         "digest": digest,
         "member": digest.member,
         "links": links,
         "feedback_kinds": FEEDBACK_KINDS,
+        "why_you_get_this": why_you_get_this(cfg, digest),
+        "group_inbox": group_inbox(cfg),
+        "thanks": _thanks(digest),
+        "preheader": clean_text(first, 90),
     }
-    html = env.get_template("email/digest.html").render(context)
-    text = env.get_template("email/digest.txt").render(context)
-    return _inliner().inline(html), text
+
+
+def render_html(cfg: Config, digest: MemberDigest, links: Links) -> str:
+    html = environment().get_template("email/digest.html").render(_context(cfg, digest, links))
+    return _inliner().inline(html)
+
+
+def render_text(cfg: Config, digest: MemberDigest, links: Links) -> str:
+    text = environment().get_template("email/digest.txt").render(_context(cfg, digest, links))
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def render(
+    cfg: Config, digest: MemberDigest, links: Links, max_html: int = MAX_HTML_BYTES
+) -> tuple[str, str]:
+    """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
+    'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
+    html = render_html(cfg, digest, links)
+    while len(html.encode("utf-8")) > max_html and digest.leads:
+        size = len(html.encode("utf-8"))
+        per_lead = max(1, size // max(1, len(digest.leads)))
+        digest.drop_last(max(1, (size - max_html) // per_lead + 1))
+        html = render_html(cfg, digest, links)
+    return html, render_text(cfg, digest, links)
 
 
 @lru_cache(maxsize=1)
@@ -101,30 +206,50 @@ def _inliner() -> css_inline.CSSInliner:
 
 
 def subject_line(cfg: Config, digest: MemberDigest) -> str:
-    n = len(digest.leads) + digest.more
+    n = digest.total
+    if n == 0:
+        return f"{cfg.group.name}: no new job leads this week ({digest.period})"
     return f"{cfg.group.name}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
 
 
-def _domain(cfg: Config) -> str:
+def mail_domain(cfg: Config) -> str:
     return parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
 
 
-def build_message(cfg: Config, digest: MemberDigest, links: Links, now: datetime | None = None) -> EmailMessage:
+def new_message_id(cfg: Config, digest: MemberDigest) -> str:
+    return make_msgid(f"digest.{digest.period}.{digest.member.id}", domain=mail_domain(cfg))
+
+
+def build_message(
+    cfg: Config,
+    digest: MemberDigest,
+    links: Links,
+    now: datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
+    """The complete message. `message_id` is reused when a digest is sent again after a crash, so
+    receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
     msg = EmailMessage()
     msg["From"] = cfg.smtp.from_address
     msg["To"] = Address(digest.member.name or "", addr_spec=digest.member.email)
     msg["Subject"] = subject_line(cfg, digest)
-    msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    domain = _domain(cfg)
-    msg["Message-ID"] = make_msgid(f"digest.{digest.period}.{digest.member.id}", domain=domain)
+    msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
+    msg["Message-ID"] = message_id or new_message_id(cfg, digest)
+    domain = mail_domain(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
-    msg["List-Id"] = f"{cfg.group.name} digest <{slug}.{domain}>"
+    msg["List-Id"] = f"{cfg.group.name} digest <{slug}.digest.{domain}>"
     mailto = parseaddr(cfg.smtp.from_address)[1]
     msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
+    msg["Precedence"] = "bulk"
     msg["X-Jobdigest-Period"] = digest.period
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+    msg.set_content(text, charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return msg
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The wire form: CRLF line ends, lines within SMTP's limits."""
+    return msg.as_bytes(policy=SMTP_POLICY)

@@ -100,7 +100,9 @@ def _parse_greenhouse(doc: Any, url: str, company: str) -> list[Mapping[str, Any
 
 
 def _is_lever_posting(obj: Any) -> bool:
-    return isinstance(obj, Mapping) and "text" in obj and ("hostedUrl" in obj or "categories" in obj)
+    return (
+        isinstance(obj, Mapping) and "text" in obj and ("hostedUrl" in obj or "categories" in obj)
+    )
 
 
 def _lever_salary(job: Mapping[str, Any]) -> str:
@@ -108,7 +110,9 @@ def _lever_salary(job: Mapping[str, Any]) -> str:
     rng = job.get("salaryRange")
     if isinstance(rng, Mapping) and (rng.get("min") or rng.get("max")):
         low, high = rng.get("min"), rng.get("max")
-        amounts = "–".join(f"{v:,}" if isinstance(v, int | float) else str(v) for v in (low, high) if v)
+        amounts = "–".join(
+            f"{v:,}" if isinstance(v, int | float) else str(v) for v in (low, high) if v
+        )
         interval = _text(rng.get("interval")).replace("-", " ")
         return " ".join(p for p in (_text(rng.get("currency")), amounts, interval) if p)
     return plain[:200]

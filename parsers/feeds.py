@@ -147,7 +147,9 @@ def _place_tails(parts: TitleParts, tails: list[str]) -> None:
     for tail in tails:
         if not tail:
             continue
-        if re.fullmatch(r"(?:allows |fully |100% )?remote(?: ok| friendly| possible| only)?", tail, re.I):
+        if re.fullmatch(
+            r"(?:allows |fully |100% )?remote(?: ok| friendly| possible| only)?", tail, re.I
+        ):
             parts.remote = True
         elif _NON_LOCATION_PAREN.match(tail):
             kept.append(tail)
@@ -505,7 +507,9 @@ def parse_feed_entries(data: bytes, url: str = "") -> tuple[ParsedItem, list[Fee
                 return result
         return _parse_xml(data, url)
     except Exception as exc:  # noqa: BLE001 - parsers never raise on bad input
-        item = ParsedItem(kind="feed", file=url, error=f"cannot read feed: {type(exc).__name__}: {exc}")
+        item = ParsedItem(
+            kind="feed", file=url, error=f"cannot read feed: {type(exc).__name__}: {exc}"
+        )
         return item, []
 
 

@@ -110,7 +110,11 @@ _LABEL_LINE = re.compile(
 # Yahoo glues the whole header onto one line ("...<a@b.c>To: ...Subject: ..."): labels must be
 # found mid-line, so they are matched case-sensitively as printed to avoid hits inside words.
 _INLINE_LABELS = _ALL_LABELS + [x.upper() for x in _ALL_LABELS if len(x) <= 3]
-_INLINE_LABEL = re.compile(r"(?P<label>" + _alternation(_INLINE_LABELS) + r")\s?[:：]")
+_INLINE_LABEL = re.compile(
+    r"(?P<label>" + _alternation(_INLINE_LABELS) + r")\s?[:：]"
+    # Yahoo (pl) even drops a colon: "...<b@c.d>Dw Walter <w@c.d>" - trust a label right after ">".
+    r"|(?<=>)(?P<bare>" + _alternation(_INLINE_LABELS) + r")\s(?=\S)"
+)
 _INLINE_SUBJECT_NO_COLON = re.compile(
     r"(?P<label>" + _alternation(_SUBJECT_LABELS) + r")\s(?P<value>\S.*)$"
 )
@@ -149,7 +153,7 @@ _ATTRIBUTION = re.compile(
 _ATTRIBUTION_FILLER = re.compile(
     r"\b(?:on|am|le|el|il giorno|em|dne|op|dnia|w dniu|den|d\.|kl\.|at|um|à|a las|às|alle|om|"
     r"о|в|у|wrote|schrieb|schreef|a écrit|escribió|escreveu|ha scritto|napsal\(a\)|napsal|"
-    r"napísal|napisał|написал|написала|написав|heeft|geschreven|skrev følgende den|skrev|"
+    r"napísal|napisał|написал|написала|написав|heeft|geschreven|skrev følgende den|skrev|użytkownik|"
     r"följande|kirjoitti|időpontban|ezt írta|tarihinde|şunu yazdı|používateľ|пользователь|"
     r"користувач|user)\b",
     re.IGNORECASE,
@@ -159,7 +163,8 @@ _ATTRIBUTION_EVIDENCE = re.compile(
     r"@|\d{1,2}[:.]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年"
 )
 _NAME_CONNECTOR = re.compile(
-    r".*(?:\bpoužívateľ|\bпользователь|\bкористувач|\bheeft|\bidőpontban|\bskrev|\buser)\s+",
+    r".*(?:\bpoužívateľ|\bпользователь|\bкористувач|\bużytkownik|\bheeft|\bidőpontban|\bskrev|"
+    r"\buser)\s+",
     re.IGNORECASE,
 )
 _TIME_TOKEN = re.compile(r".*\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*(?:AM|PM|am|pm|a\.m\.|p\.m\.))?")
@@ -190,7 +195,7 @@ _ATTACHED_MAILTO = re.compile(
 _MAILTO = re.compile(r"([<\[])mailto:", re.IGNORECASE)
 _ON_BEHALF = re.compile(
     r"\s+(?:on behalf of|im auftrag von|de la part de|en nombre de|per conto di|namens|"
-    r"w imieniu|em nome de|för|på vegne af|på vegne av|jménem|v mene)\b.*$",
+    r"w imieniu|em nome de|på vegne af|på vegne av|jménem|v mene)\b.*$",
     re.IGNORECASE,
 )
 _QUOTES = "\"'«»„“”‘’*_ \t\u00a0"  # also Markdown-ish emphasis from HTML-to-text
@@ -321,7 +326,8 @@ def _split_mailboxes(value: str) -> list[str]:
         if quote:
             if ch == quote:
                 quote = ""
-        elif ch in '"«„“':
+        elif ch in '"«„“' or (ch == "'" and not "".join(buf).strip()):
+            # 'Doe, John' <x> too, but not the apostrophe in O'Brien
             quote = {"«": "»", "„": "”", "“": "”"}.get(ch, ch)
         elif ch in "<[(":
             depth += 1
@@ -472,7 +478,7 @@ def _parse_inline(rest: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     matches = list(_INLINE_LABEL.finditer(rest[: _MAX_LINE * 4]))
     for k, match in enumerate(matches):
-        name = _LABEL_FIELD.get(match.group("label").casefold())
+        name = _LABEL_FIELD.get((match.group("label") or match.group("bare")).casefold())
         end = matches[k + 1].start() if k + 1 < len(matches) else len(rest)
         if name and name not in fields:
             fields[name] = rest[match.end() : end].strip()
@@ -543,44 +549,69 @@ def _find_marker(lines: list[str], hint: str | None, subject: str) -> _Marker | 
     """The first forward marker the hint allows; None when the text is no forward."""
     i = 0
     while i < len(lines):
-        raw = lines[i]
-        if not raw.strip():
+        if _is_blank(lines[i]):
             i += 1
             continue
-        depth = _quote_depth(raw)
-        content = _unquote(raw, depth)
-        sep = _separator_kind(content)
-        if sep and sep[0] == "announce":
-            # "Begin forwarded message:" counts only when a header block follows it.
-            nxt = _next_nonblank(lines, i, 3)
-            if nxt is not None and _label(_unquote(lines[nxt], _quote_depth(lines[nxt]))):
-                return _Marker(i, "separator", depth)
-            sep = None
-        if sep:
-            kind, rest = sep
-            if kind == "original" and hint == "reply":
-                return None
-            return _Marker(i, kind, depth, rest)
-        if _RULE_LINE.fullmatch(content[:_MAX_LINE]):
-            nxt = _next_nonblank(lines, i, 3)
-            if nxt is not None and _label(_unquote(lines[nxt], depth)):
-                block = _block_at(lines, nxt, depth)
-                if block.fields.get("from") and block.strength() >= 1:
-                    return None if hint == "reply" else _Marker(i, "rule", depth)
-        if _is_attribution(lines, i):
-            if hint == "fwd":
-                return _Marker(i, "attribution", depth)
+        verdict, marker, step = _marker_at(lines, i, hint, subject)
+        if verdict == "found":
+            return marker
+        if verdict == "stop":
             return None
-        if _label(content):
-            block = _block_at(lines, i, depth)
-            if block.fields.get("from") and block.strength() >= 2:
-                if _accept_bare_block(lines, i, block, hint, subject):
-                    return _Marker(i, "block", depth)
-                return None
-            i += max(1, block.end)
-            continue
-        i += 1
+        i += step
     return None
+
+
+def _marker_at(
+    lines: list[str], i: int, hint: str | None, subject: str
+) -> tuple[str, _Marker | None, int]:
+    """("found", marker, 0), ("stop", None, 0) when a reply starts here, or ("next", None, n)."""
+    depth = _quote_depth(lines[i])
+    content = _unquote(lines[i], depth)
+    sep = _separator_kind(content)
+    if sep and sep[0] == "announce":
+        # "Begin forwarded message:" counts only when a header block follows it.
+        if _block_after(lines, i, depth).fields:
+            return "found", _Marker(i, "separator", depth), 0
+    elif sep and sep[0] == "separator":
+        return "found", _Marker(i, "separator", depth, sep[1]), 0
+    elif sep:  # "-----Original Message-----": Outlook writes it for replies too
+        return _judge(_Marker(i, "original", depth, sep[1]), _block_after(lines, i, depth), hint)
+    if _RULE_LINE.fullmatch(content[:_MAX_LINE]):
+        block = _block_after(lines, i, depth)
+        if block.fields.get("from") and block.strength() >= 1:
+            return _judge(_Marker(i, "rule", depth), block, hint)
+    if _is_attribution(lines, i):
+        return (
+            ("found", _Marker(i, "attribution", depth), 0) if hint == "fwd" else ("stop", None, 0)
+        )
+    if _label(content):
+        block = _block_at(lines, i, depth)
+        if block.fields.get("from") and block.strength() >= 2:
+            if _accept_bare_block(lines, i, block, hint, subject):
+                return "found", _Marker(i, "block", depth), 0
+            return "stop", None, 0
+        return "next", None, max(1, block.end)
+    return "next", None, 1
+
+
+def _judge(marker: _Marker, block: _Block, hint: str | None) -> tuple[str, _Marker | None, int]:
+    """A rule or "Original Message" line: a forward unless the subjects say it quotes a reply."""
+    if hint == "reply":
+        return "stop", None, 0
+    if hint is None and _subject_hint(block.fields.get("subject", "")) == "reply":
+        return "stop", None, 0
+    return "found", marker, 0
+
+
+def _block_after(lines: list[str], i: int, depth: int) -> _Block:
+    """The header block starting on the next non-blank line after a separator, if any."""
+    nxt = _next_nonblank(lines, i, 3)
+    if nxt is None:
+        return _Block()
+    inner_depth = max(depth, _quote_depth(lines[nxt]))
+    if not _label(_unquote(lines[nxt], inner_depth)):
+        return _Block()
+    return _block_at(lines, nxt, inner_depth)
 
 
 def _block_at(lines: list[str], start: int, depth: int) -> _Block:
@@ -609,9 +640,11 @@ def _accept_bare_block(
         return False
     if not any(x.strip() for x in lines[:i]):
         return True
-    inner = _strip_prefixes(block.fields.get("subject", "")).casefold()
+    quoted_subject = block.fields.get("subject", "")
+    if _subject_hint(quoted_subject) == "reply":
+        return False  # a reply chain quoted below some text
     outer = _strip_prefixes(subject).casefold()
-    return bool(outer) and inner == outer
+    return bool(outer) and _strip_prefixes(quoted_subject).casefold() == outer
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import base64
 import binascii
 import html
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3_canonicalize
@@ -165,6 +166,7 @@ def _unwrap_once(url: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def unwrap_redirect(url: str) -> str:
     """The destination of redirector/click-tracker links (nested too); other URLs unchanged."""
     url = _trim((url or "").strip().strip("<>"))
@@ -350,6 +352,7 @@ def _generic_canonical(url: str) -> str:
     return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
 
 
+@lru_cache(maxsize=4096)
 def canonicalize_url(url: str) -> str:
     """One URL per posting: redirectors unwrapped, trackers dropped, known boards normalised."""
     url = unwrap_redirect(url)
@@ -360,6 +363,7 @@ def canonicalize_url(url: str) -> str:
         return url
 
 
+@lru_cache(maxsize=4096)
 def job_id_key(url: str) -> str | None:
     """A stable dedup key like 'linkedin:4012345678' when the posting's board is known."""
     try:
@@ -384,6 +388,7 @@ def _has_posting_id(path: str, q: dict[str, str]) -> bool:
     return bool(re.search(r"\d{4,}|" + _UUID, path)) and bool(_JOB_WORD_RE.search(path))
 
 
+@lru_cache(maxsize=4096)
 def is_job_url(url: str) -> bool:
     """Whether a link points at one posting (not a home page, search, settings or social link)."""
     url = unwrap_redirect(url)

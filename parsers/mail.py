@@ -36,6 +36,8 @@ def _wordset(text: str) -> frozenset[str]:
 
 #: Descriptions are for tagging and a preview, not an archive of the whole thread.
 MAX_DESCRIPTION = 20_000
+#: A forwarded digest may hold hundreds of links; more than this is a newsletter dump.
+MAX_LINKS = 400
 
 _PREFIX_RE = re.compile(
     r"^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|re|aw|sv|vs|vb|doorst|antw|odp|r|i)\s*(?:\[\d+\])?\s*[:：]|"
@@ -64,8 +66,11 @@ _HIRING_RE = re.compile(
 _ROLE_TAIL_RE = re.compile(
     r"\s+(?:role|position|opportunity|opening|job|vacancy|req(?:uisition)?)\s*$", re.I
 )
-_AT_RE = re.compile(
-    r"^(?P<title>.+?)\s+(?:at|@|with|for|chez|bei)\s+(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$"
+_AT_RE = re.compile(r"^(?P<title>.+?)\s+(?:at|@|chez|bei)\s+(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$")
+_WITH_RE = re.compile(
+    r"^(?P<title>.+?\b(?:role|post|opening|position|opportunity|job))\s+with\s+"
+    r"(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$",
+    re.IGNORECASE,
 )
 _JOB_SIGNAL_RE = re.compile(
     r"\b(hiring|position|opportunit(?:y|ies)|role|job|opening|vacanc(?:y|ies)|recruit(?:er|ing)?|"
@@ -100,6 +105,15 @@ _COMPANY_IN_BODY = re.compile(
 _LOCATION_RE = re.compile(
     r"(?:^|[.;!]\s+)\s*(?:location|job location|based in)\s*[:\-–]\s*(?P<l>[^\n]{2,80})$",
     re.I | re.M,
+)
+_ROLE_NOUN_RE = re.compile(
+    r"\b(manager|engineer|analyst|director|specialist|coordinator|assistant|developer|designer|"
+    r"accountant|nurse|consultant|lead|representative|associate|administrator|officer|technician|"
+    r"supervisor|buyer|planner|executive|scientist|architect|intern|recruiter|partner|controller|"
+    r"clerk|teacher|operator|agent|advisor|adviser|head of|vp|vice president|president|writer|"
+    r"editor|marketer|strategist|generalist|programmer|auditor|bookkeeper|therapist|"
+    r"pharmacist|physician|driver|cashier|chef|owner|producer|trainer|instructor)s?\b",
+    re.IGNORECASE,
 )
 _REMOTE_RE = re.compile(r"\b(remote|work from home|wfh|telecommute|100% virtual)\b", re.I)
 _CTA_RE = re.compile(
@@ -173,7 +187,7 @@ def title_company(subject: str) -> tuple[str, str]:
         return strip_subject(share.group("title")), share.group("co").strip()
     text = strip_subject(raw)
     hiring = _HIRING_RE.match(text)
-    found = hiring or _AT_RE.match(text)
+    found = hiring or _AT_RE.match(text) or _WITH_RE.match(text)
     if found:
         return _bare_title(found.group("title")), found.group("co").strip()
     return _bare_title(text), ""
@@ -189,8 +203,15 @@ def _is_generic(title: str) -> bool:
 
 
 def _good_link_text(text: str) -> bool:
+    """Link text that names a role ('Senior Buyer at Acme'), not a sentence or a button."""
     words = text.split()
-    return 1 <= len(words) <= 14 and len(text) <= 120 and not _CTA_RE.match(text.strip())
+    if not 1 <= len(words) <= 14 or len(text) > 120 or _CTA_RE.match(text.strip()):
+        return False
+    if _ROLE_NOUN_RE.search(text):
+        return True
+    long_words = [w for w in words if len(w) > 3]
+    capitalised = [w for w in long_words if w[:1].isupper()]
+    return bool(long_words) and len(capitalised) * 2 >= len(long_words) and text[-1:] != ":"
 
 
 def org_from_address(address: Address) -> str:
@@ -254,58 +275,68 @@ def _unit_links(unit: _Unit) -> list[tuple[str, str]]:
     return links
 
 
-def _describe(unit: _Unit) -> str:
-    return unit.body.strip()[:MAX_DESCRIPTION]
+@dataclass(slots=True)
+class _Context:
+    """Facts about one unit that every link in it shares; computed once, not per link."""
+
+    title: str
+    company: str
+    stated_company: str
+    org: str
+    location: str
+    description: str
 
 
-def _company_for(unit: _Unit, text_company: str, url_company: str) -> str:
-    m = _COMPANY_IN_BODY.search(unit.body[:3000])
-    stated = m.group("c").strip(" .;") if m else ""
-    org = org_from_address(unit.sender) if unit.in_forward else ""
-    return text_company or stated or url_company or org
+def _context(unit: _Unit) -> _Context:
+    title, company = title_company(unit.subject)
+    if _is_generic(title):
+        title = _role_from_body(unit.body)
+    stated = _COMPANY_IN_BODY.search(unit.body[:3000])
+    return _Context(
+        title=title,
+        company=company,
+        stated_company=stated.group("c").strip(" .;") if stated else "",
+        org=org_from_address(unit.sender) if unit.in_forward else "",
+        location=_location(unit.body),
+        description=unit.body.strip()[:MAX_DESCRIPTION],
+    )
 
 
-def _link_posting(unit: _Unit, url: str, text: str, subject_title: str, subject_co: str) -> Posting:
+def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
     canonical = canonicalize_url(url)
     slug_title, slug_company = title_from_url(url)
     link_title, link_co = title_company(text) if _good_link_text(text) else ("", "")
     title = link_title if link_title and not _is_generic(link_title) else ""
-    title = title or slug_title or _role_near(unit.text, url) or subject_title
-    company = _company_for(unit, link_co or subject_co, slug_company)
-    in_note = url in unit.note or canonical in unit.note
-    origin = "forward" if unit.in_forward and not in_note else "link"
+    title = title or slug_title or _role_near(unit.text, url) or ctx.title
+    company = link_co or ctx.company or ctx.stated_company or slug_company or ctx.org
+    in_note = unit.in_forward and (url in unit.note or canonical in unit.note)
     return Posting(
         title=title,
         url=url,
         canonical_url=canonical,
         company=company,
-        location=_location(unit.body),
+        location=ctx.location,
         remote=bool(_REMOTE_RE.search(f"{title} {unit.subject}")),
-        description=_describe(unit),
-        origin=origin,
+        description=ctx.description,
+        origin="forward" if unit.in_forward and not in_note else "link",
     )
 
 
-def _link_postings(unit: _Unit, seen: set[str]) -> list[Posting]:
-    subject_title, subject_co = title_company(unit.subject)
-    if _is_generic(subject_title):
-        subject_title = _role_from_body(unit.body) or subject_title
+def _link_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Posting]:
+    ctx = _context(unit)
     postings: list[Posting] = []
-    by_key: dict[str, Posting] = {}
-    for href, text in _unit_links(unit):
+    links = _unit_links(unit)
+    if len(links) > MAX_LINKS:
+        warnings.append(f"only the first {MAX_LINKS} of {len(links)} links were examined")
+    for href, text in links[:MAX_LINKS]:
         url = unwrap_redirect(href)
         if not is_job_url(url):
             continue
         key = job_id_key(url) or canonicalize_url(url)
         if key in seen:
-            known = by_key.get(key)
-            if known and not known.title:
-                known.title = _link_posting(unit, url, text, subject_title, subject_co).title
             continue
         seen.add(key)
-        posting = _link_posting(unit, url, text, subject_title, subject_co)
-        by_key[key] = posting
-        postings.append(posting)
+        postings.append(_link_posting(unit, ctx, url, text))
     return postings
 
 
@@ -320,24 +351,22 @@ def looks_like_job(subject: str, body: str) -> bool:
 def _linkless_posting(unit: _Unit) -> Posting | None:
     if not unit.in_forward or not looks_like_job(unit.subject, unit.body):
         return None
-    title, company = title_company(unit.subject)
-    if _is_generic(title):
-        title = _role_from_body(unit.body) or title
+    ctx = _context(unit)
     return Posting(
-        title=title,
-        company=_company_for(unit, company, ""),
-        location=_location(unit.body),
-        remote=bool(_REMOTE_RE.search(f"{unit.subject} {_location(unit.body)}")),
-        description=_describe(unit),
+        title=ctx.title,
+        company=ctx.company or ctx.stated_company or ctx.org,
+        location=ctx.location,
+        remote=bool(_REMOTE_RE.search(f"{unit.subject} {ctx.location}")),
+        description=ctx.description,
         origin="forward",
     )
 
 
-def _unit_postings(unit: _Unit, seen: set[str]) -> list[Posting]:
+def _unit_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Posting]:
     alert = parse_alert(unit.sender.address, unit.subject, unit.html, unit.body or unit.text)
     if alert is not None:
         return list(alert)
-    postings = _link_postings(unit, seen)
+    postings = _link_postings(unit, seen, warnings)
     if not postings:
         lone = _linkless_posting(unit)
         if lone:
@@ -384,9 +413,11 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         in_forward=in_forward or inner is not None,
     )
     if inner or in_forward or not mail.attached:
-        postings = _unit_postings(unit, seen)
+        postings = _unit_postings(unit, seen, item.warnings)
     else:
-        postings = _link_postings(unit, seen)  # the member's own links beside the attachments
+        postings = _link_postings(
+            unit, seen, item.warnings
+        )  # the member's own links beside the attachments
     for attached in mail.attached:
         if attached.special:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digest.config import Config
@@ -26,11 +26,14 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Runner:
-    def __init__(self, db: Database, cfg: Config, clock: Clock = utcnow, report: Callable[[str, Any], None] | None = None) -> None:
+    def __init__(
+        self, db: Database, cfg: Config, clock: Clock = utcnow,
+        report: Callable[[str, Any], None] | None = None,
+    ) -> None:  # fmt: skip
         self.db = db
         self.cfg = cfg
         self.clock = clock
@@ -50,11 +53,27 @@ class Runner:
     def run_ingest(self) -> None:
         for name in INGEST_JOBS:
             self.run_job(name)
+        self.apply_bounces()
+
+    def apply_bounces(self) -> None:
+        """Delivery reports the poll just stored count against their members before any send."""
+        from digest.bounces import apply_bounces
+
+        try:
+            with self.db.session() as session:
+                result = apply_bounces(session)
+        except Exception as exc:  # noqa: BLE001 - like any job, must not stop the worker
+            log.exception("applying bounces failed")
+            self.report("bounces", f"failed: {exc}")
+            return
+        if result.messages:
+            self.report("bounces", result)
 
     def due_period(self) -> str | None:
-        """The period whose digest time has passed within the grace window and was not run yet."""
-        now = self.clock()
-        last = previous(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, now)
+        """The period whose digest time has passed within the grace window and was not run yet
+        by this worker. After a restart the delivery rows make a second run send nothing."""
+        now = self.clock().astimezone(UTC)
+        last = previous(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, now).astimezone(UTC)
         if last > now or now - last > timedelta(hours=self.cfg.digest.grace_hours):
             return None
         period = period_of(last, self.cfg.tz)
@@ -78,7 +97,9 @@ class Runner:
             return
         self.sent_periods.add(period)
 
-    def forever(self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None) -> None:
+    def forever(
+        self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None
+    ) -> None:
         """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time."""
         interval = max(10, self.cfg.inbox.poll_seconds)
         while not stop.is_set():

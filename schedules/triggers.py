@@ -1,37 +1,51 @@
-"""The weekly digest time in the group's zone, correct across daylight-saving changes."""
+"""The weekly digest time in the group's zone, correct across daylight-saving changes.
+
+Times are built from the local calendar date and wall-clock time, then compared in UTC: adding
+7 days of wall time (not 168 hours) keeps 07:00 at 07:00 when the offset changes.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _local(day: datetime, hh: int, mm: int, tz: ZoneInfo) -> datetime:
-    """Wall-clock time on a local date. zoneinfo resolves a time skipped by DST with the offset
-    before the change (so 02:30 on a spring-forward night fires at 03:30) and a repeated time
-    at its first occurrence: one run either way."""
-    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz)
+def local_time(day: datetime, hh: int, mm: int, tz: ZoneInfo) -> datetime:
+    """Wall-clock time on a local date, normalized. A time skipped by spring-forward (02:30)
+    resolves with the offset before the change, i.e. fires at 03:30 local; a time repeated by
+    fall-back (01:30) fires at its first occurrence only. One run per week either way."""
+    naive = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz, fold=0)
+    return naive.astimezone(UTC).astimezone(tz)
 
 
-def occurrences(day: str, time: str, tz: ZoneInfo, after: datetime, count: int = 1) -> list[datetime]:
-    """The next `count` weekly times strictly after `after` (aware, in `tz`)."""
+def _parse(day: str, time: str) -> tuple[int, int, int]:
     hh, mm = (int(x) for x in time.split(":"))
-    weekday = WEEKDAYS.index(day.lower())
-    local = after.astimezone(tz)
-    start = local - timedelta(days=(local.weekday() - weekday) % 7)
+    return WEEKDAYS.index(day.lower()), hh, mm
+
+
+def occurrences(
+    day: str, time: str, tz: ZoneInfo, after: datetime, count: int = 1
+) -> list[datetime]:
+    """The next `count` weekly times strictly after `after` (aware; returned in `tz`)."""
+    weekday, hh, mm = _parse(day, time)
+    after_utc = after.astimezone(UTC)
+    local = after_utc.astimezone(tz)
+    probe = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
     out: list[datetime] = []
-    probe = start
     while len(out) < count:
-        when = _local(probe, hh, mm, tz)
-        if when > after:
+        when = local_time(datetime(probe.year, probe.month, probe.day), hh, mm, tz)
+        if when.astimezone(UTC) > after_utc:
             out.append(when)
-        probe = probe + timedelta(days=7)
+        probe += timedelta(days=7)
     return out
 
 
 def previous(day: str, time: str, tz: ZoneInfo, before: datetime) -> datetime:
     """The latest weekly time at or before `before`: what a worker that was down has missed."""
-    nxt = occurrences(day, time, tz, before - timedelta(days=8), count=2)
-    return max(t for t in nxt if t <= before) if any(t <= before for t in nxt) else nxt[0]
+    before_utc = before.astimezone(UTC)
+    candidates = occurrences(day, time, tz, before_utc - timedelta(days=8), count=2)
+    return max(
+        (t for t in candidates if t.astimezone(UTC) <= before_utc), key=lambda t: t.astimezone(UTC)
+    )

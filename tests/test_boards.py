@@ -69,7 +69,9 @@ def test_board_titles_are_not_split_like_feed_titles() -> None:
             }
         ]
     }
-    item = parse_board(json.dumps(job).encode(), "https://boards-api.greenhouse.io/v1/boards/x/jobs")
+    item = parse_board(
+        json.dumps(job).encode(), "https://boards-api.greenhouse.io/v1/boards/x/jobs"
+    )
     assert item is not None and item.postings[0].title == "Engineer - Platform - Berlin"
 
 
@@ -106,7 +108,13 @@ def test_other_json_is_not_a_board(data: bytes) -> None:
 
 def test_odd_jobs_are_skipped_not_fatal() -> None:
     data = json.dumps(
-        {"jobs": [None, 3, {"title": "Buyer", "absolute_url": "https://x.example/1", "location": "?"}]}
+        {
+            "jobs": [
+                None,
+                3,
+                {"title": "Buyer", "absolute_url": "https://x.example/1", "location": "?"},
+            ]
+        }
     ).encode()
     item = parse_board(data, GREENHOUSE_URL)
     assert item is not None
@@ -118,12 +126,28 @@ def test_odd_jobs_are_skipped_not_fatal() -> None:
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-        lambda inner: st.lists(inner, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(["jobs", "title", "absolute_url", "location", "text", "hostedUrl",
-                             "categories", "createdAt", "content", "id", "lists", "salaryRange"]),
-            inner,
-            max_size=5,
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "jobs",
+                        "title",
+                        "absolute_url",
+                        "location",
+                        "text",
+                        "hostedUrl",
+                        "categories",
+                        "createdAt",
+                        "content",
+                        "id",
+                        "lists",
+                        "salaryRange",
+                    ]
+                ),
+                inner,
+                max_size=5,
+            )
         ),
         max_leaves=20,
     )

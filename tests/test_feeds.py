@@ -30,12 +30,20 @@ def test_stack_overflow_style_title_author_location_and_remote() -> None:
     item, entries = entries_of("so-jobs.rss")
     assert item.error is None and item.warnings == []
     first, second = (e.posting for e in entries)
-    assert (first.title, first.company, first.location) == ("Senior Data Analyst", "Initech", "Austin, TX")
+    assert (first.title, first.company, first.location) == (
+        "Senior Data Analyst",
+        "Initech",
+        "Austin, TX",
+    )
     assert first.remote is True  # "(allows remote)"
     assert first.posted_at == "2024-06-04T14:30:00Z"
     assert first.canonical_url.startswith("https://stackoverflow.com/jobs/412345/")
     assert "utm_source" not in first.canonical_url
-    assert (second.company, second.location, second.remote) == ("Globex Corporation", "Berlin, Germany", False)
+    assert (second.company, second.location, second.remote) == (
+        "Globex Corporation",
+        "Berlin, Germany",
+        False,
+    )
     assert [e.key for e in entries] == ["412345", "412346"]
 
 
@@ -138,7 +146,15 @@ def test_illformed_feed_keeps_what_it_can_and_warns() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"   ", b"not xml at all", b"<html><body>Hello</body></html>", b"{}", b"[1, 2]", b"\xff\xfe\x00"],
+    [
+        b"",
+        b"   ",
+        b"not xml at all",
+        b"<html><body>Hello</body></html>",
+        b"{}",
+        b"[1, 2]",
+        b"\xff\xfe\x00",
+    ],
 )
 def test_unreadable_input_is_an_error_value(data: bytes) -> None:
     item = parse_feed(data, "https://example.org/x")
@@ -151,7 +167,12 @@ def test_unreadable_input_is_an_error_value(data: bytes) -> None:
 @pytest.mark.parametrize(
     ("raw", "title", "company", "location"),
     [
-        ("Nurse Practitioner at St. Mary's Hospital (Dallas, TX)", "Nurse Practitioner", "St. Mary's Hospital", "Dallas, TX"),
+        (
+            "Nurse Practitioner at St. Mary's Hospital (Dallas, TX)",
+            "Nurse Practitioner",
+            "St. Mary's Hospital",
+            "Dallas, TX",
+        ),
         ("Engineer @ Initech", "Engineer", "Initech", ""),
         ("Hiring: Payroll Specialist at Acme", "Payroll Specialist", "Acme", ""),
         ("Senior Engineer: Backend Platform", "Senior Engineer: Backend Platform", "", ""),
@@ -207,7 +228,9 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 @given(st.text(max_size=200))
 def test_arbitrary_titles_never_raise(text: str) -> None:
     feed = (
-        "<rss version='2.0'><channel><item><title><![CDATA[" + text.replace("]]>", "") + "]]></title>"
+        "<rss version='2.0'><channel><item><title><![CDATA["
+        + text.replace("]]>", "")
+        + "]]></title>"
         "<link>https://x.example/1</link></item></channel></rss>"
     ).encode("utf-8", "replace")
     parse_feed(feed)

@@ -505,3 +505,37 @@ def test_hostile_input_is_fast(text: str) -> None:
     split_forward(text, "FW: x")
     split_forward(text, "")
     assert time.perf_counter() - started < 3.0
+
+
+def test_reply_chain_inside_a_forward_is_not_another_level() -> None:
+    text = (
+        "Begin forwarded message:\n\n"
+        "> From: John Doe <john.doe@acme.com>\n"
+        "> Subject: Junior analyst\n"
+        "> Date: 17 August 2022 at 09:06:24 UTC+2\n"
+        "> To: <sam@example.org>\n"
+        ">\n"
+        "> Still open, see below.\n"
+        ">\n"
+        "> From: Bessie Berry <bessie.berry@acme.com>\n"
+        "> Sent: Monday, 1 August 2022 11:11 pm\n"
+        "> To: John Doe <john.doe@acme.com>\n"
+        "> Subject: Re: Junior analyst\n"
+        ">\n"
+        "> Is the junior analyst role still open?\n"
+    )
+    [msg] = split_forward(text, "Fwd: Junior analyst").messages
+    assert msg.body.startswith("Still open, see below.")
+    assert msg.body.endswith("Is the junior analyst role still open?")
+
+
+def test_yahoo_label_without_colon() -> None:
+    text = (
+        '   ----- Przekazana wiadomość ----- Od: Jan Nowak <jan@firma.pl>Do: "ola@firma.pl" '
+        "<ola@firma.pl>Dw Adam <adam@firma.pl>; Ewa <ewa@firma.pl>Wysłano: wtorek, 2 listopada "
+        "2021, 09:26:50 CETTemat: Programista Python\n Szukamy programisty."
+    )
+    [msg] = split_forward(text).messages
+    assert msg.to == [Address("", "ola@firma.pl")]
+    assert msg.cc == [Address("Adam", "adam@firma.pl"), Address("Ewa", "ewa@firma.pl")]
+    assert msg.subject == "Programista Python"

@@ -147,16 +147,16 @@ def test_process_pending_survives_a_message_that_crashes_the_parser(setup, monke
     cfg, db, _user = setup
     with db.session() as s:
         s.add_all([RawMessage(raw=forwards(1)[0]), RawMessage(raw=b"Subject: boom\r\n\r\nboom")])
-    import digest.ingest as ingest
+    import digest.parallel as parallel
 
-    real = ingest.parse_mail
+    real = parallel.parse_mail
 
     def flaky(raw: bytes, file: str = ""):  # type: ignore[no-untyped-def]
         if b"boom" in raw:
             raise RuntimeError("parser bug")
         return real(raw, file)
 
-    monkeypatch.setattr(ingest, "parse_mail", flaky)
+    monkeypatch.setattr(parallel, "parse_mail", flaky)
     counts = process_pending(db.sessions)
     assert counts == {"processed": 1, "failed": 1}
     with db.session() as s:

@@ -204,3 +204,36 @@ def test_hostile_html_finishes_quickly(html: str) -> None:
     html_to_text(html)
     html_links(html)
     assert time.monotonic() - start < 10
+
+
+def test_mime_tree_too_deep_for_the_parser_still_gives_headers_and_text() -> None:
+    nesting = "".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n" for i in range(3000)
+    )
+    raw = f"From: a@b.example\nSubject: nest\n{nesting}Content-Type: text/plain\n\nhello there\n"
+    mail = decode_mail(raw.encode())
+    assert mail.subject == "nest"
+    assert "hello there" in mail.text
+    assert mail.warnings
+
+
+def test_exchange_style_bounce_without_mailer_daemon_address() -> None:
+    raw = (
+        b"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>\n"
+        b"Subject: Undeliverable: Your weekly job leads\nContent-Type: text/plain\n\n"
+        b"Delivery has failed to these recipients or groups:\n\nkim.lee@corp.example\n"
+        b"The email address you entered couldn't be found. 550 5.1.10 RESOLVER.ADR.RecipientNotFound\n"
+    )
+    assert decode_mail(raw).special == "bounce"
+    assert bounce_recipients(raw) == [("kim.lee@corp.example", "5.1.10")]
+
+
+def test_job_titles_that_look_like_absence_words_are_not_auto_replies() -> None:
+    raw = b"From: a@b.example\nSubject: Absence Management Specialist role\n\nhi\n"
+    assert decode_mail(raw).special == ""
+
+
+def test_html_part_without_mime_charset_uses_its_meta_charset() -> None:
+    body = '<html><head><meta charset="koi8-r"></head><body>Вакансия</body></html>'.encode("koi8-r")
+    raw = b"From: a@b.example\nSubject: x\nContent-Type: text/html\n\n" + body
+    assert "Вакансия" in decode_mail(raw).html

@@ -234,3 +234,26 @@ def test_mangled_mime_never_raises(path: Path, edits: list[tuple[int, int, bytes
     item = parse_mail(raw, file=path.name)
     json.dumps(item.to_json())
     assert time.monotonic() - start < 5
+
+
+def test_intro_phrase_before_a_link_is_not_taken_for_a_title() -> None:
+    raw = (
+        b"From: Kim <kim@gmail.com>\nSubject: FYI\nContent-Type: text/plain\n\n"
+        b"Here is the link:\nhttps://careers.example.com/jobs/5521-senior-buyer-dallas\n"
+    )
+    [p] = parse_mail(raw).postings
+    assert p.title == ""  # not stated; never 'FYI' or 'Here is the link'
+    assert p.canonical_url == "https://careers.example.com/jobs/5521-senior-buyer-dallas"
+
+
+def test_huge_link_dump_is_capped_and_fast() -> None:
+    rows = "".join(
+        f"<p><a href='https://careers.example.com/jobs/{i}-analyst'>Analyst {i}</a></p>"
+        for i in range(1000, 21000)
+    )
+    raw = f"From: a@b.example\nSubject: dump\nContent-Type: text/html\n\n{rows}".encode()
+    start = time.monotonic()
+    item = parse_mail(raw)
+    assert time.monotonic() - start < 15
+    assert 0 < len(item.postings) <= 400
+    assert any("links were examined" in w for w in item.warnings)

@@ -69,7 +69,9 @@ def server() -> Iterator[FeedServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.port = httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     yield state
     httpd.shutdown()
     httpd.server_close()
@@ -101,9 +103,12 @@ def rss(*items: tuple[str, str]) -> bytes:
 
 def sightings(db: Database, source_id: int) -> int:
     with db.session() as session:
-        return session.scalar(
-            select(func.count()).select_from(Sighting).where(Sighting.source_id == source_id)
-        ) or 0
+        return (
+            session.scalar(
+                select(func.count()).select_from(Sighting).where(Sighting.source_id == source_id)
+            )
+            or 0
+        )
 
 
 def source(db: Database, source_id: int) -> Source:
@@ -149,7 +154,11 @@ def test_board_urls() -> None:
 
 
 def test_changing_feed_ingests_new_entries_once(db: Database, server: FeedServer) -> None:
-    server.pages["/jobs.rss"] = (200, rss(("a", "Marketing Manager"), ("b", "Data Analyst")), '"v1"')
+    server.pages["/jobs.rss"] = (
+        200,
+        rss(("a", "Marketing Manager"), ("b", "Data Analyst")),
+        '"v1"',
+    )
     cfg = config(server.url("/jobs.rss"))
     (first,) = fetch_due_sources(db, cfg, now=T0)
     assert (first.status, first.entries, first.new_sightings) == ("ok", 2, 2)
@@ -201,7 +210,9 @@ def test_same_job_in_two_feeds_is_one_posting_with_two_sightings(
 def test_board_source_from_a_board_response(db: Database, server: FeedServer) -> None:
     server.pages["/v1/boards/acme/jobs"] = (200, (BOARDS / "greenhouse-acme.json").read_bytes(), "")
     with db.session() as session:
-        board = Source(kind="greenhouse", key=server.url("/v1/boards/acme/jobs"), name="Acme Robotics")
+        board = Source(
+            kind="greenhouse", key=server.url("/v1/boards/acme/jobs"), name="Acme Robotics"
+        )
         session.add(board)
         session.flush()
         board_id = board.id

@@ -92,7 +92,7 @@ def _register_hooks(app: Flask, config: Config) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         me = current_member()
-        return {"group": config.group, "me": me, "my_groups": led_subgroups(me) if me else []}
+        return {"network": config.group, "me": me, "my_groups": led_subgroups(me) if me else []}
 
     @app.after_request
     def _headers(response: Response) -> Response:

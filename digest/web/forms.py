@@ -22,6 +22,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+try:  # WTForms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    SelectChoice = None
+
 EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 _SPLIT = re.compile(r"[;\n]")
 
@@ -34,6 +39,13 @@ def split_list(text: str | None) -> list[str]:
 
 def join_list(values: list[str]) -> str:
     return "; ".join(values)
+
+
+def choices(pairs: list[tuple[Any, str]]) -> list[Any]:
+    """Select options in whichever form the installed WTForms prefers."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -113,12 +125,14 @@ class PostingEditForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(
         "Status",
-        choices=[
-            ("active", "Active (shown in digests)"),
-            ("hidden", "Hidden"),
-            ("filled", "Filled"),
-            ("expired", "Expired"),
-        ],
+        choices=choices(
+            [
+                ("active", "Active (shown in digests)"),
+                ("hidden", "Hidden"),
+                ("filled", "Filled"),
+                ("expired", "Expired"),
+            ]
+        ),
     )
 
 

@@ -9,14 +9,13 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from digest.compose import Week, build_digest
 from digest.errors import UserError
 from digest.matcher import Matcher
 from digest.models import Member, Posting, Role, Subgroup, Tag
 from digest.periods import period_of, window
 from digest.render import Links, render
 from digest.tagging import subgroup_rules, tag_pending
-from digest.web import moderation
+from digest.web import digests, moderation
 from digest.web.context import (
     current_member,
     db_session,
@@ -37,6 +36,12 @@ from digest.web.preview import Preview, preview_rules, rules_from_rows
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 MAX_ROWS = 500
+
+
+def _me() -> Member:
+    member = current_member()
+    assert member is not None  # every caller is behind lead_required
+    return member
 
 
 class PreviewLinks(Links):
@@ -197,7 +202,7 @@ def _posting_for(group: Subgroup, posting_id: int) -> Posting:
     posting = db_session().get(Posting, posting_id)
     if posting is None:
         abort(404)
-    if not moderation.may_moderate(db_session(), group, posting):
+    if not moderation.may_moderate(db_session(), _me(), group, posting):
         abort(403)
     return posting
 
@@ -295,7 +300,7 @@ def _merge_problem(group: Subgroup, item: Posting, target: Posting | None) -> st
         return "A posting cannot be merged into itself."
     if item.status == "merged":
         return "This posting was already merged."
-    if not moderation.may_moderate(db_session(), group, target):
+    if not moderation.may_moderate(db_session(), _me(), group, target):
         return "That posting belongs to another sub-group."
     return ""
 
@@ -316,14 +321,8 @@ def member_digest(group: Subgroup, member_id: int) -> str:
     if member is None or all(m.id != member_id for m in group.members):
         abort(404)
     cfg = state().cfg
-    period, begin, end = _period()
-    week_data = Week(db_session(), period, begin, end)
-    digest = build_digest(
-        week_data,
-        week_data.members.get(member.id, member),
-        cfg.digest.max_postings,
-        cfg.digest.max_per_company,
-    )
+    period, _begin, _end = _period()
+    digest = digests.member_digest(db_session(), cfg, member, period)
     html, text = render(cfg, digest, PreviewLinks(cfg, state().signer, member.id))
     return render_template(
         "web/lead/digest_preview.html",

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from digest.compose import Week, build_digest
 from digest.models import Feedback, Member, PastEmployer, Posting, Subgroup
-from digest.periods import period_of, window
 from digest.render import FEEDBACK_KINDS, Links, render
 from digest.tokens import LINK_MAX_AGE
 from digest.web.context import db_session, state
-from digest.web.forms import PreferencesForm, split_list
+from digest.web.digests import current_period, member_digest
+from digest.web.forms import PreferencesForm, choices, split_list
 from parsers.company import normalize_company
 
 bp = Blueprint("member", __name__)
@@ -59,7 +58,7 @@ def preferences(token: str) -> Any:
     sess = db_session()
     groups = sess.scalars(select(Subgroup).order_by(Subgroup.name)).all()
     form = PreferencesForm(data=None if request.method == "POST" else _preferences_data(member))
-    form.subgroups.choices = [(g.id, g.name) for g in groups]
+    form.subgroups.choices = choices([(g.id, g.name) for g in groups])
     if request.method == "POST" and form.validate():
         if form.paused_until.data and form.paused_until.data <= date.today():
             form.paused_until.errors = ["Pick a date in the future, or leave it empty."]
@@ -158,15 +157,8 @@ def _record(member_id: int, posting_id: int, kind: str) -> None:
 def web_digest(token: str) -> Any:
     member = _member("preferences", token)
     cfg = state().cfg
-    period = period_of(datetime.now(UTC), cfg.tz)
-    begin, end = window(period, cfg.tz, cfg.digest.period_days)
-    week = Week(db_session(), period, begin, end)
-    digest = build_digest(
-        week,
-        week.members.get(member.id, member),
-        cfg.digest.max_postings,
-        cfg.digest.max_per_company,
-    )
+    period = current_period(cfg)
+    digest = member_digest(db_session(), cfg, member, period)
     if not digest.leads:
         prefs = url_for("member.preferences", token=state().signer.dumps("preferences", member.id))
         return render_template(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.models import Feedback, Posting, Sighting, Subgroup, Tag
+from digest.models import Feedback, Member, Posting, Sighting, Subgroup, Tag
 from parsers.company import normalize_company
 
 MODERATION_STATUSES = ("active", "hidden", "filled", "expired")
@@ -16,8 +16,11 @@ def current_subgroup_ids(session: Session, posting_id: int) -> set[int]:
     return set(session.scalars(query))
 
 
-def may_moderate(session: Session, group: Subgroup, posting: Posting) -> bool:
-    """A lead moderates postings tagged for their sub-group, and those no sub-group claimed."""
+def may_moderate(session: Session, member: Member, group: Subgroup, posting: Posting) -> bool:
+    """A lead moderates postings tagged for their sub-group, and those no sub-group claimed;
+    the operator moderates everything."""
+    if member.is_operator:
+        return True
     tagged = current_subgroup_ids(session, posting.id)
     return not tagged or group.id in tagged
 

@@ -20,6 +20,7 @@ from digest.web.forms import (
     ImportForm,
     LeadsForm,
     SubgroupForm,
+    choices,
     split_list,
 )
 
@@ -28,8 +29,9 @@ PAGE = 200
 MEMBER_ACTIONS = {"pause": "paused", "resume": "active", "remove": "removed"}
 
 
-def _subgroup_choices() -> list[tuple[int, str]]:
-    return [(g.id, g.name) for g in db_session().scalars(select(Subgroup).order_by(Subgroup.name))]
+def _subgroup_choices() -> list[Any]:
+    groups = db_session().scalars(select(Subgroup).order_by(Subgroup.name))
+    return choices([(g.id, g.name) for g in groups])
 
 
 @bp.get("/")

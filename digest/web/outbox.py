@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from email.message import EmailMessage
 
 from digest.config import Config
+from digest.errors import ServiceError, UserError
 from digest.smtp import connect
 
 log = logging.getLogger(__name__)
@@ -47,5 +48,7 @@ class Outbox:
                 conn.send_message(msg)
             finally:
                 conn.quit()
+        except (UserError, ServiceError) as exc:
+            log.error("could not send sign-in mail to %s: %s", msg["To"], exc)
         except Exception:  # noqa: BLE001 - a failed sign-in mail must not kill the worker
             log.exception("could not send sign-in mail to %s", msg["To"])

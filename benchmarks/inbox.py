@@ -1,0 +1,112 @@
+"""Inbox stage: FETCH + parse + store of ~30 KB alert mails from a private Dovecot.
+
+Baseline measured in the same run on the same inbox: the same stage with one FETCH per message
+(batch_size = 1), and bare FETCH one message at a time.
+Run: python -m benchmarks.inbox [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import print_table, timed
+from benchmarks.generate import linkedin_alert
+from digest.config import parse_config
+from digest.db import Database
+from digest.inbox import poll
+from digest.models import Member
+from tests.servers import DovecotServer
+
+
+def _config(dovecot: DovecotServer, user: str, db_path: Path, batch: int) -> object:
+    text = f"""
+[database]
+url = "sqlite:///{db_path}"
+[inbox]
+host = "{dovecot.host}"
+port = {dovecot.port}
+security = "none"
+username = "{user}"
+password_env = "BENCH_IMAP_PASSWORD"
+batch_size = {batch}
+"""
+    return parse_config(text)
+
+
+def _fill(dovecot: DovecotServer, user: str, mails: list[bytes]) -> None:
+    with dovecot.connect(username=user) as client:
+        for raw in mails:
+            client.append("INBOX", raw)
+
+
+def _bare_fetch(dovecot: DovecotServer, user: str, per_message: bool) -> float:
+    with dovecot.connect(username=user) as client:
+        client.select_folder("INBOX", readonly=True)
+        uids = client.search("ALL")
+        with timed() as t:
+            if per_message:
+                for uid in uids:
+                    client.fetch([uid], ["BODY.PEEK[]"])
+            else:
+                for i in range(0, len(uids), 100):
+                    client.fetch(uids[i : i + 100], ["BODY.PEEK[]"])
+    return len(uids) / t["wall"]
+
+
+def _stage(dovecot: DovecotServer, user: str, workdir: Path, batch: int, n: int) -> float:
+    db_path = workdir / f"inbox-{batch}.db"
+    cfg = _config(dovecot, user, db_path, batch)
+    db = Database(f"sqlite:///{db_path}")
+    with db.session() as s:
+        s.add(Member(email="member@members.example", name="Member"))
+    with timed() as t:
+        result = poll(db, cfg)  # type: ignore[arg-type]
+    db.dispose()
+    assert result.fetched == n, result
+    return n / t["wall"]
+
+
+def run(quick: bool = False) -> dict[str, object]:
+    n = 150 if quick else 600
+    rng = random.Random(42)
+    mails = [linkedin_alert(rng, "member@members.example", i) for i in range(n)]
+    avg_kb = sum(map(len, mails)) / len(mails) / 1024
+    os.environ["BENCH_IMAP_PASSWORD"] = "bench-secret"
+    with tempfile.TemporaryDirectory() as tmp, DovecotServer() as dovecot:
+        workdir = Path(tmp)
+        results: dict[str, float] = {}
+        for batch, user in ((100, "batched@bench.example"), (1, "single@bench.example")):
+            dovecot.add_user(user, "bench-secret")
+            _fill(dovecot, user, mails)
+            results[f"fetch_{batch}"] = _bare_fetch(dovecot, user, per_message=batch == 1)
+            results[f"stage_{batch}"] = _stage(dovecot, user, workdir, batch, n)
+    out = {
+        "messages": n,
+        "avg_kb": round(avg_kb, 1),
+        "stage_msgs_per_s": round(results["stage_100"], 1),
+        "stage_per_message_fetch_msgs_per_s": round(results["stage_1"], 1),
+        "stage_ratio": round(results["stage_100"] / results["stage_1"], 2),
+        "bare_fetch_batched_msgs_per_s": round(results["fetch_100"], 1),
+        "bare_fetch_per_message_msgs_per_s": round(results["fetch_1"], 1),
+        "fetch_ratio": round(results["fetch_100"] / results["fetch_1"], 2),
+    }
+    print_table(
+        f"Inbox stage: {n} alert mails of {avg_kb:.0f} KB (FETCH + parse + store + MOVE)",
+        [
+            ("stage, batched FETCH", f"{out['stage_msgs_per_s']} msg/s", "target >= 400 msg/s"),
+            ("stage, one FETCH per message", f"{out['stage_per_message_fetch_msgs_per_s']} msg/s", "baseline"),
+            ("stage ratio", f"{out['stage_ratio']}x", "target >= 3x"),
+            ("bare FETCH, batches of 100", f"{out['bare_fetch_batched_msgs_per_s']} msg/s", ""),
+            ("bare FETCH, one per message", f"{out['bare_fetch_per_message_msgs_per_s']} msg/s", "baseline"),
+            ("bare FETCH ratio", f"{out['fetch_ratio']}x", ""),
+        ],
+    )
+    return out
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)

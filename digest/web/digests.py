@@ -1,0 +1,23 @@
+"""A member's digest for the web: the same composing the mailer uses, for one member."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from digest.compose import MemberDigest, Week, build_digest
+from digest.config import Config
+from digest.models import Member
+from digest.periods import period_of, window
+
+
+def current_period(cfg: Config) -> str:
+    return period_of(datetime.now(UTC), cfg.tz)
+
+
+def member_digest(session: Session, cfg: Config, member: Member, period: str) -> MemberDigest:
+    """What `member` gets (or would get) for `period`; `period` must be valid (see periods.window)."""
+    begin, end = window(period, cfg.tz, cfg.digest.period_days)
+    week = Week(session, period, begin, end)
+    return build_digest(week, member, cfg.digest.max_postings, cfg.digest.max_per_company)

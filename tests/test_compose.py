@@ -1,0 +1,125 @@
+"""Selection and ranking: who sees which posting, in which order, with which credits and contacts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from digest.compose import MemberDigest, Week, build_digest
+from digest.config import Config, parse_config
+from digest.db import Database
+from digest.mailer import compose_all
+from digest.models import Delivery, Member
+from digest.periods import window
+from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group
+
+
+@pytest.fixture
+def group(db_url: str) -> tuple[Database, Config, Seeded]:
+    db = Database(db_url)
+    seeded = seed_group(db)
+    cfg = parse_config('[group]\nname = "Test Network"\ntimezone = "America/Chicago"\n')
+    yield db, cfg, seeded
+    db.dispose()
+
+
+def digests(db: Database, cfg: Config) -> dict[str, MemberDigest]:
+    return {d.member.email.split("@")[0]: d for d in compose_all(db, cfg, PERIOD)}
+
+
+def titles(digest: MemberDigest) -> list[str]:
+    return [lead.posting.title for lead in digest.leads]
+
+
+def test_selection_follows_subgroups_and_skips_hidden_held_and_old(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    dan = digests(db, cfg)["dan"]
+    got = titles(dan)
+    assert got[0] == "Senior Brand Manager"
+    assert "Marketing Manager" in got  # Acme; the held Shady Co one is left out
+    assert sum(t == "Marketing Manager" for t in got) == 1
+    assert "Brand Strategist" not in got  # hidden
+    assert "Brand Manager (reposted)" not in got  # first seen before the period's window
+    assert "DevOps Engineer" not in got  # another sub-group's posting
+
+
+def test_one_company_cannot_flood_and_cap_counts_the_rest(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    dan = digests(db, cfg)["dan"]
+    assert sum(lead.posting.company == "Globex" for lead in dan.leads) == 3
+    with db.session() as s:
+        member = s.scalar(select(Member).where(Member.name == "Dan Whitaker").options(selectinload(Member.subgroups)))
+        week = Week(s, PERIOD, *window(PERIOD, cfg.tz))
+        capped = build_digest(week, member, cap=2)
+    assert len(capped.leads) == 2 and capped.more == len(dan.leads) - 2
+    assert titles(capped) == titles(dan)[:2]
+
+
+def test_negative_feedback_lowers_a_posting_and_hides_it_from_who_rejected_it(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    all_digests = digests(db, cfg)
+    dan = titles(all_digests["dan"])
+    # Newest and well tagged, but three members said "not relevant": it sinks to the bottom.
+    assert dan[-1] == "Marketing Coordinator"
+    assert "Marketing Coordinator" not in titles(all_digests["bob"])
+
+
+def test_credits_name_sharers_count_anonymous_ones_and_say_you(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    all_digests = digests(db, cfg)
+    brand_for = {k: next(lead for lead in d.leads if lead.posting.title == "Senior Brand Manager")
+                 for k, d in all_digests.items() if k in ("dan", "erin")}  # fmt: skip
+    # Alice and Dan named, Bob (anonymous) only counted.
+    assert brand_for["erin"].credit == "Shared by Alice Moreno and 2 others"
+    assert brand_for["dan"].credit == "Shared by you and 2 others"
+    assert "Bob" not in brand_for["erin"].credit
+
+
+def test_inside_contacts_opted_in_members_with_normalized_company(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    alice = digests(db, cfg)["alice"]
+    brand = next(lead for lead in alice.leads if lead.posting.title == "Senior Brand Manager")
+    # "Sabre Corporation" matches Dan's "Sabre Inc."; Erin worked there too but did not opt in.
+    assert brand.contacts == [("Dan Whitaker", "Marketing", "Sabre Inc.")]
+    acme = next(lead for lead in alice.leads if lead.posting.company == "Acme Foods")
+    assert acme.contacts == []  # Alice herself is not her own contact
+
+
+def test_personal_keywords_and_grouping_by_subgroup_and_role(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    carol = digests(db, cfg)["carol"]
+    assert [s.subgroup for s in carol.sections] == ["Information Technology", "Your keywords"]
+    keyword_lead = carol.sections[1].leads[0]
+    assert keyword_lead.posting.title == "Backend Developer (Python)"
+    assert "your keyword 'python'" in keyword_lead.why
+    dan = digests(db, cfg)["dan"]
+    assert [r.role for r in dan.sections[0].roles][:1] == ["Brand Manager"]
+    assert {r.role for r in dan.sections[0].roles} == {"Brand Manager", "Marketing Manager"}
+
+
+def test_top_contributors_respect_opt_out_and_removal(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    dan = digests(db, cfg)["dan"]
+    # Bob shared two but stays anonymous; Frank was removed.
+    assert dan.contributors == [("Alice Moreno", 3), ("Carol Díaz", 2), ("Dan Whitaker", 1)]
+
+
+def test_postings_sent_in_an_earlier_period_are_not_sent_again(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, seeded = group
+    with db.session() as s:
+        s.add(Delivery(member_id=seeded.members["dan"], period="2026-W47", status="sent",
+                       posting_ids=[seeded.postings["brand"]], created_at=WEEK_START - timedelta(hours=2)))  # fmt: skip
+    all_digests = digests(db, cfg)
+    assert "Senior Brand Manager" not in titles(all_digests["dan"])
+    assert "Senior Brand Manager" in titles(all_digests["alice"])
+
+
+def test_members_without_matches_get_an_empty_digest(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _ = group
+    all_digests = digests(db, cfg)
+    assert "frank" not in all_digests  # removed members get nothing
+    gina = all_digests["gina"]  # IT, no keywords; the DevOps posting is remote-only, still shown
+    assert titles(gina) == ["DevOps Engineer"]

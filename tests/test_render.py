@@ -1,0 +1,169 @@
+"""The digest as members read it: golden HTML and text parts, headers, safety, size, a screenshot.
+
+Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_render.py`
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from digest.compose import MemberDigest
+from digest.config import Config, parse_config
+from digest.db import Database
+from digest.mailer import compose_all
+from digest.render import Links, build_message, message_bytes, render
+from digest.tokens import Signer
+from tests.digest_seed import PERIOD, seed_group
+
+GOLDEN = Path(__file__).parent / "golden"
+OUTPUT = Path(__file__).parent / "output"
+NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+CONFIG = """
+[group]
+name = "Test Network"
+timezone = "America/Chicago"
+contact = "Pat Organizer <pat@group.example.org>"
+[smtp]
+from_address = "Test Leads <leads@group.example.org>"
+[web]
+base_url = "https://leads.group.example.org"
+"""
+_TOKEN = re.compile(r"(/(?:feedback|preferences|unsubscribe|digest)/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, dict[str, MemberDigest]]]:
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('render') / 'render.db'}")
+    seed_group(db)
+    cfg = parse_config(CONFIG)
+    yield cfg, {d.member.email.split("@")[0]: d for d in compose_all(db, cfg, PERIOD)}
+    db.dispose()
+
+
+def links(cfg: Config, digest: MemberDigest) -> Links:
+    return Links(cfg, Signer("golden-test-secret-0123456789"), digest.member.id)
+
+
+def alice_message(world: tuple[Config, dict[str, MemberDigest]]) -> EmailMessage:
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    raw = message_bytes(build_message(cfg, digest, links(cfg, digest), now=NOW))
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def normalize(text: str) -> str:
+    """What changes from run to run: signed tokens (they carry a timestamp), ids, boundaries."""
+    text = _TOKEN.sub(r"\1TOKEN", text).replace("\r\n", "\n")
+    text = re.sub(r"<[0-9.]+(digest\.[^@<>\s]+)@", r"<ID.\1@", text)
+    return re.sub(r'boundary="?=+[0-9]+=+"?', "boundary=BOUNDARY", text)
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs; UPDATE_GOLDEN=1 to accept"
+
+
+def test_text_part_matches_golden_and_reads_on_its_own(world) -> None:  # type: ignore[no-untyped-def]
+    text = alice_message(world).get_body(("plain",)).get_content()
+    check_golden("digest.txt", normalize(text))
+    for line in text.splitlines():
+        assert len(line) <= 72 or line.strip().startswith("http"), line
+    assert "Shared by you and 2 others" in text
+    assert "Inside contact: Dan Whitaker (Marketing) used to work at Sabre Inc." in text
+    assert "<script>" not in text and "<b>" not in text
+
+
+def test_html_part_matches_golden_and_is_safe(world) -> None:  # type: ignore[no-untyped-def]
+    html = alice_message(world).get_body(("html",)).get_content()
+    check_golden("digest.html", normalize(html))
+    assert "<script" not in html and "onerror" not in html.replace("onerror=alert", "")
+    assert "javascript:" not in html
+    assert "Social Media Lead &amp; Community" in html  # tags gone, text kept, escaped once
+    assert 'style="' in html and "prefers-color-scheme: dark" in html  # inlined + dark mode
+    assert "<table" in html and len(html.encode()) < 102_000
+
+
+def test_headers_for_mail_clients_and_one_click_unsubscribe(world) -> None:  # type: ignore[no-untyped-def]
+    msg = alice_message(world)
+    headers = "\n".join(f"{k}: {v}" for k, v in msg.items() if k not in ("Content-Type",))
+    parts = [f"{p.get_content_type()} {p.get_content_charset()} {p['Content-Transfer-Encoding']}" for p in msg.walk()]
+    check_golden("digest.headers", normalize(headers + "\n" + "\n".join(parts) + "\n"))
+    unsubscribe = str(msg["List-Unsubscribe"])
+    assert re.match(r"<https://leads\.group\.example\.org/unsubscribe/[^>]+>, <mailto:leads@group\.example\.org\?subject=unsubscribe>$", unsubscribe)
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Date"].datetime == NOW
+    assert re.match(r"^<[^@]+@group\.example\.org>$", msg["Message-ID"])
+    assert msg["List-Id"] == "Test Network digest <test-network.digest.group.example.org>"
+    assert str(msg["To"]) == "Alice Moreno <alice@members.example>"
+
+
+def test_signed_links_belong_to_the_member(world) -> None:  # type: ignore[no-untyped-def]
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    signer = Signer("golden-test-secret-0123456789")
+    html, _text = render(cfg, digest, Links(cfg, signer, digest.member.id))
+    tokens = re.findall(r"/feedback/([^\"/]+)\"", html)
+    assert len(tokens) == 5 * len(digest.leads)
+    decoded = [signer.loads("feedback", t) for t in tokens]
+    assert all(d[0] == digest.member.id for d in decoded)
+    assert {d[2] for d in decoded} == {"not_relevant", "applied", "interviewing", "hired", "dead_link"}
+
+
+def test_big_digests_are_trimmed_under_the_size_limit(world) -> None:  # type: ignore[no-untyped-def]
+    cfg, all_digests = world
+    digest = all_digests["dan"]
+    before = digest.total
+    html, text = render(cfg, digest, links(cfg, digest), max_html=12_000)
+    assert len(html.encode()) <= 12_000
+    assert digest.more > 0 and digest.total == before  # nothing lost: moved to "N more"
+    assert f"See {digest.more} more lead" in html and f"{digest.more} more lead" in text
+
+
+def test_screenshot_in_chromium_light_and_dark(world, browser: Browser) -> None:  # type: ignore[no-untyped-def]
+    html = alice_message(world).get_body(("html",)).get_content()
+    OUTPUT.mkdir(exist_ok=True)
+    shots = {}
+    for scheme in ("light", "dark"):
+        page = browser.new_page(viewport={"width": 700, "height": 1100})
+        page.emulate_media(color_scheme=scheme)
+        page.route("**/*", lambda route: route.abort())  # a mail client shows it offline
+        page.set_content(html, wait_until="load")
+        path = OUTPUT / ("digest.png" if scheme == "light" else "digest-dark.png")
+        page.screenshot(path=str(path), full_page=True)
+        page.close()
+        shots[scheme] = png_pixels(path.read_bytes())
+    for pixels in shots.values():
+        assert len(set(pixels)) > 20, "blank screenshot"
+    # The dark variant really is dark: most of its top-left corner is not the light background.
+    assert shots["light"][:4000] != shots["dark"][:4000]
+
+
+def png_pixels(data: bytes) -> bytes:
+    """The decompressed image data of a PNG (asserts it is one)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    pos, idat = 8, b""
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    return zlib.decompress(idat)

@@ -1,0 +1,198 @@
+"""The web app in Debian's Chromium, served by waitress, signing in through mail caught by aiosmtpd.
+
+Screenshots of the main pages go to tests/web_screenshots/ (gitignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+from waitress.server import create_server
+
+from digest.config import Config
+from digest.db import Database
+from digest.mailer import send_digests
+from digest.matcher import Matcher
+from digest.models import Member
+from digest.render import Links
+from digest.tagging import load_rules
+from digest.web import create_app
+from tests.test_web import World, build_world, make_config
+
+SHOTS = Path(__file__).parent / "web_screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class Site:
+    app: Flask
+    cfg: Config
+    db: Database
+    world: World
+    url: str
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server) -> Iterator[Site]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("JOBDIGEST_WEB_TEST_SECRET", "browser-secret-" + "b" * 24)
+    cfg = make_config(tmp_path)
+    cfg.smtp.host, cfg.smtp.port = smtp_server.host, smtp_server.port
+    cfg.smtp.security, cfg.smtp.ca_file, cfg.smtp.username = (
+        "starttls",
+        str(smtp_server.tls.ca_file),
+        "",
+    )
+    db = Database(cfg.database_url())
+    world = build_world(db)
+    app = create_app(cfg, db)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    cfg.web.base_url = f"http://127.0.0.1:{server.effective_port}"
+    thread = threading.Thread(target=server.run, name="waitress-test", daemon=True)
+    thread.start()
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        yield Site(app, cfg, db, world, cfg.web.base_url)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        db.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_by_mail(page: Page, site: Site, smtp_server, address: str) -> None:  # type: ignore[no-untyped-def]
+    before = len(smtp_server.messages)
+    page.goto(f"{site.url}/signin")
+    page.get_by_label("Your email address").fill(address)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    messages = smtp_server.wait_for(before + 1, timeout=10)
+    assert len(messages) == before + 1, "no sign-in mail arrived"
+    body = messages[-1].message().get_content()
+    link = re.search(r"(http://127\.0\.0\.1:\d+/signin/\S+)", body).group(1)
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("^Hello"))).to_be_visible()
+
+
+def test_lead_edits_a_role_with_live_preview_and_the_matcher_uses_it(
+    site: Site,
+    page: Page,
+    smtp_server,  # type: ignore[no-untyped-def]
+) -> None:
+    sign_in_by_mail(page, site, smtp_server, "alice@example.org")
+    shot(page, "home-lead")
+    page.goto(f"{site.url}/lead/{site.world.marketing}/")
+    expect(page.get_by_text("Senior Marketing Manager")).to_be_visible()
+    shot(page, "lead-week")
+    page.goto(f"{site.url}/lead/{site.world.marketing}/roles")
+    synonyms = page.locator("#roles-0-synonyms")
+    synonyms.fill("Brand Manager")
+    preview = page.locator("#preview-body")
+    expect(preview).to_contain_text("Would newly match", timeout=10_000)
+    expect(preview.locator("li", has_text="Brand Manager")).to_be_visible()
+    assert page.url.endswith("/roles")  # updated in place, no reload
+    shot(page, "lead-roles-live-preview")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved (rules version 2)")
+    with site.db.session() as session:
+        _groups, rules = load_rules(session)
+    tags = Matcher.compile(rules).match("Brand Manager", "", "Hooli", "")
+    assert [(t.subgroup, t.role) for t in tags] == [("Marketing", "Marketing Manager")]
+    page.goto(f"{site.url}/lead/{site.world.marketing}/members/{site.world.carol}/digest")
+    expect(page.get_by_role("heading", name=re.compile("Carol King's digest"))).to_be_visible()
+    shot(page, "lead-digest-preview")
+    page.goto(f"{site.url}/lead/{site.world.marketing}/postings/{site.world.p_marketing}")
+    shot(page, "lead-posting-moderation")
+
+
+def test_preview_button_works_without_javascript(
+    site: Site,
+    browser: Browser,
+    smtp_server,  # type: ignore[no-untyped-def]
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in_by_mail(page, site, smtp_server, "alice@example.org")
+        page.goto(f"{site.url}/lead/{site.world.marketing}/roles")
+        page.locator("#roles-0-synonyms").fill("Brand Manager")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#preview-body")).to_contain_text("Would newly match")
+        expect(page.locator("#roles-0-synonyms")).to_have_value("Brand Manager")
+    finally:
+        context.close()
+
+
+def test_operator_pages(site: Site, page: Page, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    sign_in_by_mail(page, site, smtp_server, "op@example.org")
+    for path, name, heading in (
+        ("/operator/members", "operator-members", "Members"),
+        ("/operator/subgroups", "operator-subgroups", "Sub-groups"),
+        ("/operator/", "operator-overview", "Overview"),
+        ("/operator/deliveries", "operator-send-log", "Send log"),
+    ):
+        page.goto(site.url + path)
+        expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
+        shot(page, name)
+    page.get_by_role("link", name="Members").first.click()
+    page.get_by_label("Email").fill("erin@example.org")
+    page.get_by_label("Name").fill("Erin")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_role("status")).to_contain_text("Added erin@example.org")
+
+
+def test_member_changes_preferences_and_unsubscribes_in_one_click(
+    site: Site, browser: Browser, tmp_path: Path
+) -> None:
+    w, cfg = site.world, site.cfg
+    signer = site.app.extensions["jobdigest"].signer
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    try:
+        page.goto(Links(cfg, signer, w.dan).preferences)
+        page.get_by_label("IT", exact=True).check()
+        page.get_by_label("Marketing", exact=True).check()
+        page.get_by_label("Keywords I look for (one per line)").fill("kubernetes")
+        page.get_by_label("Show my name when I share a posting").uncheck()
+        shot(page, "member-preferences-phone")
+        page.get_by_role("button", name="Save preferences").click()
+        expect(page.get_by_role("status")).to_contain_text("saved")
+        page.goto(Links(cfg, signer, w.alice).unsubscribe)
+        shot(page, "member-unsubscribe-phone")
+        page.get_by_role("button", name="Unsubscribe").click()
+        expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+        # what a mail provider does for RFC 8058: a bare POST, no cookies, no page
+        answer = page.request.post(
+            Links(cfg, signer, w.carol).unsubscribe, form={"List-Unsubscribe": "One-Click"}
+        )
+        assert answer.status == 200
+    finally:
+        phone.close()
+    with site.db.session() as session:
+        dan, alice, carol = (session.get_one(Member, i) for i in (w.dan, w.alice, w.carol))
+        assert sorted(g.name for g in dan.subgroups) == ["IT", "Marketing"]
+        assert dan.keywords == ["kubernetes"] and not dan.show_name
+        assert (alice.status, carol.status) == ("unsubscribed", "unsubscribed")
+    result = send_digests(site.db, cfg, dry_run=tmp_path / "outbox")
+    written = sorted(p.name for p in result.written)
+    assert "dan@example.org.eml" in written
+    assert "alice@example.org.eml" not in written and "carol@example.org.eml" not in written
