@@ -266,14 +266,78 @@ def _counts(counts: dict[str, int]) -> str:
 @pass_state
 @friendly
 def fetch(state: State) -> None:
-    """Fetch the configured feeds and job boards that are due."""
+    """Fetch the configured feeds and job boards that are due (backoff and pauses respected)."""
     from schedules.jobs import fetch_sources
 
-    results = fetch_sources(state.db, state.cfg)
-    for r in results or []:
-        out.print(str(r))
+    results = fetch_sources(state.db, state.cfg) or []
+    for r in results:
+        detail = r.error or f"{r.entries} entries, {r.new_sightings} new"
+        out.print(f"{r.status:>12}  {r.key}  {detail}", highlight=False)
     if not results:
-        out.print("No feeds or boards due.")
+        out.print("No feeds or boards configured or due.")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Feeds, job boards and the inbox with their health (last success, failures, next attempt)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sources_list)
+
+
+@sources.command("list")
+@pass_state
+@friendly
+def sources_list(state: State) -> None:
+    """List every source and its health."""
+    from sqlalchemy import select
+
+    from digest.models import Source
+    from digest.sources import sync_sources
+
+    with state.db.session() as session:
+        sync_sources(session, state.cfg)
+        rows = [
+            [
+                s.id,
+                s.kind,
+                s.name or s.key,
+                _when(s.last_success),
+                s.consecutive_failures,
+                "paused" if s.paused else _when(s.next_attempt) or "now",
+                (s.last_error or "")[:80],
+            ]
+            for s in session.scalars(select(Source).order_by(Source.id))
+        ]
+    out.print(
+        _table(
+            "Sources",
+            ["id", "kind", "name", "last success", "failures", "next", "last error"],
+            rows,
+        )
+    )
+
+
+@sources.command("resume")
+@click.argument("source_id", type=int)
+@pass_state
+@friendly
+def sources_resume(state: State, source_id: int) -> None:
+    """Unpause a paused source so the next fetch tries it again."""
+    from digest.models import Source
+    from digest.sources import resume_source
+
+    with state.db.session() as session:
+        if session.get(Source, source_id) is None:
+            raise UserError(
+                f"sources resume: no source with id {source_id} (see `jobdigest sources`)"
+            )
+        resume_source(session, source_id)
+    out.print(f"Source {source_id} resumed.")
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @cli.command()

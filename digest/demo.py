@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from digest.config import load_config
 from digest.db import Database
 from digest.imports import import_members, import_subgroups, parse_members_csv, parse_subgroups_toml
-from digest.ingest import process_pending, store_postings
+from digest.ingest import process_pending
 from digest.mailer import send_digests
 from digest.models import Posting, RawMessage, Sighting, Source, Tag
+from digest.sources import fetch_due_sources, sync_sources
 from digest.tagging import tag_pending
-from parsers.feeds import parse_feed
 
 DEMO_CONFIG = """\
 # The demo group's config, written by `jobdigest demo`.
@@ -37,8 +37,16 @@ base_url = "http://127.0.0.1:8000"
 secret_key_env = "JOBDIGEST_DEMO_SECRET_KEY"
 
 [fetch]
-allow_file = true
+allow_file = true                 # the demo's feeds are files shipped with the package
 """
+
+
+def _feeds_toml(folder: Path) -> str:
+    subgroups = {"dallas-marketing-jobs.rss": "Marketing", "it-jobs.atom": "Information Technology"}
+    return "".join(
+        f'\n[[feeds]]\nurl = "{path.as_uri()}"\nname = "{path.stem}"\nsubgroups = ["{subgroups.get(path.name, "")}"]\n'
+        for path in sorted(folder.iterdir())
+    )
 
 
 def demo_data() -> Path:
@@ -67,32 +75,15 @@ def _load_inbox(db: Database, inbox: Path) -> int:
     return added
 
 
-def _load_feeds(db: Database, folder: Path) -> int:
-    entries = 0
-    for path in sorted(folder.iterdir()):
-        item = parse_feed(path.read_bytes(), url=path.as_uri())
-        with db.session() as session:
-            source = session.scalar(select(Source).where(Source.key == path.name))
-            if source is None:
-                source = Source(kind="feed", key=path.name, name=path.stem)
-                session.add(source)
-                session.flush()
-            keys = [p.canonical_url or p.url or p.title for p in item.postings]
-            entries += len(
-                store_postings(session, item.postings, source_id=source.id, entry_keys=keys)
-            )
-    return entries
-
-
 def run_demo(directory: Path, out: Console) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "jobdigest.toml"
+    data = demo_data()
     if not config_path.exists():
-        config_path.write_text(DEMO_CONFIG, encoding="utf-8")
+        config_path.write_text(DEMO_CONFIG + _feeds_toml(data / "feeds"), encoding="utf-8")
     cfg = load_config(config_path)
     # Demo links are signed with a throwaway key: there is no web app to verify them here.
     os.environ.setdefault(cfg.web.secret_key_env, secrets.token_urlsafe(32))
-    data = demo_data()
     db = Database(cfg.database_url())
     with db.session() as session:
         import_subgroups(
@@ -104,7 +95,10 @@ def run_demo(directory: Path, out: Console) -> None:
         )
     new_mail = _load_inbox(db, data / "inbox")
     statuses = process_pending(db.sessions)
-    entries = _load_feeds(db, data / "feeds")
+    with db.session() as session:
+        sync_sources(session, cfg)
+    feeds = fetch_due_sources(db, cfg)
+    entries = sum(r.entries for r in feeds)
     tagged = tag_pending(db)
     outbox = directory / "outbox"
     result = send_digests(db, cfg, dry_run=outbox)
@@ -122,7 +116,10 @@ def run_demo(directory: Path, out: Console) -> None:
         f"  inbox: {new_mail} new mails stored ({', '.join(f'{n} {k}' for k, n in sorted(statuses.items())) or 'all seen before'}); "
         f"{held} held from non-members, {failed} kept as failed"
     )
-    out.print(f"  feeds: {entries} entries read")
+    out.print(
+        f"  feeds: {len(feeds)} fetched, {entries} entries read"
+        + "".join(f"; {r.key}: {r.error}" for r in feeds if r.error)
+    )
     out.print(
         f"  postings: {postings} ({sightings} sightings), {tags} current tags ({tagged.postings} postings tagged now)"
     )

@@ -281,3 +281,12 @@ class Feedback(Base):
     #: not_relevant | applied | interviewing | hired | dead_link
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+
+
+class UsedSignInToken(Base):
+    """A consumed sign-in link, keyed by the random id signed into it: each magic link works once."""
+
+    __tablename__ = "web_signin_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    used_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import secrets
 import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from importlib.resources import files
 from urllib.parse import urlsplit
@@ -217,7 +218,8 @@ def mail_domain(cfg: Config) -> str:
 
 
 def new_message_id(cfg: Config, digest: MemberDigest) -> str:
-    return make_msgid(f"digest.{digest.period}.{digest.member.id}", domain=mail_domain(cfg))
+    """Unique (64 random bits) and short enough that the header is never folded."""
+    return f"<digest.{digest.period}.{digest.member.id}.{secrets.token_hex(8)}@{mail_domain(cfg)}>"
 
 
 def build_message(

@@ -20,7 +20,6 @@ from digest.errors import UserError
 from digest.render import clean_text, templates_dir
 from digest.tokens import Signer
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
-from digest.web.models import ensure_tables
 from digest.web.outbox import Outbox
 from digest.web.ratelimit import RateLimiter
 
@@ -47,7 +46,6 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
     secret = _secret(config)
     db = db or Database(config.database_url())
-    ensure_tables(db)
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(
         SECRET_KEY=secret,

@@ -17,7 +17,7 @@ from digest.members import find_member
 from digest.models import Member
 from digest.web.context import current_member, db_session, safe_next, signin_required, state
 from digest.web.forms import ActionForm, SignInForm
-from digest.web.models import UsedSignInToken
+from digest.models import UsedSignInToken
 
 bp = Blueprint("auth", __name__)
 PURPOSE = "signin"

@@ -9,13 +9,13 @@ row, a div), and fall back to "from this job's link up to the next link" for fla
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import CData, Declaration, Doctype, ProcessingInstruction
+from lxml import etree
 
 from parsers.alerts._fields import Line, LineKind, classify
 from parsers.links import unwrap_redirect
@@ -80,7 +80,8 @@ _BLOCK = frozenset(
 )
 _SKIP = frozenset(["head", "script", "style", "title", "noscript", "template", "svg"])
 _INVISIBLE = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all|visibility\s*:\s*hidden", re.I)
-_NON_TEXT = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+#: elements whose content is code, not text, even inside a link
+_NO_TEXT = frozenset(["script", "style", "template"])
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060\ufeff]")
 _MAX_CARD_LINES = 16
 _MAX_CLIMB_PIECES = 80
@@ -154,51 +155,117 @@ class _Piece:
 
 @dataclass(slots=True)
 class _Flat:
-    """The document as a stream of text pieces, with each element's span in that stream."""
+    """The document as a stream of text pieces, with each element's span in that stream.
+
+    Elements are numbered in document order (pre-order), so "is inside element n" is a range
+    test on those numbers; lxml proxies are not kept for anything but the links.
+    """
 
     pieces: list[_Piece] = field(default_factory=list)
-    anchors: list[Tag] = field(default_factory=list)
-    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: the visible <a> elements, in document order
+    anchors: list[etree._Element] = field(default_factory=list)
+    #: element number of each visible anchor (ascending)
+    anchor_nodes: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    #: (first piece, end piece) of each element
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    #: number of the element's last descendant (itself when it has none)
+    last: list[int] = field(default_factory=list)
 
 
-def _flatten(root: Tag) -> _Flat:
-    flat = _Flat()
-    anchor_ids: dict[int, int] = {}
-    current: list[int] = []
-    pending_break = False
-    starts: dict[int, int] = {}
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        if isinstance(node, NavigableString):
-            if isinstance(node, _NON_TEXT):
-                continue
-            text = re.sub(r"\s+", " ", _ZERO_WIDTH.sub("", str(node)).replace("\xa0", " "))
-            if text:
-                anchor = current[-1] if current else None
-                flat.pieces.append(_Piece(text, anchor, pending_break))
-                pending_break = False
-            continue
-        if not isinstance(node, Tag):
-            continue
-        name = (node.name or "").lower()
-        if closing:
-            pending_break = pending_break or name in _BLOCK
-            flat.spans[id(node)] = (starts.get(id(node), 0), len(flat.pieces))
-            if name == "a" and current and anchor_ids.get(id(node)) == current[-1]:
-                current.pop()
-            continue
-        if name in _SKIP or _INVISIBLE.search(str(node.get("style") or "")):
-            continue
-        pending_break = pending_break or name in _BLOCK
-        starts[id(node)] = len(flat.pieces)
+_OPEN, _CLOSE, _TAIL = 0, 1, 2
+#: libxml2's HTML parser, the one BeautifulSoup's "lxml" builder drives, minus the soup on top
+_PARSER = etree.HTMLParser(encoding="utf-8")
+_SPACES = re.compile(r"\s+")
+
+
+def _parse_html(html: str) -> etree._Element | None:
+    """The document's root; bytes in, so an encoding declaration inside the markup is moot."""
+    try:
+        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
+    except (etree.LxmlError, ValueError, UnicodeError):
+        return None
+    return root if root is not None and isinstance(root.tag, str) else None
+
+
+class _Walker:
+    """One pass over the tree building a _Flat: text pieces, spans, anchors, block breaks."""
+
+    def __init__(self) -> None:
+        self.flat = _Flat()
+        self.current: list[int] = []
+        self.open: list[int] = []
+        self.pending_break = False
+
+    def text(self, value: str | None) -> None:
+        if not value:
+            return
+        text = _SPACES.sub(" ", _ZERO_WIDTH.sub("", value).replace("\xa0", " "))
+        if text:
+            anchor = self.current[-1] if self.current else None
+            self.flat.pieces.append(_Piece(text, anchor, self.pending_break))
+            self.pending_break = False
+
+    def enter(self, el: etree._Element, name: str) -> None:
+        flat = self.flat
+        self.pending_break = self.pending_break or name in _BLOCK
+        node = len(flat.names)
+        flat.names.append(name)
+        flat.parents.append(self.open[-1] if self.open else -1)
+        flat.spans.append((len(flat.pieces), len(flat.pieces)))
+        flat.last.append(node)
+        self.open.append(node)
         if name == "a":
-            anchor_ids[id(node)] = len(flat.anchors)
-            current.append(len(flat.anchors))
-            flat.anchors.append(node)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(list(node.children)))
-    return flat
+            self.current.append(len(flat.anchors))
+            flat.anchors.append(el)
+            flat.anchor_nodes.append(node)
+
+    def leave(self, name: str) -> None:
+        flat = self.flat
+        node = self.open.pop()
+        self.pending_break = self.pending_break or name in _BLOCK
+        flat.spans[node] = (flat.spans[node][0], len(flat.pieces))
+        flat.last[node] = len(flat.names) - 1
+        if name == "a" and self.current and flat.anchor_nodes[self.current[-1]] == node:
+            self.current.pop()
+
+
+def _visible_name(el: etree._Element) -> str | None:
+    """The element's lower-case name, or None for comments, hidden and non-content elements."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return None
+    name = tag.lower()
+    if name in _SKIP:
+        return None
+    style = el.get("style")
+    if style and _INVISIBLE.search(style):
+        return None
+    return name
+
+
+def _flatten(root: etree._Element) -> _Flat:
+    walker = _Walker()
+    stack: list[tuple[etree._Element, int, str]] = [(root, _OPEN, "")]
+    while stack:
+        el, op, name = stack.pop()
+        if op == _TAIL:
+            walker.text(el.tail)
+            continue
+        if op == _CLOSE:
+            walker.leave(name)
+            continue
+        visible = _visible_name(el)
+        if visible is None:
+            continue
+        walker.enter(el, visible)
+        stack.append((el, _CLOSE, visible))
+        for child in reversed(el):
+            stack.append((child, _TAIL, ""))
+            stack.append((child, _OPEN, ""))
+        walker.text(el.text)
+    return walker.flat
 
 
 def _lines(pieces: list[_Piece], own: set[int]) -> list[Line]:
@@ -216,8 +283,22 @@ def _lines(pieces: list[_Piece], own: set[int]) -> list[Line]:
     return [line for line in lines if line.text]
 
 
-def _anchor_text(tag: Tag) -> str:
-    return clean_text(tag.get_text(" "))
+def _all_text(el: etree._Element, out: list[str]) -> None:
+    """Every text node under `el` (hidden ones too, not comments or script/style content)."""
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag.lower() not in _NO_TEXT:
+            _all_text(child, out)
+        if child.tail:
+            out.append(child.tail)
+
+
+def _anchor_text(tag: etree._Element) -> str:
+    parts: list[str] = []
+    _all_text(tag, parts)
+    return clean_text(" ".join(parts))
 
 
 def _is_filler_link(texts: list[str]) -> bool:
@@ -227,28 +308,34 @@ def _is_filler_link(texts: list[str]) -> bool:
 
 def html_cards(html: str, job_ref: JobRefFn) -> list[Card]:
     """Job cards of an alert's HTML, in order, one per job."""
-    soup = BeautifulSoup(html, "lxml")
-    flat = _flatten(soup)
+    root = _parse_html(html)
+    if root is None:
+        return []
+    flat = _flatten(root)
     groups = _group_links(flat, job_ref)
-    key_of: dict[int, str | None] = {id(a): None for a in flat.anchors}
+    key_of: list[str | None] = [None] * len(flat.anchors)
     for key, group in groups.items():
         for index in group.members:
-            key_of[id(flat.anchors[index])] = key
-    order = sorted(groups, key=lambda k: flat.spans[id(flat.anchors[groups[k].members[0]])][0])
-    starts = [flat.spans[id(flat.anchors[groups[k].members[0]])][0] for k in order]
+            key_of[index] = key
+    order = sorted(groups, key=lambda k: _anchor_span(flat, groups[k].members[0])[0])
+    starts = [_anchor_span(flat, groups[k].members[0])[0] for k in order]
     cards: list[Card] = []
     for position, key in enumerate(order):
         group = groups[key]
         members = group.members
-        first = flat.anchors[members[0]]
+        first = flat.anchor_nodes[members[0]]
         box = _container(first, key, key_of, flat)
-        begin, end = flat.spans[id(box)]
-        if box is first or (begin, end) == flat.spans[id(first)]:
+        begin, end = flat.spans[box]
+        if box == first or (begin, end) == flat.spans[first]:
             next_start = starts[position + 1] if position + 1 < len(starts) else len(flat.pieces)
             end = _flat_end(flat, members, next_start)
         lines = _lines(flat.pieces[begin:end], set(members))[:_MAX_CARD_LINES]
         cards.append(Card(url=group.url, ref=group.ref, lines=lines))
     return cards
+
+
+def _anchor_span(flat: _Flat, index: int) -> tuple[int, int]:
+    return flat.spans[flat.anchor_nodes[index]]
 
 
 @dataclass(slots=True)
@@ -262,6 +349,7 @@ class _Group:
 def _group_links(flat: _Flat, job_ref: JobRefFn) -> dict[str, _Group]:
     """Links grouped by job; a group whose links are only logos or buttons is no card."""
     groups: dict[str, _Group] = {}
+    texts: dict[int, str] = {}
     for index, anchor in enumerate(flat.anchors):
         href = anchor.get("href")
         if not isinstance(href, str) or not href.strip():
@@ -272,37 +360,43 @@ def _group_links(flat: _Flat, job_ref: JobRefFn) -> dict[str, _Group]:
             continue
         group = groups.setdefault(ref.key, _Group(ref, url=url))
         group.members.append(index)
-        text = _anchor_text(anchor)
+        text = texts[index] = _anchor_text(anchor)
         if not group.titled and text and classify(text) is LineKind.TEXT:
             group.url, group.titled = url, True
     return {
         key: group
         for key, group in groups.items()
-        if group.ref.stable
-        or not _is_filler_link([_anchor_text(flat.anchors[i]) for i in group.members])
+        if group.ref.stable or not _is_filler_link([texts[i] for i in group.members])
     }
 
 
-def _container(tag: Tag, key: str, key_of: dict[int, str | None], flat: _Flat) -> Tag:
-    best = tag
-    node = tag.parent
-    while isinstance(node, Tag) and (node.name or "").lower() not in ("body", "html", "[document]"):
-        begin, end = flat.spans.get(id(node), (0, 0))
+def _container(node: int, key: str, key_of: list[str | None], flat: _Flat) -> int:
+    """The largest element around the link that holds no other job's link (or the link)."""
+    best = node
+    parent = flat.parents[node]
+    while parent >= 0 and flat.names[parent] not in ("body", "html"):
+        begin, end = flat.spans[parent]
         if end - begin > _MAX_CLIMB_PIECES:
             break
-        if any(key_of.get(id(a)) not in (None, key) for a in node.find_all("a")):
+        if _holds_foreign_link(flat, parent, key, key_of):
             break
-        best = node
-        node = node.parent
+        best = parent
+        parent = flat.parents[parent]
     return best
+
+
+def _holds_foreign_link(flat: _Flat, node: int, key: str, key_of: list[str | None]) -> bool:
+    low = bisect_right(flat.anchor_nodes, node)
+    high = bisect_right(flat.anchor_nodes, flat.last[node])
+    return any(key_of[i] not in (None, key) for i in range(low, high))
 
 
 def _flat_end(flat: _Flat, members: list[int], next_start: int) -> int:
     """Where a card without its own container ends: at the next foreign link or card."""
-    own_end = max(flat.spans[id(flat.anchors[i])][1] for i in members)
+    own_end = max(_anchor_span(flat, i)[1] for i in members)
     end = next_start
-    for index, anchor in enumerate(flat.anchors):
-        begin = flat.spans.get(id(anchor), (0, 0))[0]
+    for index in range(len(flat.anchors)):
+        begin = _anchor_span(flat, index)[0]
         if index not in members and own_end <= begin < end:
             end = begin
             break

@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-26
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001"
 down_revision = None
@@ -244,6 +245,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_tags_subgroup_current", ["subgroup_id", "current"], unique=False)
 
     op.create_table(
+        "web_signin_tokens",
+        sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("jti"),
+    )
+    with op.batch_alter_table("web_signin_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_web_signin_tokens_member_id"), ["member_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_web_signin_tokens_used_at"), ["used_at"], unique=False)
+
+    op.create_table(
         "sightings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("posting_id", sa.Integer(), nullable=False),
@@ -287,6 +302,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sightings_member_id"))
 
     op.drop_table("sightings")
+    with op.batch_alter_table("web_signin_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_signin_tokens_used_at"))
+        batch_op.drop_index(batch_op.f("ix_web_signin_tokens_member_id"))
+
+    op.drop_table("web_signin_tokens")
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.drop_index("ix_tags_subgroup_current")
         batch_op.drop_index(batch_op.f("ix_tags_posting_id"))
