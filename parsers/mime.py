@@ -5,6 +5,15 @@ thousands of parts. Everything here degrades to a best-effort value plus a warni
 raises. Bodies are decoded by us (declared charset -> utf-8 -> cp1252 -> latin-1) rather than by
 `get_content()`, which gives up on an unknown charset.
 
+Speed: the tree is parsed with `compat32`, which keeps header values as raw strings. The
+`default` policy parses every header it is asked for into a structured object (~4 ms per
+30 kB alert, most of the decode time); we only need a handful, decoded by `decode_header_value`
+(RFC 2047, any charset), and look each up once per message through `_Headers`.
+
+A mail whose structure cannot be read (a multipart whose boundary never appears, a body whose
+transfer encoding cannot be undone) records why in `DecodedMail.broken`; the mail parser turns
+that into an error unless some readable text survived.
+
 Interface (stable):
     decode_mail(raw: bytes) -> DecodedMail
     decode_bytes(data: bytes, declared: str = "") -> str
@@ -64,6 +73,11 @@ class DecodedMail:
     special: str = ""
     has_headers: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: Why the MIME structure could not be read (empty when it could), e.g. a missing boundary.
+    broken: str = ""
+    #: Envelope and forwarding headers (lower-case name -> raw values, top first), for finding
+    #: who auto-forwarded a mail; only those in `_TRACE_HEADERS`.
+    trace: dict[str, list[str]] = field(default_factory=dict)
 
 
 # --- charsets -----------------------------------------------------------------------------------
@@ -114,7 +128,7 @@ def decode_bytes(data: bytes, declared: str = "") -> str:
 
 def _unescape_8bit(value: str) -> str:
     """Raw 8-bit header bytes arrive as surrogate escapes; decode them by our charset chain."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
     return decode_bytes(value.encode("utf-8", errors="surrogateescape"))
 
@@ -139,24 +153,37 @@ def decode_header_value(value: str) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-def _raw_headers(msg: Message, name: str) -> list[str]:
-    """All raw values of header `name`; the policy's own header parsing is not trusted."""
-    lname = name.lower()
-    values: list[str] = []
-    for key, value in msg.raw_items():
-        if key.lower() == lname:
-            values.append(value if isinstance(value, str) else str(value))
-    return values
+class _Headers:
+    """Raw header values of one message by lower-case name, built once: every lookup after the
+    first is a dict hit instead of a scan of all headers (alerts carry dozens)."""
+
+    __slots__ = ("_by_name",)
+
+    def __init__(self, msg: Message) -> None:
+        self._by_name: dict[str, list[str]] = {}
+        for key, value in msg.raw_items():
+            raw = value if isinstance(value, str) else str(value)
+            self._by_name.setdefault(key.lower(), []).append(raw)
+
+    def all(self, name: str) -> list[str]:
+        return self._by_name.get(name.lower(), [])
+
+    def first(self, name: str) -> str:
+        """The decoded first value of `name`, or ''."""
+        values = self.all(name)
+        return decode_header_value(values[0]) if values else ""
+
+    def __bool__(self) -> bool:
+        return bool(self._by_name)
 
 
-def _header(msg: Message, name: str) -> str:
-    values = _raw_headers(msg, name)
-    return decode_header_value(values[0]) if values else ""
+def _header(headers: _Headers, name: str) -> str:
+    return headers.first(name)
 
 
-def _addresses(msg: Message, name: str) -> list[Address]:
+def _addresses(headers: _Headers, name: str) -> list[Address]:
     # Split addresses before decoding names: "=?utf-8?B?...?=" may hide "Müller, Jürgen".
-    values = [re.sub(r"\r?\n[ \t]+", " ", _unescape_8bit(v)) for v in _raw_headers(msg, name)]
+    values = [re.sub(r"\r?\n[ \t]+", " ", _unescape_8bit(v)) for v in headers.all(name)]
     if not values:
         return []
     try:
@@ -217,11 +244,13 @@ def _from_daemon(sender: Address) -> bool:
     return bool(_DAEMON_RE.match(sender.address) or _DAEMON_NAME_RE.match(sender.name.strip()))
 
 
-def _special(msg: Message, sender: Address, subject: str, part_types: set[str]) -> str:
+def _special(
+    msg: Message, headers: _Headers, sender: Address, subject: str, part_types: set[str]
+) -> str:
     """'bounce', 'auto-reply' or ''. Job alerts say Auto-Submitted: auto-generated; that is fine."""
     if _is_report(msg) or "message/delivery-status" in part_types:
         return "bounce"
-    auto = _header(msg, "Auto-Submitted").lower()
+    auto = _header(headers, "Auto-Submitted").lower()
     bounce_subject = bool(_BOUNCE_SUBJECT_RE.search(subject))
     if bounce_subject and (
         _from_daemon(sender) or auto.startswith("auto-") or "text/rfc822-headers" in part_types
@@ -229,11 +258,11 @@ def _special(msg: Message, sender: Address, subject: str, part_types: set[str]) 
         return "bounce"
     if auto.startswith("auto-replied"):
         return "auto-reply"
-    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond"):
+    if _header(headers, "X-Autoreply") or _header(headers, "X-Autorespond"):
         return "auto-reply"
-    if _header(msg, "X-Autogenerated").lower() == "reply":
+    if _header(headers, "X-Autogenerated").lower() == "reply":
         return "auto-reply"
-    if _header(msg, "Precedence").lower() == "auto_reply":
+    if _header(headers, "Precedence").lower() == "auto_reply":
         return "auto-reply"
     if _AUTO_SUBJECT_RE.match(subject):
         return "auto-reply"
@@ -266,6 +295,13 @@ def _lenient_base64(payload: str) -> bytes:
         return b""
 
 
+_B64_BODY_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _is_clean_base64(payload: str) -> bool:
+    return bool(_B64_BODY_RE.fullmatch(re.sub(r"\s+", "", payload)))
+
+
 def _payload_bytes(part: Message) -> bytes:
     raw = part.get_payload()
     if isinstance(raw, str) and str(part.get("Content-Transfer-Encoding", "")).strip().lower() == (
@@ -296,6 +332,48 @@ def _part_text(part: Message, warnings: list[str]) -> str:
     return decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _undecodable(part: Message, text: str) -> str:
+    """Why a text part's transfer encoding could not be undone, or '' when it could (or when
+    only a little junk was dropped and the rest reads as text)."""
+    payload = part.get_payload()
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding != "base64" or not isinstance(payload, str) or _is_clean_base64(payload):
+        return ""
+    if is_readable(text):
+        return ""
+    return f"the {part.get_content_type()} body is not valid base64 and cannot be decoded"
+
+
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_readable(text: str) -> bool:
+    """Text a person could read: mostly lines of short words, not base64 blobs or binary.
+
+    Base64 lines have no spaces; binary has control characters. A stray mangled line with a
+    few words inside a page of base64 is not enough.
+    """
+    sample = text[:20_000]
+    if not sample.strip() or "\x00" in sample or "\ufffd" * 3 in sample:
+        return False
+    prose = 0
+    total = 0
+    for line in sample.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        total += len(stripped)
+        tokens = stripped.split()
+        words = [t for t in tokens if _WORD_RE.fullmatch(t.strip(".,;:!?()\"'-–—"))]
+        if len(tokens) >= 3 and len(words) * 2 >= len(tokens) or _is_url_line(tokens):
+            prose += len(stripped)
+    return total > 0 and prose * 2 >= total
+
+
+def _is_url_line(tokens: list[str]) -> bool:
+    return any(t.startswith(("http://", "https://", "www.")) for t in tokens)
+
+
 def _inner_message(part: Message) -> Message | None:
     """The message inside a message/rfc822 part (or a .eml attachment), parsed if needed."""
     payload = part.get_payload()
@@ -307,7 +385,7 @@ def _inner_message(part: Message) -> Message | None:
         data = None
     if not data or len(data) > MAX_PART_BYTES:
         return None
-    return email.message_from_bytes(data, policy=email.policy.default)
+    return _parse_bytes(data)
 
 
 def _is_attached_message(part: Message) -> bool:
@@ -347,16 +425,49 @@ def _collect(msg: Message, out: DecodedMail, budget: _Budget, depth: int) -> set
             if isinstance(children, list):
                 stack.extend(reversed([c for c in children if isinstance(c, Message)]))
             continue
+        if ctype.startswith("multipart/"):
+            texts.append(_unsplit_multipart(part, out))
+            continue
         if part.get_content_disposition() == "attachment" or ctype not in (
             "text/plain",
             "text/html",
         ):
             continue
         content = _part_text(part, out.warnings)
+        why = _undecodable(part, content)
+        if why:
+            out.broken = out.broken or why
+            continue
         (texts if ctype == "text/plain" else htmls).append(content)
     out.text = "\n".join(t for t in texts if t.strip())
     out.html = "\n".join(h for h in htmls if h.strip())
     return seen_types
+
+
+_MIME_LINE_RE = re.compile(r"^(?:--\S+|content-[\w-]+:.*|mime-version:.*|\s+\S+=.*)$", re.I)
+
+
+def _unsplit_multipart(part: Message, out: DecodedMail) -> str:
+    """A multipart the parser could not split (its boundary is missing or never appears).
+
+    Its raw body is kept as text when a person could read it (the boundary lines and part
+    headers dropped); otherwise the mail is marked broken with the reason.
+    """
+    boundary = str(part.get_param("boundary", "") or "").strip().strip("\"'")
+    ctype = part.get_content_type()
+    if boundary:
+        why = f"{ctype} declares boundary '{boundary}' but it never appears"
+    else:
+        why = f"{ctype} has no boundary parameter, so its parts cannot be told apart"
+    payload = part.get_payload()
+    raw = payload if isinstance(payload, str) else ""
+    text = "\n".join(line for line in raw.splitlines() if not _MIME_LINE_RE.match(line))
+    text = decode_bytes(text.encode("utf-8", errors="surrogateescape"))
+    if is_readable(text):
+        out.warnings.append(f"{why}; its body was read as plain text")
+        return text
+    out.broken = out.broken or why
+    return ""
 
 
 def _attach(part: Message, out: DecodedMail, budget: _Budget, depth: int) -> None:
@@ -369,24 +480,33 @@ def _attach(part: Message, out: DecodedMail, budget: _Budget, depth: int) -> Non
     out.attached.append(_decode_message(inner, budget, depth + 1))
 
 
-def _read_headers(msg: Message) -> DecodedMail:
+#: Headers that say who a mail was delivered or forwarded to on its way here.
+_TRACE_HEADERS = (
+    "return-path", "delivered-to", "x-original-to", "envelope-to", "x-forwarded-for",
+    "x-forwarded-to", "resent-from", "resent-sender", "x-ms-exchange-inbox-rules-loop",
+)  # fmt: skip
+
+
+def _read_headers(msg: Message) -> tuple[DecodedMail, _Headers]:
+    headers = _Headers(msg)
     out = DecodedMail()
-    out.has_headers = bool(msg.keys())
-    senders = _addresses(msg, "From") or _addresses(msg, "Sender")
+    out.has_headers = bool(headers)
+    senders = _addresses(headers, "From") or _addresses(headers, "Sender")
     out.sender = senders[0] if senders else Address()
-    out.to = _addresses(msg, "To")
-    out.cc = _addresses(msg, "Cc")
-    out.subject = _header(msg, "Subject")
-    out.date = _header(msg, "Date")
-    out.message_id = _header(msg, "Message-ID")
-    out.auth = parse_auth_results(_raw_headers(msg, "Authentication-Results"))
-    return out
+    out.to = _addresses(headers, "To")
+    out.cc = _addresses(headers, "Cc")
+    out.subject = _header(headers, "Subject")
+    out.date = _header(headers, "Date")
+    out.message_id = _header(headers, "Message-ID")
+    out.auth = parse_auth_results(headers.all("Authentication-Results"))
+    out.trace = {name: list(headers.all(name)) for name in _TRACE_HEADERS if headers.all(name)}
+    return out, headers
 
 
 def _decode_message(msg: Message, budget: _Budget, depth: int) -> DecodedMail:
-    out = _read_headers(msg)
+    out, headers = _read_headers(msg)
     types = _collect(msg, out, budget, depth)
-    out.special = _special(msg, out.sender, out.subject, types)
+    out.special = _special(msg, headers, out.sender, out.subject, types)
     defects = getattr(msg, "defects", [])
     if defects:
         out.warnings.append(
@@ -396,7 +516,7 @@ def _decode_message(msg: Message, budget: _Budget, depth: int) -> DecodedMail:
 
 
 def _parse_bytes(raw: bytes) -> Message:
-    return email.message_from_bytes(raw, policy=email.policy.default)
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
 
 
 def decode_mail(raw: bytes) -> DecodedMail:
@@ -418,8 +538,8 @@ def _headers_and_raw_body(raw: bytes, problem: str) -> DecodedMail:
     """When the MIME tree defeats the parser (e.g. 3000 nested multiparts), keep the headers
     and read the rest as plain text, so links in it are still found."""
     head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    msg = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head + b"\n\n")
-    out = _read_headers(msg)
+    msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head + b"\n\n")
+    out, _ = _read_headers(msg)
     out.text = decode_bytes(body[:MAX_PART_BYTES])
     out.warnings.append(f"MIME structure unreadable ({problem}); body read as plain text")
     return out

@@ -183,7 +183,7 @@ _SPACES = re.compile(r"\s+")
 def _parse_html(html: str) -> etree._Element | None:
     """The document's root; bytes in, so an encoding declaration inside the markup is moot."""
     try:
-        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
+        root = etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
     except (etree.LxmlError, ValueError, UnicodeError):
         return None
     return root if root is not None and isinstance(root.tag, str) else None
@@ -240,9 +240,14 @@ def _visible_name(el: etree._Element) -> str | None:
     if name in _SKIP:
         return None
     style = el.get("style")
-    if style and _INVISIBLE.search(style):
+    if style and _may_hide(style.lower()) and _INVISIBLE.search(style):
         return None
     return name
+
+
+def _may_hide(style: str) -> bool:
+    """A cheap pre-check: mail templates put long inline styles on every cell."""
+    return "none" in style or "hidden" in style or "mso-hide" in style
 
 
 def _flatten(root: etree._Element) -> _Flat:
