@@ -81,6 +81,8 @@ class FetchConfig:
     max_bytes: int = 5_000_000
     allow_private: bool = False
     allow_file: bool = False
+    enrich_links: bool = False
+    enrich_per_run: int = 50
     user_agent: str = "JobLeadDigest/0.1 (+https://github.com/jobdigest/jobdigest)"
 
 

@@ -196,6 +196,9 @@ class Posting(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), default=None)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: when the posting's page was fetched for details (link-only postings; [fetch] enrich_links)
+    enriched_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    enrich_error: Mapped[str] = mapped_column(Text, default="")
     #: the rules key (digest.tagging.rules_key) the current tags were computed with
     tag_key: Mapped[str] = mapped_column(String(64), default="", index=True)
 

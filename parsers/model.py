@@ -80,6 +80,10 @@ class ParsedItem:
     #: Authentication-Results verdicts seen on the mail, e.g. {"dmarc": "fail"}.
     auth: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Whose mailbox auto-forwarded this mail unchanged (a Gmail/Outlook forwarding rule keeps
+    #: `From: noreply@glassdoor.com`); read from X-Forwarded-For, Resent-From, a `+caf_`
+    #: Return-Path and the like. None for ordinary mail. Not part of the `parse` contract.
+    forwarded_by: Address | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The contract shape of `jobdigest parse`, in the contract's key order."""

@@ -31,6 +31,12 @@ def fetch_sources(db: Database, cfg: Config) -> Any:
     return fetch_due_sources(db, cfg)
 
 
+def enrich(db: Database, cfg: Config) -> Any:
+    from digest.enrich import enrich_links
+
+    return enrich_links(db, cfg) if cfg.fetch.enrich_links else None
+
+
 def retag(db: Database, cfg: Config) -> Any:
     from digest.tagging import tag_pending
 
@@ -48,6 +54,7 @@ CATALOGUE = {
     for job in (
         Job("poll", "read the group inbox: store, parse, move", poll_inbox),
         Job("fetch", "fetch due feeds and job boards", fetch_sources),
+        Job("enrich", "read job pages of link-only postings ([fetch] enrich_links)", enrich),
         Job("retag", "tag new postings and re-tag after rule changes", retag),
         Job("send-digests", "send this period's digests", send_digests),
     )

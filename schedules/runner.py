@@ -20,7 +20,7 @@ from schedules.jobs import CATALOGUE
 from schedules.triggers import occurrences, previous
 
 log = logging.getLogger("jobdigest.runner")
-INGEST_JOBS = ("poll", "fetch", "retag")
+INGEST_JOBS = ("poll", "fetch", "enrich", "retag")
 
 Clock = Callable[[], datetime]
 

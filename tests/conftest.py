@@ -23,6 +23,7 @@ from tests.servers import (
     TlsFiles,
     make_test_tls,
 )
+from tests.support.http import LocalServer, serve_http
 
 SERVER_FIXTURES = {"dovecot", "imap_account", "smtp_server", "postgres", "browser", "db_url"}
 SMTP_LOGIN = ("mailer@example.org", "smtp-secret")
@@ -111,6 +112,16 @@ def _database_name(test_name: str) -> str:
     """Unique, readable, within PostgreSQL's 63-character limit."""
     slug = re.sub(r"[^a-z0-9]+", "_", test_name.lower()).strip("_")
     return f"t{next(_database_numbers)}_{slug}"[:63]
+
+
+# -- HTTP -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A threaded HTTP server on 127.0.0.1; set `routes[path] = reply(...)` to answer."""
+    with serve_http() as server:
+        yield server
 
 
 # -- browser ----------------------------------------------------------------------------------

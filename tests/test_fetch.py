@@ -3,84 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from digest.config import FetchConfig
 from digest.fetch import address_problem, check_url, fetch
-
-Route = Callable[[BaseHTTPRequestHandler], None]
-
-
-@dataclass
-class LocalServer:
-    """A threaded http.server on 127.0.0.1 whose paths are answered by `routes`."""
-
-    routes: dict[str, Route] = field(default_factory=dict)
-    requests: list[dict[str, str]] = field(default_factory=list)
-    port: int = 0
-
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
-
-
-def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            server.requests.append({"path": self.path, **{k: v for k, v in self.headers.items()}})
-            route = server.routes.get(self.path.split("?")[0])
-            if route is None:
-                self.send_error(404, "Not Found")
-                return
-            route(self)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def http_server() -> Iterator[LocalServer]:
-    state = LocalServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(state))
-    httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def reply(body: bytes, status: int = 200, **headers: str) -> Route:
-    def route(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(status)
-        for name, value in headers.items():
-            h.send_header(name.replace("_", "-"), value)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
-    return route
-
-
-def redirect(location: str, status: int = 302) -> Route:
-    def route(h: BaseHTTPRequestHandler) -> None:
-        h.send_response(status)
-        h.send_header("Location", location)
-        h.send_header("Content-Length", "0")
-        h.end_headers()
-
-    return route
-
+from tests.support.http import LocalServer, redirect, reply
 
 LOCAL = FetchConfig(timeout_seconds=2.0, max_bytes=100_000, allow_private=True)
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"

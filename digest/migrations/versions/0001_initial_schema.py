@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("held", sa.Boolean(), nullable=False),
+        sa.Column("enriched_at", sa.DateTime(), nullable=True),
+        sa.Column("enrich_error", sa.Text(), nullable=False),
         sa.Column("tag_key", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["merged_into_id"],

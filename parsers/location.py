@@ -1,0 +1,69 @@
+"""A posting's place as a member would write it: "Irving, TX", not "Hybrid work in Irving, TX".
+
+Job boards and recruiters wrap the place in the work arrangement ("Hybrid work in ...",
+"Plano, TX (hybrid, 3 days on site)", "DFW Airport, TX - hybrid"). The digest shows the place;
+dedup fingerprints compare it, so the same job from a mail and a feed must read the same. Remote
+work is kept as the posting's `remote` flag, not in the place.
+
+Interface (stable):
+    tidy_location(text: str) -> str
+    looks_like_place(text: str) -> bool
+    mentions_remote(text: str) -> bool
+"""
+
+from __future__ import annotations
+
+import re
+
+_ARRANGEMENT = (
+    r"hybrid|remote|on[- ]?site|onsite|in[- ]office|in[- ]person|office|days?|"
+    r"travel|flexible|wfh|work from home|telecommute|mon(?:day)?-\w+"
+)
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:hybrid|remote|on[- ]?site|onsite|in[- ]person|in[- ]office)\s+(?:work\s+)?in|"
+    r"(?:located|based|work(?:ing)?)\s+in|location\s*[:\-–])\s+",
+    re.IGNORECASE,
+)
+_PAREN_TAIL_RE = re.compile(rf"\s*\((?=[^()]*\b(?:{_ARRANGEMENT})\b)[^()]*\)\s*$", re.IGNORECASE)
+_DASH_TAIL_RE = re.compile(
+    rf"\s*(?:\s[-–—|]\s|[,;/]\s*|\s+or\s+)(?:{_ARRANGEMENT})\b.*$", re.IGNORECASE
+)
+_REMOTE_RE = re.compile(r"\b(?:remote|work from home|wfh|telecommute|100% virtual)\b", re.I)
+_STATE_RE = re.compile(r",\s*[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b")
+_NOT_PLACE_RE = re.compile(
+    r"\$|\d+\s*(?:k|/hr|/hour|/yr)\b|\b(?:full[- ]?time|part[- ]?time|contract|temporary|"
+    r"permanent|internship|freelance|senior|junior|urgent|apply|start|immediate|w2|c2c|"
+    r"month|months|week|weeks)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_remote(text: str) -> bool:
+    return bool(_REMOTE_RE.search(text or ""))
+
+
+def tidy_location(text: str) -> str:
+    """The place alone; an arrangement-only text ("Remote", "Hybrid") is kept as it is."""
+    original = re.sub(r"\s+", " ", text or "").strip(" .;,-–—")
+    place = _PREFIX_RE.sub("", original)
+    for _ in range(3):
+        shorter = _DASH_TAIL_RE.sub("", _PAREN_TAIL_RE.sub("", place)).strip(" .;,-–—")
+        if shorter == place:
+            break
+        place = shorter
+    return place if place and not _is_arrangement(place) else original
+
+
+def _is_arrangement(text: str) -> bool:
+    return bool(re.fullmatch(rf"(?:\W|\b(?:{_ARRANGEMENT}|and|work|only|us|usa)\b)*", text, re.I))
+
+
+def looks_like_place(text: str) -> bool:
+    """'Plano, TX', 'Dallas', 'DFW Airport, TX', 'Remote (US)': short, no pay or job words."""
+    text = text.strip()
+    words = text.split()
+    if not words or len(words) > 7 or len(text) > 60 or _NOT_PLACE_RE.search(text):
+        return False
+    if _STATE_RE.search(text) or mentions_remote(text) or re.search(r"\bhybrid\b", text, re.I):
+        return True
+    return all(w[:1].isupper() or w.lower() in ("of", "de", "la", "am", "upon") for w in words)
