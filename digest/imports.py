@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
+from digest.members import EMAIL_RE
 from digest.models import Member, PastEmployer, Role, Subgroup
 from parsers.company import normalize_company
 
 MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")
-_EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 @dataclass
@@ -146,7 +145,7 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
             )
         rec = dict(zip(header, (v.strip() for v in values), strict=True))
         email = rec.get("email", "").lower()
-        if not _EMAIL_RE.match(email):
+        if not EMAIL_RE.match(email):
             raise UserError(f"{where}: line {line}, column email: not an email address: {email!r}")
         if email in seen:
             raise UserError(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.models import Member, MemberAlias
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 def find_member(session: Session, address: str) -> Member | None:
@@ -20,3 +24,29 @@ def find_member(session: Session, address: str) -> Member | None:
     if member is not None and member.status == "removed":
         return None
     return member
+
+
+def alias_error(session: Session, member: Member, addresses: list[str]) -> str:
+    """Why these aliases cannot be the member's ("" if they can): each must be an address
+    and belong to nobody else, so a forward is never credited to the wrong person."""
+    for raw in addresses:
+        addr = raw.strip().lower()
+        if not EMAIL_RE.match(addr):
+            return f"{raw!r} is not an email address."
+        if addr == member.email.lower():
+            continue
+        owner = find_member(session, addr)
+        if owner is not None and owner.id != member.id:
+            return f"{addr} already belongs to another member."
+    return ""
+
+
+def set_aliases(member: Member, addresses: list[str]) -> None:
+    wanted = list(
+        dict.fromkeys(
+            a.strip().lower() for a in addresses if a.strip().lower() != member.email.lower()
+        )
+    )
+    keep = [a for a in member.aliases if a.address in wanted]
+    have = {a.address for a in keep}
+    member.aliases = keep + [MemberAlias(address=a) for a in wanted if a not in have]

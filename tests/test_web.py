@@ -23,7 +23,7 @@ from werkzeug.test import TestResponse
 from digest.config import Config, parse_config
 from digest.db import Database
 from digest.errors import UserError
-from digest.ingest import process_pending
+from digest.ingest import process_message, process_pending
 from digest.mailer import send_digests
 from digest.models import (
     Feedback,
@@ -817,6 +817,40 @@ def test_preferences_change_through_the_digest_link(app: Flask, db: Database, wo
         url, data={"csrf_token": csrf(page), "subscribed": "y", "paused_until": "2020-01-01"}
     )
     assert past.status_code == 400 and "in the future" in past.get_data(as_text=True)
+
+
+def test_member_adds_an_alias_and_forwards_from_it_are_credited(
+    app: Flask, db: Database, world: World
+) -> None:
+    client = app.test_client()
+    url = f"/preferences/{token_for(app, 'preferences', world.carol)}"
+    page = client.get(url)
+    taken = member(db, world.dan).email
+    clash = client.post(url, data={"csrf_token": csrf(page), "subscribed": "y", "aliases": taken})
+    assert clash.status_code == 400 and "belongs to another member" in clash.get_data(as_text=True)
+    bad = client.post(url, data={"csrf_token": csrf(page), "subscribed": "y", "aliases": "nope"})
+    assert bad.status_code == 400 and "not an email address" in bad.get_data(as_text=True)
+    saved = client.post(
+        url,
+        data={"csrf_token": csrf(page), "subscribed": "y", "aliases": "Carol.Home@Mail.Example"},
+    )
+    assert saved.status_code == 302
+    with db.session() as s:
+        carol = s.get_one(Member, world.carol)
+        assert [a.address for a in carol.aliases] == ["carol.home@mail.example"]
+    raw = (
+        b"From: Carol <carol.home@mail.example>\r\nTo: leads@group.example.org\r\n"
+        b"Subject: Fwd: Data Engineer at Initech\r\nMessage-ID: <alias@test>\r\n\r\n"
+        b"---------- Forwarded message ---------\r\nFrom: Rita <rita@hr.example>\r\n"
+        b"Subject: Data Engineer at Initech\r\nTo: <carol.home@mail.example>\r\n\r\n"
+        b"Apply: https://jobs.lever.co/initech/00000000-0000-4000-8000-000000000001\r\n"
+    )
+    with db.session() as s:
+        row = RawMessage(raw=raw)
+        s.add(row)
+        s.flush()
+        process_message(s, row)
+        assert (row.status, row.member_id) == ("processed", world.carol)
 
 
 def test_preferences_links_for_someone_else_or_forged_fail(app: Flask, world: World) -> None:

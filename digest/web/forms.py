@@ -154,6 +154,9 @@ class PreferencesForm(FlaskForm):
     past_employers = TextAreaField(
         "My past employers (one per line)", validators=[Length(max=3000)]
     )
+    aliases = TextAreaField(
+        "Other addresses I forward from (one per line)", validators=[Length(max=3000)]
+    )
     paused_until = DateField("Pause my digest until", validators=[Optional()])
     always_send = BooleanField("Send the digest even in weeks with no leads for me")
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from digest.members import alias_error, set_aliases
 from digest.models import Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.render import FEEDBACK_KINDS, Links, render
 from digest.tokens import LINK_MAX_AGE
@@ -47,6 +48,7 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "thank_opt_in": member.thank_opt_in,
         "contact_opt_in": member.contact_opt_in,
         "past_employers": "\n".join(e.name for e in member.employers),
+        "aliases": "\n".join(a.address for a in member.aliases),
         "paused_until": member.paused_until,
         "always_send": member.always_send,
     }
@@ -60,8 +62,11 @@ def preferences(token: str) -> Any:
     form = PreferencesForm(data=None if request.method == "POST" else _preferences_data(member))
     form.subgroups.choices = choices([(g.id, g.name) for g in groups])
     if request.method == "POST" and form.validate():
+        alias_problem = alias_error(sess, member, split_list(form.aliases.data))
         if form.paused_until.data and form.paused_until.data <= date.today():
             form.paused_until.errors = ["Pick a date in the future, or leave it empty."]
+        elif alias_problem:
+            form.aliases.errors = [alias_problem]
         else:
             _apply(member, form, {g.id: g for g in groups})
             sess.commit()
@@ -84,6 +89,7 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
     for name in ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send"):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
+    set_aliases(member, split_list(form.aliases.data))
     wanted = split_list(form.past_employers.data)
     if wanted != [e.name for e in member.employers]:
         member.employers = [
