@@ -645,3 +645,7 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
             ids = tuple(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
     counts = process_pending(state.db.sessions, list(ids), force=True)
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
+
+
+if __name__ == "__main__":
+    main()
