@@ -8,6 +8,7 @@ already moved with its row committed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,7 @@ from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
 from imapclient import IMAPClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
@@ -35,9 +36,16 @@ class PollResult:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
 def message_id_of(raw: bytes) -> str:
+    """The Message-ID header; only the header block is read (bodies are most of a mail)."""
+    head = raw[:65536]
+    end = _HEADER_END.search(head)
+    head = head[: end.end()] if end else head
     try:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:65536], headersonly=True)
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(head, headersonly=True)
         return str(headers.get("Message-ID", "") or "").strip()[:998]
     except Exception:  # noqa: BLE001 - an unreadable header is stored anyway
         return ""
@@ -131,26 +139,29 @@ def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
 
 def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]) -> int:
     """Move stored-and-processed mails out of the inbox, then record that they were moved."""
+    table = RawMessage.__table__
     with db.session() as session:
-        rows = session.scalars(select(RawMessage).where(RawMessage.id.in_(ids))).all()
-        by_folder: dict[str, list[int]] = {}
-        for row in rows:
-            if row.moved or row.status == "new" or row.uid is None:
-                continue
-            folder = (
-                cfg.inbox.failed_folder if row.status == "failed" else cfg.inbox.processed_folder
-            )
-            by_folder.setdefault(folder, []).append(row.uid)
-    existing = {name for _flags, _delim, name in client.list_folders()}
-    for folder, uids in by_folder.items():
-        _ensure_folder(client, folder, existing)
-        _move(client, uids, folder)
-    moved = sum(len(u) for u in by_folder.values())
+        rows = session.execute(
+            select(table.c.uid, table.c.status, table.c.moved).where(table.c.id.in_(ids))
+        ).all()
+    by_folder: dict[str, list[int]] = {}
+    for uid, status, moved in rows:
+        if moved or status == "new" or uid is None:
+            continue
+        folder = cfg.inbox.failed_folder if status == "failed" else cfg.inbox.processed_folder
+        by_folder.setdefault(folder, []).append(uid)
+    if by_folder:
+        existing = {name for _flags, _delim, name in client.list_folders()}
+        for folder, uids in by_folder.items():
+            _ensure_folder(client, folder, existing)
+            _move(client, uids, folder)
     with db.session() as session:
-        for row in session.scalars(select(RawMessage).where(RawMessage.id.in_(ids))):
-            if row.status != "new":
-                row.moved = True
-    return moved
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.status != "new", table.c.moved.is_(False))
+            .values(moved=True)
+        )
+    return sum(len(u) for u in by_folder.values())
 
 
 def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollResult:

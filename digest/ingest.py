@@ -1,70 +1,325 @@
-"""Turning parsed items into postings: dedup, merge, credits. One function per kind of input."""
+"""Turning parsed items into postings: dedup, merge, credits. One function per kind of input.
+
+Recording works on plain rows (SQLAlchemy Core), not ORM objects: ORM bookkeeping cost more
+than the SQL itself. An inbox batch becomes a few SELECTs, one multi-row INSERT per table and a
+few executemany UPDATEs, in one transaction. Should anything in that transaction fail, it is
+rolled back whole and the batch is recorded again one message per transaction, so one bad
+message never costs the others and nothing is recorded twice.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from digest.members import find_member
 from digest.models import Posting, RawMessage, Sighting
-from digest.parallel import parse_many
-from parsers.company import normalize_company
+from digest.parallel import parse_stream
+from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
-from parsers.fingerprint import fingerprint, similar_titles
+from parsers.fingerprint import similar_titles
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
 from parsers.model import Posting as ParsedPosting
 
 PARSE_CHUNK = 200
+#: parsed mails recorded together while the workers parse the next ones: one lookup per group
+RECORD_GROUP = 16
 FUZZY_WINDOW = timedelta(days=60)
 FUZZY_THRESHOLD = 0.8
+#: bound parameters per IN (...) list, well under every backend's limit
+IN_CHUNK = 900
+
+_POSTINGS = Posting.__table__
+_SIGHTINGS = Sighting.__table__
+_RAWS = RawMessage.__table__
+#: text columns a later sighting may fill when the first one left them empty, with their sizes
+_FILLABLE = {
+    "title": 500,
+    "company": 300,
+    "location": 300,
+    "url": None,
+    "posted_at": 40,
+    "description": None,
+    "salary": 200,
+}
+#: pure and called for every posting of every message several times: remembered per process
+normalize_company = lru_cache(maxsize=4096)(company.normalize_company)
+_fingerprint = lru_cache(maxsize=8192)(fingerprint.fingerprint)
+_LOADED = (
+    "id",
+    *_FILLABLE,
+    "canonical_url",
+    "remote",
+    "company_key",
+    "held",
+    "fingerprint",
+    "first_seen",
+)
 
 
-def _fuzzy_match(session: Session, p: ParsedPosting) -> Posting | None:
-    """A recent posting at the same company whose title has nearly the same words."""
-    comp = normalize_company(p.company)
-    if not (comp and p.title):
-        return None
-    since = datetime.utcnow() - FUZZY_WINDOW
-    candidates = session.scalars(
-        select(Posting).where(Posting.company_key == comp, Posting.first_seen >= since).limit(200)
-    )
-    return next(
-        (c for c in candidates if similar_titles(c.title, p.title) >= FUZZY_THRESHOLD), None
-    )
+def _loaded_columns() -> list[Any]:
+    return [_POSTINGS.c[name] for name in _LOADED]
 
 
-def _merge(target: Posting, p: ParsedPosting) -> None:
-    """Fill what the first sighting did not know; never overwrite what it did."""
-    for attr in ("title", "company", "location", "url", "posted_at", "description", "salary"):
-        if not getattr(target, attr) and getattr(p, attr):
-            setattr(target, attr, getattr(p, attr))
-    if not target.canonical_url and p.canonical_url:
-        target.canonical_url = p.canonical_url
-    target.remote = target.remote or p.remote
-    if not target.company_key and p.company:
-        target.company_key = normalize_company(p.company)
+def _cut(value: str, size: int | None) -> str:
+    return value[:size] if size else value
 
 
-def _new_posting(p: ParsedPosting, fp: str) -> Posting:
-    return Posting(
-        title=p.title[:500],
-        company=p.company[:300],
-        company_key=normalize_company(p.company),
-        location=p.location[:300],
-        remote=p.remote,
-        url=p.url,
-        canonical_url=p.canonical_url or None,
-        fingerprint=fp,
-        posted_at=p.posted_at[:40],
-        description=p.description,
-        salary=p.salary[:200],
-        origin=p.origin,
-        first_seen=datetime.utcnow(),
-    )
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+@dataclass(eq=False, slots=True)
+class _Row:
+    """A posting as a batch sees it: its columns, its id once it has one, what changed."""
+
+    values: dict[str, Any]
+    new: bool = False
+    dirty: set[str] = field(default_factory=set)
+
+    @property
+    def id(self) -> int | None:
+        return self.values.get("id")
+
+    def set(self, column: str, value: Any) -> None:
+        if self.values.get(column) != value:
+            self.values[column] = value
+            self.dirty.add(column)
+
+
+@dataclass(slots=True)
+class _Credit:
+    row: _Row
+    raw_message_id: int | None
+    source_id: int | None
+    entry_key: str | None
+    member_id: int | None
+    sender: str
+    note: str
+
+
+class PostingBatch:
+    """Dedup, merge and credits for many postings at once; nothing is written until flush().
+
+    Dedup: canonical URL, else the title/company/location fingerprint, else (no URL at all) a
+    fuzzy title match at the same company. A posting seen twice in the batch is one row, exactly
+    as if the sightings had been recorded one after the other.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rows: dict[int, _Row] = {}
+        self.new_rows: list[_Row] = []
+        self.by_url: dict[str, _Row] = {}
+        self.by_fp: dict[str, _Row] = {}
+        self.by_company: dict[str, list[_Row]] = {}
+        self.credits: list[_Credit] = []
+        #: (raw message id, posting row) pairs already credited, in the database or this batch
+        self.credited: set[tuple[int, int]] = set()
+        self.known_raws: set[int] = set()
+        #: URLs and fingerprints already looked up (found or not): never asked twice
+        self.asked_urls: set[str] = set()
+        self.asked_fps: set[str] = set()
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def preload(self, postings: Iterable[ParsedPosting]) -> None:
+        """Fetch the stored postings these could merge into: two queries, not two per posting."""
+        urls, fps = set(), set()
+        for p in postings:
+            if p.canonical_url and p.canonical_url not in self.asked_urls:
+                urls.add(p.canonical_url)
+            fp = _fingerprint(p.title, p.company, p.location)
+            if fp and fp not in self.asked_fps:
+                fps.add(fp)
+        self.asked_urls.update(urls)
+        self.asked_fps.update(fps)
+        columns = _loaded_columns()
+        for chunk in _chunks(sorted(urls)):
+            for row in self.session.execute(
+                select(*columns).where(_POSTINGS.c.canonical_url.in_(chunk))
+            ).mappings():
+                self.by_url[row["canonical_url"]] = self._known(row)
+        for chunk in _chunks(sorted(fps)):
+            query = select(*columns).where(_POSTINGS.c.fingerprint.in_(chunk))
+            for row in self.session.execute(query.order_by(_POSTINGS.c.id)).mappings():
+                self.by_fp.setdefault(row["fingerprint"], self._known(row))
+
+    def preload_credits(self, raw_message_ids: Iterable[int]) -> None:
+        """Sightings the messages already have (when reprocessed): they are not recorded again."""
+        wanted = sorted(set(raw_message_ids) - self.known_raws)
+        self.known_raws.update(wanted)
+        for chunk in _chunks(wanted):
+            query = select(_SIGHTINGS.c.raw_message_id, _SIGHTINGS.c.posting_id).where(
+                _SIGHTINGS.c.raw_message_id.in_(chunk)
+            )
+            for raw_id, posting_id in self.session.execute(query):
+                self.credited.add((raw_id, posting_id))
+
+    def known_entry_keys(self, source_id: int, keys: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for chunk in _chunks(sorted(set(keys))):
+            query = select(_SIGHTINGS.c.entry_key).where(
+                _SIGHTINGS.c.source_id == source_id, _SIGHTINGS.c.entry_key.in_(chunk)
+            )
+            seen.update(k for k in self.session.scalars(query) if k)
+        return seen
+
+    def _known(self, mapping: Any) -> _Row:
+        """One _Row per stored posting, however many lookups find it."""
+        posting_id = mapping["id"]
+        row = self.rows.get(posting_id)
+        if row is None:
+            row = self.rows[posting_id] = _Row(dict(mapping))
+            self._index_company(row)
+        return row
+
+    def _index_company(self, row: _Row) -> None:
+        if row.values["company_key"]:
+            self.by_company.setdefault(row.values["company_key"], []).append(row)
+
+    def _fuzzy_match(self, p: ParsedPosting) -> _Row | None:
+        """A recent posting at the same company whose title has nearly the same words."""
+        comp = normalize_company(p.company)
+        if not (comp and p.title):
+            return None
+        since = datetime.utcnow() - FUZZY_WINDOW
+        query = (
+            select(*_loaded_columns())
+            .where(_POSTINGS.c.company_key == comp, _POSTINGS.c.first_seen >= since)
+            .order_by(_POSTINGS.c.id)
+            .limit(200)
+        )
+        for mapping in self.session.execute(query).mappings():
+            self._known(mapping)
+        candidates = [r for r in self.by_company.get(comp, []) if r.values["first_seen"] >= since]
+        candidates.sort(key=lambda r: (r.new, r.id or 0))
+        return next(
+            (
+                r
+                for r in candidates
+                if similar_titles(r.values["title"], p.title) >= FUZZY_THRESHOLD
+            ),
+            None,
+        )
+
+    # -- placing and crediting ----------------------------------------------------------------
+
+    def place(self, p: ParsedPosting, held: bool) -> _Row:
+        """The posting row `p` is a sighting of: an existing one (merged) or a new one."""
+        fp = _fingerprint(p.title, p.company, p.location)
+        row = (
+            self.by_url.get(p.canonical_url)
+            or self.by_fp.get(fp)
+            or (None if p.canonical_url else self._fuzzy_match(p))
+        )
+        if row is None:
+            row = self._new_row(p, fp, held)
+        else:
+            self._merge(row, p, held)
+        if p.canonical_url:
+            self.by_url[p.canonical_url] = row
+        if fp:
+            self.by_fp.setdefault(fp, row)
+        return row
+
+    def _new_row(self, p: ParsedPosting, fp: str, held: bool) -> _Row:
+        values = {name: _cut(getattr(p, name), size) for name, size in _FILLABLE.items()}
+        values.update(
+            company_key=normalize_company(p.company),
+            remote=p.remote,
+            canonical_url=p.canonical_url or None,
+            fingerprint=fp,
+            origin=p.origin,
+            first_seen=datetime.utcnow(),
+            held=held,
+        )
+        row = _Row(values, new=True)
+        self.new_rows.append(row)
+        self._index_company(row)
+        return row
+
+    def _merge(self, row: _Row, p: ParsedPosting, held: bool) -> None:
+        """Fill what the first sighting did not know; never overwrite what it did."""
+        values = row.values
+        for name, size in _FILLABLE.items():
+            if not values[name] and getattr(p, name):
+                row.set(name, _cut(getattr(p, name), size))
+        if not values["canonical_url"] and p.canonical_url:
+            row.set("canonical_url", p.canonical_url)
+        row.set("remote", bool(values["remote"] or p.remote))
+        if not values["company_key"] and p.company:
+            row.set("company_key", normalize_company(p.company))
+            self._index_company(row)
+        row.set("held", bool(values["held"] and held))
+
+    def credit(self, row: _Row, credit: _Credit) -> None:
+        """One sighting per posting per message (a mail naming a job twice credits it once)."""
+        if credit.raw_message_id:
+            key = (credit.raw_message_id, row.id if row.id is not None else -id(row))
+            if key in self.credited:
+                return
+            self.credited.add(key)
+        self.credits.append(credit)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """INSERT the new postings, UPDATE the merged ones, INSERT the sightings."""
+        if self.new_rows:
+            statement = insert(_POSTINGS).returning(_POSTINGS.c.id, sort_by_parameter_order=True)
+            ids = self.session.execute(statement, [r.values for r in self.new_rows]).scalars()
+            for row, posting_id in zip(self.new_rows, ids, strict=True):
+                row.values["id"] = posting_id
+                self.rows[posting_id] = row
+        self._update_merged()
+        if self.credits:
+            now = datetime.utcnow()
+            self.session.execute(
+                insert(_SIGHTINGS),
+                [
+                    {
+                        "posting_id": c.row.id,
+                        "member_id": c.member_id,
+                        "raw_message_id": c.raw_message_id,
+                        "source_id": c.source_id,
+                        "entry_key": c.entry_key,
+                        "sender": c.sender,
+                        "note": c.note[:2000],
+                        "seen_at": now,
+                    }
+                    for c in self.credits
+                ],
+            )
+        for row in self.new_rows:
+            row.new = False
+            row.dirty.clear()
+        self.new_rows, self.credits = [], []
+
+    def _update_merged(self) -> None:
+        """Only the columns a merge changed, so concurrent edits of other columns survive."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in self.rows.values():
+            if row.dirty and not row.new:
+                names = tuple(sorted(row.dirty))
+                params = {f"v_{name}": row.values[name] for name in names}
+                groups.setdefault(names, []).append({"b_id": row.id, **params})
+                row.dirty.clear()
+        for names, params in groups.items():
+            statement = (
+                update(_POSTINGS)
+                .where(_POSTINGS.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"v_{name}") for name in names})
+            )
+            self.session.execute(statement, params)
 
 
 def store_postings(
@@ -81,116 +336,115 @@ def store_postings(
 ) -> list[int]:
     """Insert or merge postings and record one sighting each; returns the posting ids.
 
-    Dedup: canonical URL, else the title/company/location fingerprint, else (no URL at all) a
-    fuzzy title match at the same company. Idempotent: a sighting already recorded for the same
-    message or feed entry adds nothing. Lookups are batched: a few queries per call, not per posting.
+    Idempotent: a sighting already recorded for the same message or feed entry adds nothing.
+    Lookups are batched: a few queries per call, not per posting.
     """
+    session.flush()  # the caller's pending ORM changes must be visible to our Core queries
+    batch = PostingBatch(session)
+    rows = _stage_postings(
+        batch,
+        postings,
+        source_id=source_id,
+        entry_keys=entry_keys,
+        member_id=member_id,
+        raw_message_id=raw_message_id,
+        sender=sender,
+        note=note,
+        held=held,
+    )
+    batch.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def _stage_postings(
+    batch: PostingBatch,
+    postings: Sequence[ParsedPosting],
+    *,
+    source_id: int | None = None,
+    entry_keys: Sequence[str] | None = None,
+    member_id: int | None = None,
+    raw_message_id: int | None = None,
+    sender: str = "",
+    note: str = "",
+    held: bool = False,
+) -> list[_Row]:
+    """Place and credit one message's (or one feed fetch's) postings in the batch."""
     items = [
         (p, entry_keys[i] if entry_keys else None)
         for i, p in enumerate(postings)
         if p.title or p.canonical_url
     ]
     if source_id and entry_keys:
-        seen_keys = _known_entry_keys(session, source_id, [k for _, k in items if k])
-        items = [(p, k) for p, k in items if k not in seen_keys]
+        seen = batch.known_entry_keys(source_id, [k for _, k in items if k])
+        fresh: list[tuple[ParsedPosting, str | None]] = []
+        for p, key in items:
+            if key not in seen:
+                fresh.append((p, key))
+                if key:
+                    seen.add(key)  # the same entry twice in one fetch is one sighting
+        items = fresh
     if not items:
         return []
-    fps = [fingerprint(p.title, p.company, p.location) for p, _ in items]
-    by_url, by_fp = _existing(session, [p.canonical_url for p, _ in items if p.canonical_url], fps)
-    chosen: list[tuple[Posting, str | None]] = []
-    for (p, key), fp in zip(items, fps, strict=True):
-        posting = (
-            by_url.get(p.canonical_url)
-            or by_fp.get(fp)
-            or (None if p.canonical_url else _fuzzy_match(session, p))
-        )
-        if posting is None:
-            posting = _new_posting(p, fp)
-            posting.held = held
-            session.add(posting)
-        else:
-            _merge(posting, p)
-            posting.held = posting.held and held
-        if p.canonical_url:
-            by_url[p.canonical_url] = posting
-        if fp:
-            by_fp.setdefault(fp, posting)
-        chosen.append((posting, key))
-    session.flush()
-    return _record_sightings(session, chosen, source_id, member_id, raw_message_id, sender, note)
-
-
-def _known_entry_keys(session: Session, source_id: int, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(
-        session.scalars(
-            select(Sighting.entry_key).where(
-                Sighting.source_id == source_id, Sighting.entry_key.in_(keys)
-            )
-        )
-    )
-
-
-def _existing(
-    session: Session, urls: list[str], fps: list[str]
-) -> tuple[dict[str, Posting], dict[str, Posting]]:
-    by_url: dict[str, Posting] = {}
-    by_fp: dict[str, Posting] = {}
-    if urls:
-        for posting in session.scalars(select(Posting).where(Posting.canonical_url.in_(set(urls)))):
-            by_url[posting.canonical_url or ""] = posting
-    wanted = {fp for fp in fps if fp}
-    if wanted:
-        for posting in session.scalars(
-            select(Posting).where(Posting.fingerprint.in_(wanted)).order_by(Posting.id)
-        ):
-            by_fp.setdefault(posting.fingerprint, posting)
-    return by_url, by_fp
-
-
-def _record_sightings(
-    session: Session,
-    chosen: list[tuple[Posting, str | None]],
-    source_id: int | None,
-    member_id: int | None,
-    raw_message_id: int | None,
-    sender: str,
-    note: str,
-) -> list[int]:
-    """One sighting per posting per message (a mail naming a job twice credits it once)."""
-    done: set[int] = set()
+    batch.preload(p for p, _ in items)
     if raw_message_id:
-        done = set(
-            session.scalars(
-                select(Sighting.posting_id).where(Sighting.raw_message_id == raw_message_id)
-            )
-        )
+        batch.preload_credits([raw_message_id])
     rows = []
-    for posting, key in chosen:
-        if raw_message_id and posting.id in done:
-            continue
-        done.add(posting.id)
-        rows.append(
-            Sighting(
-                posting_id=posting.id,
-                member_id=member_id,
-                raw_message_id=raw_message_id,
-                source_id=source_id,
-                entry_key=key,
-                sender=sender,
-                note=note[:2000],
-                seen_at=datetime.utcnow(),
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return [posting.id for posting, _ in chosen]
+    for p, key in items:
+        row = batch.place(p, held)
+        batch.credit(row, _Credit(row, raw_message_id, source_id, key, member_id, sender, note))
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- one stored mail
 
 
 def _failed_auth(item: ParsedItem) -> str:
     bad = [k for k in ("dmarc", "dkim") if item.auth.get(k) in ("fail", "permerror")]
     return f"{bad[0].upper()} check failed for the sender" if bad else ""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What recording a mail decides about it, before anything is written."""
+
+    status: str
+    reason: str
+    sender: str
+    subject: str
+    member_id: int | None
+    #: its postings are stored (held or not) only when this is true
+    store: bool = False
+    held: bool = False
+
+
+def judge(
+    item: ParsedItem, member_id: int | None, member_of: Callable[[str], int | None]
+) -> Outcome:
+    """Status and reason of a parsed mail; `member_id` is kept when the sender is not looked up."""
+    sender = item.sender.address if item.sender else ""
+    out = Outcome("", "", sender, item.subject[:2000], member_id)
+    if item.error:
+        out.status, out.reason = "failed", item.error
+    elif not item.postings and item.warnings:
+        # Nothing came out and something was wrong: a person should look at it.
+        out.status, out.reason = "failed", "; ".join(item.warnings)
+    elif item.special:
+        out.status, out.reason = item.special, f"recognized as {item.special}"
+    else:
+        out.member_id = member_of(sender)
+        reason = "" if out.member_id else f"sender {sender or '(none)'} is not a member"
+        reason = reason or _failed_auth(item)
+        out.store, out.held = True, bool(reason)
+        out.status, out.reason = ("held", reason) if out.held else ("processed", "")
+        if not item.postings and not out.held:
+            out.reason = "no job postings found"
+    return out
+
+
+def _member_id(session: Session, address: str) -> int | None:
+    member = find_member(session, address)
+    return member.id if member else None
 
 
 def process_message(
@@ -200,47 +454,120 @@ def process_message(
     if item is None:
         item = parse_mail(raw.raw, file=f"message {raw.id}")
     resolve_relative_dates(item.postings, raw.received_at)
+    out = judge(item, raw.member_id, lambda address: _member_id(session, address))
+    if out.store:
+        store_postings(
+            session,
+            item.postings,
+            member_id=out.member_id,
+            raw_message_id=raw.id,
+            sender=out.sender,
+            note=item.note or "",
+            held=out.held,
+        )
     raw.processed_at = datetime.utcnow()
-    raw.subject = item.subject[:2000]
-    raw.sender = item.sender.address if item.sender else ""
-    if item.error:
-        raw.status, raw.reason = "failed", item.error
-        return item
-    if not item.postings and item.warnings:
-        # Nothing came out and something was wrong: a person should look at it.
-        raw.status, raw.reason = "failed", "; ".join(item.warnings)
-        return item
-    if item.special:
-        raw.status, raw.reason = item.special, f"recognized as {item.special}"
-        return item
-    member = find_member(session, raw.sender)
-    raw.member_id = member.id if member else None
-    reason = "" if member else f"sender {raw.sender or '(none)'} is not a member"
-    reason = reason or _failed_auth(item)
-    held = bool(reason)
-    store_postings(
-        session,
-        item.postings,
-        member_id=raw.member_id,
-        raw_message_id=raw.id,
-        sender=raw.sender,
-        note=item.note or "",
-        held=held,
-    )
-    raw.status, raw.reason = ("held", reason) if held else ("processed", "")
-    if not item.postings and not held:
-        raw.reason = "no job postings found"
+    raw.subject, raw.sender, raw.member_id = out.subject, out.sender, out.member_id
+    raw.status, raw.reason = out.status, out.reason
     return item
+
+
+# ---------------------------------------------------------------- many stored mails
+
+
+class MailBatch:
+    """Records many parsed mails in the caller's transaction: Core statements, few round trips."""
+
+    def __init__(self, session: Session, raw_ids: Sequence[int]) -> None:
+        self.session = session
+        self.postings = PostingBatch(session)
+        self.meta: dict[int, tuple[datetime, int | None]] = {}
+        for chunk in _chunks(list(raw_ids)):
+            query = select(_RAWS.c.id, _RAWS.c.received_at, _RAWS.c.member_id).where(
+                _RAWS.c.id.in_(chunk)
+            )
+            for raw_id, received_at, member_id in session.execute(query):
+                self.meta[raw_id] = (received_at, member_id)
+        self.postings.preload_credits(self.meta)
+        self.members: dict[str, int | None] = {}
+        self.updates: list[dict[str, Any]] = []
+
+    def _member_of(self, address: str) -> int | None:
+        key = address.strip().lower()
+        if key not in self.members:
+            self.members[key] = _member_id(self.session, address)
+        return self.members[key]
+
+    def add_many(self, items: Sequence[tuple[int, ParsedItem | BaseException]]) -> list[str]:
+        """Stage mails in order, with one lookup of the stored postings they could merge into."""
+        self.postings.preload(
+            p for _, item in items if isinstance(item, ParsedItem) for p in item.postings
+        )
+        return [self.add(raw_id, item) for raw_id, item in items]
+
+    def add(self, raw_id: int, item: ParsedItem | BaseException | None) -> str:
+        """Stage one mail's outcome; returns its status. A stored row that vanished is skipped."""
+        if raw_id not in self.meta:
+            return ""
+        received_at, member_id = self.meta[raw_id]
+        if item is None:
+            raise LookupError(f"message {raw_id} was not parsed")
+        if isinstance(item, BaseException):
+            reason = f"internal error: {type(item).__name__}: {item}"
+            out = Outcome("failed", reason, "", "", member_id)
+            self._stage_update(raw_id, out, keep_headers=True)
+            return out.status
+        resolve_relative_dates(item.postings, received_at)
+        out = judge(item, member_id, self._member_of)
+        if out.store:
+            _stage_postings(
+                self.postings,
+                item.postings,
+                member_id=out.member_id,
+                raw_message_id=raw_id,
+                sender=out.sender,
+                note=item.note or "",
+                held=out.held,
+            )
+        self._stage_update(raw_id, out, keep_headers=False)
+        return out.status
+
+    def _stage_update(self, raw_id: int, out: Outcome, keep_headers: bool) -> None:
+        update_row: dict[str, Any] = {
+            "b_id": raw_id,
+            "v_status": out.status,
+            "v_reason": out.reason,
+            "v_member_id": out.member_id,
+            "v_processed_at": datetime.utcnow(),
+        }
+        if not keep_headers:
+            update_row.update(v_subject=out.subject, v_sender=out.sender)
+        self.updates.append(update_row)
+
+    def flush(self) -> None:
+        self.postings.flush()
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in self.updates:
+            groups.setdefault(tuple(sorted(row)), []).append(row)
+        for rows in groups.values():
+            names = [key[2:] for key in rows[0] if key.startswith("v_")]
+            statement = (
+                update(_RAWS)
+                .where(_RAWS.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"v_{name}") for name in names})
+            )
+            self.session.execute(statement, rows)
+        self.updates = []
 
 
 def process_pending(
     sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
 ) -> dict[str, int]:
-    """Process stored messages still 'new' (of `ids`, if given), each in its own transaction.
+    """Process stored messages still 'new' (of `ids`, if given).
 
     `force` reprocesses the given ids whatever their state (after a parser improved). Parsing
-    (pure, CPU-bound) runs on all cores for big batches; recording stays in this process.
-    A crash inside one message's parsing marks that message failed; the batch goes on.
+    (pure, CPU-bound) runs on all cores for big batches while this process records the mails
+    already parsed; a chunk is recorded in one transaction. A crash inside one message's
+    parsing marks that message failed; the batch goes on.
     """
     query = select(RawMessage.id)
     if not force:
@@ -251,32 +578,57 @@ def process_pending(
         todo = list(session.scalars(query.order_by(RawMessage.id)))
     counts: dict[str, int] = {}
     for start in range(0, len(todo), PARSE_CHUNK):
-        chunk = todo[start : start + PARSE_CHUNK]
-        with sessions() as session:
-            raws = dict(
-                session.execute(
-                    select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(chunk))
-                ).all()
-            )
-        parsed = parse_many(raws)
-        for raw_id in chunk:
-            status = _record(sessions, raw_id, parsed.get(raw_id))
-            counts[status] = counts.get(status, 0) + 1
+        for status in _process_chunk(sessions, todo[start : start + PARSE_CHUNK]):
+            if status:
+                counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def _process_chunk(sessions: sessionmaker[Session], chunk: list[int]) -> list[str]:
+    with sessions() as session:
+        raws: dict[int, bytes] = dict(
+            session.execute(  # type: ignore[arg-type]
+                select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(chunk))
+            ).all()
+        )
+    parsed: dict[int, ParsedItem | BaseException] = {}
+    stream = parse_stream(raws)
+    try:
+        with sessions.begin() as session:
+            batch = MailBatch(session, chunk)
+            statuses: list[str] = []
+            arrived: list[tuple[int, ParsedItem | BaseException]] = []
+            for raw_id, item in stream:
+                parsed[raw_id] = item
+                arrived.append((raw_id, item))
+                if len(arrived) >= RECORD_GROUP:
+                    statuses.extend(batch.add_many(arrived))
+                    arrived = []
+            statuses.extend(batch.add_many(arrived))
+            batch.flush()
+            return statuses
+    except Exception:  # noqa: BLE001 - rolled back whole; recorded again one by one below
+        parsed.update(stream)
+        return [_record(sessions, raw_id, parsed.get(raw_id)) for raw_id in chunk]
 
 
 def _record(
     sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException | None
 ) -> str:
+    """One message in its own transaction: the slow path that isolates a failing message."""
     try:
         if isinstance(item, BaseException):
             raise item
         with sessions.begin() as session:
-            raw = session.get_one(RawMessage, raw_id)
+            raw = session.get(RawMessage, raw_id)
+            if raw is None:
+                return ""
             process_message(session, raw, item)
             return raw.status
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
         with sessions.begin() as session:
-            raw = session.get_one(RawMessage, raw_id)
+            raw = session.get(RawMessage, raw_id)
+            if raw is None:
+                return ""
             raw.status, raw.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
             return raw.status

@@ -19,9 +19,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import ahocorasick
-
 from digest.vocabulary import Vocabulary
+
+try:  # a Rust DFA: about twice as fast over descriptions as pyahocorasick's trie
+    import ahocorasick_rs
+except ImportError:  # pragma: no cover - exercised only where ahocorasick-rs is missing
+    ahocorasick_rs = None
 
 # A title may hold this many tokens more than the role between the role's first and last token.
 MAX_GAP = 2
@@ -38,7 +41,16 @@ DESCRIPTION_BONUS = 0.05
 
 # Punctuation that separates words in running text becomes a space, so description keys need only
 # one leading space: that enforces the left word boundary and keeps the automaton's root narrow.
-_SEPARATORS = str.maketrans(dict.fromkeys("\n\t\r\v\f()[]{}/\\\"'`*|<>,;:!?\u00a0\u2022", " "))
+_ASCII_SEPARATORS = "\n\t\r\v\f()[]{}/\\\"'`*|<>,;:!?"
+_WIDE_SEPARATORS = "\u00a0\u2022\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+_SEPARATORS = str.maketrans(dict.fromkeys(_ASCII_SEPARATORS + _WIDE_SEPARATORS, " "))
+_WIDE_TABLE = str.maketrans(dict.fromkeys(_WIDE_SEPARATORS, " "))
+# Descriptions are scanned as UTF-8 bytes: translating bytes is a 256-entry table lookup, several
+# times cheaper than str.translate, and both automata work on bytes anyway.
+_SEPARATOR_BYTES = bytes.maketrans(_ASCII_SEPARATORS.encode(), b" " * len(_ASCII_SEPARATORS))
+# Bytes that continue a word: ASCII letters and digits, and every byte of a non-ASCII character.
+_WORD_BYTE = bytes(1 if b >= 128 or chr(b).isalnum() else 0 for b in range(256))
+_S = ord("s")
 _TOKEN = re.compile(r"[^\W_]+(?:['’&\-][^\W_]+)*")
 _JOINERS = re.compile(r"['’&\-]")
 
@@ -72,6 +84,15 @@ class Tag:
     role: str
     score: float
     why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """Why a sub-group did not tag a posting: its closest role and what kept it out."""
+
+    subgroup: str
+    role: str  # '' when the sub-group has no roles at all
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -230,6 +251,11 @@ class _Compiler:
         self.lex = lex
         self.generalize = generalize
         self.synonyms = [self._readings_group(g) for g in lex.vocab.synonyms]
+        # first term of a run -> (group, run): a reading is tried only against runs it can hold
+        self._synonym_starts: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for g_idx, group in enumerate(self.synonyms):
+            for run, _ in group:
+                self._synonym_starts.setdefault(run[0], []).append((g_idx, run))
         self.heads = [self._readings_group(g) for g in lex.vocab.head_families]
         self.cross_heads = self._cross(lex.vocab.level_families)
         self.modifiers = [
@@ -278,11 +304,11 @@ class _Compiler:
         return found
 
     def _synonyms_of(self, reading: tuple[str, ...]):
-        for group in self.synonyms:
-            for run, _ in group:
+        for term in dict.fromkeys(reading):
+            for g_idx, run in self._synonym_starts.get(term, ()):
                 if not _replace_run(reading, run, run):
                     continue
-                for other, other_label in group:
+                for other, other_label in self.synonyms[g_idx]:
                     for new in _replace_run(reading, run, other):
                         yield new, other_label
 
@@ -345,6 +371,35 @@ class _Compiler:
 # ----------------------------------------------------------------------------------------------
 
 
+class _PhraseScanner:
+    """All occurrences of many phrases in UTF-8 bytes, as (phrase index, start, end) byte offsets.
+
+    ahocorasick-rs (a Rust DFA) when installed, else pyahocorasick over the bytes read as Latin-1,
+    which keeps offsets in bytes; both report overlapping matches ('sales manager' and 'manager')."""
+
+    def __init__(self, phrases: Sequence[bytes]) -> None:
+        self._rs = None
+        self._py = None
+        if ahocorasick_rs is not None:
+            self._rs = ahocorasick_rs.BytesAhoCorasick(
+                list(phrases), implementation=ahocorasick_rs.Implementation.DFA
+            )
+            return
+        import ahocorasick
+
+        auto = ahocorasick.Automaton()
+        for i, phrase in enumerate(phrases):
+            auto.add_word(phrase.decode("latin-1"), (i, len(phrase)))
+        auto.make_automaton()
+        self._py = auto
+
+    def find(self, text: bytes) -> list[tuple[int, int, int]]:
+        if self._rs is not None:
+            return self._rs.find_matches_as_indexes(text, overlapping=True)
+        assert self._py is not None
+        return [(i, end + 1 - n, end + 1) for end, (i, n) in self._py.iter(text.decode("latin-1"))]
+
+
 class Matcher:
     """Compiled sub-group rules; `match` is pure and thread-safe apart from a token memo."""
 
@@ -354,7 +409,8 @@ class Matcher:
         self._variants: list[_Variant] = []
         self._index: dict[str, list[_Variant]] = {}
         self._group_excludes: list[tuple[int, list[tuple[str, ...]]]] = []
-        self._auto: ahocorasick.Automaton | None = None
+        self._scanner: _PhraseScanner | None = None
+        self._surfaces: list[tuple[str, tuple[tuple[int, int, float], ...]]] = []
         self._lex = _Lexicon(Vocabulary.default())
         self.description_min_mentions = 2
 
@@ -428,13 +484,9 @@ class Matcher:
             self._index.setdefault(key, []).append(v)
 
     def _build_automaton(self, surfaces: dict[str, list[tuple[int, int, float]]]) -> None:
-        auto = ahocorasick.Automaton()
-        for text, targets in surfaces.items():
-            if text:
-                auto.add_word(" " + text, (len(text), tuple(targets)))
-        if len(auto):
-            auto.make_automaton()
-            self._auto = auto
+        self._surfaces = [(text, tuple(targets)) for text, targets in surfaces.items() if text]
+        if self._surfaces:
+            self._scanner = _PhraseScanner([text.encode() for text, _ in self._surfaces])
 
     # ------------------------------------------------------------------------------------------
 
@@ -450,12 +502,80 @@ class Matcher:
         title_hits = self._title_hits(where, n)
         desc = self._description_facts(description) if description else _EMPTY_FACTS
         if not title_hits and not desc.roles:
-            return []
+            return []  # the common case: nothing at all to decide
         return self._decide(title_hits, desc, where, words)
 
     def match_many(self, postings: Iterable[tuple[str, str]]) -> list[list[Tag]]:
         """Tags for (title, description) pairs, in order."""
         return [self.match(title, description) for title, description in postings]
+
+    # Explanations ----------------------------------------------------------------------------
+
+    def terms_of(self, text: str) -> list[tuple[str, str]]:
+        """(term, surface word) for each significant position of a title, as the matcher reads it."""
+        terms, words = self._lex.positions(text)
+        return [(options[0], word) for options, word in zip(terms, words, strict=True)]
+
+    def role_terms(self, subgroup: str) -> list[frozenset[str]]:
+        """The term sets of every variant of a sub-group's roles: what its roles cover."""
+        groups = {i for i, g in enumerate(self._subgroups) if g.name == subgroup}
+        return [v.termset for v in self._variants if self._roles[v.role].subgroup in groups]
+
+    def near_misses(self, title: str, description: str = "") -> list[NearMiss]:
+        """For each sub-group that does not tag this posting, its closest role and why not."""
+        tagged = {t.subgroup for t in self.match(title, description)}
+        where, _words, _n = self._title_positions(title)
+        desc = self._description_facts(description) if description else _EMPTY_FACTS
+        by_group: dict[int, list[_Variant]] = {}
+        for v in self._variants:
+            by_group.setdefault(self._roles[v.role].subgroup, []).append(v)
+        misses = []
+        for g_idx, group in enumerate(self._subgroups):
+            if group.name in tagged:
+                continue
+            variants = by_group.get(g_idx, [])
+            if not variants:
+                misses.append(NearMiss(group.name, "", "the sub-group has no roles"))
+                continue
+            best = max(variants, key=lambda v: (_overlap(v, where), v.quality, -len(v.terms)))
+            role = self._roles[best.role]
+            reason = self._miss_reason(group, role, best, where, desc)
+            closest = role.rule.phrase if _overlap(best, where) or desc.roles else ""
+            misses.append(NearMiss(group.name, closest, reason))
+        return misses
+
+    def _miss_reason(
+        self,
+        group: SubgroupRules,
+        role: _Role,
+        variant: _Variant,
+        where: dict[str, list[int]],
+        desc: _DescFacts,
+    ) -> str:
+        for phrase in group.exclude:
+            if any(_find(r, where) for r in self._lex.phrase_readings(phrase)):
+                return f"vetoed by the sub-group's exclude '{phrase}'"
+        missing = [t for t in dict.fromkeys(variant.terms) if t not in where]
+        label = variant.label.split(" (like ")[0]
+        like = "" if variant.quality == Q_LITERAL else f" (read as '{label}')"
+        if len(missing) == len(set(variant.terms)):
+            mentions = desc.roles.get(variant.role, _NO_MENTION)[0]
+            if mentions:
+                return (
+                    f"not in the title; {mentions}x in the description "
+                    f"(needs {self.description_min_mentions})"
+                )
+            return "no word of any role in the title"
+        if missing:
+            return "missing " + ", ".join(f"'{t}'" for t in missing) + like
+        for phrase in role.rule.exclude:
+            if any(_find(r, where) for r in self._lex.phrase_readings(phrase)):
+                return f"vetoed by exclude '{phrase}'"
+        if _window(variant.terms, where) is None:
+            return "its words are too far apart in the title" + like
+        for phrase in role.rule.required:
+            return f"required '{phrase}' not in the title or description"
+        return "a more specific role of another sub-group claims these words"
 
     # Title side ------------------------------------------------------------------------------
 
@@ -476,7 +596,11 @@ class Matcher:
         """Role index -> best title hit; vetoed roles and sub-groups are left out."""
         if not where:
             return {}
-        vetoed = {g for g, ex in self._group_excludes if any(_find(e, where) for e in ex)}
+        vetoed = (
+            {g for g, ex in self._group_excludes if any(_find(e, where) for e in ex)}
+            if self._group_excludes
+            else ()
+        )
         hits: dict[int, _Hit] = {}
         roles = self._roles
         index = self._index
@@ -522,20 +646,27 @@ class Matcher:
     # Description side ------------------------------------------------------------------------
 
     def _description_facts(self, description: str) -> _DescFacts:
-        """One automaton pass over the text with separators turned into spaces."""
-        if self._auto is None:
+        """One automaton pass over the text's bytes; matches inside longer words are dropped."""
+        if self._scanner is None:
             return _EMPTY_FACTS
-        facts = _DescFacts()
-        text = " " + normalize(description).translate(_SEPARATORS) + " "
-        for end, (length, targets) in self._auto.iter(text):
-            after = end + 1
-            char = text[after]
-            if char.isalnum() and not (char == "s" and not text[after + 1 : after + 2].isalnum()):
+        text = normalize(description)
+        if not text.isascii():
+            text = text.translate(_WIDE_TABLE)
+        data = b" " + text.encode().translate(_SEPARATOR_BYTES) + b"  "
+        facts = None
+        word = _WORD_BYTE
+        surfaces = self._surfaces
+        for idx, start, end in self._scanner.find(data):
+            if word[data[start - 1]] or (
+                word[data[end]] and (data[end] != _S or word[data[end + 1]])
+            ):
                 continue  # inside a longer word; a plural 's' is fine
-            surface = text[end - length + 1 : end + 1]
+            if facts is None:
+                facts = _DescFacts()
+            surface, targets = surfaces[idx]
             for kind, ident, quality in targets:
                 facts.add(kind, ident, quality, surface)
-        return facts
+        return facts if facts is not None else _EMPTY_FACTS
 
     # Decision --------------------------------------------------------------------------------
 
@@ -549,7 +680,9 @@ class Matcher:
         """Best role per sub-group; explanations are written for the winners only."""
         best: dict[int, tuple[float, int]] = {}
         roles = self._roles
-        for r_idx in title_hits.keys() | desc.roles.keys():
+        least = self.description_min_mentions
+        candidates = [r for r, (mentions, _, _) in desc.roles.items() if mentions >= least]
+        for r_idx in title_hits.keys() | candidates if candidates else title_hits:
             role = roles[r_idx]
             if role.required and not self._required_met(role, r_idx, desc, where):
                 continue
@@ -650,9 +783,9 @@ def _find(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, ...
 def _window(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, ...] | None:
     """Positions of `terms` in the title, closest together; None when too spread. The caller
     has checked that every term occurs."""
-    lists = [where[t] for t in terms]
     if len(terms) == 1:
-        return (lists[0][0],)
+        return (where[terms[0]][0],)
+    lists = [where[t] for t in terms]
     if all(len(p) == 1 for p in lists):
         chosen = tuple(p[0] for p in lists)
     else:
@@ -664,9 +797,17 @@ def _window(terms: tuple[str, ...], where: dict[str, list[int]]) -> tuple[int, .
     return chosen
 
 
+def _overlap(variant: _Variant, where: dict[str, list[int]]) -> float:
+    """Share of a variant's terms present in a title."""
+    terms = variant.termset
+    return sum(t in where for t in terms) / len(terms) if terms else 0.0
+
+
 def _placement(found: tuple[int, ...], n_positions: int) -> float:
     """1.0 for the phrase as written; less for reordered or interrupted, a little less when the
     phrase is a small part of a long title."""
+    if len(found) == 1:
+        return 0.85 + 0.15 / n_positions
     used = len(set(found))
     span = max(found) - min(found) + 1
     gaps = span - used

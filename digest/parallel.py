@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
 
 #: below this many mails a pool costs more than it saves
 MIN_FOR_POOL = 16
+#: mails per task: fewer round trips to the workers, yet results arrive early enough to record
+TASK_SIZE = 4
+
+Result = ParsedItem | BaseException
 
 
 def workers() -> int:
@@ -23,35 +28,75 @@ def workers() -> int:
     )
 
 
-@lru_cache(maxsize=1)
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
 def _pool(n: int) -> ProcessPoolExecutor:
     """One long-lived pool per process ('fork' keeps start-up cheap on Linux)."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+    if n not in _POOLS:
+        shutdown()
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        context = multiprocessing.get_context(method)
+        _POOLS[n] = ProcessPoolExecutor(max_workers=n, mp_context=context)
+    return _POOLS[n]
 
 
-def _parse(args: tuple[int, bytes]) -> ParsedItem:
-    raw_id, raw = args
-    return parse_mail(raw, file=f"message {raw_id}")
+def shutdown() -> None:
+    """Stop the workers (a broken pool, a benchmark counting their CPU); the next parse forks anew."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
 
-def parse_many(raws: dict[int, bytes]) -> dict[int, ParsedItem | BaseException]:
-    """Parsed items by raw-message id; a worker crash becomes that message's exception."""
+def _parse_one(raw_id: int, raw: bytes) -> Result:
+    try:
+        return parse_mail(raw, file=f"message {raw_id}")
+    except Exception as exc:  # noqa: BLE001 - recorded as this message's failure
+        return exc
+
+
+def _parse_task(task: list[tuple[int, bytes]]) -> list[Result]:
+    return [_parse_one(raw_id, raw) for raw_id, raw in task]
+
+
+def parse_stream(raws: dict[int, bytes]) -> Iterator[tuple[int, Result]]:
+    """(raw-message id, parsed item or the exception it raised), in the order of `raws`.
+
+    With a pool, results are yielded as soon as they are ready (in order), so the caller can
+    record the first mails while the workers still parse the rest. Never raises: a worker that
+    died becomes the exception of the mails it had.
+    """
     n = workers()
     if n == 1 or len(raws) < MIN_FOR_POOL:
-        out: dict[int, ParsedItem | BaseException] = {}
         for raw_id, raw in raws.items():
-            try:
-                out[raw_id] = _parse((raw_id, raw))
-            except Exception as exc:  # noqa: BLE001 - recorded as this message's failure
-                out[raw_id] = exc
-        return out
+            yield raw_id, _parse_one(raw_id, raw)
+        return
     pool = _pool(n)
-    futures = {raw_id: pool.submit(_parse, (raw_id, raw)) for raw_id, raw in raws.items()}
-    results: dict[int, ParsedItem | BaseException] = {}
-    for raw_id, future in futures.items():
+    items = list(raws.items())
+    tasks: list[tuple[list[int], Future[list[Result]] | BaseException]] = []
+    for start in range(0, len(items), TASK_SIZE):
+        task = items[start : start + TASK_SIZE]
+        ids = [raw_id for raw_id, _ in task]
         try:
-            results[raw_id] = future.result()
-        except Exception as exc:  # noqa: BLE001
-            results[raw_id] = exc
-    return results
+            tasks.append((ids, pool.submit(_parse_task, task)))
+        except (BrokenProcessPool, RuntimeError) as exc:
+            shutdown()
+            tasks.append((ids, exc))
+    for ids, future in tasks:
+        yield from zip(ids, _results(future, len(ids)), strict=True)
+
+
+def _results(future: Future[list[Result]] | BaseException, n: int) -> list[Result]:
+    if isinstance(future, BaseException):
+        return [future] * n
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        shutdown()  # the next batch gets a fresh pool
+        return [exc] * n
+    except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
+        return [exc] * n
+
+
+def parse_many(raws: dict[int, bytes]) -> dict[int, Result]:
+    """Parsed items by raw-message id; a worker crash becomes that message's exception."""
+    return dict(parse_stream(raws))

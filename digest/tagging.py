@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from digest.db import Database
@@ -55,69 +55,92 @@ def rules_key(groups: Sequence[Subgroup]) -> str:
 
 
 def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagResult:
-    """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks."""
+    """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks.
+
+    Each chunk is one transaction of a handful of set-based statements (one read, one delete, one
+    update of old tags, one executemany insert, one update of the postings), so re-tagging every
+    stored posting after a rule change costs about as much as the matching itself."""
     result = TagResult()
     with db.session() as session:
         groups, rules = load_rules(session)
         key = rules_key(groups)
-        by_name = {g.name: g for g in groups}
+        group_ids = {g.name: (g.id, g.rules_version) for g in groups}
     matcher = Matcher.compile(rules)
+    wanted = sorted(set(posting_ids)) if posting_ids is not None else None
     last_id = 0
     while True:
         with db.session() as session:
-            query = select(
-                Posting.id, Posting.title, Posting.description, Posting.company, Posting.location
-            )
-            if posting_ids is not None:
-                query = query.where(Posting.id.in_(list(posting_ids)))
+            conn = session.connection()
+            if wanted is not None:
+                batch = wanted[result.postings : result.postings + CHUNK]
+                if not batch:
+                    break
+                chunk = Posting.id.in_(batch)
             else:
-                query = query.where(Posting.tag_key != key)
-            rows = session.execute(
-                query.where(Posting.id > last_id).order_by(Posting.id).limit(CHUNK)
+                chunk = Posting.tag_key != key
+            rows = conn.execute(
+                select(Posting.id, Posting.title, Posting.description)
+                .where(chunk, Posting.id > last_id)
+                .order_by(Posting.id)
+                .limit(CHUNK)
             ).all()
             if not rows:
                 break
+            if wanted is None:
+                chunk = and_(chunk, Posting.id.between(rows[0].id, rows[-1].id))
             last_id = rows[-1].id
-            ids = [r.id for r in rows]
-            new_tags = []
-            for row in rows:
-                for tag in matcher.match(
-                    row.title, row.description or "", row.company or "", row.location or ""
-                ):
-                    group = by_name[tag.subgroup]
-                    new_tags.append(
-                        {
-                            "posting_id": row.id,
-                            "subgroup_id": group.id,
-                            "role": tag.role,
-                            "score": tag.score,
-                            "why": list(tag.why),
-                            "generation": group.rules_version,
-                            "current": True,
-                        }
-                    )
-            _replace_tags(session, ids, new_tags, [(g.id, g.rules_version) for g in groups])
-            session.execute(update(Posting).where(Posting.id.in_(ids)).values(tag_key=key))
-            result.postings += len(ids)
+            new_tags = _tag_rows(matcher, rows, group_ids)
+            _replace_tags(conn, select(Posting.id).where(chunk), new_tags)
+            conn.execute(update(Posting.__table__).where(chunk).values(tag_key=key))
+            result.postings += len(rows)
             result.tags += len(new_tags)
     return result
 
 
-def _replace_tags(
-    session: Session, ids: list[int], new_tags: list[dict], versions: list[tuple[int, int]]
-) -> None:
-    """Keep the previous generation for comparison; drop older ones and the one being rewritten."""
-    for group_id, version in versions:
-        session.execute(
-            delete(Tag).where(
-                Tag.posting_id.in_(ids),
-                Tag.subgroup_id == group_id,
-                (Tag.generation >= version) | (Tag.generation < version - 1),
+def _tag_rows(
+    matcher: Matcher, rows: Sequence[Row], group_ids: dict[str, tuple[int, int]]
+) -> list[dict]:
+    """Tag rows as insert parameters; the generation is each sub-group's rules version."""
+    new_tags = []
+    match = matcher.match
+    for row in rows:
+        for tag in match(row.title or "", row.description or ""):
+            group_id, version = group_ids[tag.subgroup]
+            new_tags.append(
+                {
+                    "posting_id": row.id,
+                    "subgroup_id": group_id,
+                    "role": tag.role,
+                    "score": tag.score,
+                    "why": list(tag.why),
+                    "generation": version,
+                    "current": True,
+                }
             )
+    return new_tags
+
+
+def _replace_tags(conn: Connection, posting_ids: Select, new_tags: list[dict]) -> None:
+    """Keep the previous generation (the sub-group's rules_version - 1) for comparison; drop
+    older ones and the one being rewritten. `posting_ids` is a sub-select, so no statement carries
+    thousands of bound ids."""
+    tags = Tag.__table__
+    version = (
+        select(Subgroup.rules_version).where(Subgroup.id == tags.c.subgroup_id).scalar_subquery()
+    )
+    conn.execute(
+        delete(tags).where(
+            tags.c.posting_id.in_(posting_ids),
+            (tags.c.generation >= version) | (tags.c.generation < version - 1),
         )
-    session.execute(update(Tag).where(Tag.posting_id.in_(ids)).values(current=False))
+    )
+    conn.execute(
+        update(tags)
+        .where(tags.c.posting_id.in_(posting_ids), tags.c.current.is_(True))
+        .values(current=False)
+    )
     if new_tags:
-        session.execute(Tag.__table__.insert(), new_tags)
+        conn.execute(insert(tags), new_tags)
 
 
 def retag_all(db: Database) -> TagResult:

@@ -27,7 +27,9 @@ from urllib.parse import urljoin
 import feedparser
 import nh3
 
+from parsers.company import normalize_company
 from parsers.links import canonicalize_url, unwrap_redirect
+from parsers.location import tidy_location
 from parsers.model import ParsedItem, Posting
 
 MAX_KEY = 1000
@@ -170,8 +172,17 @@ def _split_at(parts: TitleParts) -> bool:
         if not (tail[0].isupper() or tail[0].isdigit()) or tail.casefold().startswith("home"):
             continue
         parts.title, parts.company = head, tail
+        _split_company_place(parts)
         return True
     return False
+
+
+def _split_company_place(parts: TitleParts) -> None:
+    """'at Brazos Energy Partners - Irving, TX': the place rides on the company."""
+    pieces = _DASH_SPLIT.split(parts.company, maxsplit=1)
+    if len(pieces) == 2 and _LOCATION_SHAPE.search(pieces[1]) and not _ROLE_RE.search(pieces[1]):
+        parts.company = pieces[0].strip()
+        parts.location = parts.location or pieces[1].strip()
 
 
 def _strip_generic_prefix(parts: TitleParts) -> None:
@@ -182,6 +193,11 @@ def _strip_generic_prefix(parts: TitleParts) -> None:
         parts.remote = parts.remote or head.strip().casefold() == "remote"
 
 
+def _same_company(text: str, known_company: str) -> bool:
+    """'Workwise Payroll' in the title is the author 'Workwise Payroll, Inc.'."""
+    return normalize_company(text) == normalize_company(known_company)
+
+
 def _split_colon(parts: TitleParts, known_company: str) -> bool:
     head, found, tail = parts.title.partition(": ")
     head, tail = head.strip(), tail.strip()
@@ -189,7 +205,7 @@ def _split_colon(parts: TitleParts, known_company: str) -> bool:
         return False
     if len(head.split()) > 6:
         return False
-    is_company = head.casefold() == known_company.casefold() if known_company else None
+    is_company = _same_company(head, known_company) if known_company else None
     if is_company is None:
         is_company = not (_ROLE_RE.search(head) and not _ROLE_RE.search(tail))
     if is_company:
@@ -207,7 +223,7 @@ def _split_dashes(parts: TitleParts, known_company: str) -> bool:
     if len(pieces) != 2:
         return False
     title, other = pieces
-    if known_company and other.casefold() == known_company.casefold():
+    if known_company and _same_company(other, known_company):
         parts.title, parts.company = title, other
     elif _LOCATION_SHAPE.search(other) and not _ROLE_RE.search(other):
         parts.title, parts.location = title, other
@@ -344,9 +360,10 @@ def build_posting(
     one_line = _one_line(title)
     parts = split_title(one_line, company) if split else TitleParts(title=one_line)
     url, canonical = clean_link(link, base)
-    location = location or parts.location
+    stated_location = location or parts.location
+    location = tidy_location(stated_location)
     tags = list(tags)
-    remote = parts.remote or is_remote(location, parts.title, *tags)
+    remote = parts.remote or is_remote(stated_location, parts.title, *tags)
     return Posting(
         title=parts.title,
         url=url,

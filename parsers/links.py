@@ -428,8 +428,18 @@ def title_from_url(url: str) -> tuple[str, str]:
     if "myworkday" in host:
         m = re.search(r"/([^/]+)_[A-Za-z0-9.\-]+$", path.rstrip("/").removesuffix("/apply"))
         if m:
+            return _workday_words(m.group(1)), ""
+    if host.endswith("smartrecruiters.com"):
+        m = re.match(r"^/[^/]+/\d{6,}-([a-z0-9][a-z0-9\-]*)/?$", path, re.I)
+        if m:
             return _words(m.group(1)), ""
     return "", ""
+
+
+def _workday_words(slug: str) -> str:
+    """Workday writes ', ' as '--' and '&' as '-': 'Analyst--FP-A' is 'Analyst, FP&A'."""
+    slug = re.sub(r"(?<![A-Za-z])([A-Z]{1,3})-([A-Z])(?![A-Za-z])", r"\1&\2", slug)
+    return ", ".join(_words(part) for part in slug.split("--") if part.strip("-"))
 
 
 def _words(slug: str) -> str:

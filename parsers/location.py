@@ -8,6 +8,7 @@ work is kept as the posting's `remote` flag, not in the place.
 Interface (stable):
     tidy_location(text: str) -> str
     looks_like_place(text: str) -> bool
+    is_arrangement(text: str) -> bool
     mentions_remote(text: str) -> bool
 """
 
@@ -51,10 +52,11 @@ def tidy_location(text: str) -> str:
         if shorter == place:
             break
         place = shorter
-    return place if place and not _is_arrangement(place) else original
+    return place if place and not is_arrangement(place) else original
 
 
-def _is_arrangement(text: str) -> bool:
+def is_arrangement(text: str) -> bool:
+    """'Remote', 'Hybrid', 'On-site, 3 days': how one works, with no place in it."""
     return bool(re.fullmatch(rf"(?:\W|\b(?:{_ARRANGEMENT}|and|work|only|us|usa)\b)*", text, re.I))
 
 

@@ -5,6 +5,10 @@ auto-reply (then it holds no leads)? Is it a forward, inline or as attached mess
 original a job alert we know? Otherwise every distinct job link is a posting, and a forwarded
 recruiter mail without a link is still one posting.
 
+A mail a member's mailbox rule forwarded unchanged still says `From: noreply@...`; the member
+is read from its trace headers into `ParsedItem.forwarded_by`. A mail whose MIME structure
+cannot be read at all is an error naming why; a readable mail with defects only warns.
+
 Interface (stable):
     parse_mail(raw: bytes, file: str = "") -> ParsedItem
 Never raises for bad input: problems land in ParsedItem.error / .warnings.
@@ -16,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.alerts import parse_alert
+from parsers.autoforward import forwarded_by
 from parsers.forwards import split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
@@ -26,8 +31,19 @@ from parsers.links import (
     title_from_url,
     unwrap_redirect,
 )
-from parsers.mime import DecodedMail, decode_mail
+from parsers.location import mentions_remote, tidy_location
+from parsers.mime import DecodedMail, decode_mail, is_readable
 from parsers.model import Address, ForwardedMessage, ParsedItem, Posting
+from parsers.subjects import (
+    company_from_body,
+    is_generic,
+    org_from_address,
+    strip_subject,
+    subject_parts,
+    title_company,
+)
+
+__all__ = ["looks_like_job", "org_from_address", "parse_mail", "strip_subject", "title_company"]
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -39,39 +55,6 @@ MAX_DESCRIPTION = 20_000
 #: A forwarded digest may hold hundreds of links; more than this is a newsletter dump.
 MAX_LINKS = 400
 
-_PREFIX_RE = re.compile(
-    r"^\s*(?:(?:fwd?|fw|tr|wg|rv|enc|re|aw|sv|vs|vb|doorst|antw|odp|r|i)\s*(?:\[\d+\])?\s*[:：]|"
-    r"\[(?:external|ext|extern|caution|spam)[^\]]*\]|\((?:external|ext)\)|external\s*:)\s*",
-    re.IGNORECASE,
-)
-_NOISE_PREFIX_RE = re.compile(
-    r"^\s*(?:(?:new |exciting |great |urgent |open |immediate |interesting |potential )?"
-    r"(?:job|role|position|opening|opportunity|job opportunity|career opportunity|job lead|"
-    r"job posting|hiring|now hiring|we'?re hiring|job alert|lead|fyi|for your interest)"
-    r"(?:\s+alert)?\s*[:\-–—|]+|check out this job(?: at [^:]+)?\s*:|"
-    r"(?:thought (?:of|you)[^:]*|you may be interested[^:]*|interested\?)\s*[:\-–—]?)\s*",
-    re.IGNORECASE,
-)
-_NOISE_SUFFIX_RE = re.compile(
-    r"\s*(?:[|\-–—]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|monster|dice)"
-    r"(?:\s+jobs?)?|via linkedin|on linkedin|\(remote\)|- remote|"
-    r"[|\-–—,!]\s*(?:apply (?:now|today|here)|urgent(?:ly)? hiring|hiring now|immediate start|"
-    r"urgent|asap)!*)\s*$",
-    re.IGNORECASE,
-)
-_SHARE_RE = re.compile(r"^check out this job at (?P<co>[^:]+):\s*(?P<title>.+)$", re.I)
-_HIRING_RE = re.compile(
-    r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:is|are) (?:now )?hiring(?::| (?:a|an|for)?)?\s*(?P<title>.*)$"
-)
-_ROLE_TAIL_RE = re.compile(
-    r"\s+(?:role|position|opportunity|opening|job|vacancy|req(?:uisition)?)\s*$", re.I
-)
-_AT_RE = re.compile(r"^(?P<title>.+?)\s+(?:at|@|chez|bei)\s+(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$")
-_WITH_RE = re.compile(
-    r"^(?P<title>.+?\b(?:role|post|opening|position|opportunity|job))\s+with\s+"
-    r"(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$",
-    re.IGNORECASE,
-)
 _JOB_SIGNAL_RE = re.compile(
     r"\b(hiring|position|opportunit(?:y|ies)|role|job|opening|vacanc(?:y|ies)|recruit(?:er|ing)?|"
     r"requisition|candidate|full[- ]time|part[- ]time|contract(?:or)?|salary|compensation|"
@@ -83,12 +66,6 @@ _SUBJECT_SIGNAL_RE = re.compile(
     r"requisition|career)\b",
     re.IGNORECASE,
 )
-_GENERIC_WORDS = _wordset(
-    "a an the new great exciting job jobs role roles position positions opportunity opportunities "
-    "opening openings hiring now career your you for re fwd fw lead leads interesting potential "
-    "open urgent immediate check out this quick question hi hello fyi interested in of and "
-    "resume profile me my our possible cool see two some few worth look"
-)
 _ROLE_IN_BODY = (
     re.compile(
         r"^\s*(?:job title|position|role|title|job)\s*[:\-–]\s*(?P<t>[^\n]{3,90})$", re.I | re.M
@@ -99,13 +76,19 @@ _ROLE_IN_BODY = (
     ),
     re.compile(r"\bhiring (?:a|an) (?P<t>(?:[A-Z][\w/&+.-]*\s){0,6}[A-Z][\w/&+.-]*)"),
 )
-_COMPANY_IN_BODY = re.compile(
-    r"^\s*(?:company|employer|client)\s*[:\-–]\s*(?P<c>[^\n]{2,60})$", re.I | re.M
-)
 _LOCATION_RE = re.compile(
-    r"(?:^|[.;!]\s+)\s*(?:location|job location|based in)\s*[:\-–]\s*(?P<l>[^\n]{2,80})$",
+    r"(?:^|[.;!]\s+)\s*[-*•]?\s*(?:location|job location|based in|work location)\s*[:\-–]\s*"
+    r"(?P<l>[^\n]{2,80})$",
     re.I | re.M,
 )
+#: Mobile and webmail footers that are not the member's words.
+_SIGNATURE_RE = re.compile(
+    r"^\s*(?:sent from (?:my |the )?\w[\w ]{0,30}|get outlook for \w+|sent from mail for windows"
+    r"|sent via \w[\w ]{0,30}|download (?:the )?\w+ app.*)\s*$",
+    re.I,
+)
+#: Longer own text than this is a message of its own, not a note on a link.
+MAX_NOTE = 2000
 _ROLE_NOUN_RE = re.compile(
     r"\b(manager|engineer|analyst|director|specialist|coordinator|assistant|developer|designer|"
     r"accountant|nurse|consultant|lead|representative|associate|administrator|officer|technician|"
@@ -115,7 +98,6 @@ _ROLE_NOUN_RE = re.compile(
     r"pharmacist|physician|driver|cashier|chef|owner|producer|trainer|instructor)s?\b",
     re.IGNORECASE,
 )
-_REMOTE_RE = re.compile(r"\b(remote|work from home|wfh|telecommute|100% virtual)\b", re.I)
 _CTA_RE = re.compile(
     r"^(?:(?:apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
     r"this (?:job|role|position|link))\b(?:\W+\w+){0,4}|link|here|https?://\S+|www\.\S+|"
@@ -123,17 +105,6 @@ _CTA_RE = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(r"\s*[:\-–—|]\s+|\s*[:：]\s*")
-_FREEMAIL = _wordset(
-    "gmail googlemail yahoo ymail outlook hotmail live msn icloud me mac aol proton protonmail pm "
-    "gmx web comcast att verizon sbcglobal bellsouth charter cox earthlink zoho mail yandex qq 163 "
-    "fastmail hey tutanota rocketmail btinternet orange free"
-)
-_SERVICE_DOMAINS = _wordset(
-    "linkedin indeed glassdoor ziprecruiter monster dice greenhouse lever workday myworkday "
-    "myworkdayjobs icims smartrecruiters ashbyhq jobvite taleo successfactors bamboohr "
-    "workable recruitee sendgrid mailchimp mailgun hubspot salesforce marketo amazonses "
-    "google microsoft facebookmail"
-)
 
 
 @dataclass(slots=True)
@@ -149,57 +120,7 @@ class _Unit:
     in_forward: bool
 
 
-# --- subjects, titles, companies -----------------------------------------------------------------
-
-
-def strip_subject(subject: str) -> str:
-    """Subject without Fwd:/Re:/[EXTERNAL] chains and job-board noise around the title."""
-    text = re.sub(r"\s+", " ", subject or "").strip()
-    for _ in range(10):
-        cleaned = _PREFIX_RE.sub("", text, count=1)
-        cleaned = _NOISE_PREFIX_RE.sub("", cleaned, count=1)
-        cleaned = _NOISE_SUFFIX_RE.sub("", cleaned).strip(" -–—|:")
-        cleaned = _drop_generic_head(cleaned)
-        if cleaned == text:
-            break
-        text = cleaned
-    return text
-
-
-def _drop_generic_head(text: str) -> str:
-    """'Role for you - HR Business Partner' -> 'HR Business Partner' (head is all filler)."""
-    parts = _SEPARATOR_RE.split(text, maxsplit=1)
-    if len(parts) == 2 and parts[1].strip() and _is_generic(parts[0]):
-        return parts[1].strip()
-    return text
-
-
-def title_company(subject: str) -> tuple[str, str]:
-    """(title, company) as a person would read a forwarded subject; either may be ''."""
-    raw = re.sub(r"\s+", " ", subject or "").strip()
-    while True:
-        shorter = _PREFIX_RE.sub("", raw, count=1)
-        if shorter == raw:
-            break
-        raw = shorter
-    share = _SHARE_RE.match(raw)
-    if share:
-        return strip_subject(share.group("title")), share.group("co").strip()
-    text = strip_subject(raw)
-    hiring = _HIRING_RE.match(text)
-    found = hiring or _AT_RE.match(text) or _WITH_RE.match(text)
-    if found:
-        return _bare_title(found.group("title")), found.group("co").strip()
-    return _bare_title(text), ""
-
-
-def _bare_title(text: str) -> str:
-    return _ROLE_TAIL_RE.sub("", text).strip(" -–—:")
-
-
-def _is_generic(title: str) -> bool:
-    words = re.findall(r"[a-z]+", title.lower())
-    return not words or all(w in _GENERIC_WORDS for w in words)
+# --- titles, companies, places -------------------------------------------------------------------
 
 
 def _good_link_text(text: str) -> bool:
@@ -212,20 +133,6 @@ def _good_link_text(text: str) -> bool:
     long_words = [w for w in words if len(w) > 3]
     capitalised = [w for w in long_words if w[:1].isupper()]
     return bool(long_words) and len(capitalised) * 2 >= len(long_words) and text[-1:] != ":"
-
-
-def org_from_address(address: Address) -> str:
-    """'Sabre' for jane@mail.sabre.com; '' for free-mail, job boards and mailing services."""
-    domain = address.address.rpartition("@")[2].lower()
-    labels = [x for x in domain.split(".") if x]
-    if len(labels) < 2:
-        return ""
-    second_level = len(labels) >= 3 and labels[-2] in ("co", "com", "org", "net", "ac", "gov")
-    name = labels[-3] if second_level else labels[-2]
-    if name in _FREEMAIL or name in _SERVICE_DOMAINS:
-        return ""
-    words = [w for w in re.split(r"[-_]+", name) if w]
-    return " ".join(w.upper() if len(w) <= 3 else w.capitalize() for w in words)
 
 
 def _role_from_body(body: str) -> str:
@@ -247,12 +154,9 @@ def _role_near(text: str, url: str) -> str:
     return ""
 
 
-def _location(*texts: str) -> str:
-    for text in texts:
-        m = _LOCATION_RE.search(text[:5000])
-        if m:
-            return m.group("l").strip(" .;")
-    return ""
+def _body_location(body: str) -> str:
+    m = _LOCATION_RE.search(body[:5000])
+    return tidy_location(m.group("l").strip(" .;")) if m else ""
 
 
 # --- links to postings ---------------------------------------------------------------------------
@@ -280,24 +184,26 @@ class _Context:
     """Facts about one unit that every link in it shares; computed once, not per link."""
 
     title: str
-    company: str
-    stated_company: str
-    org: str
+    company: str  # named by the subject: the most deliberate statement
+    body_company: str  # named in the original's text ("Company:", "my client, X", ...)
+    org: str  # the original sender's organisation, from the mail domain: a last resort
     location: str
+    remote: bool
     description: str
 
 
 def _context(unit: _Unit) -> _Context:
-    title, company = title_company(unit.subject)
-    if _is_generic(title):
+    parts = subject_parts(unit.subject)
+    title = parts.title
+    if is_generic(title):
         title = _role_from_body(unit.body)
-    stated = _COMPANY_IN_BODY.search(unit.body[:3000])
     return _Context(
         title=title,
-        company=company,
-        stated_company=stated.group("c").strip(" .;") if stated else "",
+        company=parts.company,
+        body_company=company_from_body(unit.body),
         org=org_from_address(unit.sender) if unit.in_forward else "",
-        location=_location(unit.body),
+        location=parts.location or _body_location(unit.body),
+        remote=parts.remote,
         description=unit.body.strip()[:MAX_DESCRIPTION],
     )
 
@@ -305,18 +211,18 @@ def _context(unit: _Unit) -> _Context:
 def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
     canonical = canonicalize_url(url)
     slug_title, slug_company = title_from_url(url)
-    link_title, link_co = title_company(text) if _good_link_text(text) else ("", "")
-    title = link_title if link_title and not _is_generic(link_title) else ""
+    link = subject_parts(text) if _good_link_text(text) else None
+    title = link.title if link and not is_generic(link.title) else ""
     title = title or slug_title or _role_near(unit.text, url) or ctx.title
-    company = link_co or ctx.company or ctx.stated_company or slug_company or ctx.org
+    company = (link.company if link else "") or ctx.company or slug_company
     in_note = unit.in_forward and (url in unit.note or canonical in unit.note)
     return Posting(
         title=title,
         url=url,
         canonical_url=canonical,
-        company=company,
-        location=ctx.location,
-        remote=bool(_REMOTE_RE.search(f"{title} {unit.subject}")),
+        company=company or ctx.body_company or ctx.org,
+        location=(link.location if link else "") or ctx.location,
+        remote=ctx.remote or bool(link and link.remote) or mentions_remote(title),
         description=ctx.description,
         origin="forward" if unit.in_forward and not in_note else "link",
     )
@@ -354,9 +260,9 @@ def _linkless_posting(unit: _Unit) -> Posting | None:
     ctx = _context(unit)
     return Posting(
         title=ctx.title,
-        company=ctx.company or ctx.stated_company or ctx.org,
+        company=ctx.company or ctx.body_company or ctx.org,
         location=ctx.location,
-        remote=bool(_REMOTE_RE.search(f"{unit.subject} {ctx.location}")),
+        remote=ctx.remote or mentions_remote(ctx.location),
         description=ctx.description,
         origin="forward",
     )
@@ -418,12 +324,38 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         postings = _link_postings(
             unit, seen, item.warnings
         )  # the member's own links beside the attachments
+    if not (in_forward or inner or mail.attached) and any(p.origin == "link" for p in postings):
+        item.note = own_words(body, {text for _, text in html_links(mail.html)})
     for attached in mail.attached:
         if attached.special:
             continue
         item.forwarded.append(_as_forwarded(attached))
         postings.extend(_read(attached, item, True, seen))
     return postings
+
+
+def own_words(body: str, link_texts: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """A member's words around the links they share ("Saw this on LinkedIn - great fit for
+    the HR folks <url>"): URLs, linked titles, quoted lines and phone signatures removed; None
+    if nothing is left or the text is a long message rather than a note."""
+    lines: list[str] = []
+    for line in body.splitlines():
+        if line.rstrip() == "--":
+            break  # the signature separator "-- "
+        if line.lstrip().startswith(">") or _SIGNATURE_RE.match(line):
+            continue
+        if line.strip() in link_texts:
+            continue  # an HTML mail's linked job title, not a remark
+        urls = find_urls(line)
+        for url in urls:
+            line = line.replace(url, " ")
+        line = re.sub(r"[<(\[]\s*[>)\]]", " ", line)
+        line = re.sub(r"\s+", " ", line).strip().rstrip(":–—-").strip()
+        if urls and len(line.split()) <= 2:
+            continue  # a label for the link ("Apply here:", "Settings:"), not a remark
+        lines.append(line)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text if text and len(text) <= MAX_NOTE else None
 
 
 def _is_binary(text: str) -> bool:
@@ -440,6 +372,16 @@ def _header_facts(mail: DecodedMail, item: ParsedItem) -> None:
     item.auth = dict(mail.auth)
     item.special = mail.special
     item.warnings.extend(mail.warnings)
+    item.forwarded_by = forwarded_by(mail.trace, mail.sender, [*mail.to, *mail.cc])
+
+
+def _broken(mail: DecodedMail) -> str:
+    """Why nothing in the mail can be read, or '' when some readable text survived."""
+    if not mail.broken:
+        return ""
+    if is_readable(mail.text) or mail.html.strip() or mail.attached:
+        return ""
+    return f"broken MIME: {mail.broken}"
 
 
 def _parse(raw: bytes, file: str) -> ParsedItem:
@@ -455,8 +397,11 @@ def _parse(raw: bytes, file: str) -> ParsedItem:
     if not mail.has_headers and (not mail.text.strip() or _is_binary(mail.text)):
         item.error = "not an email: no headers and no readable body"
         return item
-    if item.special:
+    item.error = _broken(mail) or None
+    if item.error or item.special:
         return item
+    if mail.broken:
+        item.warnings.append(f"part of the mail is unreadable: {mail.broken}")
     if not (mail.text.strip() or mail.html.strip() or mail.attached):
         item.warnings.append("no text or HTML body found")
     item.postings = _read(mail, item, False, set())

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.location import looks_like_place, mentions_remote, tidy_location
+from parsers.location import is_arrangement, looks_like_place, mentions_remote, tidy_location
 from parsers.model import Address
 
 
@@ -53,7 +53,9 @@ _COMPANY_WORDS = r"[A-Z0-9][\w&.,'â€™-]*(?:\s+(?:&|and|of|the|de|[A-Z0-9][\w&.'â
 _HIRING_RE = re.compile(
     r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:is|are) (?:now )?hiring(?::| (?:a|an|for)?)?\s*(?P<title>.*)$"
 )
-_JOIN_RE = re.compile(rf"\bjoin (?:the team at )?(?P<co>{_COMPANY_WORDS}) as (?:an? )?(?P<title>.+)$")
+_JOIN_RE = re.compile(
+    rf"\bjoin (?:the team at )?(?P<co>{_COMPANY_WORDS}) as (?:an? )?(?P<title>.+)$"
+)
 _ROLE_TAIL_RE = re.compile(
     r"\s+(?:role|position|opportunity|opening|job|vacancy|req(?:uisition)?)\s*$", re.I
 )
@@ -117,6 +119,13 @@ _SERVICE_DOMAINS = _wordset(
 _STAFFING_RE = re.compile(
     r"staff|recruit|talent|headhunt|personnel|placement|workforce|(?<!re)search|partners|"
     r"consult|resources|hire\b|hiring|careers|jobs\b|executive|associates|solutions",
+    re.IGNORECASE,
+)
+
+
+_STAFFING_NAME_RE = re.compile(
+    r"\b(?:staffing|recruiting|recruitment|headhunters?|personnel|placements?|search|partners|"
+    r"consulting|consultants|resources|talent solutions|talent partners)\b",
     re.IGNORECASE,
 )
 
@@ -221,10 +230,12 @@ def _place_tails(parts: SubjectParts, tails: list[str]) -> None:
     """'(Dallas)' after 'Title - Company' is the place; '(AWS)' after a bare title is not."""
     kept: list[str] = []
     for tail in tails:
-        if re.fullmatch(r"(?:fully |100% )?remote(?: ok| friendly| possible| only)?", tail, re.I):
-            parts.remote = True
-        elif not parts.location and looks_like_place(tail) and (
-            parts.company or "," in tail or mentions_remote(tail) or "hybrid" in tail.lower()
+        if is_arrangement(tail):
+            parts.remote = parts.remote or mentions_remote(tail)
+        elif (
+            not parts.location
+            and looks_like_place(tail)
+            and (parts.company or "," in tail or mentions_remote(tail) or "hybrid" in tail.lower())
         ):
             parts.location = tail
         elif tail:
@@ -368,9 +379,13 @@ def _trim_company(name: str) -> str:
 
 
 def is_staffing(address: Address) -> bool:
-    """A staffing or recruiting firm's mailbox: its domain is a middleman, not the employer."""
+    """A staffing or recruiting firm's mailbox: its domain is a middleman, not the employer.
+
+    The display name counts only when it names a firm ("Apex Staffing", "Jo at Summit
+    Search"); an in-house "Recruiter" or "Talent Acquisition" person writes for the employer.
+    """
     domain = address.address.rpartition("@")[2]
-    return bool(_STAFFING_RE.search(domain) or _STAFFING_RE.search(address.name))
+    return bool(_STAFFING_RE.search(domain) or _STAFFING_NAME_RE.search(address.name))
 
 
 def org_from_address(address: Address) -> str:

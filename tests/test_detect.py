@@ -92,3 +92,16 @@ def test_arbitrary_text_never_raises(text: str, name: str) -> None:
 def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     item = parse_file("upload", data)
     json.dumps(item.to_json())
+
+
+def test_broken_mime_mail_is_reported_as_an_error() -> None:
+    raw = (
+        b"From: Ann <ann@example.org>\nTo: g@example.net\nSubject: Fwd: Analyst\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="q1\n\n'
+        b"--q2\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQ!!@@##\n"
+        b"aHR0cHM6Ly9qb2JzLmxldmVyLmNvL2FjbWUvMGYwZThjM2QtMTIzNC00YWJj\n"
+    )
+    item = parse_file("forwarded.eml", raw)
+    assert item.kind == "email"
+    assert item.error is not None and item.error.startswith("broken MIME:")
+    assert item.to_json()["error"] == item.error

@@ -180,11 +180,52 @@ def test_unreadable_input_is_an_error_value(data: bytes) -> None:
         ("Buyer - Target - Minneapolis, MN", "Buyer", "Target", "Minneapolis, MN"),
         ("Controller (Contract)", "Controller (Contract)", "", ""),
         ("Recruiter (Denver, CO)", "Recruiter", "", "Denver, CO"),
+        (
+            "Data Engineer (GCP) at Stark Industries - Austin, TX",
+            "Data Engineer (GCP)",
+            "Stark Industries",
+            "Austin, TX",
+        ),
+        ("Tax Analyst at Globex - Remote", "Tax Analyst", "Globex", "Remote"),
     ],
 )
 def test_title_shapes(raw: str, title: str, company: str, location: str) -> None:
     parts = split_title(raw)
     assert (parts.title, parts.company, parts.location) == (title, company, location)
+
+
+def test_author_with_legal_form_still_names_the_title_prefix() -> None:
+    """'Hooli: ...' with author 'Hooli, Inc.' is the company, not part of the title."""
+    parts = split_title("Hooli: Site Reliability Engineer (Remote)", "Hooli, Inc.")
+    assert (parts.title, parts.company, parts.remote) == (
+        "Site Reliability Engineer",
+        "Hooli",
+        True,
+    )
+    assert split_title("Backend Developer - Initech LLC", "Initech").title == "Backend Developer"
+
+
+def _atom_entry(title: str, author: str, location: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:job="https://example.org/job"><title>Jobs</title>'
+        f"<entry><title>{title}</title><link href='https://jobs.example.org/j/1'/>"
+        f"<id>tag:x,2026:1</id><author><name>{author}</name></author>"
+        f"<job:location>{location}</job:location><summary>x</summary></entry></feed>"
+    ).encode()
+
+
+def test_feed_entry_title_company_place_and_remote() -> None:
+    [p] = parse_feed(
+        _atom_entry("Hooli: QA Automation Engineer (Remote)", "Hooli, Inc.", "Remote (US)")
+    ).postings
+    assert (p.title, p.company, p.remote) == ("QA Automation Engineer", "Hooli, Inc.", True)
+    [p] = parse_feed(
+        _atom_entry("Staff Accountant", "Initech", "Hybrid work in Tulsa, OK 74103")
+    ).postings
+    assert p.location == "Tulsa, OK 74103"
+    [p] = parse_feed(_atom_entry("Staff Accountant", "Initech", "Tulsa, OK (Remote)")).postings
+    assert (p.location, p.remote) == ("Tulsa, OK", True)
 
 
 def test_known_company_decides_an_ambiguous_dash() -> None:

@@ -215,3 +215,17 @@ def test_title_from_url_slug() -> None:
         "https://x.wd1.myworkdayjobs.com/en-US/Ext/job/Dallas-TX/Supply-Chain-Analyst_R-20431/apply"
     ) == ("Supply Chain Analyst", "")
     assert title_from_url("https://example.com/") == ("", "")
+
+
+def test_title_from_smartrecruiters_and_workday_punctuation_slugs() -> None:
+    assert title_from_url(
+        "https://jobs.smartrecruiters.com/GlobexCorp/743999912345678-payroll-manager?trid=1"
+    ) == ("Payroll Manager", "")
+    assert title_from_url("https://jobs.smartrecruiters.com/GlobexCorp/743999912345678") == (
+        "",
+        "",
+    )
+    # Workday writes "Tax Manager, M&A" as "Tax-Manager--M-A".
+    assert title_from_url(
+        "https://hooli.wd5.myworkdayjobs.com/en-US/Careers/job/Austin-TX/Tax-Manager--M-A_JR1042"
+    ) == ("Tax Manager, M&A", "")

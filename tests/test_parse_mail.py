@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from parsers.company import normalize_company
 from parsers.mail import looks_like_job, org_from_address, parse_mail, title_company
 from parsers.model import Address
+from parsers.subjects import subject_parts
 
 MAIL = Path(__file__).parent / "data" / "mail"
 FIXTURES = sorted(MAIL.glob("*.eml"))
@@ -257,3 +259,317 @@ def test_huge_link_dump_is_capped_and_fast() -> None:
     assert time.monotonic() - start < 15
     assert 0 < len(item.postings) <= 400
     assert any("links were examined" in w for w in item.warnings)
+
+
+# --- auto-forwarded mail: who forwarded it ---------------------------------------------------
+
+
+def _alert(headers: str) -> bytes:
+    """An Indeed-style alert as a member's mailbox rule passes it on, unchanged but for headers."""
+    return (
+        f"{headers}"
+        "From: Indeed <alert@indeed.com>\n"
+        "To: nina.patel@gmail.com\n"
+        "Subject: Payroll Specialist at Vandelay Industries and 1 more job\n"
+        "Content-Type: text/plain\n\n"
+        "Payroll Specialist\nVandelay Industries - Tulsa, OK\n"
+        "https://www.indeed.com/viewjob?jk=1a2b3c4d5e6f7a8b\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("headers", "member"),
+    [
+        (
+            "Delivered-To: circle@jobs.example.net\n"
+            "X-Forwarded-To: circle@jobs.example.net\n"
+            "X-Forwarded-For: nina.patel@gmail.com circle@jobs.example.net\n"
+            "Delivered-To: nina.patel@gmail.com\n",
+            "nina.patel@gmail.com",
+        ),
+        (
+            "Return-Path: <nina.patel+caf_=circle=jobs.example.net@gmail.com>\n"
+            "Delivered-To: circle@jobs.example.net\n",
+            "nina.patel@gmail.com",
+        ),
+        (
+            "Delivered-To: circle@jobs.example.net\n"
+            "Resent-From: Omar Haddad <omar.h@example.com>\n",
+            "omar.h@example.com",
+        ),
+        (
+            "Delivered-To: circle@jobs.example.net\n"
+            "X-MS-Exchange-Inbox-Rules-Loop: wei.chen@contoso.example\n",
+            "wei.chen@contoso.example",
+        ),
+        (
+            "Delivered-To: circle@jobs.example.net\nX-Forwarded-To: rosa@example.org\n",
+            "rosa@example.org",
+        ),
+    ],
+)
+def test_auto_forwarded_alert_keeps_its_sender_and_names_the_member(
+    headers: str, member: str
+) -> None:
+    item = parse_mail(_alert(headers))
+    assert item.sender is not None and item.sender.address == "alert@indeed.com"
+    assert item.forwarded_by is not None and item.forwarded_by.address == member
+    assert item.postings  # the alert is read as usual
+    assert "forwarded_by" not in item.to_json()
+
+
+def test_resent_from_keeps_the_members_display_name() -> None:
+    item = parse_mail(_alert("Resent-From: Omar Haddad <omar.h@example.com>\n"))
+    assert item.forwarded_by == Address("Omar Haddad", "omar.h@example.com")
+
+
+def test_members_own_forward_has_no_forwarded_by() -> None:
+    raw = (
+        b"Return-Path: <kim@example.org>\nDelivered-To: circle@jobs.example.net\n"
+        b"From: Kim <kim@example.org>\nSubject: Fwd: Buyer role\nContent-Type: text/plain\n\n"
+        b"https://jobs.lever.co/acme/0f0e8c3d-1234-4abc-9def-0123456789ab\n"
+    )
+    assert parse_mail(raw).forwarded_by is None
+
+
+# --- employer, title and place of forwarded recruiter mail ----------------------------------
+
+
+def _forward(sender: str, subject: str, body: str, link: str = "", name: str = "Jane Roe") -> bytes:
+    return (
+        "From: Sam Ortiz <sam.ortiz@example.org>\nTo: circle@jobs.example.net\n"
+        f"Subject: Fwd: {subject}\nContent-Type: text/plain; charset=utf-8\n\n"
+        "Worth a look for the finance folks.\n\nSam\n\n"
+        "---------- Forwarded message ---------\n"
+        f"From: {name} <{sender}>\nDate: Mon, Nov 23, 2026 at 9:00 AM\n"
+        f"Subject: {subject}\nTo: Sam Ortiz <sam.ortiz@example.org>\n\n"
+        f"{body}\n\n{link}\n"
+    ).encode()
+
+
+_LEVER = "https://jobs.lever.co/globex/7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "body", "expected"),
+    [
+        (
+            "lena@apex-talent.example",
+            "Payroll Manager opportunity – Globex Corp (Austin, TX)",
+            "Hi Sam, I have a great role for you.",
+            ("Payroll Manager", "Globex Corp", "Austin, TX"),
+        ),
+        (
+            "r.diaz@summitsearchpartners.example",
+            "Tax Analyst - Hooli - San Jose, CA",
+            "Hi Sam, see below.",
+            ("Tax Analyst", "Hooli", "San Jose, CA"),
+        ),
+        (
+            "k.ito@northwind.example",
+            "Treasury Analyst opening on my team",
+            "Hi Sam! I'm hiring for the Treasury Analyst role on my team here at Northwind "
+            "Traders. It's hybrid.",
+            ("Treasury Analyst", "Northwind Traders", ""),
+        ),
+        (
+            "bo@peakstaffing.example",
+            "Quick question",
+            "Hi Sam, my client, Initech, is adding a Senior Accountant to its Dallas office.",
+            ("", "Initech", ""),
+        ),
+        (
+            "mia@crestrecruiting.example",
+            "Come join Umbrella Health as a Billing Supervisor",
+            "Hi Sam, interested?",
+            ("Billing Supervisor", "Umbrella Health", ""),
+        ),
+        (
+            "leo@hirewell-consulting.example",
+            "Wonka Industries: Cost Accountant (Hybrid)",
+            "Hi Sam, thoughts?",
+            ("Cost Accountant", "Wonka Industries", ""),
+        ),
+    ],
+)
+def test_subject_and_body_cues_name_the_employer_not_the_recruiters_domain(
+    sender: str, subject: str, body: str, expected: tuple[str, str, str]
+) -> None:
+    item = parse_mail(_forward(sender, subject, body, _LEVER))
+    [posting] = item.postings
+    title, company, location = expected
+    if title:
+        assert posting.title == title
+    assert (posting.company, posting.location) == (company, location)
+
+
+@pytest.mark.parametrize(
+    "sender", ["lena@apex-talent.example", "tom@bluewaverecruiting.example", "amy88@gmail.com",
+               "x@outlook.com", "jo@icloud.com", "pat@talentpartners.example"]
+)  # fmt: skip
+def test_staffing_firms_and_personal_mailboxes_never_become_the_company(sender: str) -> None:
+    raw = _forward(sender, "Senior Buyer", "Hi Sam, a buyer role, apply below.", _LEVER)
+    [posting] = parse_mail(raw).postings
+    assert posting.company == ""
+
+
+def test_employers_own_mail_domain_is_the_last_resort_company() -> None:
+    raw = _forward("jane@initech.example", "Senior Buyer", "Hi Sam, we have an opening.", _LEVER)
+    [posting] = parse_mail(raw).postings
+    assert posting.company == "Initech"
+
+
+def test_linkless_recruiter_mail_splits_title_company_and_place() -> None:
+    raw = _forward(
+        "ana@skyline-techstaff.example",
+        "Payroll Supervisor - Oceanic Air (Honolulu, HI)",
+        "Hi Sam, not posted yet. Send me a resume if interested; salary $90K.",
+    )
+    [posting] = parse_mail(raw).postings
+    assert (posting.title, posting.company, posting.location) == (
+        "Payroll Supervisor",
+        "Oceanic Air",
+        "Honolulu, HI",
+    )
+    assert posting.origin == "forward"
+
+
+@pytest.mark.parametrize(
+    ("subject", "title", "company", "location", "remote"),
+    [
+        ("Fwd: Brand Manager opportunity – Wayne Logistics (Gotham)", "Brand Manager",
+         "Wayne Logistics", "Gotham", False),
+        ("FW: Data Engineer - Soylent - Portland, OR", "Data Engineer", "Soylent",
+         "Portland, OR", False),
+        ("Aperture: QA Engineer (Remote)", "QA Engineer", "Aperture", "", True),
+        ("Fwd: Benefits Manager opening on my team", "Benefits Manager", "", "", False),
+        ("Recruiter role at Tyrell (Denver, CO - Hybrid)", "Recruiter", "Tyrell", "Denver, CO",
+         False),
+        ("URGENT: Remote Data Entry Clerk - $22/hr - Apply Now!!", "Data Entry Clerk", "", "",
+         True),
+        ("Massive Dynamic is hiring a Lab Technician", "Lab Technician", "Massive Dynamic", "",
+         False),
+        ("Re: Fwd: Staff Accountant at Dunder Mifflin - Scranton, PA", "Staff Accountant",
+         "Dunder Mifflin", "Scranton, PA", False),
+    ],
+)  # fmt: skip
+def test_subject_parts_keep_company_and_place_out_of_the_title(
+    subject: str, title: str, company: str, location: str, remote: bool
+) -> None:
+    parts = subject_parts(subject)
+    assert (parts.title, parts.company, parts.location, parts.remote) == (
+        title,
+        company,
+        location,
+        remote,
+    )
+
+
+def test_subject_of_a_team_of_partners_company_is_not_a_title() -> None:
+    """'Partners' (plural) is a firm; 'Partner' (singular) is a role."""
+    assert title_company("HR Business Partner - Pied Piper Partners") == (
+        "HR Business Partner",
+        "Pied Piper Partners",
+    )
+    assert title_company("Gringotts Partners | Wealth Advisor") == (
+        "Wealth Advisor",
+        "Gringotts Partners",
+    )
+
+
+# --- the member's own words ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "note"),
+    [
+        ("Perfect for Sam, he knows Kubernetes https://jobs.lever.co/hooli/"
+         "0f0e8c3d-1234-4abc-9def-0123456789ab\n\nSent from my Galaxy\n",
+         "Perfect for Sam, he knows Kubernetes"),
+        ("Found on Indeed:\n<https://www.indeed.com/viewjob?jk=0a1b2c3d4e5f6a7b>\n\n"
+         "Anyone in finance?\n-- \nRosa Diaz | 555-0100\n",
+         "Found on Indeed\n\nAnyone in finance?"),
+    ],
+)  # fmt: skip
+def test_one_liner_with_a_link_keeps_the_members_words_as_note(body: str, note: str) -> None:
+    raw = f"From: Rosa <rosa@example.org>\nSubject: job\nContent-Type: text/plain\n\n{body}"
+    item = parse_mail(raw.encode())
+    assert item.note == note
+    assert len(item.postings) == 1
+
+
+def test_bare_link_has_no_note() -> None:
+    raw = (
+        b"From: Rosa <rosa@example.org>\nSubject: job\nContent-Type: text/plain\n\n"
+        b"https://www.indeed.com/viewjob?jk=0a1b2c3d4e5f6a7b\n\nSent from my iPhone\n"
+    )
+    assert parse_mail(raw).note is None
+
+
+# --- broken MIME ---------------------------------------------------------------------------
+
+
+def test_multipart_whose_boundary_never_appears_is_an_error_with_the_reason() -> None:
+    raw = (
+        b"From: Ann <ann@example.org>\nSubject: Fwd: Analyst\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="abc123\n\n'
+        b"--zzz999\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+        b"SGVsbG8gd29ybGQgdGhpcyBpcyBhIHRlc3Qgb2YgYnJva2VuIG1pbWUgbWFpbA!!@@##\n"
+        b"aHR0cHM6Ly9qb2JzLmxldmVyLmNvL2FjbWUvMGYwZThjM2QtMTIzNC00YWJjLTlkZWYtMDEyMzQ1\n"
+        b"--zzz999\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n"
+        b"JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZURlY29k\n"
+    )
+    item = parse_mail(raw)
+    assert item.error is not None
+    assert item.error == (
+        "broken MIME: multipart/mixed declares boundary 'abc123' but it never appears"
+    )
+    assert item.sender == Address("Ann", "ann@example.org")  # still known for the report
+
+
+def test_undecodable_base64_body_is_an_error() -> None:
+    raw = (
+        b"From: Ann <ann@example.org>\nSubject: Analyst\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        + b"\x01\x02##$$%%^^&&**~~ZZ\x7f\x7f\x03\n"
+        * 20
+    )
+    item = parse_mail(raw)
+    assert item.error is not None and item.error.startswith("broken MIME:")
+    assert "base64" in item.error
+
+
+def test_missing_boundary_with_readable_text_still_parses_with_a_warning() -> None:
+    raw = (
+        b"From: Ann <ann@example.org>\nSubject: Buyer role\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/alternative; boundary="nope"\n\n'
+        b"Hi all, a buyer role at Acme that fits our supply chain folks:\n"
+        b"https://jobs.lever.co/acme/0f0e8c3d-1234-4abc-9def-0123456789ab\n"
+    )
+    item = parse_mail(raw)
+    assert item.error is None
+    assert item.warnings
+    assert [p.canonical_url for p in item.postings] == [
+        "https://jobs.lever.co/acme/0f0e8c3d-1234-4abc-9def-0123456789ab"
+    ]
+
+
+def test_base64_with_a_little_junk_still_parses() -> None:
+    text = "Hi all, a buyer role at Acme:\nhttps://jobs.lever.co/acme/0f0e8c3d-1234-4abc-9def-0123456789ab\n"
+    encoded = base64.encodebytes(text.encode())
+    raw = (
+        b"From: Ann <ann@example.org>\nSubject: Buyer role\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        + encoded
+        + b"~~~ mangled by a phone ~~~\n"
+    )
+    item = parse_mail(raw)
+    assert item.error is None
+    assert len(item.postings) == 1
+
+
+def test_in_house_recruiter_writes_for_the_employer_but_a_staffing_firm_does_not() -> None:
+    in_house = _forward("jane@initech.example", "Senior Buyer", "Hi Sam.", _LEVER, "Recruiter")
+    assert parse_mail(in_house).postings[0].company == "Initech"
+    firm = _forward("jane@apex.example", "Senior Buyer", "Hi Sam.", _LEVER, "Apex Staffing Group")
+    assert parse_mail(firm).postings[0].company == ""

@@ -355,12 +355,15 @@ def _group_links(flat: _Flat, job_ref: JobRefFn) -> dict[str, _Group]:
     """Links grouped by job; a group whose links are only logos or buttons is no card."""
     groups: dict[str, _Group] = {}
     texts: dict[int, str] = {}
+    refs: dict[str, tuple[str, JobRef | None]] = {}  # a card links its logo and title alike
     for index, anchor in enumerate(flat.anchors):
         href = anchor.get("href")
         if not isinstance(href, str) or not href.strip():
             continue
-        url = resolve_link(href)
-        ref = job_ref(url)
+        if href not in refs:
+            resolved = resolve_link(href)
+            refs[href] = (resolved, job_ref(resolved))
+        url, ref = refs[href]
         if ref is None:
             continue
         group = groups.setdefault(ref.key, _Group(ref, url=url))

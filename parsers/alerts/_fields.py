@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 
 
 class LineKind(Enum):
@@ -138,6 +139,7 @@ _MAX_LOCATION = 90
 _DESCRIPTION_MIN = 60
 
 
+@lru_cache(maxsize=8192)
 def classify(text: str) -> LineKind:
     """What a short card line is, judged by its words alone."""
     value = text.strip().rstrip("\u203a\u00bb\u2192>").strip()
@@ -168,6 +170,7 @@ def _looks_like_pay(value: str) -> bool:
     return len(re.sub(r"[\d$\u20ac\u00a3kKmM,.\s\u2013-]|to", "", value)) <= 8
 
 
+@lru_cache(maxsize=8192)
 def posted_date(text: str) -> str:
     """An absolute date as ISO yyyy-mm-dd; a relative age as shown ("2 days ago", "21h")."""
     value = text.strip()
