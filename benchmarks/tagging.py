@@ -206,11 +206,52 @@ def naive_tagger(groups: Sequence[SubgroupRules]) -> Callable[[str, str], list[s
     return tag
 
 
-def _rate(fn: Callable[[], object], count: int) -> tuple[float, float]:
-    start = time.perf_counter()
-    fn()
-    elapsed = time.perf_counter() - start
+def _rate(fn: Callable[[], object], count: int, repeat: int = 1) -> tuple[float, float]:
+    """Best of `repeat` runs in this process's CPU time: on a shared machine other people's work
+    would otherwise be counted as ours (wall-clock figures for whole jobs are measured apart)."""
+    elapsed = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        elapsed = min(elapsed, time.process_time() - start)
     return count / elapsed, elapsed
+
+
+def run_retag_db(n: int = 100_000, n_phrases: int = 2000) -> dict[str, float]:
+    """Wall-clock time of `tag_pending` re-tagging `n` stored postings (SQLite file) after one
+    sub-group's rules changed: reading, matching, replacing tags and stamping the postings."""
+    import tempfile
+
+    from sqlalchemy import insert, update
+
+    from digest.db import Database
+    from digest.models import Posting, Role, Subgroup
+    from digest.tagging import tag_pending
+
+    rng = random.Random(7)
+    groups = synthetic_rules(rng, n_phrases)
+    sample = synthetic_postings(rng, groups, 5000)
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/retag.db")
+        with db.session() as session:
+            for g in groups:
+                roles = [Role(phrase=r.phrase, position=i) for i, r in enumerate(g.roles)]
+                session.add(Subgroup(name=g.name, roles=roles))
+        with db.engine.begin() as conn:
+            for start in range(0, n, len(sample)):
+                rows = sample[: n - start]
+                conn.execute(insert(Posting), [{"title": t, "description": d} for t, d in rows])
+        first = tag_pending(db)
+        with db.session() as session:
+            session.execute(update(Subgroup).where(Subgroup.id == 1).values(rules_version=2))
+        start = time.perf_counter()
+        cpu = time.process_time()
+        again = tag_pending(db)
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        db.dispose()
+    assert again.postings == first.postings == n
+    return {"retag_db_100k_s": round(wall, 2), "retag_db_100k_cpu_s": round(cpu, 2)}
 
 
 def run_speed(quick: bool) -> dict[str, float]:
@@ -223,7 +264,7 @@ def run_speed(quick: bool) -> dict[str, float]:
     n = 5_000 if quick else 20_000
     postings = synthetic_postings(rng, groups, n)
     matcher.match_many(postings[:200])  # warm the token memo like a running service
-    rate, _ = _rate(lambda: matcher.match_many(postings), n)
+    rate, _ = _rate(lambda: matcher.match_many(postings), n, repeat=3)
     naive = naive_tagger(groups)
     n_naive = 10 if quick else 40
     naive_rate, _ = _rate(lambda: [naive(t, d) for t, d in postings[:n_naive]], n_naive)
@@ -233,7 +274,7 @@ def run_speed(quick: bool) -> dict[str, float]:
     else:
         batch = postings * (retag_n // len(postings))
         _, retag_s = _rate(lambda: matcher.match_many(batch), retag_n)
-    return {
+    speed = {
         "phrases": n_phrases,
         "compile_s": round(compile_s, 3),
         "postings_per_s": round(rate),
@@ -242,6 +283,9 @@ def run_speed(quick: bool) -> dict[str, float]:
         "retag_100k_s": round(retag_s, 2),
         "retag_estimated": quick,
     }
+    if not quick:
+        speed.update(run_retag_db())
+    return speed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +315,7 @@ def _targets_met(results: dict[str, object]) -> bool:
         speed["postings_per_s"] >= TARGET_RATE
         and speed["speedup"] >= TARGET_SPEEDUP
         and speed["retag_100k_s"] < TARGET_RETAG_S
+        and speed.get("retag_db_100k_s", 0.0) < TARGET_RETAG_S
     )
     quality = results.get("quality")
     if isinstance(quality, dict):
@@ -292,7 +337,7 @@ def _print_speed(speed: dict[str, float]) -> None:
         print(f"{key:<42} {value!s:>12}")
     print(
         f"target: >= {TARGET_RATE:,} postings/s, >= {TARGET_SPEEDUP:,}x naive, "
-        f"100k re-tag < {TARGET_RETAG_S:.0f} s"
+        f"100k re-tag (in memory and from SQLite) < {TARGET_RETAG_S:.0f} s"
     )
 
 

@@ -596,11 +596,17 @@ def inbox_failures(state: State, show_all: bool) -> None:
         rows = session.scalars(
             select(RawMessage).where(RawMessage.status.in_(statuses)).order_by(RawMessage.id)
         ).all()
-        data = [[r.id, r.status, r.sender, r.message_id, r.reason] for r in rows]
+        data = [
+            (r.id, r.status, r.sender or "(no sender)", r.message_id or "(no Message-ID)", r.reason)
+            for r in rows
+        ]
     if not data:
         out.print("No failures.")
         return
-    out.print(_table("Inbox failures", ["id", "status", "sender", "message-id", "reason"], data))
+    # One line each, reason in full: it is what the operator acts on (and greps for).
+    for raw_id, status, sender, message_id, reason in data:
+        click.echo(f"{raw_id}\t{status}\t{sender}\t{message_id}\t{reason}")
+    out.print(f"{len(data)} message(s). Reprocess with `jobdigest inbox reprocess ID` or `--all`.")
 
 
 @cli.command("import-mail")

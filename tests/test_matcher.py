@@ -341,3 +341,56 @@ def test_arbitrary_unicode_never_raises(matcher: Matcher, title: str, descriptio
 def test_arbitrary_rules_compile_and_match(phrase: str, title: str) -> None:
     group = SubgroupRules("G", (RoleRule(phrase, synonyms=(phrase[::-1],), exclude=(phrase[:2],)),))
     Matcher.compile([group]).match(title, title)
+
+
+# --- explanations and gaps ---------------------------------------------------------------------
+
+
+def test_near_misses_name_the_closest_role_and_what_is_missing(matcher: Matcher) -> None:
+    misses = {m.subgroup: m for m in matcher.near_misses("Marketing Analyst")}
+    assert misses["Marketing"].role in {"Marketing Manager", "Marketing Director"}
+    assert "missing" in misses["Marketing"].reason
+    assert misses["Finance"].role == "Financial Analyst"
+    assert misses["Finance"].reason.startswith("missing 'financial'")
+
+
+def test_near_misses_report_vetoes(matcher: Matcher) -> None:
+    misses = {m.subgroup: m for m in matcher.near_misses("Telemarketing Manager")}
+    assert misses["Marketing"].reason == "vetoed by the sub-group's exclude 'Telemarketing'"
+    data = Matcher.compile(
+        [SubgroupRules("Data", (RoleRule("Data Engineer", exclude=("Intern",)),))]
+    )
+    (miss,) = data.near_misses("Data Engineer Intern")
+    assert (miss.role, miss.reason) == ("Data Engineer", "vetoed by exclude 'Intern'")
+
+
+def test_near_misses_leave_out_tagged_subgroups(matcher: Matcher) -> None:
+    assert "Projects" not in {m.subgroup for m in matcher.near_misses("Project Manager")}
+
+
+def test_gap_suggestions_find_uncovered_words() -> None:
+    from digest.gaps import gap_suggestions
+
+    marketing = load_subgroups_toml(GROUPS_TOML)[0]
+    titles = ["Growth Hacker", "Sr. Growth Hackers", "Community Manager", "Community Managers"]
+    titles += ["Marketing Manager", "Nurse"]
+    assert gap_suggestions(titles, marketing) == [
+        ("community manager", 2),
+        ("growth hacker", 2),
+    ]
+    assert gap_suggestions(titles, marketing, min_count=3) == []
+
+
+def test_both_automaton_backends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.matcher as matcher_module
+
+    groups = load_subgroups_toml(GROUPS_TOML)
+    description = (
+        "You report to the Marketing Director. As our Social-Media-Marketing lead (social media "
+        "marketing), you'll own SEO; ‘Public Relations’ too.\nSocial media marketing!"
+    )
+    postings = [("Brand Lead", description), ("Café Accountant", "Accountants’ team, accountant")]
+    fast = Matcher.compile(groups).match_many(postings)
+    monkeypatch.setattr(matcher_module, "ahocorasick_rs", None)
+    assert Matcher.compile(groups).match_many(postings) == fast
+    assert any(t.subgroup == "Marketing" for t in fast[0])
