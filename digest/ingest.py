@@ -226,7 +226,7 @@ class PostingBatch:
         else:
             self._merge(row, p, held)
         if p.canonical_url:
-            pass
+            self.by_url[p.canonical_url] = row
         if fp:
             self.by_fp.setdefault(fp, row)
         return row
