@@ -569,6 +569,13 @@ def process_pending(
     already parsed; a chunk is recorded in one transaction. A crash inside one message's
     parsing marks that message failed; the batch goes on.
     """
+    return start_pending(sessions, ids, force).finish()
+
+
+def start_pending(
+    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+) -> PendingWork:
+    """process_pending in two steps: parsing starts now, finish() records (and waits)."""
     query = select(RawMessage.id)
     if not force:
         query = query.where(RawMessage.status == "new")
@@ -576,29 +583,57 @@ def process_pending(
         query = query.where(RawMessage.id.in_(list(ids)))
     with sessions() as session:
         todo = list(session.scalars(query.order_by(RawMessage.id)))
-    counts: dict[str, int] = {}
-    for start in range(0, len(todo), PARSE_CHUNK):
-        for status in _process_chunk(sessions, todo[start : start + PARSE_CHUNK]):
-            if status:
-                counts[status] = counts.get(status, 0) + 1
-    return counts
+    return PendingWork(sessions, todo)
 
 
-def _process_chunk(sessions: sessionmaker[Session], chunk: list[int]) -> list[str]:
-    with sessions() as session:
-        raws: dict[int, bytes] = dict(
-            session.execute(  # type: ignore[arg-type]
-                select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(chunk))
-            ).all()
-        )
+@dataclass(slots=True)
+class _Chunk:
+    ids: list[int]
+    results: Iterator[tuple[int, ParsedItem | BaseException]]
+
+
+class PendingWork:
+    """Stored mails whose parsing has started; the next chunk is parsed while one is recorded."""
+
+    def __init__(self, sessions: sessionmaker[Session], todo: list[int]) -> None:
+        self.sessions = sessions
+        self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
+        self.started = self._start(0)
+
+    def _start(self, index: int) -> _Chunk | None:
+        if index >= len(self.chunks):
+            return None
+        ids = self.chunks[index]
+        with self.sessions() as session:
+            raws: dict[int, bytes] = dict(
+                session.execute(  # type: ignore[arg-type]
+                    select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
+                ).all()
+            )
+        return _Chunk(ids, parse_stream(raws))
+
+    def finish(self) -> dict[str, int]:
+        """Record every chunk (each in one transaction); counts of the resulting statuses."""
+        counts: dict[str, int] = {}
+        current, index = self.started, 0
+        while current is not None:
+            following = self._start(index + 1)
+            for status in _record_chunk(self.sessions, current):
+                if status:
+                    counts[status] = counts.get(status, 0) + 1
+            current, index = following, index + 1
+        return counts
+
+
+def _record_chunk(sessions: sessionmaker[Session], chunk: _Chunk) -> list[str]:
+    """One transaction for the chunk; on any error, rolled back and redone mail by mail."""
     parsed: dict[int, ParsedItem | BaseException] = {}
-    stream = parse_stream(raws)
     try:
         with sessions.begin() as session:
-            batch = MailBatch(session, chunk)
+            batch = MailBatch(session, chunk.ids)
             statuses: list[str] = []
             arrived: list[tuple[int, ParsedItem | BaseException]] = []
-            for raw_id, item in stream:
+            for raw_id, item in chunk.results:
                 parsed[raw_id] = item
                 arrived.append((raw_id, item))
                 if len(arrived) >= RECORD_GROUP:
@@ -608,8 +643,8 @@ def _process_chunk(sessions: sessionmaker[Session], chunk: list[int]) -> list[st
             batch.flush()
             return statuses
     except Exception:  # noqa: BLE001 - rolled back whole; recorded again one by one below
-        parsed.update(stream)
-        return [_record(sessions, raw_id, parsed.get(raw_id)) for raw_id in chunk]
+        parsed.update(chunk.results)
+        return [_record(sessions, raw_id, parsed.get(raw_id)) for raw_id in chunk.ids]
 
 
 def _record(

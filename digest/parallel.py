@@ -61,15 +61,13 @@ def _parse_task(task: list[tuple[int, bytes]]) -> list[Result]:
 def parse_stream(raws: dict[int, bytes]) -> Iterator[tuple[int, Result]]:
     """(raw-message id, parsed item or the exception it raised), in the order of `raws`.
 
-    With a pool, results are yielded as soon as they are ready (in order), so the caller can
-    record the first mails while the workers still parse the rest. Never raises: a worker that
-    died becomes the exception of the mails it had.
+    With a pool the mails are handed to the workers at once, before the first result is asked
+    for: the caller can fetch or record other mails meanwhile, and record these as they come.
+    Never raises: a worker that died becomes the exception of the mails it had.
     """
     n = workers()
     if n == 1 or len(raws) < MIN_FOR_POOL:
-        for raw_id, raw in raws.items():
-            yield raw_id, _parse_one(raw_id, raw)
-        return
+        return ((raw_id, _parse_one(raw_id, raw)) for raw_id, raw in raws.items())
     pool = _pool(n)
     items = list(raws.items())
     tasks: list[tuple[list[int], Future[list[Result]] | BaseException]] = []
@@ -81,6 +79,12 @@ def parse_stream(raws: dict[int, bytes]) -> Iterator[tuple[int, Result]]:
         except (BrokenProcessPool, RuntimeError) as exc:
             shutdown()
             tasks.append((ids, exc))
+    return _collect(tasks)
+
+
+def _collect(
+    tasks: list[tuple[list[int], Future[list[Result]] | BaseException]],
+) -> Iterator[tuple[int, Result]]:
     for ids, future in tasks:
         yield from zip(ids, _results(future, len(ids)), strict=True)
 

@@ -35,6 +35,7 @@ from parsers.location import mentions_remote, tidy_location
 from parsers.mime import DecodedMail, decode_mail, is_readable
 from parsers.model import Address, ForwardedMessage, ParsedItem, Posting
 from parsers.subjects import (
+    ROLE_NOUN_RE,
     company_from_body,
     is_generic,
     org_from_address,
@@ -89,15 +90,6 @@ _SIGNATURE_RE = re.compile(
 )
 #: Longer own text than this is a message of its own, not a note on a link.
 MAX_NOTE = 2000
-_ROLE_NOUN_RE = re.compile(
-    r"\b(manager|engineer|analyst|director|specialist|coordinator|assistant|developer|designer|"
-    r"accountant|nurse|consultant|lead|representative|associate|administrator|officer|technician|"
-    r"supervisor|buyer|planner|executive|scientist|architect|intern|recruiter|partner|controller|"
-    r"clerk|teacher|operator|agent|advisor|adviser|head of|vp|vice president|president|writer|"
-    r"editor|marketer|strategist|generalist|programmer|auditor|bookkeeper|therapist|"
-    r"pharmacist|physician|driver|cashier|chef|owner|producer|trainer|instructor)s?\b",
-    re.IGNORECASE,
-)
 _CTA_RE = re.compile(
     r"^(?:(?:apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
     r"this (?:job|role|position|link))\b(?:\W+\w+){0,4}|link|here|https?://\S+|www\.\S+|"
@@ -128,7 +120,7 @@ def _good_link_text(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 14 or len(text) > 120 or _CTA_RE.match(text.strip()):
         return False
-    if _ROLE_NOUN_RE.search(text):
+    if ROLE_NOUN_RE.search(text):
         return True
     long_words = [w for w in words if len(w) > 3]
     capitalised = [w for w in long_words if w[:1].isupper()]

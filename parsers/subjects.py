@@ -79,7 +79,7 @@ _WITH_RE = re.compile(
 _SEPARATOR_RE = re.compile(r"\s*[:\-–—|]\s+|\s*[:：]\s*")
 _PIECE_SPLIT_RE = re.compile(r"\s+[-–—|]\s+|\s*[|•·]\s*")
 _PAREN_TAIL_RE = re.compile(r"\s*\(([^()]*)\)\s*$")
-_ROLE_NOUN_RE = re.compile(
+ROLE_NOUN_RE = re.compile(
     r"\b(manager|engineer|analyst|director|specialist|coordinator|assistant|developer|designer|"
     r"accountant|nurse|consultant|lead|representative|associate|administrator|officer|technician|"
     r"supervisor|buyer|planner|executive|scientist|architect|intern|recruiter|partner|controller|"
@@ -89,7 +89,7 @@ _ROLE_NOUN_RE = re.compile(
     re.IGNORECASE,
 )
 #: A singular role noun: "HR Business Partner" is a title, "Brazos Energy Partners" a company.
-_TITLE_NOUN_RE = re.compile(_ROLE_NOUN_RE.pattern.replace(r")s?\b", r")\b(?!['’]?s\b)"), re.I)
+_TITLE_NOUN_RE = re.compile(ROLE_NOUN_RE.pattern.replace(r")s?\b", r")\b(?!['’]?s\b)"), re.I)
 _SALARY_RE = re.compile(r"^\W*\$|\d\s*(?:k|/hr|/hour|/yr|per hour)\b", re.I)
 _REMOTE_HEAD_RE = re.compile(r"^(?:100% |fully )?(?:remote|hybrid)\s+(?=\S+\s+\S)", re.I)
 _NOISE_PIECE_RE = re.compile(

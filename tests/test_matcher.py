@@ -394,3 +394,35 @@ def test_both_automaton_backends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(matcher_module, "ahocorasick_rs", None)
     assert Matcher.compile(groups).match_many(postings) == fast
     assert any(t.subgroup == "Marketing" for t in fast[0])
+
+
+# --- optional semantic tags --------------------------------------------------------------------
+
+
+class _WordsModel:
+    """A stand-in sentence encoder (bag of words) so the capping and merging rules are tested
+    without the optional model; the real one is measured in benchmarks/tagging.py."""
+
+    def encode(self, texts: list[str], **_: object):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        vocab = ["brand", "marketing", "manager", "software", "engineer", "developer"]
+        rows = np.array([[w in t.lower() for w in vocab] for t in texts], dtype=float) + 1e-9
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_semantic_tags_stay_below_rule_matches_and_only_fill_gaps() -> None:
+    from digest.semantic import MAX_SCORE, SemanticTagger, combine, role_pairs
+
+    groups = load_subgroups_toml(GROUPS_TOML)
+    tagger = SemanticTagger(role_pairs(groups), threshold=0.7, model=_WordsModel())
+    (semantic,) = tagger.tags(["Brand Marketing Lead"])
+    assert [t.subgroup for t in semantic] == ["Marketing"]
+    assert semantic[0].score <= MAX_SCORE
+    assert semantic[0].why[0].startswith(f"similar to role '{semantic[0].role}' (0.")
+    rules = Matcher.compile(groups)
+    ruled = rules.match("Marketing Manager")
+    merged = combine(ruled, tagger.tags(["Marketing Manager"])[0])
+    assert merged[: len(ruled)] == ruled
+    assert len({t.subgroup for t in merged}) == len(merged)  # never a second tag per sub-group
+    assert min(t.score for t in ruled) > MAX_SCORE

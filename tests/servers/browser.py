@@ -9,10 +9,10 @@ from __future__ import annotations
 import atexit
 import os
 import time
-from types import TracebackType
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from ._lifecycle import Lifecycle
 from .errors import missing
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,7 +37,7 @@ def launch_args() -> dict[str, object]:
     return {"executable_path": CHROMIUM, "args": list(CHROMIUM_ARGS), "headless": True}
 
 
-class ChromiumBrowser:
+class ChromiumBrowser(Lifecycle):
     """Owns the Playwright driver and one Chromium process for the whole test session."""
 
     def __init__(self) -> None:
@@ -68,14 +68,3 @@ class ChromiumBrowser:
             browser.close()
         if playwright is not None:
             playwright.stop()
-
-    def __enter__(self) -> ChromiumBrowser:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

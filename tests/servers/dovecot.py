@@ -17,11 +17,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
 from imapclient import IMAPClient
 
+from ._lifecycle import Lifecycle
 from ._net import LOOPBACK, free_port, wait_for_port
 from .errors import ServerError, log_tail, missing
 from .tls import TlsFiles, make_test_tls
@@ -41,7 +41,7 @@ class ImapAccount:
     password: str
 
 
-class DovecotServer:
+class DovecotServer(Lifecycle):
     """One Dovecot instance on 127.0.0.1 with a plain IMAP port and an implicit-TLS port.
 
     Data (mail, TLS files) lives until `stop()`; `restart()` keeps it so tests can simulate a
@@ -95,17 +95,6 @@ class DovecotServer:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
-
-    def __enter__(self) -> DovecotServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- public facts -----------------------------------------------------------------------
 

@@ -16,11 +16,11 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 
 import psycopg
 from psycopg import sql
 
+from ._lifecycle import Lifecycle
 from ._net import LOOPBACK, free_port
 from .errors import ServerError, log_tail, missing
 
@@ -42,7 +42,7 @@ def find_bin_dir() -> Path:
     raise missing("initdb (/usr/lib/postgresql/*/bin)", APT_PACKAGE)
 
 
-class PostgresServer:
+class PostgresServer(Lifecycle):
     """One throw-away cluster on 127.0.0.1; `create_database()` hands out fresh databases."""
 
     def __init__(self) -> None:
@@ -81,17 +81,6 @@ class PostgresServer:
         if (root / "data" / "postmaster.pid").exists():
             self._pg_ctl(find_bin_dir(), "stop", "-m", "immediate", "-w", data=root / "data")
         shutil.rmtree(root, ignore_errors=True)
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- databases --------------------------------------------------------------------------
 

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from types import TracebackType
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from ._lifecycle import Lifecycle
 from ._net import LOOPBACK, free_port
 from .errors import ServerError
 from .tls import TlsFiles
@@ -100,7 +100,7 @@ class _Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
-class SmtpServer:
+class SmtpServer(Lifecycle):
     """aiosmtpd on 127.0.0.1: `port` speaks plain SMTP with STARTTLS, `ssl_port` implicit TLS.
 
     With `auth=(user, password)` AUTH PLAIN/LOGIN is offered after STARTTLS (or on the TLS
@@ -142,17 +142,6 @@ class SmtpServer:
         atexit.unregister(self.stop)
         while self._controllers:
             self._controllers.pop().stop()
-
-    def __enter__(self) -> SmtpServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- what was received ------------------------------------------------------------------
 
