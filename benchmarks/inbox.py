@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.common import print_table, timed
 from benchmarks.generate import linkedin_alert
+from digest import parallel
 from digest.config import parse_config
 from digest.db import Database
 from digest.inbox import poll
@@ -57,17 +59,29 @@ def _bare_fetch(dovecot: DovecotServer, user: str, per_message: bool) -> float:
     return len(uids) / t["wall"]
 
 
-def _stage(dovecot: DovecotServer, user: str, workdir: Path, batch: int, n: int) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _stage(
+    dovecot: DovecotServer, user: str, workdir: Path, batch: int, n: int
+) -> tuple[float, float, float]:
+    """(messages/s, CPU ms per message in this process, CPU ms per message in the parse workers)."""
     db_path = workdir / f"inbox-{batch}.db"
     cfg = _config(dovecot, user, db_path, batch)
     db = Database(f"sqlite:///{db_path}")
     with db.session() as s:
         s.add(Member(email="member@members.example", name="Member"))
+    parallel.shutdown()
+    before = _children_cpu()
     with timed() as t:
         result = poll(db, cfg)  # type: ignore[arg-type]
+    parallel.shutdown()  # the workers' CPU time is counted once they have exited
+    workers = _children_cpu() - before
     db.dispose()
     assert result.fetched == n, result
-    return n / t["wall"]
+    return n / t["wall"], t["cpu"] / n * 1000, workers / n * 1000
 
 
 def run(quick: bool = False) -> dict[str, object]:
@@ -83,13 +97,21 @@ def run(quick: bool = False) -> dict[str, object]:
             dovecot.add_user(user, "bench-secret")
             _fill(dovecot, user, mails)
             results[f"fetch_{batch}"] = _bare_fetch(dovecot, user, per_message=batch == 1)
-            results[f"stage_{batch}"] = _stage(dovecot, user, workdir, batch, n)
+            rate, main_cpu, worker_cpu = _stage(dovecot, user, workdir, batch, n)
+            results[f"stage_{batch}"] = rate
+            results[f"cpu_{batch}"] = main_cpu + worker_cpu
+            results[f"workers_cpu_{batch}"] = worker_cpu
+    load = os.getloadavg()[0]
     out = {
         "messages": n,
         "avg_kb": round(avg_kb, 1),
         "stage_msgs_per_s": round(results["stage_100"], 1),
         "stage_per_message_fetch_msgs_per_s": round(results["stage_1"], 1),
         "stage_ratio": round(results["stage_100"] / results["stage_1"], 2),
+        "stage_cpu_ms_per_msg": round(results["cpu_100"], 2),
+        "stage_worker_cpu_ms_per_msg": round(results["workers_cpu_100"], 2),
+        "stage_per_message_fetch_cpu_ms_per_msg": round(results["cpu_1"], 2),
+        "load_average_after": round(load, 2),
         "bare_fetch_batched_msgs_per_s": round(results["fetch_100"], 1),
         "bare_fetch_per_message_msgs_per_s": round(results["fetch_1"], 1),
         "fetch_ratio": round(results["fetch_100"] / results["fetch_1"], 2),
@@ -98,10 +120,33 @@ def run(quick: bool = False) -> dict[str, object]:
         f"Inbox stage: {n} alert mails of {avg_kb:.0f} KB (FETCH + parse + store + MOVE)",
         [
             ("stage, batched FETCH", f"{out['stage_msgs_per_s']} msg/s", "target >= 400 msg/s"),
-            ("stage, one FETCH per message", f"{out['stage_per_message_fetch_msgs_per_s']} msg/s", "baseline"),
+            (
+                "stage, one FETCH per message",
+                f"{out['stage_per_message_fetch_msgs_per_s']} msg/s",
+                "baseline",
+            ),
             ("stage ratio", f"{out['stage_ratio']}x", "target >= 3x"),
+            (
+                "CPU per message, batched",
+                f"{out['stage_cpu_ms_per_msg']} ms",
+                f"of which parse workers {out['stage_worker_cpu_ms_per_msg']} ms",
+            ),
+            (
+                "CPU per message, one FETCH each",
+                f"{out['stage_per_message_fetch_cpu_ms_per_msg']} ms",
+                "Dovecot's own CPU not counted",
+            ),
+            (
+                "load average (1 min) after",
+                f"{out['load_average_after']}",
+                f"{os.cpu_count()} cores",
+            ),
             ("bare FETCH, batches of 100", f"{out['bare_fetch_batched_msgs_per_s']} msg/s", ""),
-            ("bare FETCH, one per message", f"{out['bare_fetch_per_message_msgs_per_s']} msg/s", "baseline"),
+            (
+                "bare FETCH, one per message",
+                f"{out['bare_fetch_per_message_msgs_per_s']} msg/s",
+                "baseline",
+            ),
             ("bare FETCH ratio", f"{out['fetch_ratio']}x", ""),
         ],
     )

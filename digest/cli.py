@@ -345,9 +345,9 @@ def _when(moment: Any) -> str:
 @friendly
 def retag(state: State) -> None:
     """Tag new postings, and re-tag all postings whose sub-group rules changed."""
-    from digest.tagging import tag_pending
+    from digest.tagging import semantic_tagger, tag_pending
 
-    result = tag_pending(state.db)
+    result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg))
     out.print(f"Tagged {result.postings} postings: {result.tags} tags.")
 
 
@@ -652,6 +652,10 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     counts = process_pending(state.db.sessions, list(ids), force=True)
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
 
+
+from digest.tags_cli import tags  # noqa: E402 - its commands import the helpers above lazily
+
+cli.add_command(tags)
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,7 @@ KEYWORD_SECTION = "Your keywords"
 MAX_CONTACTS = 3
 NEGATIVE = {"not_relevant": 0.2, "dead_link": 0.3}
 MAX_PENALTY = 0.6
+KEYWORD_BONUS = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +184,13 @@ class Week:
             info = _PostingInfo(view, tags.get(pid, {}), sharers.get(pid, []), words, 0.0)
             info.base = _base_rank(info, begin, end, penalties.get(pid, 0.0))
             self.info[pid] = info
-        self.by_subgroup: dict[int, list[int]] = defaultdict(list)
+        self.group_ranks: dict[int, dict[int, float]] = defaultdict(dict)  # tag score + base
         for pid, info in self.info.items():
-            for gid in info.tags:
-                self.by_subgroup[gid].append(pid)
+            for gid, tag in info.tags.items():
+                self.group_ranks[gid][pid] = tag.score + info.base
+        self.company_of = {pid: i.posting.company_key or f"#{pid}" for pid, i in self.info.items()}
+        self.remote = frozenset(pid for pid, i in self.info.items() if i.posting.remote)
+        self._locations = {pid: i.posting.location.casefold() for pid, i in self.info.items()}
         companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
         self.contacts = _load_contacts(session, companies)
         wanted = {m for i in self.info.values() for m in i.sharer_ids}
@@ -196,6 +200,7 @@ class Week:
         self.sent: dict[int, set[int]] = {}
         self.own_negative: dict[int, set[int]] = {}
         self._keyword_cache: dict[str, frozenset[int]] = {}
+        self._city_cache: dict[str, frozenset[int]] = {}
 
     # -- per-member history, loaded per chunk ---------------------------------------------
 
@@ -249,6 +254,16 @@ class Week:
             if len(self._keyword_cache) > 4096:
                 self._keyword_cache.clear()
             self._keyword_cache[key] = found
+        return found
+
+    def city_matches(self, city: str) -> frozenset[int]:
+        """Postings whose location names the member's city; cached, members share cities."""
+        found = self._city_cache.get(city)
+        if found is None:
+            found = frozenset(pid for pid, loc in self._locations.items() if city in loc)
+            if len(self._city_cache) > 4096:
+                self._city_cache.clear()
+            self._city_cache[city] = found
         return found
 
     def _contributors(self) -> list[tuple[str, int]]:
@@ -379,75 +394,77 @@ def _base_rank(info: _PostingInfo, begin: datetime, end: datetime, penalty: floa
     return 0.1 * (1 - age / span) + 0.05 * min(len(info.sharer_ids), 4) - penalty
 
 
-def _place_fit(member: Member, posting: PostingView) -> float:
-    """Near the member's location, or remote for a member who takes remote work."""
-    fit = 0.0
+def _city(member: Member) -> str:
     city = member.location.split(",")[0].strip().casefold() if member.location else ""
-    if city and city != "remote" and posting.location and city in posting.location.casefold():
-        fit += 0.1
-    if posting.remote:
-        fit += 0.05 if member.remote_ok else -0.05
-    return fit
+    return "" if city == "remote" else city
+
+
+def _ranks(week: Week, member: Member, my_groups: list[int]) -> dict[int, float]:
+    """pid -> rank for every posting the member could get: best tag of their sub-groups (or 0.5
+    for a keyword-only match) + freshness/sharers/feedback + keywords + place. Set operations
+    and dict lookups only: this runs once per member over hundreds of postings."""
+    sent, rejected = week.history(member.id)
+    ranks: dict[int, float] = {}
+    for gid in my_groups:
+        for pid, static in week.group_ranks.get(gid, {}).items():
+            if static > ranks.get(pid, -9.0):
+                ranks[pid] = static
+    for kw in member.keywords or []:
+        for pid in week.keyword_matches(kw):
+            ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
+    for pid in (sent | rejected) & ranks.keys():
+        del ranks[pid]
+    city = _city(member)
+    if city:
+        for pid in week.city_matches(city) & ranks.keys():
+            ranks[pid] += 0.1
+    remote_fit = 0.05 if member.remote_ok else -0.05
+    for pid in week.remote & ranks.keys():
+        ranks[pid] += remote_fit
+    return ranks
 
 
 def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3) -> MemberDigest:
     """The member's leads, best first, grouped by sub-group, at most `cap`, `per_company` each.
 
     Rank = tag score + 0.15 per personal keyword + location/remote fit + freshness + sharers
-    - negative feedback; postings already sent to the member or that they rejected are left out."""
+    - negative feedback; postings already sent to the member or that they rejected are left out.
+    Everything past the cap (after the per-company limit) is counted as "N more"."""
     my_groups = [g.id for g in member.subgroups]
-    sent, rejected = week.history(member.id)
-    keyword_hits: dict[int, list[str]] = defaultdict(list)
-    for kw in member.keywords or []:
-        for pid in week.keyword_matches(kw):
-            keyword_hits[pid].append(kw)
-    candidates: set[int] = set(keyword_hits)
-    for gid in my_groups:
-        candidates.update(week.by_subgroup.get(gid, ()))
-    scored: list[tuple[float, int, TagView | None]] = []
-    for pid in candidates:
-        if pid in sent or pid in rejected:
-            continue
+    ranks = _ranks(week, member, my_groups)
+    ordered = sorted(ranks.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+    company = week.company_of
+    chosen: list[tuple[float, int]] = []
+    per: Counter[str] = Counter()
+    for pid, rank in ordered:
+        key = company[pid]
+        if per[key] < per_company:
+            per[key] += 1
+            chosen.append((rank, pid))
+            if len(chosen) == cap:
+                break
+    eligible = sum(min(n, per_company) for n in Counter(company[pid] for pid in ranks).values())
+    sections = _sections(week, member, chosen, my_groups)
+    return MemberDigest(
+        member, week.period, sections, eligible - len(chosen), week.top_contributors
+    )
+
+
+def _sections(
+    week: Week, member: Member, chosen: list[tuple[float, int]], my_groups: list[int]
+) -> list[Section]:
+    by_name: dict[str, Section] = {}
+    keywords = member.keywords or []
+    for rank, pid in chosen:
         info = week.info[pid]
         tag = max(
             (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
         )
-        score = tag.score if tag else 0.5
-        rank = score + info.base + 0.15 * min(len(keyword_hits.get(pid, ())), 3)
-        scored.append((rank + _place_fit(member, info.posting), pid, tag))
-    scored.sort(key=lambda item: (-item[0], -item[1]))
-    chosen: list[tuple[float, int, TagView | None]] = []
-    per: Counter[str] = Counter()
-    for item in scored:
-        key = week.info[item[1]].posting.company_key or f"#{item[1]}"
-        if per[key] < per_company:
-            per[key] += 1
-            chosen.append(item)
-    more = max(0, len(chosen) - cap)
-    sections = _sections(week, member, chosen[:cap], keyword_hits, my_groups)
-    return MemberDigest(member, week.period, sections, more, week.top_contributors)
-
-
-def _sections(
-    week: Week,
-    member: Member,
-    chosen: list[tuple[float, int, TagView | None]],
-    keyword_hits: dict[int, list[str]],
-    my_groups: list[int],
-) -> list[Section]:
-    by_name: dict[str, Section] = {}
-    for rank, pid, tag in chosen:
-        kws = keyword_hits.get(pid, [])
+        kws = [k for k in keywords if pid in week.keyword_matches(k)]
         why = (list(tag.why) if tag else []) + [f"your keyword '{k}'" for k in kws]
         subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
         lead = _lead(
-            week,
-            member,
-            week.info[pid],
-            subgroup,
-            tag.role if tag else "",
-            tag.score if tag else 0.5,
-            why,
+            week, member, info, subgroup, tag.role if tag else "", tag.score if tag else 0.5, why
         )
         lead.rank = rank
         by_name.setdefault(subgroup, Section(subgroup)).leads.append(lead)

@@ -87,6 +87,12 @@ class FetchConfig:
 
 
 @dataclass
+class TaggingConfig:
+    semantic: bool = False
+    semantic_threshold: float = 0.75
+
+
+@dataclass
 class FeedConfig:
     url: str = ""
     subgroups: list[str] = field(default_factory=list)
@@ -110,6 +116,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     web: WebConfig = field(default_factory=WebConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    tagging: TaggingConfig = field(default_factory=TaggingConfig)
     feeds: list[FeedConfig] = field(default_factory=list)
     boards: list[BoardConfig] = field(default_factory=list)
     path: Path | None = None

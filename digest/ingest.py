@@ -275,11 +275,7 @@ class PostingBatch:
     def flush(self) -> None:
         """INSERT the new postings, UPDATE the merged ones, INSERT the sightings."""
         if self.new_rows:
-            statement = insert(_POSTINGS).returning(_POSTINGS.c.id, sort_by_parameter_order=True)
-            ids = self.session.execute(statement, [r.values for r in self.new_rows]).scalars()
-            for row, posting_id in zip(self.new_rows, ids, strict=True):
-                row.values["id"] = posting_id
-                self.rows[posting_id] = row
+            self._insert_new()
         self._update_merged()
         if self.credits:
             now = datetime.utcnow()
@@ -303,6 +299,26 @@ class PostingBatch:
             row.new = False
             row.dirty.clear()
         self.new_rows, self.credits = [], []
+
+    def _insert_new(self) -> None:
+        """One multi-row INSERT ... RETURNING; each id goes back to its row by the row's values.
+
+        Asking for the ids in parameter order would make SQLAlchemy insert row by row on
+        SQLite. Rows with equal values are interchangeable, so any of their ids will do.
+        """
+        names = [name for name in self.new_rows[0].values if name != "first_seen"]
+        waiting: dict[tuple[Any, ...], list[_Row]] = {}
+        for row in reversed(self.new_rows):
+            waiting.setdefault(tuple(row.values[n] for n in names), []).append(row)
+        statement = insert(_POSTINGS).returning(
+            _POSTINGS.c.id, *[_POSTINGS.c[name] for name in names]
+        )
+        for returned in self.session.execute(statement, [r.values for r in self.new_rows]):
+            row = waiting[tuple(returned[1:])].pop()
+            row.values["id"] = returned[0]
+            self.rows[returned[0]] = row
+        if any(waiting.values()):
+            raise RuntimeError("INSERT ... RETURNING gave back fewer rows than were inserted")
 
     def _update_merged(self) -> None:
         """Only the columns a merge changed, so concurrent edits of other columns survive."""

@@ -40,6 +40,7 @@ FEEDBACK_KINDS = (
 #: Gmail clips at 102 KB of HTML; keep a margin for the headers of the part.
 MAX_HTML_BYTES = 100_000
 TEXT_WIDTH = 72
+SMTP_LINE = 990  # RFC 5321 allows 998 characters per line
 _SPACE = re.compile(r"\s+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -77,8 +78,12 @@ def clean_text(value: str, limit: int = 300) -> str:
 
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", first: str | None = None) -> str:
     """A paragraph wrapped for plain-text mail; URLs and long words are never broken."""
+    text = str(value)
+    start = indent if first is None else first
+    if len(start) + len(text) <= width and "\n" not in text:
+        return start + text.strip()
     lines = textwrap.wrap(
-        str(value), width=width, initial_indent=indent if first is None else first,
+        text, width=width, initial_indent=indent if first is None else first,
         subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
     )  # fmt: skip
     return "\n".join(lines)
@@ -106,7 +111,17 @@ def day(value: str) -> str:
 
 @dataclass
 class Links:
-    """Signed links for one member; the web app verifies them. Tokens are made once per link."""
+    """Signed links for one member; the web app verifies them (digest.tokens.Signer.loads).
+
+    Contract with the web app:
+      /feedback/<token>/<kind>  token: purpose "feedback", data [member_id, posting_id];
+                                kind: one of FEEDBACK_KINDS (the member's choice, not signed)
+      /preferences/<token>      purpose "preferences", data member_id
+      /unsubscribe/<token>      purpose "unsubscribe", data member_id (GET shows a button;
+                                POST unsubscribes: RFC 8058 one-click)
+      /digest/<token>           purpose "preferences", data member_id (the web digest page)
+    One token per posting (not per posting and kind): signing is the costliest part of a render.
+    """
 
     cfg: Config
     signer: Signer
@@ -123,9 +138,8 @@ class Links:
         return url
 
     def feedback(self, posting_id: int, kind: str) -> str:
-        return self._cached(
-            (str(posting_id), kind), "feedback", "feedback", [self.member_id, posting_id, kind]
-        )
+        data = [self.member_id, posting_id]
+        return f"{self._cached((str(posting_id), ''), 'feedback', 'feedback', data)}/{kind}"
 
     @property
     def preferences(self) -> str:
@@ -248,8 +262,25 @@ def build_message(
     msg["Precedence"] = "bulk"
     msg["X-Jobdigest-Period"] = digest.period
     msg.set_content(text, charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    ascii_html = mail_safe_html(html)
+    if ascii_html is not None:
+        msg.add_alternative(ascii_html, subtype="html", charset="us-ascii", cte="7bit")
+    else:
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     return msg
+
+
+def mail_safe_html(html: str) -> str | None:
+    """The HTML as 7-bit ASCII with short lines, so the part needs no transfer encoding (smaller
+    than base64, cheaper than quoted-printable, readable in any client): non-ASCII characters
+    become character references and lines break between attributes. None if still too long."""
+    text = (
+        html.encode("ascii", "xmlcharrefreplace").decode("ascii").replace(' style="', '\n style="')
+    )
+    text = text.replace(' href="', '\n href="')
+    if any(len(line) > SMTP_LINE for line in text.splitlines()):
+        return None
+    return text
 
 
 def message_bytes(msg: EmailMessage) -> bytes:

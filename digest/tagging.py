@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from digest.config import Config
 from digest.db import Database
+from digest.errors import UserError
 from digest.imports import SubgroupSpec
 from digest.matcher import Matcher, RoleRule, SubgroupRules
 from digest.models import Posting, Role, Subgroup, Tag
+from digest.semantic import SemanticTagger, combine
 
 CHUNK = 2000
 
@@ -54,7 +57,9 @@ def rules_key(groups: Sequence[Subgroup]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagResult:
+def tag_pending(
+    db: Database, posting_ids: Sequence[int] | None = None, semantic: SemanticTagger | None = None
+) -> TagResult:
     """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks.
 
     Each chunk is one transaction of a handful of set-based statements (one read, one delete, one
@@ -89,7 +94,7 @@ def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagRe
             if wanted is None:
                 chunk = and_(chunk, Posting.id.between(rows[0].id, rows[-1].id))
             last_id = rows[-1].id
-            new_tags = _tag_rows(matcher, rows, group_ids)
+            new_tags = _tag_rows(matcher, rows, group_ids, semantic)
             _replace_tags(conn, select(Posting.id).where(chunk), new_tags)
             conn.execute(update(Posting.__table__).where(chunk).values(tag_key=key))
             result.postings += len(rows)
@@ -98,13 +103,20 @@ def tag_pending(db: Database, posting_ids: Sequence[int] | None = None) -> TagRe
 
 
 def _tag_rows(
-    matcher: Matcher, rows: Sequence[Row], group_ids: dict[str, tuple[int, int]]
+    matcher: Matcher,
+    rows: Sequence[Row],
+    group_ids: dict[str, tuple[int, int]],
+    semantic: SemanticTagger | None = None,
 ) -> list[dict]:
     """Tag rows as insert parameters; the generation is each sub-group's rules version."""
     new_tags = []
     match = matcher.match
-    for row in rows:
-        for tag in match(row.title or "", row.description or ""):
+    similar = semantic.tags([row.title or "" for row in rows]) if semantic else None
+    for i, row in enumerate(rows):
+        tags = match(row.title or "", row.description or "")
+        if similar is not None:
+            tags = combine(tags, similar[i])
+        for tag in tags:
             group_id, version = group_ids[tag.subgroup]
             new_tags.append(
                 {
@@ -166,3 +178,18 @@ def rules_from_specs(specs: Sequence[SubgroupSpec]) -> list[SubgroupRules]:
         )
         for s in specs
     ]
+
+
+def semantic_tagger(db: Database, cfg: Config) -> SemanticTagger | None:
+    """The optional embedding tagger, when `[tagging] semantic = true` and the extra is installed."""
+    if not cfg.tagging.semantic:
+        return None
+    from digest import semantic
+
+    if not semantic.available():
+        raise UserError(
+            "[tagging] semantic = true needs the optional extra: pip install 'jobdigest[semantic]'"
+        )
+    with db.session() as session:
+        _groups, rules = load_rules(session)
+    return semantic.SemanticTagger(semantic.role_pairs(rules), cfg.tagging.semantic_threshold)

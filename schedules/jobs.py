@@ -38,9 +38,9 @@ def enrich(db: Database, cfg: Config) -> Any:
 
 
 def retag(db: Database, cfg: Config) -> Any:
-    from digest.tagging import tag_pending
+    from digest.tagging import semantic_tagger, tag_pending
 
-    return tag_pending(db)
+    return tag_pending(db, semantic=semantic_tagger(db, cfg))
 
 
 def send_digests(db: Database, cfg: Config) -> Any:

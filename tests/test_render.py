@@ -119,12 +119,15 @@ def test_signed_links_belong_to_the_member(world) -> None:  # type: ignore[no-un
     cfg, all_digests = world
     digest = all_digests["alice"]
     signer = Signer("golden-test-secret-0123456789")
-    html, _text = render(cfg, digest, Links(cfg, signer, digest.member.id))
-    tokens = re.findall(r"/feedback/([^\"/]+)\"", html)
-    assert len(tokens) == 5 * len(digest.leads)
-    decoded = [signer.loads("feedback", t) for t in tokens]
-    assert all(d[0] == digest.member.id for d in decoded)
-    assert {d[2] for d in decoded} == {"not_relevant", "applied", "interviewing", "hired", "dead_link"}
+    html, text = render(cfg, digest, Links(cfg, signer, digest.member.id))
+    links_found = re.findall(r"/feedback/([^\"/\s]+)/([a-z_]+)", html)
+    assert len(links_found) == 5 * len(digest.leads)
+    assert {kind for _, kind in links_found} == {"not_relevant", "applied", "interviewing", "hired", "dead_link"}
+    decoded = {tuple(signer.loads("feedback", token)) for token, _ in links_found}
+    assert decoded == {(digest.member.id, lead.posting.id) for lead in digest.leads}
+    assert Signer("another-secret-0123456789").loads("feedback", links_found[0][0]) is None
+    unsubscribe = re.search(r"/unsubscribe/([^\s\"]+)", text)
+    assert unsubscribe and signer.loads("unsubscribe", unsubscribe.group(1)) == digest.member.id
 
 
 def test_big_digests_are_trimmed_under_the_size_limit(world) -> None:  # type: ignore[no-untyped-def]

@@ -15,11 +15,7 @@ from digest.db import Database
 from digest.imports import import_subgroups, parse_subgroups_toml
 from digest.models import Posting, Subgroup, Tag
 from digest.tagging import tag_pending
-from digest.tags_cli import tags
 from tests.support.config import write_config
-
-if "tags" not in cli.commands:  # until digest/cli.py wires it in
-    cli.add_command(tags)
 
 RULES = """
 [[subgroup]]

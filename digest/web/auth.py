@@ -14,10 +14,9 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from digest.members import find_member
-from digest.models import Member
+from digest.models import Member, UsedSignInToken
 from digest.web.context import current_member, db_session, safe_next, signin_required, state
 from digest.web.forms import ActionForm, SignInForm
-from digest.models import UsedSignInToken
 
 bp = Blueprint("auth", __name__)
 PURPOSE = "signin"
