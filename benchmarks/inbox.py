@@ -3,6 +3,32 @@
 Baseline measured in the same run on the same inbox: the same stage with one FETCH per message
 (batch_size = 1), and bare FETCH one message at a time.
 Run: python -m benchmarks.inbox [--quick]
+
+How to read it (honestly):
+- The stage is CPU-bound, not FETCH-bound: bare FETCH runs at ~3,000 msg/s either way (batching
+  FETCH alone buys ~1.1-1.3x). What batching buys is everything around it: parsing on every core
+  in a fork pool, one transaction and a few multi-row statements per batch instead of several
+  per mail, and a one-batch-deep pipeline (batch n+1 is fetched and stored while batch n is
+  parsed, and mails are recorded as their parses arrive).
+- "CPU per message" (this process plus the parse workers; Dovecot's own CPU not counted) is the
+  number to compare across runs: wall-clock msg/s depends on what else runs on the machine, and
+  the table prints the load average for that reason. On 2 cores the batched stage cannot go
+  faster than about 2000 / (CPU ms per message) msg/s; the 400 msg/s target needs <= ~4.5 ms
+  with Dovecot's share, and only shows on cores nobody else is using.
+- Where a mail's CPU goes (2026-11, LinkedIn-style alert of 34 KB with 10 cards): parse_mail
+  ~2.8 ms warm (alert cards ~1.1 ms, forward detection ~0.7 ms, MIME ~0.6 ms) plus ~0.5 ms of
+  pool transfer and cold caches in the workers; in this process ~0.8 ms to FETCH and store the
+  raw mail and ~0.7 ms to record 10 postings and their sightings.
+- Before this work: 85-92 msg/s batched, 45 msg/s one-by-one (2.0x); parse_mail was ~20 ms
+  (BeautifulSoup cards 11 ms, MIME 6 ms) and recording ~8 ms per mail. Back to back on
+  2026-11-26 with another engineer's benchmark holding one of the two cores (load ~2): the old
+  alerts/ingest/inbox code 81 msg/s at 12.3 ms CPU per mail, this code 207 msg/s at 4.8 ms
+  (one-by-one 79 msg/s, ratio 2.6x). Earlier --quick runs of this code at load 2.5-3.2:
+  256-293 msg/s, ratio 3.2-3.9x. No run saw two idle cores, so 400 msg/s is not shown yet.
+- The one-FETCH-per-message baseline parses in-process (a pool does not pay for one mail) and
+  does a full store / record / MOVE / mark-moved cycle per mail: ~9-10 ms CPU per message.
+- The mails are synthetic (benchmarks.generate): their lines repeat more than real alerts' do,
+  which flatters the per-process caches of line classification a little.
 """
 
 from __future__ import annotations

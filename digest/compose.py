@@ -432,18 +432,18 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     Everything past the cap (after the per-company limit) is counted as "N more"."""
     my_groups = [g.id for g in member.subgroups]
     ranks = _ranks(week, member, my_groups)
-    ordered = sorted(ranks.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+    ordered = sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True)
     company = week.company_of
     chosen: list[tuple[float, int]] = []
     per: Counter[str] = Counter()
-    for pid, rank in ordered:
+    for rank, pid in ordered:
         key = company[pid]
         if per[key] < per_company:
             per[key] += 1
             chosen.append((rank, pid))
             if len(chosen) == cap:
                 break
-    eligible = sum(min(n, per_company) for n in Counter(company[pid] for pid in ranks).values())
+    eligible = sum(min(n, per_company) for n in Counter(map(company.__getitem__, ranks)).values())
     sections = _sections(week, member, chosen, my_groups)
     return MemberDigest(
         member, week.period, sections, eligible - len(chosen), week.top_contributors

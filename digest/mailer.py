@@ -186,6 +186,7 @@ def send_lock(db: Database, wait: float = 30.0) -> Iterator[None]:
                 text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
             ).scalar():
                 _wait_or_fail(deadline)
+            conn.commit()  # a session-level lock outlives the transaction; do not idle in one
             try:
                 yield
             finally:

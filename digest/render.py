@@ -26,7 +26,7 @@ import css_inline
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from digest.compose import MemberDigest
+from digest.compose import MemberDigest, PostingView
 from digest.config import Config
 from digest.tokens import Signer
 
@@ -64,6 +64,7 @@ def environment() -> Environment:
     env.filters["wrap"] = wrap
     env.filters["web_url"] = web_url
     env.filters["day"] = day
+    env.filters["shown"] = shown
     return env
 
 
@@ -107,6 +108,28 @@ def day(value: str) -> str:
     """'2026-11-23T09:00:00Z' -> '2026-11-23'; other date text as written."""
     match = _DATE.match(value or "")
     return match.group(0) if match else clean_text(value, 40)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A posting's display strings, cleaned once and shared by every member's digest."""
+
+    title: str
+    link: str
+    meta: tuple[str, ...]  # company, location, remote, salary, posted: HTML joins with a dot
+    text_head: str  # "* Title" and the meta line, wrapped for the plain-text part
+
+
+@lru_cache(maxsize=16384)
+def shown(posting: PostingView) -> Shown:
+    title = clean_text(posting.title, 160) or "Job posting"
+    meta = [clean_text(posting.company, 100) or "Company not stated"]
+    meta += [clean_text(posting.location, 100)] if posting.location else []
+    meta += ["Remote"] if posting.remote else []
+    meta += [clean_text(posting.salary, 80)] if posting.salary else []
+    meta += [f"posted {day(posting.posted_at)}"] if posting.posted_at else []
+    head = wrap(f"* {title}", indent="  ", first="") + "\n" + wrap(" - ".join(meta), indent="  ")
+    return Shown(title, web_url(posting.link), tuple(meta), head)
 
 
 @dataclass
@@ -165,7 +188,7 @@ def why_you_get_this(cfg: Config, digest: MemberDigest) -> str:
     if groups:
         reason += f" in {', '.join(groups)}"
     if member.keywords:
-        reason += f" and follow the keywords {', '.join(member.keywords)}"
+        reason += f" and follow the keywords: {', '.join(member.keywords)}"
     if member.always_send:
         reason += ", and asked for a digest even in weeks without leads"
     return reason + "."
@@ -271,16 +294,30 @@ def build_message(
 
 
 def mail_safe_html(html: str) -> str | None:
-    """The HTML as 7-bit ASCII with short lines, so the part needs no transfer encoding (smaller
-    than base64, cheaper than quoted-printable, readable in any client): non-ASCII characters
-    become character references and lines break between attributes. None if still too long."""
-    text = (
-        html.encode("ascii", "xmlcharrefreplace").decode("ascii").replace(' style="', '\n style="')
-    )
-    text = text.replace(' href="', '\n href="')
-    if any(len(line) > SMTP_LINE for line in text.splitlines()):
-        return None
-    return text
+    """The HTML as 7-bit ASCII with lines SMTP accepts, so the part needs no transfer encoding
+    (smaller than base64, cheaper than quoted-printable): non-ASCII characters become character
+    references, and an over-long line breaks before an attribute (whitespace inside a tag, so
+    nothing changes on screen). None if a line cannot be broken that way."""
+    text = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if len(line) > SMTP_LINE:
+            folded = _fold(line)
+            if folded is None:
+                return None
+            lines[i] = folded
+    return "\n".join(lines)
+
+
+def _fold(line: str) -> str | None:
+    parts: list[str] = []
+    while len(line) > SMTP_LINE:
+        cut = max(line.rfind(' style="', 1, SMTP_LINE), line.rfind(' href="', 1, SMTP_LINE))
+        if cut <= 0:
+            return None
+        parts.append(line[:cut])
+        line = line[cut:]
+    return "\n".join([*parts, line])
 
 
 def message_bytes(msg: EmailMessage) -> bytes:

@@ -27,7 +27,9 @@ class Seeded:
 
 
 def _member(email: str, name: str, groups: list[Subgroup], **kw: object) -> Member:
-    employers = [PastEmployer(name=e, company_key=normalize_company(e)) for e in kw.pop("employers", [])]  # type: ignore[attr-defined]
+    employers = [
+        PastEmployer(name=e, company_key=normalize_company(e)) for e in kw.pop("employers", [])
+    ]  # type: ignore[attr-defined]
     member = Member(email=email, name=name, **kw)
     member.subgroups = groups
     member.employers = employers
@@ -109,5 +111,11 @@ def seed_group(db: Database) -> Seeded:
             s.add(Sighting(posting=postings[key], member_id=people[who].id, sender=people[who].email,
                            seen_at=WEEK_START - timedelta(hours=hours)))  # fmt: skip
         for who in ("bob", "erin", "gina"):
-            s.add(Feedback(member_id=people[who].id, posting_id=postings["disliked"].id, kind="not_relevant"))
+            s.add(
+                Feedback(
+                    member_id=people[who].id,
+                    posting_id=postings["disliked"].id,
+                    kind="not_relevant",
+                )
+            )
     return out

@@ -51,7 +51,11 @@ def test_one_company_cannot_flood_and_cap_counts_the_rest(group) -> None:  # typ
     dan = digests(db, cfg)["dan"]
     assert sum(lead.posting.company == "Globex" for lead in dan.leads) == 3
     with db.session() as s:
-        member = s.scalar(select(Member).where(Member.name == "Dan Whitaker").options(selectinload(Member.subgroups)))
+        member = s.scalar(
+            select(Member)
+            .where(Member.name == "Dan Whitaker")
+            .options(selectinload(Member.subgroups))
+        )
         week = Week(s, PERIOD, *window(PERIOD, cfg.tz))
         capped = build_digest(week, member, cap=2)
     assert len(capped.leads) == 2 and capped.more == len(dan.leads) - 2

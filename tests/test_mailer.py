@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -37,8 +38,15 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def setup(env, db_url: str, smtp_server: SmtpServer, tls_files: TlsFiles, tmp_path: Path) -> Iterator[tuple[Database, Config, Seeded, Path]]:  # type: ignore[no-untyped-def]
-    path = write_config(tmp_path, db_url=db_url, smtp=(smtp_server.host, smtp_server.port), ca_file=str(tls_files.ca_file))
+def setup(
+    env, db_url: str, smtp_server: SmtpServer, tls_files: TlsFiles, tmp_path: Path
+) -> Iterator[tuple[Database, Config, Seeded, Path]]:  # type: ignore[no-untyped-def]
+    path = write_config(
+        tmp_path,
+        db_url=db_url,
+        smtp=(smtp_server.host, smtp_server.port),
+        ca_file=str(tls_files.ca_file),
+    )
     db = Database(db_url)
     seeded = seed_group(db)
     yield db, load_config(path), seeded, path
@@ -51,7 +59,9 @@ def received(smtp_server: SmtpServer) -> Counter[str]:
 
 def statuses(db: Database) -> dict[str, str]:
     with db.session() as s:
-        rows = s.execute(select(Member.email, Delivery.status).join(Delivery, Delivery.member_id == Member.id))
+        rows = s.execute(
+            select(Member.email, Delivery.status).join(Delivery, Delivery.member_id == Member.id)
+        )
         return {email: status for email, status in rows}
 
 
@@ -85,7 +95,9 @@ def test_a_4xx_that_never_clears_is_retried_by_the_next_run(setup, smtp_server: 
     assert received(smtp_server) == Counter({"erin@members.example": 1}) and second.sent == 1
 
 
-def test_550_for_one_recipient_marks_only_that_member_bouncing(setup, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+def test_550_for_one_recipient_marks_only_that_member_bouncing(
+    setup, smtp_server: SmtpServer
+) -> None:  # type: ignore[no-untyped-def]
     db, cfg, _, _ = setup
     smtp_server.reject_recipient("dan@members.example")
     result = send_digests(db, cfg, period=PERIOD, retry_delay=0.01)
@@ -115,6 +127,32 @@ def test_one_connection_is_reused_for_a_batch(setup, smtp_server: SmtpServer) ->
     assert sender.connections == 3  # 4 + 4 + 2
 
 
+def test_no_leads_no_email_unless_always_send(setup, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, _, _ = setup
+    with db.session() as s:
+        s.add_all([Member(email="hank@members.example", name="Hank Always", always_send=True),
+                   Member(email="ivy@members.example", name="Ivy Quiet")])  # fmt: skip
+    result = send_digests(db, cfg, period=PERIOD, retry_delay=0.01)
+    assert received(smtp_server) == Counter(RECIPIENTS | {"hank@members.example"})
+    assert result.skipped_no_leads == 1 and statuses(db)["ivy@members.example"] == "skipped"
+    hank = next(
+        m.message() for m in smtp_server.messages if m.rcpt_tos == ("hank@members.example",)
+    )
+    assert "no new job leads" in hank["Subject"]
+    assert "No new leads matched" in hank.get_body(("plain",)).get_content()
+
+
+def test_rate_limit_spaces_messages_out(setup, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+    _, cfg, _, _ = setup
+    cfg.smtp.rate_per_minute = 600  # one every 0.1 s
+    sender = Sender(cfg)
+    started = time.monotonic()
+    for i in range(4):
+        sender.send(f"m{i}@members.example", b"Subject: hi\r\n\r\nhello\r\n")
+    sender.close()
+    assert time.monotonic() - started >= 0.3 and len(smtp_server.messages) == 4
+
+
 def dsn(recipient: str, status: str) -> bytes:
     """A delivery status notification as Postfix writes it (RFC 3464)."""
     return (
@@ -133,10 +171,14 @@ def dsn(recipient: str, status: str) -> bytes:
     ).encode()
 
 
-def test_bounce_reports_in_the_inbox_mark_a_member_after_three(setup, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+def test_bounce_reports_in_the_inbox_mark_a_member_after_three(
+    setup, smtp_server: SmtpServer
+) -> None:  # type: ignore[no-untyped-def]
     db, cfg, seeded, _ = setup
     with db.session() as s:
-        s.add(RawMessage(raw=dsn("Carol@Members.example", "4.2.2"), status="bounce"))  # soft: not counted
+        s.add(
+            RawMessage(raw=dsn("Carol@Members.example", "4.2.2"), status="bounce")
+        )  # soft: not counted
         for _ in range(3):
             s.add(RawMessage(raw=dsn("carol@members.example", "5.1.1"), status="bounce"))
         s.add(RawMessage(raw=dsn("stranger@elsewhere.example", "5.1.1"), status="bounce"))
@@ -156,7 +198,9 @@ def test_bounce_reports_in_the_inbox_mark_a_member_after_three(setup, smtp_serve
     assert received(smtp_server) == Counter(RECIPIENTS - {"carol@members.example"})
 
 
-def test_killed_mid_send_resumes_without_sending_anyone_twice(setup, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+def test_killed_mid_send_resumes_without_sending_anyone_twice(
+    setup, smtp_server: SmtpServer
+) -> None:  # type: ignore[no-untyped-def]
     db, cfg, seeded, config_path = setup
     add_members(db, seeded, 14)
     everyone = RECIPIENTS | {f"extra{i}@members.example" for i in range(14)}
@@ -176,7 +220,9 @@ def test_killed_mid_send_resumes_without_sending_anyone_twice(setup, smtp_server
     smtp_server.respond_with(stall_after_seven)
     worker = run_cli(config_path, "send-digests", "--period", PERIOD)
     try:
-        assert blocked.wait(60), worker.stderr.read() if worker.poll() is not None else "no 8th message"
+        assert blocked.wait(60), (
+            worker.stderr.read() if worker.poll() is not None else "no 8th message"
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -194,7 +240,13 @@ def test_killed_mid_send_resumes_without_sending_anyone_twice(setup, smtp_server
     assert set(statuses(db).values()) == {"sent"}
     # The interrupted one went out with the Message-ID recorded before the crash.
     with db.session() as s:
-        ids = dict(s.execute(select(Member.email, Delivery.message_id).join(Delivery, Delivery.member_id == Member.id)).all())
+        ids = dict(
+            s.execute(
+                select(Member.email, Delivery.message_id).join(
+                    Delivery, Delivery.member_id == Member.id
+                )
+            ).all()
+        )
     for m in smtp_server.messages:
         assert m.message()["Message-ID"] == ids[m.rcpt_tos[0]]
 

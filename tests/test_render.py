@@ -41,11 +41,15 @@ from_address = "Test Leads <leads@group.example.org>"
 [web]
 base_url = "https://leads.group.example.org"
 """
-_TOKEN = re.compile(r"(/(?:feedback|preferences|unsubscribe|digest)/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+_TOKEN = re.compile(
+    r"(/(?:feedback|preferences|unsubscribe|digest)/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
+)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Config, dict[str, MemberDigest]]]:
+def world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Config, dict[str, MemberDigest]]]:
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('render') / 'render.db'}")
     seed_group(db)
     cfg = parse_config(CONFIG)
@@ -104,13 +108,21 @@ def test_html_part_matches_golden_and_is_safe(world) -> None:  # type: ignore[no
 def test_headers_for_mail_clients_and_one_click_unsubscribe(world) -> None:  # type: ignore[no-untyped-def]
     msg = alice_message(world)
     headers = "\n".join(f"{k}: {v}" for k, v in msg.items() if k not in ("Content-Type",))
-    parts = [f"{p.get_content_type()} {p.get_content_charset()} {p['Content-Transfer-Encoding']}" for p in msg.walk()]
+    parts = [
+        f"{p.get_content_type()} {p.get_content_charset()} {p['Content-Transfer-Encoding']}"
+        for p in msg.walk()
+    ]
     check_golden("digest.headers", normalize(headers + "\n" + "\n".join(parts) + "\n"))
     unsubscribe = str(msg["List-Unsubscribe"])
-    assert re.match(r"<https://leads\.group\.example\.org/unsubscribe/[^>]+>, <mailto:leads@group\.example\.org\?subject=unsubscribe>$", unsubscribe)
+    assert re.match(
+        r"<https://leads\.group\.example\.org/unsubscribe/[^>]+>, <mailto:leads@group\.example\.org\?subject=unsubscribe>$",
+        unsubscribe,
+    )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert msg["Date"].datetime == NOW
-    assert re.match(r"^<digest\.2026-W48\.\d+\.[0-9a-f]{16}@group\.example\.org>$", msg["Message-ID"])
+    assert re.match(
+        r"^<digest\.2026-W48\.\d+\.[0-9a-f]{16}@group\.example\.org>$", msg["Message-ID"]
+    )
     assert msg["List-Id"] == "Test Network digest <test-network.digest.group.example.org>"
     assert str(msg["To"]) == "Alice Moreno <alice@members.example>"
 
@@ -122,7 +134,13 @@ def test_signed_links_belong_to_the_member(world) -> None:  # type: ignore[no-un
     html, text = render(cfg, digest, Links(cfg, signer, digest.member.id))
     links_found = re.findall(r"/feedback/([^\"/\s]+)/([a-z_]+)", html)
     assert len(links_found) == 5 * len(digest.leads)
-    assert {kind for _, kind in links_found} == {"not_relevant", "applied", "interviewing", "hired", "dead_link"}
+    assert {kind for _, kind in links_found} == {
+        "not_relevant",
+        "applied",
+        "interviewing",
+        "hired",
+        "dead_link",
+    }
     decoded = {tuple(signer.loads("feedback", token)) for token, _ in links_found}
     assert decoded == {(digest.member.id, lead.posting.id) for lead in digest.leads}
     assert Signer("another-secret-0123456789").loads("feedback", links_found[0][0]) is None

@@ -34,7 +34,9 @@ def utc(*args: int) -> datetime:
         (utc(2026, 10, 25), [utc(2026, 10, 26, 12), utc(2026, 11, 2, 13), utc(2026, 11, 9, 13)]),
     ],
 )
-def test_monday_seven_stays_seven_local_across_dst(after: datetime, expected_utc: list[datetime]) -> None:
+def test_monday_seven_stays_seven_local_across_dst(
+    after: datetime, expected_utc: list[datetime]
+) -> None:
     got = occurrences("monday", "07:00", CHICAGO, after, count=3)
     assert [t.astimezone(UTC) for t in got] == expected_utc
     assert {(t.hour, t.minute) for t in got} == {(7, 0)}
@@ -42,7 +44,11 @@ def test_monday_seven_stays_seven_local_across_dst(after: datetime, expected_utc
 
 def test_a_time_skipped_by_spring_forward_runs_once_just_after_the_gap() -> None:
     runs = occurrences("sunday", "02:30", CHICAGO, utc(2026, 3, 1, 12), count=3)
-    assert [t.astimezone(UTC) for t in runs] == [utc(2026, 3, 8, 8, 30), utc(2026, 3, 15, 7, 30), utc(2026, 3, 22, 7, 30)]
+    assert [t.astimezone(UTC) for t in runs] == [
+        utc(2026, 3, 8, 8, 30),
+        utc(2026, 3, 15, 7, 30),
+        utc(2026, 3, 22, 7, 30),
+    ]
     assert runs[0].strftime("%H:%M %Z") == "03:30 CDT"
 
 
@@ -68,7 +74,13 @@ class Clock:
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, db_url: str, smtp_server: SmtpServer, tls_files: TlsFiles, tmp_path: Path) -> Iterator[tuple[Database, Config]]:  # type: ignore[no-untyped-def]
+def world(
+    monkeypatch: pytest.MonkeyPatch,
+    db_url: str,
+    smtp_server: SmtpServer,
+    tls_files: TlsFiles,
+    tmp_path: Path,
+) -> Iterator[tuple[Database, Config]]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "smtp-secret")
     monkeypatch.setenv("TEST_SECRET_KEY", "k" * 32)
     path = write_config(
@@ -85,7 +97,9 @@ def recipients(smtp_server: SmtpServer) -> Counter[str]:
     return Counter(r for m in smtp_server.messages for r in m.rcpt_tos)
 
 
-def test_a_missed_run_catches_up_at_start_and_never_runs_twice(world, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_missed_run_catches_up_at_start_and_never_runs_twice(
+    world, smtp_server: SmtpServer
+) -> None:  # type: ignore[no-untyped-def]
     db, cfg = world
     clock = Clock(DUE - timedelta(minutes=1))
     assert Runner(db, cfg, clock=clock).due_period() is None  # not yet
@@ -104,7 +118,9 @@ def test_a_missed_run_catches_up_at_start_and_never_runs_twice(world, smtp_serve
     assert recipients(smtp_server) == first
 
 
-def test_beyond_the_grace_window_the_run_is_left_for_next_week(world, smtp_server: SmtpServer) -> None:  # type: ignore[no-untyped-def]
+def test_beyond_the_grace_window_the_run_is_left_for_next_week(
+    world, smtp_server: SmtpServer
+) -> None:  # type: ignore[no-untyped-def]
     db, cfg = world
     runner = Runner(db, cfg, clock=Clock(DUE + timedelta(hours=25)), report=lambda *_: None)
     assert runner.due_period() is None

@@ -131,6 +131,8 @@ def _safe_unwrap(url: str) -> str:
 
 
 def _embedded_target(url: str) -> str:
+    if "http" not in url.lower().partition("?")[2]:
+        return ""  # no target can hide in the query (plain or percent-encoded): skip parsing it
     try:
         parts = urlsplit(url)
         pairs = parse_qsl(parts.query, keep_blank_values=False)
@@ -174,7 +176,6 @@ class _Flat:
     last: list[int] = field(default_factory=list)
 
 
-_OPEN, _CLOSE, _TAIL = 0, 1, 2
 #: libxml2's HTML parser, the one BeautifulSoup's "lxml" builder drives, minus the soup on top
 _PARSER = etree.HTMLParser(encoding="utf-8")
 _SPACES = re.compile(r"\s+")
@@ -221,9 +222,10 @@ class _Walker:
             flat.anchors.append(el)
             flat.anchor_nodes.append(node)
 
-    def leave(self, name: str) -> None:
+    def leave(self) -> None:
         flat = self.flat
         node = self.open.pop()
+        name = flat.names[node]
         self.pending_break = self.pending_break or name in _BLOCK
         flat.spans[node] = (flat.spans[node][0], len(flat.pieces))
         flat.last[node] = len(flat.names) - 1
@@ -251,25 +253,28 @@ def _may_hide(style: str) -> bool:
 
 
 def _flatten(root: etree._Element) -> _Flat:
+    """lxml walks the tree (in C); hidden subtrees are skipped whole, their tails still read."""
     walker = _Walker()
-    stack: list[tuple[etree._Element, int, str]] = [(root, _OPEN, "")]
-    while stack:
-        el, op, name = stack.pop()
-        if op == _TAIL:
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    skipping = False
+    for event, el in walk:
+        if event == "start":
+            name = _visible_name(el)
+            if name is None:
+                walk.skip_subtree()  # its "end" comes next
+                skipping = True
+                continue
+            walker.enter(el, name)
+            walker.text(el.text)
+        elif event == "end":
+            if skipping:
+                skipping = False
+            else:
+                walker.leave()
+            if el is not root:
+                walker.text(el.tail)
+        else:  # a comment or processing instruction: only its tail is text
             walker.text(el.tail)
-            continue
-        if op == _CLOSE:
-            walker.leave(name)
-            continue
-        visible = _visible_name(el)
-        if visible is None:
-            continue
-        walker.enter(el, visible)
-        stack.append((el, _CLOSE, visible))
-        for child in reversed(el):
-            stack.append((child, _TAIL, ""))
-            stack.append((child, _OPEN, ""))
-        walker.text(el.text)
     return walker.flat
 
 
