@@ -434,6 +434,13 @@ class Outcome:
     held: bool = False
 
 
+def _auto_forwarded_alert(item: ParsedItem) -> bool:
+    """A job alert a member's mailbox forwards automatically keeps the board's From; the member
+    shows only in routing headers, which anyone can write. Trust them for alerts alone, so a
+    stranger cannot push arbitrary mail into digests by naming a member."""
+    return item.forwarded_by is not None and any(p.origin.endswith("_alert") for p in item.postings)
+
+
 def judge(
     item: ParsedItem, member_id: int | None, member_of: Callable[[str], int | None]
 ) -> Outcome:
@@ -449,6 +456,9 @@ def judge(
         out.status, out.reason = item.special, f"recognized as {item.special}"
     else:
         out.member_id = member_of(sender)
+        if out.member_id is None and _auto_forwarded_alert(item):
+            out.sender = item.forwarded_by.address  # type: ignore[union-attr]
+            out.member_id = member_of(out.sender)
         reason = "" if out.member_id else f"sender {sender or '(none)'} is not a member"
         reason = reason or _failed_auth(item)
         out.store, out.held = True, bool(reason)

@@ -291,3 +291,26 @@ def test_a_crash_while_recording_one_message_costs_the_others_nothing(
     assert counts(db) == (19, 19)  # the rolled-back batch left nothing behind, nothing twice
     failed = [raw_id for raw_id, status in statuses(db).items() if status == "failed"]
     assert failed == [ids[3]]
+
+
+def test_auto_forwarded_alert_is_credited_to_the_member_in_the_routing_headers(db_url: str) -> None:
+    from digest.ingest import process_message
+
+    alert = ALERT.read_bytes()
+    routed = b"X-Forwarded-For: marcus@members.example leads@group.example.org\r\n" + alert
+    forged = (
+        b"From: Spammer <noreply@spam.example>\r\nX-Forwarded-For: marcus@members.example\r\n"
+        b"Subject: cheap jobs\r\nMessage-ID: <forged@spam.example>\r\n\r\n"
+        b"Great job: https://boards.greenhouse.io/scam/jobs/1\r\n"
+    )
+    db = Database(db_url)
+    with db.session() as s:
+        s.add(Member(email="marcus@members.example", name="Marcus"))
+        a, b = RawMessage(raw=routed), RawMessage(raw=forged)
+        s.add_all([a, b])
+        s.flush()
+        process_message(s, a)
+        process_message(s, b)
+        assert (a.status, a.sender) == ("processed", "marcus@members.example") and a.member_id
+        assert b.status == "held" and b.member_id is None
+    db.dispose()
