@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.alerts import parse_alert
+from parsers.alerts import is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
-from parsers.forwards import split_forward
+from parsers.forwards import Forward, split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
     canonicalize_url,
@@ -294,7 +294,8 @@ def _as_forwarded(mail: DecodedMail) -> ForwardedMessage:
 def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str]) -> list[Posting]:
     """Postings of `mail` and of every message attached to it; fills item.forwarded in order."""
     body = _body_text(mail)
-    fwd = split_forward(body, mail.subject)
+    direct_alert = not in_forward and is_alert_sender(mail.sender.address)
+    fwd = Forward() if direct_alert else split_forward(body, mail.subject)
     if not in_forward:
         item.note = fwd.note
         if not fwd.messages and mail.attached:

@@ -34,6 +34,12 @@ def parse_alert(sender: str, subject: str, html: str, text: str) -> list[Posting
         return None
 
 
+def is_alert_sender(address: str) -> bool:
+    """Mail straight from a job board's alert address: it never carries a member's forward."""
+    address = (address or "").strip().lower()
+    return bool(address) and any(spec.owns_sender(address) for spec in SPECS)
+
+
 def _parse(sender: str, html: str, text: str) -> list[Posting] | None:
     for spec in SPECS:
         if sender and spec.owns_sender(sender):
