@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import socket
@@ -207,32 +208,58 @@ class _Sink:
         return "250 OK"
 
 
-def smtp_cpu(cfg: Config, data: bytes, messages: int) -> dict[str, float]:
-    """Client CPU (this thread only) per message: one reused connection vs one per message."""
+def _timed_sends(cfg: Config, data: bytes, messages: int) -> dict[str, tuple[float, float]]:
+    results = {}
+    for name, batch in (("reused", 10_000), ("per_message", 1)):
+        cfg.smtp.batch_size = batch
+        sender = Sender(cfg)
+        t0, w0 = time.thread_time(), time.perf_counter()
+        for i in range(messages):
+            sender.send(f"member{i}@members.example", data)
+        sender.close()
+        results[name] = (
+            1000 * (time.thread_time() - t0) / messages,
+            1000 * (time.perf_counter() - w0) / messages,
+        )
+    return results
+
+
+def smtp_cpu(cfg: Config, data: bytes, messages: int, folder: Path) -> dict[str, object]:
+    """Client CPU (this thread only; the server runs in another) per message: one reused
+    connection vs one per message, on plain SMTP and on STARTTLS + AUTH as in production."""
     cfg.smtp.port = _free_port()
     controller = Controller(
         _Sink(), hostname="127.0.0.1", port=cfg.smtp.port, server_hostname="localhost"
     )
     controller.start()
     try:
-        results = {}
-        for name, batch in (("reused", 10_000), ("per_message", 1)):
-            cfg.smtp.batch_size = batch
-            sender = Sender(cfg)
-            t0, w0 = time.thread_time(), time.perf_counter()
-            for i in range(messages):
-                sender.send(f"member{i}@members.example", data)
-            sender.close()
-            results[name] = (
-                1000 * (time.thread_time() - t0) / messages,
-                1000 * (time.perf_counter() - w0) / messages,
-            )
+        plain = _timed_sends(cfg, data, messages)
     finally:
         controller.stop()
+    from tests.servers import SmtpServer, make_test_tls  # the test suite's real server, with TLS
+
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's deprecation notice per AUTH
+
+    tls = make_test_tls(folder)
+    with SmtpServer(tls=tls, auth=("mailer@example.org", "smtp-secret")) as server:
+        os.environ["BENCH_SMTP_PASSWORD"] = "smtp-secret"
+        cfg.smtp.host, cfg.smtp.port, cfg.smtp.security = server.host, server.port, "starttls"
+        cfg.smtp.username, cfg.smtp.password_env = "mailer@example.org", "BENCH_SMTP_PASSWORD"
+        cfg.smtp.ca_file = str(tls.ca_file)
+        secure = _timed_sends(cfg, data, messages)
+        server.reset()
+    return {
+        "message_kb": round(len(data) / 1024, 1),
+        "plain": _summary(plain),
+        "starttls_auth": _summary(secure),
+    }
+
+
+def _summary(results: dict[str, tuple[float, float]]) -> dict[str, float]:
     return {
         "reused_cpu_ms": round(results["reused"][0], 3), "per_message_cpu_ms": round(results["per_message"][0], 3),
         "reused_wall_ms": round(results["reused"][1], 3), "per_message_wall_ms": round(results["per_message"][1], 3),
-        "ratio": round(results["per_message"][0] / results["reused"][0], 1), "message_kb": round(len(data) / 1024, 1),
+        "cpu_ratio": round(results["per_message"][0] / results["reused"][0], 1),
     }  # fmt: skip
 
 
@@ -261,7 +288,10 @@ def run(quick: bool = False) -> dict[str, object]:
         _step("render vs bare Jinja2")
         results["render_vs_bare"] = render_vs_bare(db_big, cfg, signer)
         _step("SMTP client CPU")
-        results["smtp"] = smtp_cpu(cfg, _sample_message(db_big, cfg, signer), 100 if quick else 500)
+        results["smtp"] = smtp_cpu(
+            cfg, _sample_message(db_big, cfg, signer), 100 if quick else 500, Path(tmp)
+        )
+        _step("smtp", results["smtp"])
         _step("peak memory, 1,000 members")
         db_small = make_db(Path(tmp), 1_000, postings)
         small = per_member(db_small, config(), signer, trace=True)
@@ -279,7 +309,7 @@ def _targets_met(results: dict[str, object]) -> dict[str, bool]:
     speed, smtp, memory = results["speed"], results["smtp"], results["memory"]  # type: ignore[misc]
     return {
         "ms_per_member": speed["ms_per_member"] <= TARGET_MS_PER_MEMBER,  # type: ignore[index]
-        "smtp_cpu": smtp["reused_cpu_ms"] <= TARGET_SMTP_CPU_MS,  # type: ignore[index]
+        "smtp_cpu": smtp["starttls_auth"]["reused_cpu_ms"] <= TARGET_SMTP_CPU_MS,  # type: ignore[index]
         "memory_flat": memory["growth"] <= TARGET_MEMORY_GROWTH,  # type: ignore[index]
     }
 

@@ -8,13 +8,13 @@ Jinja2's autoescape; links are shown only when they are http(s). Gmail clips HTM
 
 from __future__ import annotations
 
+import email.policy
 import html as html_lib
 import re
 import secrets
-import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
@@ -78,15 +78,20 @@ def clean_text(value: str, limit: int = 300) -> str:
 
 
 def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", first: str | None = None) -> str:
-    """A paragraph wrapped for plain-text mail; URLs and long words are never broken."""
-    text = str(value)
-    start = indent if first is None else first
-    if len(start) + len(text) <= width and "\n" not in text:
-        return start + text.strip()
-    lines = textwrap.wrap(
-        text, width=width, initial_indent=indent if first is None else first,
-        subsequent_indent=indent, break_long_words=False, break_on_hyphens=False,
-    )  # fmt: skip
+    """A paragraph wrapped for plain-text mail; URLs and long words are never broken (greedy,
+    like textwrap with break_long_words=False, at a fraction of its cost)."""
+    words = str(value).split()
+    if not words:
+        return ""
+    current = (indent if first is None else first) + words[0]
+    lines: list[str] = []
+    for word in words[1:]:
+        if len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = indent + word
+        else:
+            current += " " + word
+    lines.append(current)
     return "\n".join(lines)
 
 
@@ -269,7 +274,7 @@ def build_message(
     """The complete message. `message_id` is reused when a digest is sent again after a crash, so
     receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MESSAGE_POLICY)
     msg["From"] = cfg.smtp.from_address
     msg["To"] = Address(digest.member.name or "", addr_spec=digest.member.email)
     msg["Subject"] = subject_line(cfg, digest)
@@ -320,6 +325,24 @@ def _fold(line: str) -> str | None:
     return "\n".join([*parts, line])
 
 
+class _CachedHeaderRegistry(HeaderRegistry):
+    """The stdlib builds a new header class on every lookup (~40 per message); build each once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        cls = self._classes.get(name.lower())
+        if cls is None:
+            cls = self._classes[name.lower()] = super().__getitem__(name)
+        return cls
+
+
+MESSAGE_POLICY = email.policy.default.clone(header_factory=_CachedHeaderRegistry())
+WIRE_POLICY = SMTP_POLICY.clone(header_factory=_CachedHeaderRegistry())
+
+
 def message_bytes(msg: EmailMessage) -> bytes:
     """The wire form: CRLF line ends, lines within SMTP's limits."""
-    return msg.as_bytes(policy=SMTP_POLICY)
+    return msg.as_bytes(policy=WIRE_POLICY)

@@ -16,17 +16,25 @@ class Signer:
         if len(secret) < 16:
             raise ValueError("secret key must be at least 16 characters")
         self._secret = secret
+        self._serializers: dict[str, URLSafeTimedSerializer] = {}
+
+    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        """One per purpose (the salt): building them costs more than signing with them."""
+        found = self._serializers.get(purpose)
+        if found is None:
+            found = self._serializers[purpose] = URLSafeTimedSerializer(self._secret, salt=purpose)
+        return found
 
     @classmethod
     def from_config(cls, cfg: Config) -> Signer:
         return cls(cfg.secret(cfg.web.secret_key_env, "web.secret_key_env (signs digest links)"))
 
     def dumps(self, purpose: str, data: Any) -> str:
-        return URLSafeTimedSerializer(self._secret, salt=purpose).dumps(data)
+        return self._serializer(purpose).dumps(data)
 
     def loads(self, purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Any | None:
         """The signed data, or None when the token is forged, for another purpose, or expired."""
         try:
-            return URLSafeTimedSerializer(self._secret, salt=purpose).loads(token, max_age=max_age)
+            return self._serializer(purpose).loads(token, max_age=max_age)
         except (BadSignature, SignatureExpired):
             return None

@@ -43,6 +43,13 @@ def retag(db: Database, cfg: Config) -> Any:
     return tag_pending(db, semantic=semantic_tagger(db, cfg))
 
 
+def bounces(db: Database, cfg: Config) -> Any:
+    from digest.bounces import apply_bounces
+
+    with db.session() as session:
+        return apply_bounces(session)
+
+
 def send_digests(db: Database, cfg: Config) -> Any:
     from digest.mailer import send_digests as send
 
@@ -56,6 +63,7 @@ CATALOGUE = {
         Job("fetch", "fetch due feeds and job boards", fetch_sources),
         Job("enrich", "read job pages of link-only postings ([fetch] enrich_links)", enrich),
         Job("retag", "tag new postings and re-tag after rule changes", retag),
+        Job("bounces", "count delivery reports in the inbox against members", bounces),
         Job("send-digests", "send this period's digests", send_digests),
     )
 }

@@ -891,9 +891,11 @@ def test_one_click_unsubscribe_by_post_stops_the_next_digest(
     assert "alice@example.org.eml" in written and "carol@example.org.eml" not in written
 
 
-def test_feedback_is_recorded_once(app: Flask, db: Database, world: World) -> None:
+def test_feedback_is_recorded_once(app: Flask, cfg: Config, db: Database, world: World) -> None:
     client = app.test_client()
-    url = f"/feedback/{token_for(app, 'feedback', [world.carol, world.p_marketing, 'applied'])}"
+    # Exactly the link a digest carries.
+    links = Links(cfg, app.extensions["jobdigest"].signer, world.carol)
+    url = links.feedback(world.p_marketing, "applied").removeprefix(cfg.web.base_url)
     first = client.get(url)
     assert first.status_code == 200 and "Applied" in first.get_data(as_text=True)
     assert client.get(url).status_code == 200
@@ -902,8 +904,10 @@ def test_feedback_is_recorded_once(app: Flask, db: Database, world: World) -> No
         assert [(f.member_id, f.posting_id, f.kind) for f in rows] == [
             (world.carol, world.p_marketing, "applied")
         ]
-    bad_kind = token_for(app, "feedback", [world.carol, world.p_marketing, "delete_everything"])
-    assert client.get(f"/feedback/{bad_kind}").status_code == 400
+    token = token_for(app, "feedback", [world.carol, world.p_marketing])
+    assert client.get(f"/feedback/{token}/delete_everything").status_code == 400
+    old_style = token_for(app, "feedback", [world.carol, world.p_marketing, "applied"])
+    assert client.get(f"/feedback/{old_style}/applied").status_code == 400
 
 
 def test_web_digest_shows_the_members_leads(app: Flask, world: World) -> None:

@@ -119,12 +119,14 @@ def unsubscribe(token: str) -> Any:
 # -- feedback ---------------------------------------------------------------------------------
 
 
-@bp.get("/feedback/<token>")
-def feedback(token: str) -> Any:
+@bp.get("/feedback/<token>/<kind>")
+def feedback(token: str, kind: str) -> Any:
+    """The token signs (member, posting); the kind rides in the path so a digest signs once per
+    posting, not once per button. An unknown kind is refused like a forged token."""
     data = state().signer.loads("feedback", token)
-    if not (isinstance(data, list) and len(data) == 3 and data[2] in KIND_LABELS):
+    if not (isinstance(data, list) and len(data) == 2 and kind in KIND_LABELS):
         abort(400, "This link is not valid any more.")
-    member_id, posting_id, kind = data
+    member_id, posting_id = data
     sess = db_session()
     member = sess.get(Member, member_id) if isinstance(member_id, int) else None
     item = sess.get(Posting, posting_id) if isinstance(posting_id, int) else None
