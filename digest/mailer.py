@@ -34,7 +34,7 @@ from digest.errors import ServiceError
 from digest.models import Delivery, Member
 from digest.periods import period_of, window
 from digest.render import Links, build_message, message_bytes
-from digest.smtp import connect
+from digest.smtp import connect, send_prepared
 from digest.tokens import Signer
 
 #: A member with one of these rows for the period gets nothing more in that period.
@@ -245,7 +245,7 @@ class Sender:
         for attempt in range(RETRIES):
             self._pace()
             try:
-                self._connection().sendmail(self.envelope_from, [recipient], data)
+                send_prepared(self._connection(), self.envelope_from, recipient, data)
                 self._sent()
                 return
             except smtplib.SMTPRecipientsRefused as exc:

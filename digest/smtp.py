@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 
@@ -42,3 +43,35 @@ def connect(cfg: Config, timeout: float = 60.0) -> smtplib.SMTP:
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
         raise ServiceError(f"SMTP {smtp.host}:{smtp.port}: {exc}") from None
     return conn
+
+
+def send_prepared(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """One message over an open connection, like `sendmail`, minus its two regex passes over the
+    body (line endings, dot-stuffing): digests are built with CRLF already, so dot-stuffing is one
+    bytes.replace. On an 85 KB digest that is most of the client's CPU per message.
+
+    Raises what sendmail raises: SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError; the
+    caller resets the session (RSET) before its next message."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
+        data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)  # not prepared after all: normalize
+    conn.ehlo_or_helo_if_needed()
+    code, reply = conn.mail(sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = conn.rcpt(recipient)
+    if code not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    conn.putcmd("data")
+    code, reply = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = data.replace(b"\r\n.", b"\r\n..")
+    if body.startswith(b"."):
+        body = b"." + body
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    conn.send(body + b".\r\n")
+    code, reply = conn.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
