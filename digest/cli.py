@@ -303,18 +303,16 @@ def sources_list(state: State) -> None:
                 s.kind,
                 s.name or s.key,
                 _when(s.last_success),
-                s.consecutive_failures,
+                f"{s.consecutive_failures}x since {_when(s.failing_since)}"
+                if s.failing_since
+                else "",
                 "paused" if s.paused else _when(s.next_attempt) or "now",
-                (s.last_error or "")[:80],
+                (s.last_error or "")[:200],
             ]
             for s in session.scalars(select(Source).order_by(Source.id))
         ]
-    out.print(
-        _table(
-            "Sources",
-            ["id", "kind", "name", "last success", "failures", "next", "last error"],
-            rows,
-        )
+    _show_rows(
+        "Sources", ["id", "kind", "name", "last success", "failing", "next", "last error"], rows
     )
 
 
@@ -562,13 +560,19 @@ def web(state: State, host: str | None, port: int | None) -> None:
     serve(app, host=host or state.cfg.web.host, port=port or state.cfg.web.port)
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table on a terminal; tab-separated lines (header first) when piped, for grep and cut."""
+    if not out.is_terminal:
+        click.echo("\t".join(columns))
+        for r in rows:
+            click.echo("\t".join(str(v) for v in r))
+        return
     table = Table(title=title)
     for c in columns:
         table.add_column(c)
     for r in rows:
         table.add_row(*(str(v) for v in r))
-    return table
+    out.print(table)
 
 
 # --- inbox maintenance -------------------------------------------------------------------

@@ -144,6 +144,8 @@ class Source(Base):
     last_attempt: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     last_success: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: start of the current run of failures (None while healthy): pausing is judged by it
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -45,20 +45,6 @@ JITTER = 0.1
 BOARD_KINDS = ("greenhouse", "lever")
 
 
-def _min_failures_for_pause() -> int:
-    """Failures in a row whose backoffs alone add up to PAUSE_AFTER.
-
-    The schema has no 'failing since' column, so a streak's length is judged by both the number
-    of failures (this) and the age of the last success: one failure after a long shutdown of the
-    service does not pause a source.
-    """
-    total, n = timedelta(0), 0
-    while total < PAUSE_AFTER:
-        n += 1
-        total += backoff(n, jitter=0.0)
-    return n + 1
-
-
 def backoff(
     failures: int, *, jitter: float = JITTER, rng: random.Random | None = None
 ) -> timedelta:
@@ -130,6 +116,7 @@ def resume_source(session: Session, source_id: int) -> None:
     """Unpause a source and let it be fetched at the next run."""
     source = session.get_one(Source, source_id)
     source.paused, source.consecutive_failures, source.next_attempt = False, 0, None
+    source.failing_since = None
 
 
 # --------------------------------------------------------------------------- one source
@@ -214,6 +201,7 @@ def _store(
                     source.etag, source.last_modified = got.etag[:500], got.last_modified[:100]
                 source.last_attempt = source.last_success = now
                 source.consecutive_failures, source.last_error = 0, ""
+                source.failing_since = None
                 source.next_attempt = None
                 return ids
         except IntegrityError:
@@ -230,13 +218,13 @@ def _record_failure(db: Database, snap: _Snapshot, error: str, now: datetime) ->
         source.last_attempt = now
         source.last_error = error[:4000]
         source.next_attempt = now + backoff(source.consecutive_failures)
-        since = source.last_success
-        long_enough = since is None or now - since >= PAUSE_AFTER
-        if long_enough and source.consecutive_failures >= _min_failures_for_pause():
+        source.failing_since = source.failing_since or now
+        # Failing for days, not just once after the service itself was down for days.
+        if now - source.failing_since >= PAUSE_AFTER and source.consecutive_failures >= 3:
             source.paused = True
             source.next_attempt = None
             source.last_error = (
-                f"paused after {source.consecutive_failures} failed attempts over 3+ days"
+                f"paused after failing for {(now - source.failing_since).days} days ({source.consecutive_failures} attempts)"
                 f" (resume it once fixed); last error: {error}"
             )[:4000]
         return source.paused

@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("last_attempt", sa.DateTime(), nullable=True),
         sa.Column("last_success", sa.DateTime(), nullable=True),
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("failing_since", sa.DateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=False),
         sa.Column("next_attempt", sa.DateTime(), nullable=True),
         sa.Column("paused", sa.Boolean(), nullable=False),
