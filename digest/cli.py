@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import threading
@@ -334,6 +335,25 @@ def sources_resume(state: State, source_id: int) -> None:
     out.print(f"Source {source_id} resumed.")
 
 
+def _describe(result: Any) -> str:
+    """A job's result as a person reads it: 'fetched=3, moved=3', not a dataclass repr."""
+    if isinstance(result, list):
+        return "; ".join(_describe(r) for r in result) or "nothing due"
+    if dataclasses.is_dataclass(result):
+        parts = []
+        for f in dataclasses.fields(result):
+            value = getattr(result, f.name)
+            if value in ("", None):
+                continue
+            if isinstance(value, dict):
+                value = _counts(value)
+            elif isinstance(value, list):
+                value = len(value)
+            parts.append(f"{f.name.replace('_', ' ')} {value}")
+        return ", ".join(parts)
+    return str(result)
+
+
 def _when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -361,7 +381,8 @@ def run(state: State, once: bool) -> None:
     from schedules.runner import Runner
 
     def report(name: str, result: Any) -> None:
-        out.print(f"{name}: {result}")
+        if result is not None:  # None: the job has nothing configured to do
+            out.print(f"{name}: {_describe(result)}", highlight=False)
 
     runner = Runner(state.db, state.cfg, report=report)
     if once:
