@@ -83,12 +83,15 @@ def run(quick: bool = False) -> dict[str, object]:
         stages["compose + send"] = {"items": sent.sent, **t}
         db.dispose()
     peak_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
+    peak_total_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = sum(s["wall"] for s in stages.values())
     rows = [
         (name, f"{s['wall']:.2f} s", f"{s['items'] / s['wall']:.0f} items/s ({int(s['items'])})")
         for name, s in stages.items()
     ]
-    rows.append(("whole cycle", f"{total:.2f} s", f"peak RSS growth {peak_mb:.0f} MB"))
+    rows.append(
+        ("whole cycle", f"{total:.2f} s", f"peak RSS {peak_total_mb:.0f} MB (+{peak_mb:.0f} MB)")
+    )
     print_table(f"Weekly cycle: {members} members, {mails + feeds * 100} postings in", rows)
     return {
         "members": members,
@@ -99,6 +102,7 @@ def run(quick: bool = False) -> dict[str, object]:
         },
         "total_seconds": round(total, 2),
         "peak_rss_growth_mb": round(peak_mb, 1),
+        "peak_rss_mb": round(peak_total_mb, 1),
         "digests_sent": sent.sent,
     }
 
