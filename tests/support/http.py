@@ -82,5 +82,3 @@ def redirect(location: str, status: int = 302) -> Route:
         h.end_headers()
 
     return route
-
-
