@@ -6,7 +6,7 @@ import smtplib
 
 import pytest
 
-from digest.smtp import send_prepared
+from digest.smtp import send_prepared, to_crlf
 
 pytestmark = pytest.mark.servers
 
@@ -23,7 +23,7 @@ def test_prepared_message_arrives_intact_with_leading_dots(smtp_server, newline:
         b"normal",
         b".",
     ]
-    data = newline.join(lines) + newline
+    data = to_crlf(newline.join(lines) + newline)
     with smtplib.SMTP(smtp_server.host, smtp_server.port, local_hostname="localhost") as conn:
         send_prepared(conn, "a@x.example", "b@y.example", data)
         send_prepared(conn, "a@x.example", "c@y.example", data)  # the connection is reusable
@@ -39,3 +39,18 @@ def test_refused_recipient_raises_like_sendmail(smtp_server) -> None:  # type: i
         with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
             send_prepared(conn, "a@x.example", "gone@y.example", b"Subject: x\r\n\r\nhi\r\n")
         assert info.value.recipients["gone@y.example"][0] >= 500
+
+
+def test_message_bytes_are_crlf_throughout() -> None:
+    """send_prepared trusts this: the wire form of a message ends every line with CRLF."""
+    from email.message import EmailMessage
+
+    from digest.render import message_bytes
+
+    msg = EmailMessage()
+    msg["Subject"] = "Leads " + "long words " * 20
+    msg.set_content("line one\nline two\n.leading dot\n" + "x" * 2000 + "\n")
+    msg.add_alternative("<p>hi</p>\n<p>there</p>\n", subtype="html")
+    data = message_bytes(msg)
+    assert data.count(b"\n") == data.count(b"\r\n") == data.count(b"\r")
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
