@@ -108,7 +108,7 @@ def main() -> None:
 # --- set-up -------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Starter config and database.")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @friendly
 def init(directory: Path) -> None:
@@ -125,7 +125,7 @@ def init(directory: Path) -> None:
     )
 
 
-@cli.command()
+@cli.command(short_help="The whole weekly job on a demo group.")
 @click.option(
     "--dir",
     "directory",
@@ -146,7 +146,7 @@ def demo(directory: Path) -> None:
     run_demo(directory, out)
 
 
-@cli.group()
+@cli.group(short_help="Database migrations.")
 def db() -> None:
     """Database maintenance."""
 
@@ -174,7 +174,7 @@ def _read(path: Path) -> str:
         raise UserError(f"{path}: cannot read: {exc}") from None
 
 
-@cli.group()
+@cli.group(short_help="Sub-groups and target roles as TOML.")
 def subgroups() -> None:
     """Sub-groups and their target roles, as TOML ([[subgroup]] name, roles, exclude, leads)."""
 
@@ -213,7 +213,7 @@ def _write(file: str, text: str) -> None:
         Path(file).write_text(text, encoding="utf-8")
 
 
-@cli.group()
+@cli.group(short_help="Members as CSV: import, export.")
 def members() -> None:
     """Members as CSV: email,name,subgroups,past_employers,keywords,location (';' separates values)."""
 
@@ -248,7 +248,7 @@ def members_export(state: State, file: str) -> None:
 # --- pipeline stages ----------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Read the group inbox once.")
 @pass_state
 @friendly
 def poll(state: State) -> None:
@@ -263,7 +263,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"
 
 
-@cli.command()
+@cli.command(short_help="Fetch due feeds and job boards.")
 @pass_state
 @friendly
 def fetch(state: State) -> None:
@@ -278,7 +278,7 @@ def fetch(state: State) -> None:
         out.print("No feeds or boards configured or due.")
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(invoke_without_command=True, short_help="Feeds and boards with their health.")
 @click.pass_context
 def sources(ctx: click.Context) -> None:
     """Feeds, job boards and the inbox with their health (last success, failures, next attempt)."""
@@ -358,7 +358,7 @@ def _when(moment: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-@cli.command()
+@cli.command(short_help="Tag new postings; re-tag after rule changes.")
 @pass_state
 @friendly
 def retag(state: State) -> None:
@@ -369,7 +369,7 @@ def retag(state: State) -> None:
     out.print(f"Tagged {result.postings} postings: {result.tags} tags.")
 
 
-@cli.command()
+@cli.command(short_help="The worker: ingest, and send on schedule.")
 @click.option(
     "--once", is_flag=True, help="Run each ingest job once (poll, fetch, retag), then exit."
 )
@@ -412,7 +412,7 @@ def run(state: State, once: bool) -> None:
         stop.set()
 
 
-@cli.command("send-digests")
+@cli.command("send-digests", short_help="Send this period's digests now.")
 @click.option("--period", metavar="YYYY-Www", help="ISO week to send (default: the current week).")
 @click.option("--member", "member_email", metavar="EMAIL", help="Only this member.")
 @click.option(
@@ -446,7 +446,7 @@ def send_digests_cmd(
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(short_help="One member's digest as HTML.")
 @click.argument("email")
 @click.option(
     "--out",
@@ -483,7 +483,7 @@ def preview(state: State, email: str, out_file: Path | None, period: str | None)
 # --- pure tools ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="What files would ingest, as JSON Lines.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def parse(files: tuple[Path, ...]) -> None:
     """Show what FILES would ingest, one JSON object per file (JSON Lines), in order.
@@ -510,7 +510,7 @@ def parse(files: tuple[Path, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
-@cli.command()
+@cli.command(short_help="Tag JSON Lines postings from stdin.")
 @click.option(
     "--subgroups",
     "subgroups_file",
@@ -566,7 +566,7 @@ def match(subgroups_file: Path) -> None:
         sys.exit(2)
 
 
-@cli.command()
+@cli.command(short_help="Serve the web app (waitress).")
 @click.option("--host", help="Address to listen on (default: [web] host).")
 @click.option("--port", type=int, help="Port (default: [web] port).")
 @pass_state
@@ -599,7 +599,7 @@ def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 # --- inbox maintenance -------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(short_help="Failed mail: list and reprocess.")
 def inbox() -> None:
     """The group inbox's stored mail: failures and reprocessing."""
 
@@ -634,7 +634,7 @@ def inbox_failures(state: State, show_all: bool) -> None:
     out.print(f"{len(data)} message(s). Reprocess with `jobdigest inbox reprocess ID` or `--all`.")
 
 
-@cli.command("import-mail")
+@cli.command("import-mail", short_help="Backfill from an mbox or Maildir.")
 @click.argument("path", type=click.Path(path_type=Path))
 @pass_state
 @friendly

@@ -44,7 +44,7 @@ def _say(text: str = "") -> None:
     out.print(text, highlight=False, markup=False)
 
 
-@click.group()
+@click.group(short_help="Why postings got their tags; gaps in the roles.")
 def tags() -> None:
     """How postings were tagged: explain one posting, find gaps in a sub-group's roles."""
 
