@@ -165,9 +165,13 @@ class Links:
             url = self._cache[key] = self._url(path, purpose, data)
         return url
 
-    def feedback(self, posting_id: int, kind: str) -> str:
+    def feedback_base(self, posting_id: int) -> str:
+        """The feedback URL without its kind: templates append "/applied" etc. themselves."""
         data = [self.member_id, posting_id]
-        return f"{self._cached((str(posting_id), ''), 'feedback', 'feedback', data)}/{kind}"
+        return self._cached((str(posting_id), ""), "feedback", "feedback", data)
+
+    def feedback(self, posting_id: int, kind: str) -> str:
+        return f"{self.feedback_base(posting_id)}/{kind}"
 
     @property
     def preferences(self) -> str:
