@@ -293,7 +293,11 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg["Precedence"] = "bulk"
     msg["X-Jobdigest-Period"] = digest.period
-    msg.set_content(text, charset="utf-8")
+    if text.isascii() and max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
+        # As is: long links stay whole for plain-text readers, and no quoted-printable pass.
+        msg.set_content(text, charset="utf-8", cte="7bit")
+    else:
+        msg.set_content(text, charset="utf-8")
     ascii_html = mail_safe_html(html)
     if ascii_html is not None:
         msg.add_alternative(ascii_html, subtype="html", charset="us-ascii", cte="7bit")
