@@ -578,7 +578,13 @@ def web(state: State, host: str | None, port: int | None) -> None:
     from digest.web import create_app
 
     app = create_app(state.cfg)
-    serve(app, host=host or state.cfg.web.host, port=port or state.cfg.web.port)
+    host, port = host or state.cfg.web.host, port or state.cfg.web.port
+    out.print(
+        f"Serving {state.cfg.group.name} on http://{host}:{port} (waitress); links in digests "
+        f"point to {state.cfg.web.base_url}. Ctrl-C stops it.",
+        highlight=False,
+    )
+    serve(app, host=host, port=port)
 
 
 def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:
