@@ -65,7 +65,7 @@ LINKEDIN_IDS = ["3901234567", "3907654321", "3911112222", "3923334444", "3935556
 INDEED = [
     ("Data Analyst", "Blue Harbor Health", "Chicago, IL 60601", False),
     ("Senior Business Intelligence Analyst", "Lakeshore Bank", "Remote", True),
-    ("Marketing Data Analyst", "Windy City Outfitters", "Hybrid work in Evanston, IL", False),
+    ("Marketing Data Analyst", "Windy City Outfitters", "Evanston, IL", False),
     ("Junior Data Analyst (Contract)", "Prairie Analytics Group", "Schaumburg, IL", False),
 ]
 INDEED_JKS = ["4f2a9c81d3b7e605", "0b7d1e22a9c4f318", "c91e07aa5d3f2b64", "77ad0c1e5b9f3a20"]

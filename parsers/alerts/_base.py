@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards, text_cards
 from parsers.alerts._fields import Fields, read_card
 from parsers.links import canonicalize_url, unwrap_redirect
+from parsers.location import tidy_location
 from parsers.model import Posting
 
 Refine = Callable[[Fields], Fields]
@@ -80,7 +81,7 @@ def _posting(spec: AlertSpec, card: Card, fields: Fields, canonical: str) -> Pos
         url=card.url,
         canonical_url=canonical,
         company=fields.company,
-        location=fields.location,
+        location=tidy_location(fields.location),  # "Hybrid work in Evanston, IL" -> the place
         remote=fields.remote,
         posted_at=fields.posted_at,
         description=fields.description,
