@@ -146,9 +146,36 @@ def _role_near(text: str, url: str) -> str:
     return ""
 
 
+#: Places named in prose: "hybrid out of the Dallas office", "based at the Irving headquarters",
+#: "located in Plano, TX". Kept narrow (a capitalised place beside office-words, or "City, ST")
+#: so ordinary sentences never yield a location.
+_PLACE = r"(?P<l>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}(?:, [A-Z]{2})?)"
+_PROSE_LOCATION_RES = (
+    re.compile(
+        r"\b(?:out of|based (?:in|at|out of)|located (?:in|at)|work(?:ing)? (?:in|from)|at|in)"
+        r" (?:the|our|their) " + _PLACE + r" (?:office|offices|headquarters|HQ|campus|site|plant)\b"
+    ),
+    re.compile(
+        r"\b(?:based|located|remote) in " r"(?P<l>[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2}, [A-Z]{2})\b"
+    ),
+)
+
+
+_NOT_PLACES = frozenset(
+    ["Street", "Avenue", "Road", "Boulevard", "Floor", "Main", "Home", "Head", "Regional", "Corporate", "Central", "Sales", "Marketing", "Engineering", "Finance", "Legal", "Executive", "Field", "Branch"]
+)
+
+
 def _body_location(body: str) -> str:
-    m = _LOCATION_RE.search(body[:5000])
-    return tidy_location(m.group("l").strip(" .;")) if m else ""
+    head = body[:5000]
+    m = _LOCATION_RE.search(head)
+    if m:
+        return tidy_location(m.group("l").strip(" .;"))
+    for pattern in _PROSE_LOCATION_RES:
+        for m in pattern.finditer(head):
+            if not _NOT_PLACES & set(m.group("l").replace(",", " ").split()):
+                return m.group("l")
+    return ""
 
 
 # --- links to postings ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from parsers.company import normalize_company
 from parsers.mail import looks_like_job, org_from_address, parse_mail, title_company
 from parsers.model import Address
 from parsers.subjects import subject_parts
+from tests.support.mails import gmail_forward
 
 MAIL = Path(__file__).parent / "data" / "mail"
 FIXTURES = sorted(MAIL.glob("*.eml"))
@@ -573,3 +574,25 @@ def test_in_house_recruiter_writes_for_the_employer_but_a_staffing_firm_does_not
     assert parse_mail(in_house).postings[0].company == "Initech"
     firm = _forward("jane@apex.example", "Senior Buyer", "Hi Sam.", _LEVER, "Apex Staffing Group")
     assert parse_mail(firm).postings[0].company == ""
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        ("The role is hybrid out of the Tulsa office, three days a week.", "Tulsa"),
+        ("You'd be based at the Round Rock headquarters with a great team.", "Round Rock"),
+        ("This job is based in Boise, ID and pays well.", "Boise, ID"),
+        ("Drop by the Main Street office if you like.", ""),
+        ("I was in the mood for a new role anyway.", ""),
+    ],
+)
+def test_place_named_in_the_forwarded_prose_becomes_the_location(sentence: str, place: str) -> None:
+    raw = gmail_forward(
+        "Alice <alice@members.example>",
+        "Thought of you",
+        "Rita <rita@hr.example>",
+        "Payroll Specialist at Quarry Mills",
+        f"Hi! {sentence}\nhttps://jobs.lever.co/quarry/00000000-0000-4000-8000-000000000042\n",
+    )
+    (posting,) = parse_mail(raw).postings
+    assert posting.location == place
