@@ -162,7 +162,27 @@ _PROSE_LOCATION_RES = (
 
 
 _NOT_PLACES = frozenset(
-    ["Street", "Avenue", "Road", "Boulevard", "Floor", "Main", "Home", "Head", "Regional", "Corporate", "Central", "Sales", "Marketing", "Engineering", "Finance", "Legal", "Executive", "Field", "Branch"]
+    [
+        "Street",
+        "Avenue",
+        "Road",
+        "Boulevard",
+        "Floor",
+        "Main",
+        "Home",
+        "Head",
+        "Regional",
+        "Corporate",
+        "Central",
+        "Sales",
+        "Marketing",
+        "Engineering",
+        "Finance",
+        "Legal",
+        "Executive",
+        "Field",
+        "Branch",
+    ]
 )
 
 
