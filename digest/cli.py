@@ -185,7 +185,8 @@ def subgroups() -> None:
 @friendly
 def subgroups_import(state: State, file: Path) -> None:
     """Create or update sub-groups from FILE (all or nothing; re-import updates)."""
-    from digest.imports import import_subgroups, parse_subgroups_toml
+    from digest.imports import import_subgroups
+    from digest.subgroups_toml import parse_subgroups_toml
 
     specs = parse_subgroups_toml(_read(file), str(file))
     with state.db.session() as session:
@@ -524,9 +525,8 @@ def match(subgroups_file: Path) -> None:
 
     Input lines: {"id", "title", "description"?, "company"?, "location"?}.
     Output, one line each, in order: {"id", "tags": [{"subgroup", "role", "score", "why"}]}."""
-    from digest.imports import parse_subgroups_toml
-    from digest.matcher import Matcher
-    from digest.tagging import rules_from_specs
+    from digest.matcher import Matcher, rules_from_specs
+    from digest.subgroups_toml import parse_subgroups_toml
 
     matcher = Matcher.compile(
         rules_from_specs(parse_subgroups_toml(_read(subgroups_file), str(subgroups_file)))

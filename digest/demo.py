@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from digest.config import load_config
 from digest.db import Database
-from digest.imports import import_members, import_subgroups, parse_members_csv, parse_subgroups_toml
+from digest.imports import import_members, import_subgroups, parse_members_csv
 from digest.ingest import process_pending
 from digest.mailer import send_digests
 from digest.models import Posting, RawMessage, Sighting, Source, Tag
 from digest.sources import fetch_due_sources, sync_sources
+from digest.subgroups_toml import parse_subgroups_toml
 from digest.tagging import tag_pending
 
 DEMO_CONFIG = """\
@@ -85,14 +86,11 @@ def run_demo(directory: Path, out: Console) -> None:
     # Demo links are signed with a throwaway key: there is no web app to verify them here.
     os.environ.setdefault(cfg.web.secret_key_env, secrets.token_urlsafe(32))
     db = Database(cfg.database_url())
+    groups = parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
     with db.session() as session:
-        import_subgroups(
-            session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
-        )
+        import_subgroups(session, groups)
         import_members(session, parse_members_csv((data / "members.csv").read_text("utf-8")))
-        import_subgroups(
-            session, parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
-        )
+        import_subgroups(session, groups)  # again: the leads exist as members only now
     new_mail = _load_inbox(db, data / "inbox")
     statuses = process_pending(db.sessions)
     with db.session() as session:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import tomllib
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,26 +12,10 @@ from sqlalchemy.orm import Session
 from digest.errors import UserError
 from digest.members import EMAIL_RE
 from digest.models import Member, PastEmployer, Role, Subgroup
+from digest.subgroups_toml import SubgroupSpec
 from parsers.company import normalize_company
 
 MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")
-
-
-@dataclass
-class RoleSpec:
-    phrase: str
-    synonyms: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    required: list[str] = field(default_factory=list)
-
-
-@dataclass
-class SubgroupSpec:
-    name: str
-    roles: list[RoleSpec] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    leads: list[str] = field(default_factory=list)
-    description: str = ""
 
 
 @dataclass
@@ -49,73 +31,6 @@ class MemberRow:
 
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
-
-
-def _str_list(where: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UserError(f"{where}: expected a list of strings")
-    return [v.strip() for v in value if v.strip()]
-
-
-def _role(where: str, value: Any) -> RoleSpec:
-    if isinstance(value, str):
-        return RoleSpec(phrase=value.strip())
-    if not isinstance(value, dict) or not isinstance(value.get("phrase"), str):
-        raise UserError(f"{where}: expected a phrase or a table with 'phrase'")
-    unknown = set(value) - {"phrase", "synonyms", "exclude", "required"}
-    if unknown:
-        raise UserError(
-            f"{where}: unknown key {sorted(unknown)[0]!r} (expected phrase, synonyms, exclude, required)"
-        )
-    return RoleSpec(
-        phrase=value["phrase"].strip(),
-        **{
-            k: _str_list(f"{where}.{k}", value[k])
-            for k in ("synonyms", "exclude", "required")
-            if k in value
-        },
-    )
-
-
-def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[SubgroupSpec]:
-    """The subgroups.toml contract: [[subgroup]] with name, roles, exclude, leads, description."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{where}: not valid TOML: {exc}") from None
-    extra = set(data) - {"subgroup"}
-    if extra:
-        raise UserError(
-            f"{where}: unknown top-level key {sorted(extra)[0]!r} (expected [[subgroup]] tables)"
-        )
-    specs: list[SubgroupSpec] = []
-    seen: set[str] = set()
-    for i, table in enumerate(data.get("subgroup", [])):
-        at = f"{where}: subgroup[{i}]"
-        if not isinstance(table, dict):
-            raise UserError(f"{at}: expected a table")
-        unknown = set(table) - {"name", "roles", "exclude", "leads", "description"}
-        if unknown:
-            raise UserError(f"{at}: unknown key {sorted(unknown)[0]!r}")
-        name = table.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise UserError(f"{at}.name: missing or empty")
-        if name.strip().casefold() in seen:
-            raise UserError(f"{at}.name: duplicate sub-group {name!r}")
-        seen.add(name.strip().casefold())
-        roles = table.get("roles", [])
-        if not isinstance(roles, list):
-            raise UserError(f"{at}.roles: expected a list")
-        specs.append(
-            SubgroupSpec(
-                name=name.strip(),
-                roles=[_role(f"{at}.roles[{j}]", r) for j, r in enumerate(roles)],
-                exclude=_str_list(f"{at}.exclude", table.get("exclude", [])),
-                leads=[e.lower() for e in _str_list(f"{at}.leads", table.get("leads", []))],
-                description=str(table.get("description", "")),
-            )
-        )
-    return specs
 
 
 def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:

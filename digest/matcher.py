@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from digest.errors import UserError
+from digest.subgroups_toml import SubgroupSpec, parse_subgroups_toml
 from digest.vocabulary import Vocabulary
 
 try:  # a Rust DFA: about twice as fast over descriptions as pyahocorasick's trie
@@ -838,75 +839,34 @@ def _explain(found: tuple[int, ...], words: list[str], variant: _Variant) -> str
 
 
 def load_subgroups_toml(data: str) -> list[SubgroupRules]:
-    """Parse subgroups.toml; roles may be plain phrases or tables with synonyms/exclude/required.
+    """Rules from a subgroups.toml (roles as phrases or tables with synonyms/exclude/required).
 
-    Raises ValueError naming the sub-group and key at fault, so an import can say what to fix.
+    Raises ValueError naming the sub-group and key at fault; the checks are those of
+    `jobdigest subgroups import` (digest.subgroups_toml), so a file this accepts imports too.
     """
     try:
-        raw = tomllib.loads(data)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"subgroups: {exc}") from exc
-    tables = raw.get("subgroup", [])
-    if not isinstance(tables, list):
-        raise ValueError("subgroups: [[subgroup]] must be an array of tables")
-    out = []
-    names: set[str] = set()
-    for i, table in enumerate(tables):
-        where = f"subgroup #{i + 1}"
-        if not isinstance(table, dict):
-            raise ValueError(f"{where}: expected a table")
-        name = table.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"{where}: 'name' must be a non-empty string")
-        where = f"subgroup {name!r}"
-        if name in names:
-            raise ValueError(f"{where}: duplicate name")
-        names.add(name)
-        roles = table.get("roles", [])
-        if not isinstance(roles, list):
-            raise ValueError(f"{where}: 'roles' must be a list")
-        out.append(
-            SubgroupRules(
-                name=name,
-                roles=tuple(_role(r, f"{where} role #{j + 1}") for j, r in enumerate(roles)),
-                exclude=_strings(table.get("exclude", []), f"{where} exclude"),
-                leads=_strings(table.get("leads", []), f"{where} leads"),
-                description=_string(table.get("description", ""), f"{where} description"),
-            )
+        specs = parse_subgroups_toml(data, "subgroups")
+    except UserError as exc:
+        raise ValueError(str(exc)) from None
+    return rules_from_specs(specs)
+
+
+def rules_from_specs(specs: Sequence[SubgroupSpec]) -> list[SubgroupRules]:
+    return [
+        SubgroupRules(
+            name=s.name,
+            roles=tuple(
+                RoleRule(
+                    phrase=r.phrase,
+                    synonyms=tuple(r.synonyms),
+                    exclude=tuple(r.exclude),
+                    required=tuple(r.required),
+                )
+                for r in s.roles
+            ),
+            exclude=tuple(s.exclude),
+            leads=tuple(s.leads),
+            description=s.description,
         )
-    return out
-
-
-def _role(value: object, where: str) -> RoleRule:
-    if isinstance(value, str):
-        if not value.strip():
-            raise ValueError(f"{where}: empty phrase")
-        return RoleRule(value)
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected a phrase or a table")
-    phrase = value.get("phrase")
-    if not isinstance(phrase, str) or not phrase.strip():
-        raise ValueError(f"{where}: 'phrase' must be a non-empty string")
-    unknown = set(value) - {"phrase", "synonyms", "exclude", "required"}
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    return RoleRule(
-        phrase=phrase,
-        synonyms=_strings(value.get("synonyms", []), f"{where} synonyms"),
-        exclude=_strings(value.get("exclude", []), f"{where} exclude"),
-        required=_strings(value.get("required", []), f"{where} required"),
-    )
-
-
-def _strings(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{where}: expected a list of strings")
-    return tuple(v for v in value if v.strip())
-
-
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected a string")
-    return value
+        for s in specs
+    ]

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 from digest.config import Config
 from digest.db import Database
 from digest.errors import UserError
-from digest.imports import SubgroupSpec
 from digest.matcher import Matcher, RoleRule, SubgroupRules
 from digest.models import Posting, Role, Subgroup, Tag
 from digest.semantic import SemanticTagger, combine
@@ -153,31 +152,6 @@ def _replace_tags(conn: Connection, posting_ids: Select, new_tags: list[dict]) -
     )
     if new_tags:
         conn.execute(insert(tags), new_tags)
-
-
-def retag_all(db: Database) -> TagResult:
-    """After a rule change: every posting's tags are recomputed (stale ones only, by key)."""
-    return tag_pending(db)
-
-
-def rules_from_specs(specs: Sequence[SubgroupSpec]) -> list[SubgroupRules]:
-    """Rules straight from a subgroups.toml, for `jobdigest match` (no database)."""
-    return [
-        SubgroupRules(
-            name=s.name,
-            roles=tuple(
-                RoleRule(
-                    phrase=r.phrase,
-                    synonyms=tuple(r.synonyms),
-                    exclude=tuple(r.exclude),
-                    required=tuple(r.required),
-                )
-                for r in s.roles
-            ),
-            exclude=tuple(s.exclude),
-        )
-        for s in specs
-    ]
 
 
 def semantic_tagger(db: Database, cfg: Config) -> SemanticTagger | None:

@@ -131,3 +131,9 @@ def test_db_upgrade_is_idempotent(config: Path) -> None:
     )
     code, output = run(config, "db", "upgrade")
     assert code == 0 and "already up to date" in output
+
+
+def test_empty_role_phrase_is_refused_on_import(config: Path, tmp_path: Path) -> None:
+    (tmp_path / "s.toml").write_text('[[subgroup]]\nname = "A"\nroles = ["Analyst", " "]\n')
+    code, output = run(config, "subgroups", "import", str(tmp_path / "s.toml"))
+    assert code == 2 and "subgroup[0].roles[1]: empty phrase" in output

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from digest.cli import cli
 from digest.db import Database
-from digest.imports import import_subgroups, parse_subgroups_toml
+from digest.imports import import_subgroups
 from digest.models import Posting, Subgroup, Tag
+from digest.subgroups_toml import parse_subgroups_toml
 from digest.tagging import tag_pending
 from tests.support.config import write_config
 
