@@ -99,8 +99,3 @@ def _results(future: Future[list[Result]] | BaseException, n: int) -> list[Resul
         return [exc] * n
     except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
         return [exc] * n
-
-
-def parse_many(raws: dict[int, bytes]) -> dict[int, Result]:
-    """Parsed items by raw-message id; a worker crash becomes that message's exception."""
-    return dict(parse_stream(raws))
