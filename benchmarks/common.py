@@ -44,3 +44,11 @@ def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+
+
+def print_values(title: str, values: dict[str, object], target: str) -> None:
+    """A stage's measures, one per line, and the target they are judged against."""
+    print(f"{title:<42} {'value':>24}")
+    for key, value in values.items():
+        print(f"{key:<42} {value!s:>24}")
+    print(f"target: {target}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import feedparser
 
+from benchmarks.common import print_values
 from digest.db import Database
 from digest.ingest import store_postings
 from digest.models import Source
@@ -358,12 +359,11 @@ def run(quick: bool = False) -> dict[str, object]:
 
 
 def _print(results: dict[str, object]) -> None:
-    print(f"{'feed stage (seeded job feeds)':<40} {'value':>24}")
-    for key, value in results.items():
-        print(f"{key:<40} {value!s:>24}")
-    print(
-        f"target: full stage >= {TARGET_RATE:.0f} entries/s with sanitizing on; "
-        f"parse >= {TARGET_RATIO}x bare feedparser.parse (default settings)"
+    print_values(
+        "feed stage (seeded job feeds)",
+        results,
+        f"full stage >= {TARGET_RATE:.0f} entries/s with sanitizing on; "
+        f"parse >= {TARGET_RATIO}x bare feedparser.parse (default settings)",
     )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.common import print_values
 from digest.matcher import Matcher, RoleRule, SubgroupRules, load_subgroups_toml
 from digest.vocabulary import Vocabulary
 
@@ -332,12 +333,11 @@ def _print_quality(quality: dict[str, dict[str, float]]) -> None:
 
 
 def _print_speed(speed: dict[str, float]) -> None:
-    print(f"{'speed (2 KB descriptions)':<42} {'value':>12}")
-    for key, value in speed.items():
-        print(f"{key:<42} {value!s:>12}")
-    print(
-        f"target: >= {TARGET_RATE:,} postings/s, >= {TARGET_SPEEDUP:,}x naive, "
-        f"100k re-tag (in memory and from SQLite) < {TARGET_RETAG_S:.0f} s"
+    print_values(
+        "speed (2 KB descriptions)",
+        dict(speed),
+        f">= {TARGET_RATE:,} postings/s, >= {TARGET_SPEEDUP:,}x naive, "
+        f"100k re-tag (in memory and from SQLite) < {TARGET_RETAG_S:.0f} s",
     )
 
 
