@@ -29,9 +29,12 @@ from jinja2 import Environment
 from sqlalchemy import insert
 
 from digest.config import Config, parse_config
-from digest.db import Database
-from digest.mailer import Sender, compose_all
-from digest.models import (
+from digest.delivery.periods import window
+from digest.delivery.render import Links, build_message, message_bytes, render
+from digest.delivery.send import Sender, compose_all
+from digest.delivery.tokens import Signer
+from digest.store.db import Database
+from digest.store.models import (
     Base,
     Member,
     MemberSubgroup,
@@ -41,9 +44,6 @@ from digest.models import (
     Subgroup,
     Tag,
 )
-from digest.periods import window
-from digest.render import Links, build_message, message_bytes, render
-from digest.tokens import Signer
 from parsers.company import normalize_company
 
 PERIOD = "2026-W48"

@@ -23,9 +23,9 @@ from pathlib import Path
 import feedparser
 
 from benchmarks.common import print_values
-from digest.db import Database
-from digest.ingest import store_postings
-from digest.models import Source
+from digest.ingest.record import store_postings
+from digest.store.db import Database
+from digest.store.models import Source
 from parsers.feeds import parse_feed_entries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,12 +273,12 @@ def our_parse(feeds: Sequence[bytes]) -> int:
 
 def _matcher() -> tuple[object | None, str]:
     try:
-        from digest.matcher import Matcher, load_subgroups_toml
+        from digest.tagging.matcher import Matcher, load_subgroups_toml
     except ImportError:
-        return None, "skipped (digest.matcher not available)"
+        return None, "skipped (digest.tagging.matcher not available)"
     text = SUBGROUPS.read_text(encoding="utf-8") if SUBGROUPS.exists() else FALLBACK_SUBGROUPS
     where = "corpus sub-groups" if SUBGROUPS.exists() else "built-in sub-groups"
-    return Matcher.compile(load_subgroups_toml(text)), f"digest.matcher.Matcher ({where})"
+    return Matcher.compile(load_subgroups_toml(text)), f"digest.tagging.matcher.Matcher ({where})"
 
 
 def full_stage(feeds: Sequence[bytes], db: Database, matcher: object | None) -> dict[str, float]:

@@ -42,11 +42,11 @@ from pathlib import Path
 
 from benchmarks.common import print_table, timed
 from benchmarks.generate import linkedin_alert
-from digest import parallel
+from digest.ingest import parallel
 from digest.config import parse_config
-from digest.db import Database
-from digest.inbox import poll
-from digest.models import Member
+from digest.inbox.poll import poll
+from digest.store.db import Database
+from digest.store.models import Member
 from tests.servers import DovecotServer
 
 

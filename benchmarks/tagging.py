@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import print_values
-from digest.matcher import Matcher, RoleRule, SubgroupRules, load_subgroups_toml
-from digest.vocabulary import Vocabulary
+from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules, load_subgroups_toml
+from digest.tagging.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLES_DIR = ROOT.parent / "shared" / "corpus" / "titles"
@@ -225,9 +225,9 @@ def run_retag_db(n: int = 100_000, n_phrases: int = 2000) -> dict[str, float]:
 
     from sqlalchemy import insert, update
 
-    from digest.db import Database
-    from digest.models import Posting, Role, Subgroup
-    from digest.tagging import tag_pending
+    from digest.store.db import Database
+    from digest.store.models import Posting, Role, Subgroup
+    from digest.tagging.tag import tag_pending
 
     rng = random.Random(7)
     groups = synthetic_rules(rng, n_phrases)

@@ -17,13 +17,13 @@ from pathlib import Path
 from benchmarks.common import print_table, timed
 from benchmarks.generate import feed_xml, forward_mail, make_group
 from digest.config import parse_config
-from digest.db import Database
-from digest.imports import import_members, import_subgroups, parse_members_csv
-from digest.ingest import process_pending, store_postings
-from digest.mailer import send_digests
-from digest.models import RawMessage, Source
-from digest.subgroups_toml import parse_subgroups_toml
-from digest.tagging import tag_pending
+from digest.delivery.send import send_digests
+from digest.ingest.record import process_pending, store_postings
+from digest.store.db import Database
+from digest.store.imports import import_members, import_subgroups, parse_members_csv
+from digest.store.models import RawMessage, Source
+from digest.tagging.rules import parse_subgroups_toml
+from digest.tagging.tag import tag_pending
 from parsers.feeds import parse_feed_entries
 from tests.servers import SmtpServer
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.config import Config
-from digest.db import Database
+from digest.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -18,13 +18,13 @@ class Job:
 
 
 def poll_inbox(db: Database, cfg: Config) -> Any:
-    from digest.inbox import poll
+    from digest.inbox.poll import poll
 
     return poll(db, cfg) if cfg.inbox.host else None
 
 
 def fetch_sources(db: Database, cfg: Config) -> Any:
-    from digest.sources import fetch_due_sources, sync_sources
+    from digest.sources.pull import fetch_due_sources, sync_sources
 
     with db.session() as session:
         sync_sources(session, cfg)
@@ -32,26 +32,26 @@ def fetch_sources(db: Database, cfg: Config) -> Any:
 
 
 def enrich(db: Database, cfg: Config) -> Any:
-    from digest.enrich import enrich_links
+    from digest.sources.enrich import enrich_links
 
     return enrich_links(db, cfg) if cfg.fetch.enrich_links else None
 
 
 def retag(db: Database, cfg: Config) -> Any:
-    from digest.tagging import semantic_tagger, tag_pending
+    from digest.tagging.tag import semantic_tagger, tag_pending
 
     return tag_pending(db, semantic=semantic_tagger(db, cfg))
 
 
 def bounces(db: Database, cfg: Config) -> Any:
-    from digest.bounces import apply_bounces
+    from digest.inbox.bounces import apply_bounces
 
     with db.session() as session:
         return apply_bounces(session)
 
 
 def send_digests(db: Database, cfg: Config) -> Any:
-    from digest.mailer import send_digests as send
+    from digest.delivery.send import send_digests as send
 
     return send(db, cfg)
 

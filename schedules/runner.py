@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digest.config import Config
-from digest.db import Database
-from digest.periods import period_of
+from digest.delivery.periods import period_of
+from digest.store.db import Database
 from schedules.jobs import CATALOGUE
 from schedules.triggers import occurrences, previous
 
@@ -57,7 +57,7 @@ class Runner:
 
     def apply_bounces(self) -> None:
         """Delivery reports the poll just stored count against their members before any send."""
-        from digest.bounces import apply_bounces
+        from digest.inbox.bounces import apply_bounces
 
         try:
             with self.db.session() as session:
@@ -86,7 +86,7 @@ class Runner:
         period = self.due_period()
         if period is None:
             return
-        from digest.mailer import send_digests
+        from digest.delivery.send import send_digests
 
         self.run_ingest()
         try:

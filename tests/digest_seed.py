@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from digest.db import Database
-from digest.models import Feedback, Member, PastEmployer, Posting, Sighting, Subgroup, Tag
+from digest.store.db import Database
+from digest.store.models import Feedback, Member, PastEmployer, Posting, Sighting, Subgroup, Tag
 from parsers.company import normalize_company
 
 PERIOD = "2026-W48"

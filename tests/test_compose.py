@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from digest.compose import MemberDigest, Week, build_digest
 from digest.config import Config, parse_config
-from digest.db import Database
-from digest.mailer import compose_all
-from digest.models import Delivery, Member
-from digest.periods import window
+from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.periods import window
+from digest.delivery.send import compose_all
+from digest.store.db import Database
+from digest.store.models import Delivery, Member
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group
 
 

@@ -1,6 +1,6 @@
 """The demo group's inbox, read the way a member reading the digest would expect.
 
-One test per kind of mail in `digest/demo_data/inbox`: who shared it, what they said, and each
+One test per kind of mail in `digest/demo/data/inbox`: who shared it, what they said, and each
 posting's title, employer, place and link. Nothing here is special-cased in the parser; the
 same shapes are checked with other names in test_parse_mail.py.
 """
@@ -15,7 +15,7 @@ from parsers.company import normalize_company
 from parsers.mail import parse_mail
 from parsers.model import Address, ParsedItem
 
-INBOX = Path(__file__).resolve().parent.parent / "digest" / "demo_data" / "inbox"
+INBOX = Path(__file__).resolve().parent.parent / "digest" / "demo" / "data" / "inbox"
 
 
 def parse(prefix: str) -> ParsedItem:

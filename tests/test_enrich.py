@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from digest.config import load_config
-from digest.db import Database
-from digest.enrich import enrich_links
-from digest.models import Posting
+from digest.sources.enrich import enrich_links
+from digest.store.db import Database
+from digest.store.models import Posting
 from tests.support.config import write_config
 from tests.support.http import LocalServer, reply
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from digest.config import FetchConfig
-from digest.fetch import address_problem, check_url, fetch
+from digest.sources.fetch import address_problem, check_url, fetch
 from tests.support.http import LocalServer, redirect, reply
 
 LOCAL = FetchConfig(timeout_seconds=2.0, max_bytes=100_000, allow_private=True)
@@ -84,7 +84,7 @@ def test_redirect_from_public_host_to_loopback_is_refused(
     http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A public server that redirects inward: the hop check stops the second request."""
-    import digest.fetch as fetch_module
+    import digest.sources.fetch as fetch_module
 
     real_pick = fetch_module._pick_address
 

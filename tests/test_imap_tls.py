@@ -8,10 +8,10 @@ import pytest
 from imapclient import IMAPClient
 
 from digest.config import load_config
-from digest.db import Database
 from digest.errors import ServiceError, UserError
-from digest.imap import connect
-from digest.inbox import poll
+from digest.inbox.connection import connect
+from digest.inbox.poll import poll
+from digest.store.db import Database
 from tests.support.config import write_config
 from tests.support.mails import gmail_forward
 

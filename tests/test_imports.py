@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from digest.cli import cli
-from digest.db import Database
-from digest.models import Member, PastEmployer, Role, Subgroup
+from digest.store.db import Database
+from digest.store.models import Member, PastEmployer, Role, Subgroup
 from tests.support.config import write_config
 
 SUBGROUPS = """

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from digest.config import load_config
-from digest.db import Database
 from digest.errors import ServiceError
-from digest.inbox import poll, process_pending, store_batch
-from digest.models import Member, RawMessage
+from digest.inbox.poll import poll, process_pending, store_batch
+from digest.store.db import Database
+from digest.store.models import Member, RawMessage
 from tests.support.config import write_config
 from tests.support.mails import gmail_forward
 
@@ -151,7 +151,7 @@ def test_process_pending_survives_a_message_that_crashes_the_parser(setup, monke
     cfg, db, _user = setup
     with db.session() as s:
         s.add_all([RawMessage(raw=forwards(1)[0]), RawMessage(raw=b"Subject: boom\r\n\r\nboom")])
-    import digest.parallel as parallel
+    import digest.ingest.parallel as parallel
 
     real = parallel.parse_mail
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from digest import parallel
-from digest.db import Database
-from digest.ingest import process_pending, store_postings
-from digest.models import Member, Posting, RawMessage, Sighting, Source
+from digest.ingest import parallel
+from digest.ingest.record import process_pending, store_postings
+from digest.store.db import Database
+from digest.store.models import Member, Posting, RawMessage, Sighting, Source
 from parsers.model import Posting as Parsed
 from tests.support.mails import gmail_forward
 
@@ -276,7 +276,7 @@ def test_a_parser_crash_in_a_pooled_batch_fails_only_that_message(
 def test_a_crash_while_recording_one_message_costs_the_others_nothing(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import digest.ingest as ingest
+    import digest.ingest.record as ingest
 
     real = ingest.resolve_relative_dates
 
@@ -294,7 +294,7 @@ def test_a_crash_while_recording_one_message_costs_the_others_nothing(
 
 
 def test_auto_forwarded_alert_is_credited_to_the_member_in_the_routing_headers(db_url: str) -> None:
-    from digest.ingest import process_message
+    from digest.ingest.record import process_message
 
     alert = ALERT.read_bytes()
     routed = b"X-Forwarded-For: marcus@members.example leads@group.example.org\r\n" + alert

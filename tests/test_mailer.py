@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from digest.bounces import apply_bounces
 from digest.config import Config, load_config
-from digest.db import Database
-from digest.mailer import Sender, send_digests
-from digest.models import Delivery, Member, MemberSubgroup, RawMessage
+from digest.delivery.send import Sender, send_digests
+from digest.inbox.bounces import apply_bounces
+from digest.store.db import Database
+from digest.store.models import Delivery, Member, MemberSubgroup, RawMessage
 from tests.digest_seed import PERIOD, Seeded, seed_group
 from tests.servers import SmtpServer, TlsFiles
 from tests.servers.smtp import Attempt

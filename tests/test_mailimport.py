@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from digest.cli import cli
-from digest.db import Database
-from digest.models import Member, RawMessage, Sighting
+from digest.store.db import Database
+from digest.store.models import Member, RawMessage, Sighting
 from tests.support.config import write_config
 from tests.support.mails import BROKEN_MIME, gmail_forward
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.matcher import Matcher, RoleRule, SubgroupRules, Tag, load_subgroups_toml
-from digest.vocabulary import Vocabulary, load_vocabulary_toml
+from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules, Tag, load_subgroups_toml
+from digest.tagging.vocabulary import Vocabulary, load_vocabulary_toml
 
 GROUPS_TOML = """
 [[subgroup]]
@@ -369,7 +369,7 @@ def test_near_misses_leave_out_tagged_subgroups(matcher: Matcher) -> None:
 
 
 def test_gap_suggestions_find_uncovered_words() -> None:
-    from digest.gaps import gap_suggestions
+    from digest.tagging.gaps import gap_suggestions
 
     marketing = load_subgroups_toml(GROUPS_TOML)[0]
     titles = ["Growth Hacker", "Sr. Growth Hackers", "Community Manager", "Community Managers"]
@@ -382,7 +382,7 @@ def test_gap_suggestions_find_uncovered_words() -> None:
 
 
 def test_both_automaton_backends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    import digest.matcher as matcher_module
+    import digest.tagging.matcher as matcher_module
 
     groups = load_subgroups_toml(GROUPS_TOML)
     description = (
@@ -412,7 +412,7 @@ class _WordsModel:
 
 
 def test_semantic_tags_stay_below_rule_matches_and_only_fill_gaps() -> None:
-    from digest.semantic import MAX_SCORE, SemanticTagger, combine, role_pairs
+    from digest.tagging.semantic import MAX_SCORE, SemanticTagger, combine, role_pairs
 
     groups = load_subgroups_toml(GROUPS_TOML)
     tagger = SemanticTagger(role_pairs(groups), threshold=0.7, model=_WordsModel())

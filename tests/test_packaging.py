@@ -38,10 +38,10 @@ def test_wheel_carries_templates_migrations_and_demo_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "templates/email/digest.html" in names and "templates/email/digest.txt" in names
     assert any(n.startswith("templates/web/") for n in names)
-    assert "digest/migrations/env.py" in names
-    assert any(n.startswith("digest/migrations/versions/") for n in names)
-    assert "digest/demo_data/members.csv" in names and "digest/demo_data/subgroups.toml" in names
-    assert sum(n.startswith("digest/demo_data/inbox/") for n in names) >= 12
+    assert "digest/store/migrations/env.py" in names
+    assert any(n.startswith("digest/store/migrations/versions/") for n in names)
+    assert "digest/demo/data/members.csv" in names and "digest/demo/data/subgroups.toml" in names
+    assert sum(n.startswith("digest/demo/data/inbox/") for n in names) >= 12
     assert any(n.startswith("digest/web/static/") for n in names)
     assert not any(n.startswith("tests/") for n in names)
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from digest.compose import MemberDigest
 from digest.config import Config, parse_config
-from digest.db import Database
-from digest.mailer import compose_all
-from digest.render import Links, build_message, message_bytes, render
-from digest.tokens import Signer
+from digest.delivery.compose import MemberDigest
+from digest.delivery.render import Links, build_message, message_bytes, render
+from digest.delivery.send import compose_all
+from digest.delivery.tokens import Signer
+from digest.store.db import Database
 from tests.digest_seed import PERIOD, seed_group
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digest.config import Config, load_config
-from digest.db import Database
+from digest.store.db import Database
 from schedules.runner import Runner
 from schedules.triggers import occurrences, previous
 from tests.digest_seed import seed_group

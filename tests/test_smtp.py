@@ -6,7 +6,7 @@ import smtplib
 
 import pytest
 
-from digest.smtp import send_prepared, to_crlf
+from digest.delivery.smtp import send_prepared, to_crlf
 
 pytestmark = pytest.mark.servers
 
@@ -45,7 +45,7 @@ def test_message_bytes_are_crlf_throughout() -> None:
     """send_prepared trusts this: the wire form of a message ends every line with CRLF."""
     from email.message import EmailMessage
 
-    from digest.render import message_bytes
+    from digest.delivery.render import message_bytes
 
     msg = EmailMessage()
     msg["Subject"] = "Leads " + "long words " * 20

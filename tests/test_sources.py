@@ -13,9 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from digest.config import BoardConfig, Config, FeedConfig, FetchConfig
-from digest.db import Database
-from digest.models import Posting, Sighting, Source
-from digest.sources import (
+from digest.sources.pull import (
     PAUSE_AFTER,
     backoff,
     board_url,
@@ -24,6 +22,8 @@ from digest.sources import (
     resume_source,
     sync_sources,
 )
+from digest.store.db import Database
+from digest.store.models import Posting, Sighting, Source
 
 BOARDS = Path(__file__).parent / "data" / "boards"
 T0 = datetime(2024, 6, 10, 9, 0, 0)

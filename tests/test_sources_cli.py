@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from digest.cli import cli
-from digest.db import Database
-from digest.models import Source
+from digest.store.db import Database
+from digest.store.models import Source
 from tests.support.config import write_config
 
 

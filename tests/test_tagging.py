@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from digest.cli import cli
-from digest.db import Database
-from digest.imports import import_subgroups
-from digest.models import Posting, Subgroup, Tag
-from digest.subgroups_toml import parse_subgroups_toml
-from digest.tagging import tag_pending
+from digest.store.db import Database
+from digest.store.imports import import_subgroups
+from digest.store.models import Posting, Subgroup, Tag
+from digest.tagging.rules import parse_subgroups_toml
+from digest.tagging.tag import tag_pending
 from tests.support.config import write_config
 
 RULES = """

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from digest.config import Config, parse_config
-from digest.db import Database
+from digest.delivery.render import Links
+from digest.delivery.send import send_digests
 from digest.errors import UserError
-from digest.ingest import process_message, process_pending
-from digest.mailer import send_digests
-from digest.models import (
+from digest.ingest.record import process_message, process_pending
+from digest.store.db import Database
+from digest.store.models import (
     Feedback,
     Member,
     Posting,
@@ -35,8 +36,7 @@ from digest.models import (
     Subgroup,
     Tag,
 )
-from digest.render import Links
-from digest.tagging import tag_pending
+from digest.tagging.tag import tag_pending
 from digest.web import create_app
 
 SECRET_ENV = "JOBDIGEST_WEB_TEST_SECRET"
@@ -753,7 +753,7 @@ def test_failed_mail_can_be_reprocessed(app: Flask, db: Database, world: World) 
 def test_send_log_and_sources_pages_show_rows(
     app: Flask, db: Database, world: World, tmp_path: Path
 ) -> None:
-    from digest.models import Delivery, Source
+    from digest.store.models import Delivery, Source
 
     with db.session() as s:
         s.add(Delivery(member_id=world.carol, period="2026-W10", status="sent", posting_ids=[1, 2]))

@@ -17,12 +17,12 @@ from playwright.sync_api import Browser, Page, expect
 from waitress.server import create_server
 
 from digest.config import Config
-from digest.db import Database
-from digest.mailer import send_digests
-from digest.matcher import Matcher
-from digest.models import Member
-from digest.render import Links
-from digest.tagging import load_rules
+from digest.delivery.render import Links
+from digest.delivery.send import send_digests
+from digest.store.db import Database
+from digest.store.models import Member
+from digest.tagging.matcher import Matcher
+from digest.tagging.tag import load_rules
 from digest.web import create_app
 from tests.test_web import World, build_world, make_config
 

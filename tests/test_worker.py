@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from digest.db import Database
-from digest.models import Member, RawMessage
+from digest.store.db import Database
+from digest.store.models import Member, RawMessage
 from tests.support.config import write_config
 from tests.support.mails import gmail_forward
 

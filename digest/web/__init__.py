@@ -15,10 +15,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from digest.config import Config
-from digest.db import Database
+from digest.delivery.render import clean_text, templates_dir
+from digest.delivery.tokens import Signer
 from digest.errors import UserError
-from digest.render import clean_text, templates_dir
-from digest.tokens import Signer
+from digest.store.db import Database
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
 from digest.web.ratelimit import RateLimiter

@@ -13,8 +13,8 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from digest.members import find_member
-from digest.models import Member, UsedSignInToken
+from digest.store.members import find_member
+from digest.store.models import Member, UsedSignInToken
 from digest.web.context import current_member, db_session, safe_next, signin_required, state
 from digest.web.forms import ActionForm, SignInForm
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.config import Config
-from digest.db import Database
-from digest.models import Member, Subgroup
-from digest.tokens import Signer
+from digest.delivery.tokens import Signer
+from digest.store.db import Database
+from digest.store.models import Member, Subgroup
 from digest.web.outbox import Outbox
 from digest.web.ratelimit import RateLimiter
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from digest.compose import MemberDigest, Week, build_digest
 from digest.config import Config
-from digest.models import Member
-from digest.periods import period_of, window
+from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.periods import period_of, window
+from digest.store.models import Member
 
 
 def current_period(cfg: Config) -> str:

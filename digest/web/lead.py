@@ -9,12 +9,12 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from digest.delivery.periods import period_of, window
+from digest.delivery.render import Links, render
 from digest.errors import UserError
-from digest.matcher import Matcher
-from digest.models import Member, Posting, Role, Subgroup, Tag
-from digest.periods import period_of, window
-from digest.render import Links, render
-from digest.tagging import subgroup_rules, tag_pending
+from digest.store.models import Member, Posting, Role, Subgroup, Tag
+from digest.tagging.matcher import Matcher
+from digest.tagging.tag import subgroup_rules, tag_pending
 from digest.web import digests, moderation
 from digest.web.context import (
     current_member,

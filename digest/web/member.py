@@ -9,10 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from digest.members import alias_error, set_aliases
-from digest.models import Feedback, Member, PastEmployer, Posting, Subgroup
-from digest.render import FEEDBACK_KINDS, Links, render
-from digest.tokens import LINK_MAX_AGE
+from digest.delivery.render import FEEDBACK_KINDS, Links, render
+from digest.delivery.tokens import LINK_MAX_AGE
+from digest.store.members import alias_error, set_aliases
+from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.web.context import db_session, state
 from digest.web.digests import current_period, member_digest
 from digest.web.forms import PreferencesForm, choices, split_list

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.models import Feedback, Member, Posting, Sighting, Subgroup, Tag
+from digest.store.models import Feedback, Member, Posting, Sighting, Subgroup, Tag
 from parsers.company import normalize_company
 
 MODERATION_STATUSES = ("active", "hidden", "filled", "expired")

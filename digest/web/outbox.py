@@ -12,8 +12,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from email.message import EmailMessage
 
 from digest.config import Config
+from digest.delivery.smtp import connect
 from digest.errors import ServiceError, UserError
-from digest.smtp import connect
 
 log = logging.getLogger(__name__)
 

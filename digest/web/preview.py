@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.matcher import Matcher, RoleRule, SubgroupRules
-from digest.matcher import Tag as MatchTag
-from digest.models import Posting
+from digest.store.models import Posting
+from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules
+from digest.tagging.matcher import Tag as MatchTag
 
 PREVIEW_DAYS = 28
 MAX_POSTINGS = 20_000

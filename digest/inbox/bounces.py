@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.members import find_member
-from digest.models import Member, RawMessage
+from digest.store.members import find_member
+from digest.store.models import Member, RawMessage
 from parsers.mime import bounce_recipients
 
 #: Hard (5.x.x) bounces in delivery reports before a member is marked bouncing.

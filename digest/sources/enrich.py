@@ -1,6 +1,6 @@
 """Filling in postings that arrived as a bare link, from the job page's schema.org JobPosting.
 
-Off unless `[fetch] enrich_links = true`: it fetches URLs members sent, through digest.fetch,
+Off unless `[fetch] enrich_links = true`: it fetches URLs members sent, through digest.sources.fetch,
 which refuses private and loopback addresses unless the config allows them. Each posting is
 tried once; the outcome (or the error) is recorded on it.
 """
@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from digest.config import Config
-from digest.db import Database
-from digest.fetch import fetch
-from digest.models import Posting
+from digest.sources.fetch import fetch
+from digest.store.db import Database
+from digest.store.models import Posting
 from parsers.company import normalize_company
 from parsers.jsonld import parse_jobpostings
 from parsers.mime import decode_bytes

@@ -26,9 +26,9 @@ import css_inline
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from digest.compose import MemberDigest, PostingView
 from digest.config import Config
-from digest.tokens import Signer
+from digest.delivery.compose import MemberDigest, PostingView
+from digest.delivery.tokens import Signer
 
 FEEDBACK_KINDS = (
     ("not_relevant", "Not relevant"),
@@ -139,7 +139,7 @@ def shown(posting: PostingView) -> Shown:
 
 @dataclass
 class Links:
-    """Signed links for one member; the web app verifies them (digest.tokens.Signer.loads).
+    """Signed links for one member; the web app verifies them (digest.delivery.tokens.Signer.loads).
 
     Contract with the web app:
       /feedback/<token>/<kind>  token: purpose "feedback", data [member_id, posting_id];

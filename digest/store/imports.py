@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.members import EMAIL_RE
-from digest.models import Member, PastEmployer, Role, Subgroup
-from digest.subgroups_toml import SubgroupSpec
+from digest.store.members import EMAIL_RE
+from digest.store.models import Member, PastEmployer, Role, Subgroup
+from digest.tagging.rules import SubgroupSpec
 from parsers.company import normalize_company
 
 MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")

@@ -16,10 +16,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.gaps import gap_suggestions
-from digest.matcher import Matcher
-from digest.models import Posting, Subgroup, Tag
-from digest.tagging import load_rules, rules_key
+from digest.store.models import Posting, Subgroup, Tag
+from digest.tagging.gaps import gap_suggestions
+from digest.tagging.matcher import Matcher
+from digest.tagging.tag import load_rules, rules_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: unmatched titles listed by `tags gaps` before "... and N more"

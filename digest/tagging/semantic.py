@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from digest.matcher import Tag
+from digest.tagging.matcher import Tag
 
 #: highest score a semantic tag gets: rule matches on the title score 0.5 and more
 MAX_SCORE = 0.29

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.members import find_member
-from digest.models import Posting, RawMessage, Sighting
-from digest.parallel import parse_stream
+from digest.ingest.parallel import parse_stream
+from digest.store.members import find_member
+from digest.store.models import Posting, RawMessage, Sighting
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import similar_titles

@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digest.config import Config
-from digest.db import Database
-from digest.fetch import FetchResult, fetch
-from digest.ingest import store_postings
-from digest.models import Sighting, Source
+from digest.ingest.record import store_postings
+from digest.sources.fetch import FetchResult, fetch
+from digest.store.db import Database
+from digest.store.models import Sighting, Source
 from parsers.boards import parse_board_entries
 from parsers.feeds import FeedEntry, parse_feed_entries
 from parsers.model import ParsedItem

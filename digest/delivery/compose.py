@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest.models import (
+from digest.store.models import (
     Delivery,
     Feedback,
     Member,

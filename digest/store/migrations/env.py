@@ -1,9 +1,9 @@
-"""Alembic environment: uses the connection handed in by digest.db, else the configured URL."""
+"""Alembic environment: uses the connection handed in by digest.store.db, else the configured URL."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from digest.models import Base
+from digest.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -20,10 +20,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
-from digest.db import Database
-from digest.imap import connect, logout_quietly
-from digest.ingest import PendingWork, process_pending, start_pending
-from digest.models import RawMessage, Source
+from digest.inbox.connection import connect, logout_quietly
+from digest.ingest.record import PendingWork, process_pending, start_pending
+from digest.store.db import Database
+from digest.store.models import RawMessage, Source
 
 Progress = Callable[[int, int], None]
 

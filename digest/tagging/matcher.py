@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from digest.errors import UserError
-from digest.subgroups_toml import SubgroupSpec, parse_subgroups_toml
-from digest.vocabulary import Vocabulary
+from digest.tagging.rules import SubgroupSpec, parse_subgroups_toml
+from digest.tagging.vocabulary import Vocabulary
 
 try:  # a Rust DFA: about twice as fast over descriptions as pyahocorasick's trie
     import ahocorasick_rs
@@ -842,7 +842,7 @@ def load_subgroups_toml(data: str) -> list[SubgroupRules]:
     """Rules from a subgroups.toml (roles as phrases or tables with synonyms/exclude/required).
 
     Raises ValueError naming the sub-group and key at fault; the checks are those of
-    `jobdigest subgroups import` (digest.subgroups_toml), so a file this accepts imports too.
+    `jobdigest subgroups import` (digest.tagging.rules), so a file this accepts imports too.
     """
     try:
         specs = parse_subgroups_toml(data, "subgroups")

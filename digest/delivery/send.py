@@ -26,16 +26,16 @@ from sqlalchemy import exists, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from digest.bounces import apply_bounces, mark_bouncing
-from digest.compose import MemberDigest, Week, build_digest
 from digest.config import Config
-from digest.db import Database
+from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.periods import period_of, window
+from digest.delivery.render import Links, build_message, message_bytes
+from digest.delivery.smtp import connect, send_prepared
+from digest.delivery.tokens import Signer
 from digest.errors import ServiceError
-from digest.models import Delivery, Member
-from digest.periods import period_of, window
-from digest.render import Links, build_message, message_bytes
-from digest.smtp import connect, send_prepared
-from digest.tokens import Signer
+from digest.inbox.bounces import apply_bounces, mark_bouncing
+from digest.store.db import Database
+from digest.store.models import Delivery, Member
 
 #: A member with one of these rows for the period gets nothing more in that period.
 DONE = ("sent", "skipped", "bounced")

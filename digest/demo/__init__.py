@@ -11,14 +11,14 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from digest.config import load_config
-from digest.db import Database
-from digest.imports import import_members, import_subgroups, parse_members_csv
-from digest.ingest import process_pending
-from digest.mailer import send_digests
-from digest.models import Posting, RawMessage, Sighting, Source, Tag
-from digest.sources import fetch_due_sources, sync_sources
-from digest.subgroups_toml import parse_subgroups_toml
-from digest.tagging import tag_pending
+from digest.delivery.send import send_digests
+from digest.ingest.record import process_pending
+from digest.sources.pull import fetch_due_sources, sync_sources
+from digest.store.db import Database
+from digest.store.imports import import_members, import_subgroups, parse_members_csv
+from digest.store.models import Posting, RawMessage, Sighting, Source, Tag
+from digest.tagging.rules import parse_subgroups_toml
+from digest.tagging.tag import tag_pending
 
 DEMO_CONFIG = """\
 # The demo group's config, written by `jobdigest demo`.
@@ -51,7 +51,7 @@ def _feeds_toml(folder: Path) -> str:
 
 
 def demo_data() -> Path:
-    return Path(str(files("digest") / "demo_data"))
+    return Path(str(files("digest.demo") / "data"))
 
 
 def _load_inbox(db: Database, inbox: Path) -> int:

@@ -10,11 +10,11 @@ from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, up
 from sqlalchemy.orm import Session, selectinload
 
 from digest.config import Config
-from digest.db import Database
 from digest.errors import UserError
-from digest.matcher import Matcher, RoleRule, SubgroupRules
-from digest.models import Posting, Role, Subgroup, Tag
-from digest.semantic import SemanticTagger, combine
+from digest.store.db import Database
+from digest.store.models import Posting, Role, Subgroup, Tag
+from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules
+from digest.tagging.semantic import SemanticTagger, combine
 
 CHUNK = 2000
 
@@ -158,7 +158,7 @@ def semantic_tagger(db: Database, cfg: Config) -> SemanticTagger | None:
     """The optional embedding tagger, when `[tagging] semantic = true` and the extra is installed."""
     if not cfg.tagging.semantic:
         return None
-    from digest import semantic
+    from digest.tagging import semantic
 
     if not semantic.available():
         raise UserError(

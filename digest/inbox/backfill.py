@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from digest.db import Database
 from digest.errors import UserError
-from digest.inbox import message_id_of
-from digest.ingest import process_pending
-from digest.models import RawMessage, Source
+from digest.inbox.poll import message_id_of
+from digest.ingest.record import process_pending
+from digest.store.db import Database
+from digest.store.models import RawMessage, Source
 
 BATCH = 200
 

@@ -18,8 +18,8 @@ from rich.table import Table
 
 from digest import __version__
 from digest.config import Config, load_config
-from digest.db import Database
 from digest.errors import ServiceError, UserError
+from digest.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 err = Console(stderr=True, soft_wrap=True)
@@ -156,7 +156,7 @@ def db() -> None:
 @friendly
 def db_upgrade(state: State) -> None:
     """Apply database migrations (other commands also do this on first use)."""
-    from digest.db import make_engine, upgrade
+    from digest.store.db import make_engine, upgrade
 
     engine = make_engine(state.cfg.database_url())
     changed = upgrade(engine)
@@ -185,8 +185,8 @@ def subgroups() -> None:
 @friendly
 def subgroups_import(state: State, file: Path) -> None:
     """Create or update sub-groups from FILE (all or nothing; re-import updates)."""
-    from digest.imports import import_subgroups
-    from digest.subgroups_toml import parse_subgroups_toml
+    from digest.store.imports import import_subgroups
+    from digest.tagging.rules import parse_subgroups_toml
 
     specs = parse_subgroups_toml(_read(file), str(file))
     with state.db.session() as session:
@@ -200,7 +200,7 @@ def subgroups_import(state: State, file: Path) -> None:
 @friendly
 def subgroups_export(state: State, file: str) -> None:
     """Write sub-groups to FILE (default: stdout) in the import format."""
-    from digest.imports import export_subgroups
+    from digest.store.imports import export_subgroups
 
     with state.db.session() as session:
         text = export_subgroups(session)
@@ -225,7 +225,7 @@ def members() -> None:
 @friendly
 def members_import(state: State, file: Path) -> None:
     """Create or update members from FILE (all or nothing; a bad row is reported by line and column)."""
-    from digest.imports import import_members, parse_members_csv
+    from digest.store.imports import import_members, parse_members_csv
 
     rows = parse_members_csv(_read(file), str(file))
     with state.db.session() as session:
@@ -239,7 +239,7 @@ def members_import(state: State, file: Path) -> None:
 @friendly
 def members_export(state: State, file: str) -> None:
     """Write members to FILE (default: stdout) in the import format."""
-    from digest.imports import export_members
+    from digest.store.imports import export_members
 
     with state.db.session() as session:
         text = export_members(session)
@@ -254,7 +254,7 @@ def members_export(state: State, file: str) -> None:
 @friendly
 def poll(state: State) -> None:
     """Read the group inbox once: store each mail, parse it, move it to the processed or failed folder."""
-    from digest.inbox import poll as do_poll
+    from digest.inbox.poll import poll as do_poll
 
     result = do_poll(state.db, state.cfg)
     out.print(f"Inbox: {result.fetched} fetched, {result.moved} moved; " + _counts(result.statuses))
@@ -294,8 +294,8 @@ def sources_list(state: State) -> None:
     """List every source and its health."""
     from sqlalchemy import select
 
-    from digest.models import Source
-    from digest.sources import sync_sources
+    from digest.sources.pull import sync_sources
+    from digest.store.models import Source
 
     with state.db.session() as session:
         sync_sources(session, state.cfg)
@@ -324,8 +324,8 @@ def sources_list(state: State) -> None:
 @friendly
 def sources_resume(state: State, source_id: int) -> None:
     """Unpause a paused source so the next fetch tries it again."""
-    from digest.models import Source
-    from digest.sources import resume_source
+    from digest.sources.pull import resume_source
+    from digest.store.models import Source
 
     with state.db.session() as session:
         if session.get(Source, source_id) is None:
@@ -364,7 +364,7 @@ def _when(moment: Any) -> str:
 @friendly
 def retag(state: State) -> None:
     """Tag new postings, and re-tag all postings whose sub-group rules changed."""
-    from digest.tagging import semantic_tagger, tag_pending
+    from digest.tagging.tag import semantic_tagger, tag_pending
 
     result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg))
     out.print(f"Tagged {result.postings} postings: {result.tags} tags.")
@@ -391,7 +391,7 @@ def run(state: State, once: bool) -> None:
         return
     import signal
 
-    from digest.idle import IdleWatcher
+    from digest.inbox.idle import IdleWatcher
 
     stop, wake = threading.Event(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: (stop.set(), wake.set()))
@@ -429,7 +429,7 @@ def send_digests_cmd(
     state: State, period: str | None, member_email: str | None, dry_run: Path | None
 ) -> None:
     """Send this period's digests now. Each member gets at most one per period, however often this runs."""
-    from digest.mailer import send_digests
+    from digest.delivery.send import send_digests
 
     result = send_digests(
         state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run
@@ -462,10 +462,10 @@ def preview(state: State, email: str, out_file: Path | None, period: str | None)
     """One member's digest as HTML (stdout, or --out FILE); nothing is sent or recorded."""
     from datetime import datetime
 
-    from digest.mailer import compose_all
-    from digest.periods import period_of
-    from digest.render import Links, render
-    from digest.tokens import Signer
+    from digest.delivery.periods import period_of
+    from digest.delivery.render import Links, render
+    from digest.delivery.send import compose_all
+    from digest.delivery.tokens import Signer
 
     period = period or period_of(datetime.now(UTC), state.cfg.tz)
     digests = list(compose_all(state.db, state.cfg, period, email))
@@ -525,8 +525,8 @@ def match(subgroups_file: Path) -> None:
 
     Input lines: {"id", "title", "description"?, "company"?, "location"?}.
     Output, one line each, in order: {"id", "tags": [{"subgroup", "role", "score", "why"}]}."""
-    from digest.matcher import Matcher, rules_from_specs
-    from digest.subgroups_toml import parse_subgroups_toml
+    from digest.tagging.matcher import Matcher, rules_from_specs
+    from digest.tagging.rules import parse_subgroups_toml
 
     matcher = Matcher.compile(
         rules_from_specs(parse_subgroups_toml(_read(subgroups_file), str(subgroups_file)))
@@ -620,7 +620,7 @@ def inbox_failures(state: State, show_all: bool) -> None:
     """List stored mails that could not be processed, with their reason."""
     from sqlalchemy import select
 
-    from digest.models import RawMessage
+    from digest.store.models import RawMessage
 
     statuses = ["failed", "held"] if show_all else ["failed"]
     with state.db.session() as session:
@@ -649,7 +649,7 @@ def import_mail_cmd(state: State, path: Path) -> None:
     then parsed like inbox mail. Safe to run again."""
     from rich.progress import Progress
 
-    from digest.mailimport import count, import_mail
+    from digest.inbox.backfill import count, import_mail
 
     total = count(path)
     with Progress(console=err, transient=True) as bar:
@@ -670,8 +670,8 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     """Parse stored mails again (after a parser improved): IDs, or --all failed ones."""
     from sqlalchemy import select
 
-    from digest.ingest import process_pending
-    from digest.models import RawMessage
+    from digest.ingest.record import process_pending
+    from digest.store.models import RawMessage
 
     if not ids and not all_failed:
         raise UserError(
@@ -684,7 +684,7 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
 
 
-from digest.tags_cli import tags  # noqa: E402 - its commands import the helpers above lazily
+from digest.cli.tags import tags  # noqa: E402 - its commands import the helpers above lazily
 
 cli.add_command(tags)
 

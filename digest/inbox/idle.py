@@ -13,7 +13,7 @@ import threading
 from imapclient import IMAPClient
 
 from digest.config import Config
-from digest.imap import connect, logout_quietly
+from digest.inbox.connection import connect, logout_quietly
 
 log = logging.getLogger("jobdigest.idle")
 RENEW_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE before the server's 29-minute timeout

@@ -1,4 +1,4 @@
-"""The database schema: typed SQLAlchemy 2 models. Migrations in digest/migrations follow this file."""
+"""The database schema: typed SQLAlchemy 2 models. Migrations in digest/store/migrations follow this file."""
 
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ class Posting(Base):
     #: when the posting's page was fetched for details (link-only postings; [fetch] enrich_links)
     enriched_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     enrich_error: Mapped[str] = mapped_column(Text, default="")
-    #: the rules key (digest.tagging.rules_key) the current tags were computed with
+    #: the rules key (digest.tagging.tag.rules_key) the current tags were computed with
     tag_key: Mapped[str] = mapped_column(String(64), default="", index=True)
 
     sightings: Mapped[list[Sighting]] = relationship(

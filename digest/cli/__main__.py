@@ -1,0 +1,5 @@
+"""`python -m digest.cli`: the same as the `jobdigest` command."""
+
+from digest.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Delivery: composing, rendering and sending each member's weekly digest exactly once."""

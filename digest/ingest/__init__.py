@@ -1,0 +1,1 @@
+"""Ingest: recording stored mail and feed entries as postings (dedup, merge, credits)."""

@@ -1,0 +1,1 @@
+"""Sources pulled over HTTP: the safe fetcher, feeds and job boards with their health, and link enrichment."""

@@ -1,0 +1,1 @@
+"""Tagging: sub-group rules, the vocabulary, the matcher, semantic suggestions, gaps and explanations."""
