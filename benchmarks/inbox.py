@@ -42,9 +42,9 @@ from pathlib import Path
 
 from benchmarks.common import print_table, timed
 from benchmarks.generate import linkedin_alert
-from digest.ingest import parallel
 from digest.config import parse_config
 from digest.inbox.poll import poll
+from digest.ingest import parallel
 from digest.store.db import Database
 from digest.store.models import Member
 from tests.servers import DovecotServer
