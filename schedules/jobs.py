@@ -24,11 +24,9 @@ def poll_inbox(db: Database, cfg: Config) -> Any:
 
 
 def fetch_sources(db: Database, cfg: Config) -> Any:
-    from digest.sources.pull import fetch_due_sources, sync_sources
+    from digest.sources.pull import fetch_all
 
-    with db.session() as session:
-        sync_sources(session, cfg)
-    return fetch_due_sources(db, cfg)
+    return fetch_all(db, cfg)
 
 
 def enrich(db: Database, cfg: Config) -> Any:

@@ -1,46 +1,15 @@
-"""`jobdigest tags explain|gaps`: why a posting was (not) tagged, and what a sub-group's roles miss.
-
-Wired into the CLI with `cli.add_command(tags)`. This module never imports digest.cli at import
-time (digest.cli imports it), so its helpers are fetched when a command runs.
-"""
+"""`jobdigest tags explain|gaps`: why a posting was (not) tagged, and what a sub-group's roles miss."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 
-from digest.errors import UserError
-from digest.store.models import Posting, Subgroup, Tag
-from digest.tagging.gaps import gap_suggestions
-from digest.tagging.matcher import Matcher
-from digest.tagging.tag import load_rules, rules_key
-
-F = TypeVar("F", bound=Callable[..., Any])
-#: unmatched titles listed by `tags gaps` before "... and N more"
-MAX_TITLES = 30
-
-
-def _friendly(fn: F) -> F:
-    """digest.cli.friendly, looked up when the command runs (see the module docstring)."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from digest.cli import friendly
-
-        return friendly(fn)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+from digest.cli.base import friendly, out
 
 
 def _say(text: str = "") -> None:
-    from digest.cli import out
-
     out.print(text, highlight=False, markup=False)
 
 
@@ -52,69 +21,14 @@ def tags() -> None:
 @tags.command("explain")
 @click.argument("posting_id", type=int)
 @click.pass_obj
-@_friendly
+@friendly
 def explain(state: Any, posting_id: int) -> None:
     """Show POSTING_ID's tags with score and why, the previous rules' tags when they differ,
     and for each sub-group that did not tag it the closest role and why not."""
-    with state.db.session() as session:
-        posting = session.get(Posting, posting_id)
-        if posting is None:
-            raise UserError(f"posting {posting_id}: no such posting")
-        groups, rules = load_rules(session)
-        stale = posting.tag_key != rules_key(groups)
-        now, was = _tags_of(session, posting_id)
-        lines = _header(posting, stale)
-        lines += _current_lines(now)
-        lines += _previous_lines(now, was)
-        misses = Matcher.compile(rules).near_misses(posting.title, posting.description or "")
-    lines.append("Not tagged for:" if misses else "Tagged for every sub-group.")
-    for miss in misses:
-        closest = f"closest role '{miss.role}': " if miss.role else ""
-        lines.append(f"  {miss.subgroup}: {closest}{miss.reason}")
-    for line in lines:
+    from digest.tagging.explain import explain_posting
+
+    for line in explain_posting(state.db, posting_id):
         _say(line)
-
-
-def _tags_of(session: Session, posting_id: int) -> tuple[list[Tag], list[Tag]]:
-    rows = session.scalars(
-        select(Tag).where(Tag.posting_id == posting_id).order_by(Tag.score.desc(), Tag.id)
-    ).all()
-    for row in rows:
-        _ = row.subgroup.name  # loaded while the session is open
-    return [t for t in rows if t.current], [t for t in rows if not t.current]
-
-
-def _header(posting: Posting, stale: bool) -> list[str]:
-    where = ", ".join(p for p in (posting.company, posting.location) if p)
-    lines = [f"Posting {posting.id}: {posting.title}" + (f" ({where})" if where else "")]
-    if stale:
-        lines.append("  (tags are from older rules; `jobdigest retag` brings them up to date)")
-    return lines
-
-
-def _current_lines(now: list[Tag]) -> list[str]:
-    if not now:
-        return ["Tags: none"]
-    lines = ["Tags:"]
-    for tag in now:
-        why = "; ".join(tag.why)
-        lines.append(f"  {tag.subgroup.name}: '{tag.role}' score {tag.score:.2f} - {why}")
-    return lines
-
-
-def _previous_lines(now: list[Tag], was: list[Tag]) -> list[str]:
-    """The previous generation, only for sub-groups whose tag changed."""
-    current = {t.subgroup_id: t.role for t in now}
-    changed = [t for t in was if current.get(t.subgroup_id) != t.role]
-    lines = []
-    for tag in changed:
-        now_role = current.get(tag.subgroup_id)
-        after = f"now '{now_role}'" if now_role else "no longer tagged"
-        lines.append(
-            f"  was: {tag.subgroup.name}: '{tag.role}' score {tag.score:.2f} "
-            f"(rules v{tag.generation}; {after})"
-        )
-    return (["Before the last rule change:"] + lines) if lines else []
 
 
 @tags.command("gaps")
@@ -122,41 +36,11 @@ def _previous_lines(now: list[Tag], was: list[Tag]) -> list[str]:
 @click.option("--weeks", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.pass_obj
-@_friendly
+@friendly
 def gaps(state: Any, subgroup: str, weeks: int, limit: int) -> None:
     """This period's postings that matched no sub-group, and the frequent title words and word
     pairs no role of SUBGROUP covers: candidates for new roles."""
-    since = datetime.utcnow() - timedelta(weeks=weeks)
-    with state.db.session() as session:
-        names = {g.name.casefold(): g for g in session.scalars(select(Subgroup))}
-        group = names.get(subgroup.casefold())
-        if group is None:
-            known = ", ".join(sorted(g.name for g in names.values())) or "none yet"
-            raise UserError(f"sub-group {subgroup!r}: no such sub-group (known: {known})")
-        _, rules = load_rules(session)
-        titles = _untagged_titles(session, since)
-    rule = next(r for r in rules if r.name == group.name)
-    period = f"the last {weeks} week{'s' if weeks > 1 else ''}"
-    _say(f"{len(titles)} postings from {period} matched no sub-group:")
-    for title in titles[:MAX_TITLES]:
-        _say(f"  {title}")
-    if len(titles) > MAX_TITLES:
-        _say(f"  ... and {len(titles) - MAX_TITLES} more")
-    suggestions = gap_suggestions(titles, rule, limit=limit)
-    if not suggestions:
-        _say(f"No frequent title words that the roles of {group.name} miss.")
-        return
-    _say(f"Title words no role of {group.name} covers (postings using them):")
-    for text, count in suggestions:
-        _say(f"  {text} ({count})")
+    from digest.tagging.explain import gap_report
 
-
-def _untagged_titles(session: Session, since: datetime) -> list[str]:
-    tagged = exists().where(Tag.posting_id == Posting.id, Tag.current.is_(True))
-    return list(
-        session.scalars(
-            select(Posting.title)
-            .where(Posting.first_seen >= since, Posting.status == "active", ~tagged)
-            .order_by(Posting.first_seen.desc(), Posting.id.desc())
-        )
-    )
+    for line in gap_report(state.db, subgroup, weeks, limit):
+        _say(line)

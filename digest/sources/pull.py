@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digest.config import Config
+from digest.errors import UserError
 from digest.ingest.record import store_postings
 from digest.sources.fetch import FetchResult, fetch
 from digest.store.db import Database
@@ -114,7 +115,9 @@ def sync_sources(session: Session, cfg: Config) -> list[int]:
 
 def resume_source(session: Session, source_id: int) -> None:
     """Unpause a source and let it be fetched at the next run."""
-    source = session.get_one(Source, source_id)
+    source = session.get(Source, source_id)
+    if source is None:
+        raise UserError(f"sources resume: no source with id {source_id} (see `jobdigest sources`)")
     source.paused, source.consecutive_failures, source.next_attempt = False, 0, None
     source.failing_since = None
 
@@ -276,3 +279,18 @@ def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) ->
             )
         )
     return [fetch_source(db, source_id, cfg, now=now) for source_id in due]
+
+
+def fetch_all(db: Database, cfg: Config) -> list[SourceResult]:
+    """Bring the sources table in line with the config, then fetch what is due: one call for
+    the CLI and the scheduler alike."""
+    with db.session() as session:
+        sync_sources(session, cfg)
+    return fetch_due_sources(db, cfg)
+
+
+def list_sources(db: Database, cfg: Config) -> list[Source]:
+    """Every source with its health, after bringing the table in line with the config."""
+    with db.session() as session:
+        sync_sources(session, cfg)
+        return list(session.scalars(select(Source).order_by(Source.id)))

@@ -1,0 +1,125 @@
+"""What every command shares: config and database opened on first use, one-line errors, tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from digest.config import Config, load_config
+from digest.errors import ServiceError, UserError
+from digest.store.db import Database
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+out = Console(soft_wrap=True)
+
+
+class State:
+    """Config and database opened on first use, so `--help` and `parse` need neither."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._cfg: Config | None = None
+        self._db: Database | None = None
+
+    @property
+    def cfg(self) -> Config:
+        if self._cfg is None:
+            self._cfg = load_config(self.config_path)
+        return self._cfg
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            try:
+                self._db = Database(self.cfg.database_url())
+            except Exception as exc:
+                if isinstance(exc, UserError | ServiceError):
+                    raise
+                raise ServiceError(f"database {self.cfg.database.url}: {exc}") from None
+        return self._db
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def friendly(fn: F) -> F:
+    """User mistakes and server failures become one line on stderr and an exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (UserError, ServiceError) as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from None
+
+
+def _write(file: str, text: str) -> None:
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text, encoding="utf-8")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"
+
+
+def _describe(result: Any) -> str:
+    """A job's result as a person reads it: 'fetched=3, moved=3', not a dataclass repr."""
+    if isinstance(result, list):
+        return "; ".join(_describe(r) for r in result) or "nothing due"
+    if dataclasses.is_dataclass(result):
+        parts = []
+        for f in dataclasses.fields(result):
+            value = getattr(result, f.name)
+            if value in ("", None):
+                continue
+            if isinstance(value, dict):
+                value = _counts(value)
+            elif isinstance(value, list):
+                value = len(value)
+            parts.append(f"{f.name.replace('_', ' ')} {value}")
+        return ", ".join(parts)
+    return str(result)
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table on a terminal; tab-separated lines (header first) when piped, for grep and cut."""
+    if not out.is_terminal:
+        click.echo("\t".join(columns))
+        for r in rows:
+            click.echo("\t".join(str(v) for v in r))
+        return
+    table = Table(title=title)
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*(str(v) for v in r))
+    out.print(table)

@@ -1,0 +1,86 @@
+"""Digests by hand: send this period's digests, preview one member's."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC
+from pathlib import Path
+
+import click
+
+from digest.cli.base import (
+    State,
+    err,
+    friendly,
+    out,
+    pass_state,
+)
+from digest.errors import UserError
+
+
+@click.command("send-digests", short_help="Send this period's digests now.")
+@click.option("--period", metavar="YYYY-Www", help="ISO week to send (default: the current week).")
+@click.option("--member", "member_email", metavar="EMAIL", help="Only this member.")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write the digests to DIR as .eml and .html instead of sending.",
+)
+@pass_state
+@friendly
+def send_digests_cmd(
+    state: State, period: str | None, member_email: str | None, dry_run: Path | None
+) -> None:
+    """Send this period's digests now. Each member gets at most one per period, however often this runs."""
+    from digest.delivery.send import send_digests
+
+    result = send_digests(
+        state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run
+    )
+    if dry_run is not None:
+        out.print(f"{result.period}: wrote {len(result.written)} digests to {dry_run}")
+    else:
+        out.print(
+            f"{result.period}: {result.sent} sent, {result.already} already sent, "
+            f"{result.skipped_no_leads} without leads, {result.failed} failed"
+        )
+    for line in result.errors:
+        err.print(f"  {line}", highlight=False)
+    if result.failed:
+        sys.exit(1)
+
+
+@click.command(short_help="One member's digest as HTML.")
+@click.argument("email")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML here.",
+)
+@click.option("--period", metavar="YYYY-Www", help="ISO week (default: the current week).")
+@pass_state
+@friendly
+def preview(state: State, email: str, out_file: Path | None, period: str | None) -> None:
+    """One member's digest as HTML (stdout, or --out FILE); nothing is sent or recorded."""
+    from datetime import datetime
+
+    from digest.delivery.periods import period_of
+    from digest.delivery.render import Links, render
+    from digest.delivery.send import compose_all
+    from digest.delivery.tokens import Signer
+
+    period = period or period_of(datetime.now(UTC), state.cfg.tz)
+    digests = list(compose_all(state.db, state.cfg, period, email))
+    if not digests:
+        raise UserError(f"{email}: no such active member")
+    html, _text = render(
+        state.cfg, digests[0], Links(state.cfg, Signer.from_config(state.cfg), digests[0].member.id)
+    )
+    if out_file:
+        out_file.write_text(html, encoding="utf-8")
+        out.print(f"Wrote {out_file} ({len(digests[0].leads)} leads).")
+    else:
+        click.echo(html)

@@ -1,0 +1,33 @@
+"""Stored mail that could not be recorded as postings: listing it, and parsing it again."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from digest.errors import UserError
+from digest.ingest.record import process_pending
+from digest.store.db import Database
+from digest.store.models import RawMessage
+
+
+def stored_failures(db: Database, include_held: bool = False) -> list[RawMessage]:
+    """Failed mail (and, if asked, held mail) oldest first, with the reason it was set aside."""
+    statuses = ["failed", "held"] if include_held else ["failed"]
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(RawMessage).where(RawMessage.status.in_(statuses)).order_by(RawMessage.id)
+            )
+        )
+
+
+def reprocess(db: Database, ids: list[int], all_failed: bool = False) -> dict[str, int]:
+    """Parse stored mails again (after a parser improved): the given ids, or every failed one."""
+    if not ids and not all_failed:
+        raise UserError(
+            "inbox reprocess: give message IDs or --all (see `jobdigest inbox failures`)"
+        )
+    if all_failed:
+        with db.session() as session:
+            ids = list(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
+    return process_pending(db.sessions, ids, force=True)

@@ -1,0 +1,59 @@
+"""`jobdigest run`: the scheduled worker. Registered as a `jobdigest.commands` entry point, so digest/ never imports schedules/."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import click
+
+from digest.cli.base import (
+    State,
+    _describe,
+    friendly,
+    out,
+    pass_state,
+)
+
+
+@click.command(short_help="The worker: ingest, and send on schedule.")
+@click.option(
+    "--once", is_flag=True, help="Run each ingest job once (poll, fetch, retag), then exit."
+)
+@pass_state
+@friendly
+def run(state: State, once: bool) -> None:
+    """The scheduled worker: ingest continuously, send digests on [digest] day and time
+    in the group's time zone. Stop it with Ctrl-C or SIGTERM."""
+    from schedules.runner import Runner
+
+    def report(name: str, result: Any) -> None:
+        if result is not None:  # None: the job has nothing configured to do
+            out.print(f"{name}: {_describe(result)}", highlight=False)
+
+    runner = Runner(state.db, state.cfg, report=report)
+    if once:
+        runner.run_ingest()
+        return
+    import signal
+
+    from digest.inbox.idle import IdleWatcher
+
+    stop, wake = threading.Event(), threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: (stop.set(), wake.set()))
+    wait_for_mail = None
+    if state.cfg.inbox.host and state.cfg.inbox.idle:
+        IdleWatcher(state.cfg, wake, stop).start()
+
+        def wait_for_mail(timeout: float) -> None:
+            wake.wait(timeout)
+            wake.clear()
+
+    out.print(
+        f"Worker started for {state.cfg.group.name}; digests {state.cfg.digest.day} {state.cfg.digest.time} "
+        f"({state.cfg.group.timezone}). Ctrl-C stops it."
+    )
+    try:
+        runner.forever(stop, wait_for_mail)
+    except KeyboardInterrupt:
+        stop.set()
