@@ -29,9 +29,10 @@ from jinja2 import Environment
 from sqlalchemy import insert
 
 from digest.config import Config, parse_config
+from digest.delivery.audience import compose_all
 from digest.delivery.periods import window
+from digest.delivery.relay import Sender
 from digest.delivery.render import Links, build_message, message_bytes, render
-from digest.delivery.send import Sender, compose_all
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from digest.store.models import (

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from digest.config import Config, parse_config
+from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest, Week, build_digest
 from digest.delivery.periods import window
-from digest.delivery.send import compose_all
 from digest.store.db import Database
 from digest.store.models import Delivery, Member
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group

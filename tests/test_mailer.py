@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from digest.config import Config, load_config
-from digest.delivery.send import Sender, send_digests
+from digest.delivery.relay import Sender
+from digest.delivery.send import send_digests
 from digest.inbox.bounces import apply_bounces
 from digest.store.db import Database
 from digest.store.models import Delivery, Member, MemberSubgroup, RawMessage

@@ -21,9 +21,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from digest.config import Config, parse_config
+from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
 from digest.delivery.render import Links, build_message, message_bytes, render
-from digest.delivery.send import compose_all
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from tests.digest_seed import PERIOD, seed_group

@@ -67,9 +67,9 @@ def preview(state: State, email: str, out_file: Path | None, period: str | None)
     """One member's digest as HTML (stdout, or --out FILE); nothing is sent or recorded."""
     from datetime import datetime
 
+    from digest.delivery.audience import compose_all
     from digest.delivery.periods import period_of
     from digest.delivery.render import Links, render
-    from digest.delivery.send import compose_all
     from digest.delivery.tokens import Signer
 
     period = period or period_of(datetime.now(UTC), state.cfg.tz)

@@ -1,0 +1,59 @@
+"""Who gets a digest this period, composed lazily in chunks so memory does not grow with the group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from digest.config import Config
+from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.ledger import DONE
+from digest.delivery.periods import window
+from digest.store.db import Database
+from digest.store.models import Delivery, Member
+
+CHUNK = 500
+
+
+def eligible(
+    session: Session, period: str, today: date, after: int, email: str | None, pending_only: bool
+) -> list[Member]:
+    query = select(Member).options(selectinload(Member.subgroups)).order_by(Member.id).limit(CHUNK)
+    if email:
+        query = query.where(func.lower(Member.email) == email.lower())
+    else:
+        query = query.where(Member.status == "active", Member.id > after)
+        query = query.where((Member.paused_until.is_(None)) | (Member.paused_until <= today))
+    if pending_only:
+        done = exists().where(
+            Delivery.member_id == Member.id, Delivery.period == period, Delivery.status.in_(DONE)
+        )
+        query = query.where(~done)
+    return list(session.scalars(query))
+
+
+def compose_all(
+    db: Database,
+    cfg: Config,
+    period: str,
+    member_email: str | None = None,
+    pending_only: bool = False,
+) -> Iterator[MemberDigest]:
+    """Each eligible member's digest, composed lazily in chunks: memory does not grow with the group."""
+    begin, end = window(period, cfg.tz, cfg.digest.period_days)
+    today = datetime.now(cfg.tz).date()
+    with db.session() as session:
+        week = Week(session, period, begin, end)
+    after = 0
+    while True:
+        with db.session() as session:
+            members = eligible(session, period, today, after, member_email, pending_only)
+            week.load_history(session, [m.id for m in members])
+        for member in members:
+            yield build_digest(week, member, cfg.digest.max_postings, cfg.digest.max_per_company)
+        if member_email or len(members) < CHUNK:
+            return
+        after = members[-1].id

@@ -1,0 +1,90 @@
+"""The delivery ledger: one row per (member, period) makes every send exactly-once.
+
+Row states: sending (committed just before the SMTP transaction) -> sent | failed | bounced, and
+skipped for a member without leads (so a later run in the period does not mail them either).
+A row still 'sending' when a run starts was left by a sender that died mid-transaction: it is sent
+again *with the same Message-ID*, and a receiving system that did accept the first copy drops the
+second. Rows that are sent, skipped or bounced are never sent again; failed ones (4xx, connection
+trouble) are retried by the next run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digest.inbox.bounces import mark_bouncing
+from digest.store.db import Database
+from digest.store.models import Delivery, Member
+
+#: A member with one of these rows for the period gets nothing more in that period.
+DONE = ("sent", "skipped", "bounced")
+
+
+def _row(session: Session, member_id: int, period: str) -> Delivery | None:
+    return session.scalar(
+        select(Delivery).where(Delivery.member_id == member_id, Delivery.period == period)
+    )
+
+
+def claim(
+    db: Database, member_id: int, period: str, message_id: str, posting_ids: list[int]
+) -> int | None:
+    """Commit the intent to send; None if this member's digest for the period is already handled."""
+    with db.session() as session:
+        row = _row(session, member_id, period)
+        if row is not None and row.status in DONE:
+            return None
+        if row is None:
+            row = Delivery(member_id=member_id, period=period)
+            session.add(row)
+        row.status = "sending"
+        row.message_id = message_id
+        row.posting_ids = posting_ids
+        row.attempts = (row.attempts or 0) + 1
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            return None
+        return row.id
+
+
+def skip(db: Database, member_id: int, period: str) -> None:
+    """A member without leads this period: recorded, so a later run does not mail them either."""
+    with db.session() as session:
+        if _row(session, member_id, period) is None:
+            session.add(Delivery(member_id=member_id, period=period, status="skipped"))
+
+
+def finish(db: Database, delivery_id: int, status: str, error: str = "") -> None:
+    with db.session() as session:
+        row = session.get_one(Delivery, delivery_id)
+        row.status = status
+        row.last_error = error[:2000]
+        if status == "sent":
+            row.sent_at = datetime.utcnow()
+        if status == "bounced":
+            member = session.get_one(Member, row.member_id)
+            member.bounce_count = (member.bounce_count or 0) + 1
+            mark_bouncing(member)
+
+
+def interrupted(db: Database, period: str) -> dict[int, str]:
+    """member id -> Message-ID of sends a dead sender left in 'sending' (call under the lock)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Delivery.member_id, Delivery.message_id).where(
+                Delivery.period == period, Delivery.status == "sending"
+            )
+        )
+        return {mid: msg_id for mid, msg_id in rows}
+
+
+def count_sent(db: Database, period: str) -> int:
+    with db.session() as session:
+        query = select(func.count()).where(Delivery.period == period, Delivery.status == "sent")
+        return int(session.scalar(query.select_from(Delivery)) or 0)
