@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from digest.store.db import Database
 from tests.servers import (
     ChromiumBrowser,
     DovecotServer,
@@ -25,7 +26,15 @@ from tests.servers import (
 )
 from tests.support.http import LocalServer, serve_http
 
-SERVER_FIXTURES = {"dovecot", "imap_account", "smtp_server", "postgres", "browser", "db_url"}
+SERVER_FIXTURES = {
+    "dovecot",
+    "imap_account",
+    "smtp_server",
+    "postgres",
+    "migrated_template",
+    "browser",
+    "db_url",
+}
 SMTP_LOGIN = ("mailer@example.org", "smtp-secret")
 _database_numbers = itertools.count(1)
 _account_numbers = itertools.count(1)
@@ -95,15 +104,26 @@ def postgres() -> Iterator[PostgresServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def migrated_template(postgres: PostgresServer) -> str:
+    """A PostgreSQL database migrated to head once per run; each test's database is a copy."""
+    name = "jd_migrated_template"
+    postgres.drop_database(name)
+    Database(postgres.create_database(name)).dispose()
+    return name
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLAlchemy URL of an empty database; every test using it runs on both engines."""
+    """SQLAlchemy URL of a database at the newest schema; every test using it runs on both
+    engines (PostgreSQL ones are copies of a template migrated once per run)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("migrated_template")
     name = _database_name(request.node.name)
-    url = server.create_database(name)
+    url = server.create_database(name, template=template)
     yield url
     server.drop_database(name)
 

@@ -88,11 +88,14 @@ class PostgresServer(Lifecycle):
         """SQLAlchemy URL (psycopg 3 driver) for `database`."""
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str = "template0") -> str:
+        """Create a database as a copy of `template` (default: empty) and return its URL.
+
+        Copying a migrated template is much faster than migrating every test's database."""
         if not name or len(name) > MAX_NAME:
             raise ValueError(f"database name must be 1..{MAX_NAME} characters: {name!r}")
-        self._admin(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+        self._admin(statement.format(sql.Identifier(name), sql.Identifier(template)))
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
