@@ -273,12 +273,13 @@ def our_parse(feeds: Sequence[bytes]) -> int:
 
 def _matcher() -> tuple[object | None, str]:
     try:
-        from digest.tagging.matcher import Matcher, load_subgroups_toml
+        from digest.tagging.compile import build_matcher
+        from digest.tagging.rules import parse_subgroups_toml
     except ImportError:
         return None, "skipped (digest.tagging.matcher not available)"
     text = SUBGROUPS.read_text(encoding="utf-8") if SUBGROUPS.exists() else FALLBACK_SUBGROUPS
     where = "corpus sub-groups" if SUBGROUPS.exists() else "built-in sub-groups"
-    return Matcher.compile(load_subgroups_toml(text)), f"digest.tagging.matcher.Matcher ({where})"
+    return build_matcher(parse_subgroups_toml(text)), f"digest.tagging.matcher.Matcher ({where})"
 
 
 def full_stage(feeds: Sequence[bytes], db: Database, matcher: object | None) -> dict[str, float]:

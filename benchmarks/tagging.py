@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.common import print_values
-from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules, load_subgroups_toml
+from digest.tagging.matcher import Matcher
+from digest.tagging.rules import RoleRule, SubgroupRules, parse_subgroups_toml
 from digest.tagging.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def split(titles: Sequence[tuple[str, str]]) -> tuple[list, list]:
 
 def run_quality(directory: Path = TITLES_DIR) -> dict[str, dict[str, float]]:
     titles, truth = load_titles(directory), load_truth(directory)
-    groups = load_subgroups_toml((directory / "subgroups.toml").read_text(encoding="utf-8"))
+    groups = parse_subgroups_toml((directory / "subgroups.toml").read_text(encoding="utf-8"))
     tune, held = split(titles)
     systems = {
         "substring baseline": substring_baseline(groups),

@@ -88,6 +88,7 @@ class FetchConfig:
 
 @dataclass
 class TaggingConfig:
+    vocabulary: str = ""  # a TOML file extending (or replacing) the bundled vocabulary
     semantic: bool = False
     semantic_threshold: float = 0.75
 

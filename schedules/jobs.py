@@ -38,7 +38,7 @@ def enrich(db: Database, cfg: Config) -> Any:
 def retag(db: Database, cfg: Config) -> Any:
     from digest.tagging.tag import semantic_tagger, tag_pending
 
-    return tag_pending(db, semantic=semantic_tagger(db, cfg))
+    return tag_pending(db, semantic=semantic_tagger(db, cfg), cfg=cfg)
 
 
 def bounces(db: Database, cfg: Config) -> Any:

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules, Tag, load_subgroups_toml
+from digest.errors import UserError
+from digest.tagging.matcher import Matcher, Tag
+from digest.tagging.rules import RoleRule, SubgroupRules, parse_subgroups_toml
 from digest.tagging.vocabulary import Vocabulary, load_vocabulary_toml
 
 GROUPS_TOML = """
@@ -44,7 +46,7 @@ roles = ["Project Manager", "Program Manager"]
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher.compile(load_subgroups_toml(GROUPS_TOML))
+    return Matcher.compile(parse_subgroups_toml(GROUPS_TOML))
 
 
 def groups_of(tags: list[Tag]) -> set[str]:
@@ -200,10 +202,13 @@ def test_description_phrase_inside_a_longer_word_is_ignored(matcher: Matcher) ->
     assert tag_for(tags, "Finance").role == "Accountant"
 
 
-def test_company_and_location_never_tag(matcher: Matcher) -> None:
-    assert (
-        matcher.match("Driver", company="Acme Marketing Manager Ltd", location="Sales, Utah") == []
-    )
+def test_company_and_location_are_not_evidence(matcher: Matcher) -> None:
+    """The matcher takes only the title and description: a company named 'Acme Marketing
+    Manager Ltd' hiring a driver cannot tag the posting, because it cannot be passed at all."""
+    import inspect
+
+    assert list(inspect.signature(matcher.match).parameters) == ["title", "description"]
+    assert matcher.match("Driver") == []
 
 
 # --- exclusions and requirements ----------------------------------------------------------------
@@ -247,7 +252,7 @@ def test_description_exclude_vetoes_description_only_matches() -> None:
 
 
 def test_subgroups_toml_both_role_forms() -> None:
-    groups = load_subgroups_toml(GROUPS_TOML)
+    groups = parse_subgroups_toml(GROUPS_TOML)
     marketing = groups[0]
     assert marketing.name == "Marketing"
     assert marketing.roles[0] == RoleRule("Marketing Manager")
@@ -271,14 +276,14 @@ def test_subgroups_toml_both_role_forms() -> None:
     ],
 )
 def test_bad_subgroups_toml_says_what_is_wrong(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        load_subgroups_toml(text)
+    with pytest.raises(UserError, match=message):
+        parse_subgroups_toml(text, "subgroups")
 
 
 def test_empty_rules_and_empty_input() -> None:
-    assert load_subgroups_toml("") == []
+    assert parse_subgroups_toml("") == []
     assert Matcher.compile([]).match("Marketing Manager", "Marketing Manager " * 5) == []
-    matcher = Matcher.compile(load_subgroups_toml(GROUPS_TOML))
+    matcher = Matcher.compile(parse_subgroups_toml(GROUPS_TOML))
     assert matcher.match("") == []
     assert matcher.match("", "") == []
     assert matcher.match("   ", "\n\t") == []
@@ -371,7 +376,7 @@ def test_near_misses_leave_out_tagged_subgroups(matcher: Matcher) -> None:
 def test_gap_suggestions_find_uncovered_words() -> None:
     from digest.tagging.gaps import gap_suggestions
 
-    marketing = load_subgroups_toml(GROUPS_TOML)[0]
+    marketing = parse_subgroups_toml(GROUPS_TOML)[0]
     titles = ["Growth Hacker", "Sr. Growth Hackers", "Community Manager", "Community Managers"]
     titles += ["Marketing Manager", "Nurse"]
     assert gap_suggestions(titles, marketing) == [
@@ -384,7 +389,7 @@ def test_gap_suggestions_find_uncovered_words() -> None:
 def test_both_automaton_backends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     import digest.tagging.matcher as matcher_module
 
-    groups = load_subgroups_toml(GROUPS_TOML)
+    groups = parse_subgroups_toml(GROUPS_TOML)
     description = (
         "You report to the Marketing Director. As our Social-Media-Marketing lead (social media "
         "marketing), you'll own SEO; ‘Public Relations’ too.\nSocial media marketing!"
@@ -414,7 +419,7 @@ class _WordsModel:
 def test_semantic_tags_stay_below_rule_matches_and_only_fill_gaps() -> None:
     from digest.tagging.semantic import MAX_SCORE, SemanticTagger, combine, role_pairs
 
-    groups = load_subgroups_toml(GROUPS_TOML)
+    groups = parse_subgroups_toml(GROUPS_TOML)
     tagger = SemanticTagger(role_pairs(groups), threshold=0.7, model=_WordsModel())
     (semantic,) = tagger.tags(["Brand Marketing Lead"])
     assert [t.subgroup for t in semantic] == ["Marketing"]

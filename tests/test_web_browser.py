@@ -21,8 +21,8 @@ from digest.delivery.render import Links
 from digest.delivery.send import send_digests
 from digest.store.db import Database
 from digest.store.models import Member
+from digest.tagging.compile import load_rules
 from digest.tagging.matcher import Matcher
-from digest.tagging.tag import load_rules
 from digest.web import create_app
 from tests.test_web import World, build_world, make_config
 
@@ -115,7 +115,7 @@ def test_lead_edits_a_role_with_live_preview_and_the_matcher_uses_it(
     expect(page.get_by_role("status")).to_contain_text("Saved (rules version 2)")
     with site.db.session() as session:
         _groups, rules = load_rules(session)
-    tags = Matcher.compile(rules).match("Brand Manager", "", "Hooli", "")
+    tags = Matcher.compile(rules).match("Brand Manager")
     assert [(t.subgroup, t.role) for t in tags] == [("Marketing", "Marketing Manager")]
     page.goto(f"{site.url}/lead/{site.world.marketing}/members/{site.world.carol}/digest")
     expect(page.get_by_role("heading", name=re.compile("Carol King's digest"))).to_be_visible()

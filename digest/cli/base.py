@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from digest.config import Config, load_config
+from digest.config import DEFAULT_CONFIG, Config, load_config
 from digest.errors import ServiceError, UserError
 from digest.store.db import Database
 
@@ -39,6 +39,12 @@ class State:
         if self._cfg is None:
             self._cfg = load_config(self.config_path)
         return self._cfg
+
+    def cfg_if_any(self) -> Config | None:
+        """The config when one was named or ./jobdigest.toml exists; pure tools work without."""
+        if self.config_path or Path(DEFAULT_CONFIG).exists():
+            return self.cfg
+        return None
 
     @property
     def db(self) -> Database:

@@ -46,5 +46,5 @@ def retag(state: State) -> None:
     """Tag new postings, and re-tag all postings whose sub-group rules changed."""
     from digest.tagging.tag import semantic_tagger, tag_pending
 
-    result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg))
+    result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg), cfg=state.cfg)
     out.print(f"Tagged {result.postings} postings: {result.tags} tags.")

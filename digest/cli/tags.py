@@ -27,7 +27,7 @@ def explain(state: Any, posting_id: int) -> None:
     and for each sub-group that did not tag it the closest role and why not."""
     from digest.tagging.explain import explain_posting
 
-    for line in explain_posting(state.db, posting_id):
+    for line in explain_posting(state.db, posting_id, state.cfg):
         _say(line)
 
 
@@ -42,5 +42,5 @@ def gaps(state: Any, subgroup: str, weeks: int, limit: int) -> None:
     pairs no role of SUBGROUP covers: candidates for new roles."""
     from digest.tagging.explain import gap_report
 
-    for line in gap_report(state.db, subgroup, weeks, limit):
+    for line in gap_report(state.db, subgroup, weeks, limit, state.cfg):
         _say(line)

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from digest.cli.base import (
+    State,
     _read,
     err,
     friendly,
+    pass_state,
 )
 
 
@@ -50,18 +52,19 @@ def parse(files: tuple[Path, ...]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="subgroups.toml with the rules to try.",
 )
+@pass_state
 @friendly
-def match(subgroups_file: Path) -> None:
-    """Tag JSON Lines postings from stdin with the rules in --subgroups FILE.
+def match(state: State, subgroups_file: Path) -> None:
+    """Tag JSON Lines postings from stdin with the rules in --subgroups FILE (and the
+    vocabulary of [tagging] vocabulary when a config is given or ./jobdigest.toml exists).
 
     Input lines: {"id", "title", "description"?, "company"?, "location"?}.
     Output, one line each, in order: {"id", "tags": [{"subgroup", "role", "score", "why"}]}."""
-    from digest.tagging.matcher import Matcher, rules_from_specs
+    from digest.tagging.compile import build_matcher
     from digest.tagging.rules import parse_subgroups_toml
 
-    matcher = Matcher.compile(
-        rules_from_specs(parse_subgroups_toml(_read(subgroups_file), str(subgroups_file)))
-    )
+    rules = parse_subgroups_toml(_read(subgroups_file), str(subgroups_file))
+    matcher = build_matcher(rules, state.cfg_if_any())
     bad = 0
     for lineno, line in enumerate(sys.stdin, start=1):
         if not line.strip():
@@ -74,12 +77,7 @@ def match(subgroups_file: Path) -> None:
             err.print(f"stdin: line {lineno}: {exc}", highlight=False)
             bad += 1
             continue
-        tags = matcher.match(
-            posting.get("title") or "",
-            str(posting.get("description") or ""),
-            str(posting.get("company") or ""),
-            str(posting.get("location") or ""),
-        )
+        tags = matcher.match(posting.get("title") or "", str(posting.get("description") or ""))
         record = {
             "id": posting.get("id"),
             "tags": [

@@ -97,7 +97,7 @@ def run_demo(directory: Path, out: Console) -> None:
         sync_sources(session, cfg)
     feeds = fetch_due_sources(db, cfg)
     entries = sum(r.entries for r in feeds)
-    tagged = tag_pending(db)
+    tagged = tag_pending(db, cfg=cfg)
     outbox = directory / "outbox"
     result = send_digests(db, cfg, dry_run=outbox)
     with db.session() as session:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE
 from digest.store.models import Member, PastEmployer, Role, Subgroup
-from digest.tagging.rules import SubgroupSpec
+from digest.tagging.rules import SubgroupRules, rules_of
 from parsers.company import normalize_company
 
 MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")
@@ -121,7 +121,7 @@ def import_members(
     return created, updated
 
 
-def import_subgroups(session: Session, specs: list[SubgroupSpec]) -> tuple[int, int]:
+def import_subgroups(session: Session, specs: list[SubgroupRules]) -> tuple[int, int]:
     groups = _subgroups_by_name(session)
     members = {m.email: m for m in session.scalars(select(Member))}
     created = updated = 0
@@ -133,19 +133,17 @@ def import_subgroups(session: Session, specs: list[SubgroupSpec]) -> tuple[int, 
             created += 1
         else:
             updated += 1
-            old = [(r.phrase, r.synonyms, r.exclude, r.required) for r in sg.roles]
-            new = [(r.phrase, r.synonyms, r.exclude, r.required) for r in spec.roles]
-            if old != new or sg.exclude != spec.exclude:
+            if rules_of(sg) != rules_of(spec):
                 sg.rules_version += 1
         sg.name = spec.name
         sg.description = spec.description
-        sg.exclude = spec.exclude
+        sg.exclude = list(spec.exclude)
         sg.roles = [
             Role(
                 phrase=r.phrase,
-                synonyms=r.synonyms,
-                exclude=r.exclude,
-                required=r.required,
+                synonyms=list(r.synonyms),
+                exclude=list(r.exclude),
+                required=list(r.required),
                 position=i,
             )
             for i, r in enumerate(spec.roles)

@@ -8,31 +8,32 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from digest.config import Config
 from digest.errors import UserError
 from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
+from digest.tagging.compile import group_matcher, load_rules, vocabulary_for
 from digest.tagging.gaps import gap_suggestions
-from digest.tagging.matcher import Matcher
-from digest.tagging.tag import load_rules, rules_key
+from digest.tagging.tag import rules_key
 
 #: unmatched titles listed by `tags gaps` before "... and N more"
 MAX_TITLES = 30
 
 
-def explain_posting(db: Database, posting_id: int) -> list[str]:
+def explain_posting(db: Database, posting_id: int, cfg: Config | None = None) -> list[str]:
     """POSTING_ID's tags with score and why, the previous rules' tags when they differ, and for
     each sub-group that did not tag it the closest role and why not: lines a person reads."""
     with db.session() as session:
         posting = session.get(Posting, posting_id)
         if posting is None:
             raise UserError(f"posting {posting_id}: no such posting")
-        groups, rules = load_rules(session)
+        groups, _rules, matcher = group_matcher(session, cfg)
         stale = posting.tag_key != rules_key(groups)
         now, was = _tags_of(session, posting_id)
         lines = _header(posting, stale)
         lines += _current_lines(now)
         lines += _previous_lines(now, was)
-        misses = Matcher.compile(rules).near_misses(posting.title, posting.description or "")
+        misses = matcher.near_misses(posting.title, posting.description or "")
     lines.append("Not tagged for:" if misses else "Tagged for every sub-group.")
     for miss in misses:
         closest = f"closest role '{miss.role}': " if miss.role else ""
@@ -82,7 +83,9 @@ def _previous_lines(now: list[Tag], was: list[Tag]) -> list[str]:
     return (["Before the last rule change:"] + lines) if lines else []
 
 
-def gap_report(db: Database, subgroup: str, weeks: int = 1, limit: int = 20) -> list[str]:
+def gap_report(
+    db: Database, subgroup: str, weeks: int = 1, limit: int = 20, cfg: Config | None = None
+) -> list[str]:
     """This period's postings that matched no sub-group, and the frequent title words and word
     pairs no role of SUBGROUP covers: candidates for new roles."""
     out: list[str] = []
@@ -102,7 +105,7 @@ def gap_report(db: Database, subgroup: str, weeks: int = 1, limit: int = 20) -> 
         out.append(f"  {title}")
     if len(titles) > MAX_TITLES:
         out.append(f"  ... and {len(titles) - MAX_TITLES} more")
-    suggestions = gap_suggestions(titles, rule, limit=limit)
+    suggestions = gap_suggestions(titles, rule, vocabulary=vocabulary_for(cfg), limit=limit)
     if not suggestions:
         out.append(f"No frequent title words that the roles of {group.name} miss.")
         return out

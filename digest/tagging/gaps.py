@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from digest.tagging.matcher import Matcher, SubgroupRules
+from digest.tagging.matcher import Matcher
+from digest.tagging.rules import SubgroupRules
 from digest.tagging.vocabulary import Vocabulary
 
 # Words that say how senior or how employed, never what the job is: no role should be added for them.

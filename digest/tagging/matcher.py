@@ -18,8 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from digest.errors import UserError
-from digest.tagging.rules import SubgroupSpec, parse_subgroups_toml
+from digest.tagging.rules import RoleRule, SubgroupRules
 from digest.tagging.vocabulary import Vocabulary
 
 try:  # a Rust DFA: about twice as fast over descriptions as pyahocorasick's trie
@@ -54,27 +53,6 @@ _WORD_BYTE = bytes(1 if b >= 128 or chr(b).isalnum() else 0 for b in range(256))
 _S = ord("s")
 _TOKEN = re.compile(r"[^\W_]+(?:['’&\-][^\W_]+)*")
 _JOINERS = re.compile(r"['’&\-]")
-
-
-@dataclass(frozen=True)
-class RoleRule:
-    """One target role; `synonyms` are extra phrasings, `exclude` vetoes it, `required` must also occur."""
-
-    phrase: str
-    synonyms: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    required: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubgroupRules:
-    """A sub-group's target roles; any `exclude` phrase in a title vetoes the whole sub-group."""
-
-    name: str
-    roles: tuple[RoleRule, ...]
-    exclude: tuple[str, ...] = ()
-    leads: tuple[str, ...] = ()
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -491,12 +469,9 @@ class Matcher:
 
     # ------------------------------------------------------------------------------------------
 
-    def match(
-        self, title: str, description: str = "", company: str = "", location: str = ""
-    ) -> list[Tag]:
-        """Tags for one posting, best first. Company and location are accepted for the caller's
-        convenience but never used: 'Acme Marketing Ltd' hiring a driver is not a marketing job."""
-        del company, location
+    def match(self, title: str, description: str = "") -> list[Tag]:
+        """Tags for one posting, best first. Only the title and description count: the company
+        and location are not evidence ('Acme Marketing Ltd' hiring a driver is not a marketing job)."""
         title = title if isinstance(title, str) else ""
         description = description if isinstance(description, str) else ""
         where, words, n = self._title_positions(title) if title else ({}, [], 0)
@@ -832,41 +807,3 @@ def _explain(found: tuple[int, ...], words: list[str], variant: _Variant) -> str
     if variant.quality < Q_LITERAL:
         text += f" ~ '{variant.label}'"
     return text
-
-
-# ----------------------------------------------------------------------------------------------
-# subgroups.toml
-
-
-def load_subgroups_toml(data: str) -> list[SubgroupRules]:
-    """Rules from a subgroups.toml (roles as phrases or tables with synonyms/exclude/required).
-
-    Raises ValueError naming the sub-group and key at fault; the checks are those of
-    `jobdigest subgroups import` (digest.tagging.rules), so a file this accepts imports too.
-    """
-    try:
-        specs = parse_subgroups_toml(data, "subgroups")
-    except UserError as exc:
-        raise ValueError(str(exc)) from None
-    return rules_from_specs(specs)
-
-
-def rules_from_specs(specs: Sequence[SubgroupSpec]) -> list[SubgroupRules]:
-    return [
-        SubgroupRules(
-            name=s.name,
-            roles=tuple(
-                RoleRule(
-                    phrase=r.phrase,
-                    synonyms=tuple(r.synonyms),
-                    exclude=tuple(r.exclude),
-                    required=tuple(r.required),
-                )
-                for r in s.roles
-            ),
-            exclude=tuple(s.exclude),
-            leads=tuple(s.leads),
-            description=s.description,
-        )
-        for s in specs
-    ]

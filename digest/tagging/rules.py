@@ -1,36 +1,45 @@
-"""The subgroups.toml contract, read and checked: pure (no database), shared by
-`subgroups import`, `jobdigest match` and the matcher's own loader."""
+"""A sub-group's rules, in the one form every part of the system uses.
+
+`SubgroupRules` and `RoleRule` are what the matcher compiles, what `subgroups import` stores,
+what `jobdigest match` and the web preview try out. They come from three places only: a
+subgroups.toml (`parse_subgroups_toml`, the file contract), the database rows (`rules_of`) and the
+lead's role editor (`rules_from_form`). Pure: no database access, no I/O."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import UserError
 
 
-@dataclass
-class RoleSpec:
+@dataclass(frozen=True)
+class RoleRule:
+    """One target role; `synonyms` are extra phrasings, `exclude` vetoes it, `required` must also occur."""
+
     phrase: str
-    synonyms: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    required: list[str] = field(default_factory=list)
+    synonyms: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
 
 
-@dataclass
-class SubgroupSpec:
+@dataclass(frozen=True)
+class SubgroupRules:
+    """A sub-group's target roles; any `exclude` phrase in a title vetoes the whole sub-group."""
+
     name: str
-    roles: list[RoleSpec] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    leads: list[str] = field(default_factory=list)
+    roles: tuple[RoleRule, ...]
+    exclude: tuple[str, ...] = ()
+    leads: tuple[str, ...] = ()
     description: str = ""
 
 
-def _str_list(where: str, value: Any) -> list[str]:
+def _str_list(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise UserError(f"{where}: expected a list of strings")
-    return [v.strip() for v in value if v.strip()]
+    return tuple(v.strip() for v in value if v.strip())
 
 
 def _str(where: str, value: Any) -> str:
@@ -39,11 +48,11 @@ def _str(where: str, value: Any) -> str:
     return value
 
 
-def _role(where: str, value: Any) -> RoleSpec:
+def _role(where: str, value: Any) -> RoleRule:
     if isinstance(value, str):
         if not value.strip():
             raise UserError(f"{where}: empty phrase")
-        return RoleSpec(phrase=value.strip())
+        return RoleRule(phrase=value.strip())
     if (
         not isinstance(value, dict)
         or not isinstance(value.get("phrase"), str)
@@ -55,7 +64,7 @@ def _role(where: str, value: Any) -> RoleSpec:
         raise UserError(
             f"{where}: unknown key {sorted(unknown)[0]!r} (expected phrase, synonyms, exclude, required)"
         )
-    return RoleSpec(
+    return RoleRule(
         phrase=value["phrase"].strip(),
         **{
             k: _str_list(f"{where}.{k}", value[k])
@@ -65,7 +74,7 @@ def _role(where: str, value: Any) -> RoleSpec:
     )
 
 
-def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[SubgroupSpec]:
+def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[SubgroupRules]:
     """The subgroups.toml contract: [[subgroup]] with name, roles, exclude, leads, description."""
     try:
         data = tomllib.loads(text)
@@ -76,7 +85,7 @@ def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[Subgr
         raise UserError(
             f"{where}: unknown top-level key {sorted(extra)[0]!r} (expected [[subgroup]] tables)"
         )
-    specs: list[SubgroupSpec] = []
+    specs: list[SubgroupRules] = []
     seen: set[str] = set()
     for i, table in enumerate(data.get("subgroup", [])):
         at = f"{where}: subgroup[{i}]"
@@ -95,12 +104,47 @@ def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[Subgr
         if not isinstance(roles, list):
             raise UserError(f"{at}.roles: expected a list")
         specs.append(
-            SubgroupSpec(
+            SubgroupRules(
                 name=name.strip(),
-                roles=[_role(f"{at}.roles[{j}]", r) for j, r in enumerate(roles)],
+                roles=tuple(_role(f"{at}.roles[{j}]", r) for j, r in enumerate(roles)),
                 exclude=_str_list(f"{at}.exclude", table.get("exclude", [])),
-                leads=[e.lower() for e in _str_list(f"{at}.leads", table.get("leads", []))],
+                leads=tuple(e.lower() for e in _str_list(f"{at}.leads", table.get("leads", []))),
                 description=_str(f"{at}.description", table.get("description", "")),
             )
         )
     return specs
+
+
+def _role_of(row: Any) -> RoleRule:
+    return RoleRule(
+        phrase=row.phrase,
+        synonyms=tuple(row.synonyms),
+        exclude=tuple(row.exclude),
+        required=tuple(row.required),
+    )
+
+
+def rules_of(group: Any, roles: Iterable[Any] | None = None) -> SubgroupRules:
+    """A stored sub-group (its ORM row, or anything with the same attributes) as rules;
+    `roles` overrides the stored roles."""
+    return SubgroupRules(
+        name=group.name,
+        roles=tuple(_role_of(r) for r in (roles if roles is not None else group.roles)),
+        exclude=tuple(group.exclude),
+    )
+
+
+def rules_from_form(
+    name: str, rows: Iterable[Mapping[str, Any]], exclude: Iterable[str]
+) -> SubgroupRules:
+    """The lead's role editor (rows of phrase/synonyms/exclude/required lists) as rules."""
+    roles = tuple(
+        RoleRule(
+            phrase=r["phrase"],
+            synonyms=tuple(r["synonyms"]),
+            exclude=tuple(r["exclude"]),
+            required=tuple(r["required"]),
+        )
+        for r in rows
+    )
+    return SubgroupRules(name=name, roles=roles, exclude=tuple(exclude))

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, update
-from sqlalchemy.orm import Session, selectinload
 
 from digest.config import Config
 from digest.errors import UserError
 from digest.store.db import Database
-from digest.store.models import Posting, Role, Subgroup, Tag
-from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules
+from digest.store.models import Posting, Subgroup, Tag
+from digest.tagging.compile import group_matcher, load_rules
+from digest.tagging.matcher import Matcher
 from digest.tagging.semantic import SemanticTagger, combine
 
 CHUNK = 2000
@@ -25,31 +25,6 @@ class TagResult:
     tags: int = 0
 
 
-def load_rules(session: Session) -> tuple[list[Subgroup], list[SubgroupRules]]:
-    groups = list(
-        session.scalars(
-            select(Subgroup).options(selectinload(Subgroup.roles)).order_by(Subgroup.id)
-        )
-    )
-    return groups, [subgroup_rules(g) for g in groups]
-
-
-def subgroup_rules(group: Subgroup, roles: Sequence[Role] | None = None) -> SubgroupRules:
-    return SubgroupRules(
-        name=group.name,
-        roles=tuple(
-            RoleRule(
-                phrase=r.phrase,
-                synonyms=tuple(r.synonyms),
-                exclude=tuple(r.exclude),
-                required=tuple(r.required),
-            )
-            for r in (roles if roles is not None else group.roles)
-        ),
-        exclude=tuple(group.exclude),
-    )
-
-
 def rules_key(groups: Sequence[Subgroup]) -> str:
     """Changes whenever any sub-group's rules change, so stale tags are found by one comparison."""
     text = ";".join(f"{g.id}:{g.rules_version}" for g in groups)
@@ -57,7 +32,10 @@ def rules_key(groups: Sequence[Subgroup]) -> str:
 
 
 def tag_pending(
-    db: Database, posting_ids: Sequence[int] | None = None, semantic: SemanticTagger | None = None
+    db: Database,
+    posting_ids: Sequence[int] | None = None,
+    semantic: SemanticTagger | None = None,
+    cfg: Config | None = None,
 ) -> TagResult:
     """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks.
 
@@ -66,10 +44,9 @@ def tag_pending(
     stored posting after a rule change costs about as much as the matching itself."""
     result = TagResult()
     with db.session() as session:
-        groups, rules = load_rules(session)
+        groups, _rules, matcher = group_matcher(session, cfg)
         key = rules_key(groups)
         group_ids = {g.name: (g.id, g.rules_version) for g in groups}
-    matcher = Matcher.compile(rules)
     wanted = sorted(set(posting_ids)) if posting_ids is not None else None
     last_id = 0
     while True:

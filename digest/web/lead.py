@@ -13,8 +13,9 @@ from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
 from digest.store.models import Member, Posting, Role, Subgroup, Tag
-from digest.tagging.matcher import Matcher
-from digest.tagging.tag import subgroup_rules, tag_pending
+from digest.tagging.compile import build_matcher
+from digest.tagging.rules import rules_from_form, rules_of
+from digest.tagging.tag import tag_pending
 from digest.web import digests, moderation
 from digest.web.context import (
     current_member,
@@ -32,7 +33,7 @@ from digest.web.forms import (
     join_list,
     split_list,
 )
-from digest.web.preview import Preview, preview_rules, rules_from_rows
+from digest.web.preview import Preview, preview_rules
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 MAX_ROWS = 500
@@ -120,8 +121,8 @@ def _with_blank_row(form: RolesForm) -> RolesForm:
 
 
 def _edited_preview(group: Subgroup, form: RolesForm) -> Preview:
-    edited = rules_from_rows(group.name, form.kept_rows(), split_list(form.exclude.data))
-    return preview_rules(db_session(), subgroup_rules(group), edited)
+    edited = rules_from_form(group.name, form.kept_rows(), split_list(form.exclude.data))
+    return preview_rules(db_session(), rules_of(group), edited, state().cfg)
 
 
 @bp.route("/<int:subgroup_id>/roles", methods=["GET", "POST"])
@@ -147,9 +148,9 @@ def roles(group: Subgroup) -> Any:
 def _save_roles(group: Subgroup, form: RolesForm) -> Any:
     rows = form.kept_rows()
     exclude = split_list(form.exclude.data)
-    edited = rules_from_rows(group.name, rows, exclude)
+    edited = rules_from_form(group.name, rows, exclude)
     try:
-        Matcher.compile([edited])
+        build_matcher([edited], state().cfg)
     except Exception as exc:  # noqa: BLE001 - reported to the lead, nothing saved
         form.exclude.errors = [f"These rules cannot be used: {exc}"]
         return render_template(
@@ -173,7 +174,7 @@ def _save_roles(group: Subgroup, form: RolesForm) -> Any:
     group.exclude = exclude
     group.rules_version += 1
     db_session().commit()
-    result = tag_pending(state().db)
+    result = tag_pending(state().db, cfg=state().cfg)
     flash(f"Saved (rules version {group.rules_version}); {result.postings} postings re-tagged.")
     return redirect(url_for("lead.roles", subgroup_id=group.id))
 
@@ -254,7 +255,7 @@ def posting_edit(group: Subgroup, posting_id: int) -> Any:
     )
     db_session().commit()
     if retag:
-        tag_pending(state().db, [item.id])
+        tag_pending(state().db, [item.id], cfg=state().cfg)
     flash("Posting corrected.")
     return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
 

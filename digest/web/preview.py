@@ -13,9 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.config import Config
 from digest.store.models import Posting
-from digest.tagging.matcher import Matcher, RoleRule, SubgroupRules
+from digest.tagging.compile import build_matcher
+from digest.tagging.matcher import Matcher
 from digest.tagging.matcher import Tag as MatchTag
+from digest.tagging.rules import SubgroupRules
 
 PREVIEW_DAYS = 28
 MAX_POSTINGS = 20_000
@@ -71,25 +74,10 @@ class Preview:
         }
 
 
-def rules_from_rows(name: str, rows: list[dict[str, Any]], exclude: list[str]) -> SubgroupRules:
-    roles = tuple(
-        RoleRule(
-            phrase=r["phrase"],
-            synonyms=tuple(r["synonyms"]),
-            exclude=tuple(r["exclude"]),
-            required=tuple(r["required"]),
-        )
-        for r in rows
-    )
-    return SubgroupRules(name=name, roles=roles, exclude=tuple(exclude))
-
-
 def _first_tags(matcher: Matcher, rows: list[Any]) -> dict[int, MatchTag]:
     found: dict[int, MatchTag] = {}
     for row in rows:
-        tags = matcher.match(
-            row.title, row.description or "", row.company or "", row.location or ""
-        )
+        tags = matcher.match(row.title, row.description or "")
         if tags:
             found[row.id] = tags[0]
     return found
@@ -99,14 +87,15 @@ def preview_rules(
     session: Session,
     saved: SubgroupRules,
     edited: SubgroupRules,
+    cfg: Config | None = None,
     now: datetime | None = None,
     days: int = PREVIEW_DAYS,
 ) -> Preview:
     """Which of the last `days` days' live postings the edit would newly tag, untag or re-role."""
     result = Preview(days=days)
     try:
-        old_matcher = Matcher.compile([saved])
-        new_matcher = Matcher.compile([edited])
+        old_matcher = build_matcher([saved], cfg)
+        new_matcher = build_matcher([edited], cfg)
     except Exception as exc:  # noqa: BLE001 - a rule the matcher cannot compile is the lead's input error
         result.error = f"These rules cannot be used: {exc}"
         return result
