@@ -29,7 +29,7 @@ import nh3
 
 from parsers.company import normalize_company
 from parsers.links import canonicalize_url, unwrap_redirect
-from parsers.location import tidy_location
+from parsers.location import mentions_remote, tidy_location
 from parsers.model import ParsedItem, Posting
 
 MAX_KEY = 1000
@@ -87,11 +87,6 @@ def _one_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- title conventions
 
-_REMOTE_RE = re.compile(
-    r"\bremote\b|\bwork(?:ing)? from home\b|\bwfh\b|\btelecommut|\bhome[- ]based\b"
-    r"|\banywhere\b|\bfully distributed\b|\btéléravail|\bhomeoffice\b",
-    re.I,
-)
 _ROLE_RE = re.compile(
     r"\b(?:engineer|developer|manager|director|analyst|designer|specialist|coordinator|"
     r"consultant|architect|administrator|scientist|lead|head|officer|associate|assistant|"
@@ -337,10 +332,6 @@ def entry_key(guid: str, link: str, title: str, summary: str) -> str:
     return key
 
 
-def is_remote(*texts: str) -> bool:
-    return any(t and _REMOTE_RE.search(t) for t in texts)
-
-
 def build_posting(
     *,
     title: str,
@@ -363,7 +354,7 @@ def build_posting(
     stated_location = location or parts.location
     location = tidy_location(stated_location)
     tags = list(tags)
-    remote = parts.remote or is_remote(stated_location, parts.title, *tags)
+    remote = parts.remote or mentions_remote(stated_location, parts.title, *tags)
     return Posting(
         title=parts.title,
         url=url,

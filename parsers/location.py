@@ -9,7 +9,8 @@ Interface (stable):
     tidy_location(text: str) -> str
     looks_like_place(text: str) -> bool
     is_arrangement(text: str) -> bool
-    mentions_remote(text: str) -> bool
+    mentions_remote(*texts: str) -> bool
+    title_says_remote(title: str) -> bool
 """
 
 from __future__ import annotations
@@ -29,7 +30,19 @@ _PAREN_TAIL_RE = re.compile(rf"\s*\((?=[^()]*\b(?:{_ARRANGEMENT})\b)[^()]*\)\s*$
 _DASH_TAIL_RE = re.compile(
     rf"\s*(?:\s[-–—|]\s|[,;/]\s*|\s+or\s+)(?:{_ARRANGEMENT})\b.*$", re.IGNORECASE
 )
-_REMOTE_RE = re.compile(r"\b(?:remote|work from home|wfh|telecommute|100% virtual)\b", re.I)
+# Every way postings say "remote", in mail, alerts, feeds and pages alike: the one vocabulary.
+REMOTE_WORDS = (
+    r"remote|work(?:ing)? from home|wfh|telecommut\w*|home[- ]based|100% virtual|virtual position|"
+    r"fully distributed|anywhere|t[ée]l[ée]travail|homeoffice|home office"
+)
+_REMOTE_RE = re.compile(rf"\b(?:{REMOTE_WORDS})(?!\w)", re.I)
+# In a title, remote work is its own piece ("(Remote)", "- Remote", "Remote: ..."): a "Remote
+# Sensing Engineer" is not a remote job.
+_TITLE_REMOTE_RE = re.compile(
+    rf"[(\[|\u2013-]\s*(?:100% |fully )?(?:{REMOTE_WORDS})(?!\w)|\b(?:{REMOTE_WORDS})\s*[)\]]"
+    rf"|^(?:{REMOTE_WORDS})\s*[-\u2013|:]",
+    re.I,
+)
 _STATE_RE = re.compile(r",\s*[A-Z]{2}\b|\b[A-Z]{2}\s+\d{5}\b")
 _NOT_PLACE_RE = re.compile(
     r"\$|\d+\s*(?:k|/hr|/hour|/yr)\b|\b(?:full[- ]?time|part[- ]?time|contract|temporary|"
@@ -39,8 +52,14 @@ _NOT_PLACE_RE = re.compile(
 )
 
 
-def mentions_remote(text: str) -> bool:
-    return bool(_REMOTE_RE.search(text or ""))
+def mentions_remote(*texts: str) -> bool:
+    """A place, tag or note that says the work is remote ("Remote", "home-based", "100% virtual")."""
+    return any(t and _REMOTE_RE.search(t) for t in texts)
+
+
+def title_says_remote(title: str) -> bool:
+    """A title that marks the job remote as a piece of its own, not as part of the role."""
+    return bool(_TITLE_REMOTE_RE.search(title or ""))
 
 
 def tidy_location(text: str) -> str:

@@ -31,7 +31,7 @@ from parsers.links import (
     title_from_url,
     unwrap_redirect,
 )
-from parsers.location import mentions_remote, tidy_location
+from parsers.location import mentions_remote, tidy_location, title_says_remote
 from parsers.mime import DecodedMail, decode_mail, is_readable
 from parsers.model import Address, ForwardedMessage, ParsedItem, Posting
 from parsers.subjects import (
@@ -261,7 +261,7 @@ def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
         canonical_url=canonical,
         company=company or ctx.body_company or ctx.org,
         location=(link.location if link else "") or ctx.location,
-        remote=ctx.remote or bool(link and link.remote) or mentions_remote(title),
+        remote=ctx.remote or bool(link and link.remote) or title_says_remote(title),
         description=ctx.description,
         origin="forward" if unit.in_forward and not in_note else "link",
     )

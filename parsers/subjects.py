@@ -20,7 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.location import is_arrangement, looks_like_place, mentions_remote, tidy_location
+from parsers.location import (
+    is_arrangement,
+    looks_like_place,
+    mentions_remote,
+    tidy_location,
+    title_says_remote,
+)
 from parsers.model import Address
 
 
@@ -202,7 +208,9 @@ def subject_parts(subject: str) -> SubjectParts:
     if share:
         return SubjectParts(strip_subject(share.group("title")), share.group("co").strip())
     text = strip_subject(raw)
-    parts = SubjectParts(title=text, remote=mentions_remote(raw))
+    parts = SubjectParts(
+        title=text, remote=title_says_remote(raw) or bool(_REMOTE_HEAD_RE.match(text))
+    )
     tails = _paren_tails(parts)
     _split_subject(parts)
     _place_tails(parts, tails)

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
 
+from parsers.location import title_says_remote
+
 
 class LineKind(Enum):
     TEXT = "text"
@@ -216,7 +218,7 @@ def read_card(lines: list[Line], company_first: bool, strict: bool) -> Fields | 
             details = [None, *details]
     _fill_company_location(fields, [lines[i].text if i is not None else "" for i in details])
     _fill_extras(fields, [lines[i] for i in after], [kinds[i] for i in after])
-    fields.remote = fields.remote or _title_says_remote(fields.title)
+    fields.remote = fields.remote or title_says_remote(fields.title)
     return fields if is_title(fields.title) else None
 
 
@@ -317,16 +319,6 @@ def _clean_location(text: str) -> tuple[str, bool]:
 
 def _clean_title(text: str) -> str:
     return _SITE_SUFFIX.sub("", text).strip(" -\u2013\u00b7\u2022|")
-
-
-def _title_says_remote(title: str) -> bool:
-    return bool(
-        re.search(
-            r"[(\[|\u2013-]\s*(?:100% )?remote\b|\bremote\s*[)\]]|^remote\s*[-\u2013|:]",
-            title,
-            re.I,
-        )
-    )
 
 
 def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> None:
