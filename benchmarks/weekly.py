@@ -19,8 +19,8 @@ from benchmarks.generate import feed_xml, forward_mail, make_group
 from digest.config import parse_config
 from digest.delivery.send import send_digests
 from digest.ingest.record import process_pending, store_postings
+from digest.roster.imports import import_members, import_subgroups, parse_members_csv
 from digest.store.db import Database
-from digest.store.imports import import_members, import_subgroups, parse_members_csv
 from digest.store.models import RawMessage, Source
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending

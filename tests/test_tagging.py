@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from digest.cli import cli
+from digest.roster.imports import import_subgroups
 from digest.store.db import Database
-from digest.store.imports import import_subgroups
 from digest.store.models import Posting, Subgroup, Tag
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending

@@ -27,7 +27,7 @@ def subgroups() -> None:
 @friendly
 def subgroups_import(state: State, file: Path) -> None:
     """Create or update sub-groups from FILE (all or nothing; re-import updates)."""
-    from digest.store.imports import import_subgroups
+    from digest.roster.imports import import_subgroups
     from digest.tagging.rules import parse_subgroups_toml
 
     specs = parse_subgroups_toml(_read(file), str(file))
@@ -42,7 +42,7 @@ def subgroups_import(state: State, file: Path) -> None:
 @friendly
 def subgroups_export(state: State, file: str) -> None:
     """Write sub-groups to FILE (default: stdout) in the import format."""
-    from digest.store.imports import export_subgroups
+    from digest.roster.imports import export_subgroups
 
     with state.db.session() as session:
         text = export_subgroups(session)
@@ -60,7 +60,7 @@ def members() -> None:
 @friendly
 def members_import(state: State, file: Path) -> None:
     """Create or update members from FILE (all or nothing; a bad row is reported by line and column)."""
-    from digest.store.imports import import_members, parse_members_csv
+    from digest.roster.imports import import_members, parse_members_csv
 
     rows = parse_members_csv(_read(file), str(file))
     with state.db.session() as session:
@@ -74,7 +74,7 @@ def members_import(state: State, file: Path) -> None:
 @friendly
 def members_export(state: State, file: str) -> None:
     """Write members to FILE (default: stdout) in the import format."""
-    from digest.store.imports import export_members
+    from digest.roster.imports import export_members
 
     with state.db.session() as session:
         text = export_members(session)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from digest.config import load_config
 from digest.delivery.send import send_digests
 from digest.ingest.record import process_pending
+from digest.roster.imports import import_members, import_subgroups, parse_members_csv
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database
-from digest.store.imports import import_members, import_subgroups, parse_members_csv
 from digest.store.models import Posting, RawMessage, Sighting, Source, Tag
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending

@@ -1,1 +1,2 @@
-"""The store: typed models, the one database seam, migrations, and the member roster's import/export."""
+"""The store: typed models, the one database seam (engines, sessions, migrations), and member lookup
+by address that every stage shares."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from digest.errors import UserError
 from digest.ingest.record import process_pending
-from digest.store.imports import import_members, parse_members_csv
+from digest.roster.imports import import_members, parse_members_csv
 from digest.store.members import find_member
 from digest.store.models import Delivery, Member, Posting, RawMessage, Sighting, Source, Subgroup
 from digest.web.context import db_session, operator_required, state
