@@ -295,33 +295,34 @@ class _Compiler:
         """Sibling heads ('Director' for 'Manager') and modifiers ('Petroleum' for 'Civil')."""
         if self.generalize == "never":
             return
+        yield from self._sibling_heads(terms, listed)
+        yield from self._sibling_modifiers(terms, listed)
+
+    def _sibling_heads(self, terms: tuple[str, ...], listed: dict[str, set]):
+        """'Marketing Director' for 'Marketing Manager' when the group lists directors."""
         for family in self.heads:
             for run, _ in family:
                 n = len(run)
                 if len(terms) <= n or terms[-n:] != run:
                     continue
+                stem = terms[:-n]
                 for other, other_label in family:
                     if other != run and self._allowed(other, listed["heads"]):
-                        yield terms[:-n] + other, " ".join(terms[:-n] + (other_label,)), Q_HEAD
+                        yield stem + other, " ".join(stem + (other_label,)), Q_HEAD
                 for other, other_label in self.cross_heads.get(run, ()):
                     if other in listed["heads"]:
-                        yield (
-                            terms[:-n] + other,
-                            " ".join(terms[:-n] + (other_label,)),
-                            Q_CROSS_HEAD,
-                        )
+                        yield stem + other, " ".join(stem + (other_label,)), Q_CROSS_HEAD
+
+    def _sibling_modifiers(self, terms: tuple[str, ...], listed: dict[str, set]):
+        """'Petroleum Engineer' for a group listing several '<modifier> Engineer' roles."""
         for f_idx, (heads, family) in enumerate(self.modifiers):
             if terms[-1:] not in heads:
                 continue
+            head = terms[-1]
+            if self.generalize != "always" and len(listed["modifiers"].get((f_idx, head), ())) < 2:
+                continue
             for run, _ in family:
-                n = len(run)
-                if len(terms) != n + 1 or terms[:n] != run:
-                    continue
-                head = terms[-1]
-                if (
-                    self.generalize != "always"
-                    and len(listed["modifiers"].get((f_idx, head), ())) < 2
-                ):
+                if len(terms) != len(run) + 1 or terms[: len(run)] != run:
                     continue
                 for other, other_label in family:
                     if other != run:
