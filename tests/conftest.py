@@ -10,13 +10,12 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser
 
 from digest.store.db import Database
 from tests.servers import (
-    ChromiumBrowser,
     DovecotServer,
     ImapAccount,
     PostgresServer,
@@ -25,6 +24,9 @@ from tests.servers import (
     make_test_tls,
 )
 from tests.support.http import LocalServer, serve_http
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SERVER_FIXTURES = {
     "dovecot",
@@ -150,5 +152,7 @@ def http_server() -> Iterator[LocalServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium through Playwright; open pages with `browser.new_page()`."""
+    from tests.servers.browser import ChromiumBrowser
+
     with ChromiumBrowser() as chromium:
         yield chromium.browser

@@ -60,3 +60,16 @@ def test_architecture_doc_names_every_stage() -> None:
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     missing = [s for s in LAYERS if f"`{s}" not in doc]
     assert missing == []
+
+
+def test_pure_tests_import_no_browser_stack() -> None:
+    """The fixtures and the parser and matcher tests load without Playwright (fast, and runnable
+    where no browser is installed)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tests.conftest, tests.test_matcher, tests.test_parse_mail;"
+        "sys.exit('playwright' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -5,12 +5,23 @@ a skipped server test would hide a broken machine. The pytest fixtures in tests/
 thin wrappers around these classes.
 """
 
-from .browser import CHROMIUM_ARGS, ChromiumBrowser, launch_args
 from .dovecot import DovecotServer, ImapAccount
 from .errors import ServerError
 from .postgres import PostgresServer
 from .smtp import Attempt, ReceivedMessage, SmtpServer
 from .tls import TlsFiles, make_test_tls
+
+#: Loaded on first use, so the pure tests never import Playwright.
+_BROWSER_NAMES = ("CHROMIUM_ARGS", "ChromiumBrowser", "launch_args")
+
+
+def __getattr__(name: str) -> object:
+    if name in _BROWSER_NAMES:
+        from . import browser
+
+        return getattr(browser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHROMIUM_ARGS",
