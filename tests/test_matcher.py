@@ -431,3 +431,19 @@ def test_semantic_tags_stay_below_rule_matches_and_only_fill_gaps() -> None:
     assert merged[: len(ruled)] == ruled
     assert len({t.subgroup for t in merged}) == len(merged)  # never a second tag per sub-group
     assert min(t.score for t in ruled) > MAX_SCORE
+
+
+def test_description_alone_does_not_pull_a_posting_from_another_field(matcher: Matcher) -> None:
+    """An FP&A analyst whose description mentions recruiters twice is a Finance lead, not HR's."""
+    text = (
+        "You partner with our Recruiter on hiring plans. The Recruiter team relies on your models."
+    )
+    tags = matcher.match("Senior FP&A Analyst", text)
+    assert "Human Resources" not in groups_of(tags)
+    assert "Finance" in groups_of(tags)
+
+
+def test_description_still_names_the_job_behind_a_generic_title(matcher: Matcher) -> None:
+    text = "We need a Recruiter to run our hiring. As Recruiter you own sourcing."
+    assert "Human Resources" in groups_of(matcher.match("Senior Associate II", text))
+    assert "Human Resources" in groups_of(matcher.match("Talent Partner", text))

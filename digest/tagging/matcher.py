@@ -393,6 +393,9 @@ class Matcher:
         self._surfaces: list[tuple[str, tuple[tuple[int, int, float], ...]]] = []
         self._lex = _Lexicon(Vocabulary.default())
         self.description_min_mentions = 2
+        self._role_terms: list[frozenset[str]] = []
+        self._neutral: frozenset[str] = frozenset()
+        self._fields: frozenset[str] = frozenset()
 
     @classmethod
     def compile(
@@ -428,6 +431,7 @@ class Matcher:
                 self._add_role(g_idx, rule, compiler, listed, surfaces)
         self._build_index()
         self._build_automaton(surfaces)
+        self._build_fields()
         return self
 
     def _readings(self, phrases: Iterable[str]) -> list[tuple[str, ...]]:
@@ -462,6 +466,26 @@ class Matcher:
         for v in self._variants:
             key = min(v.terms, key=lambda t: (freq[t], t))
             self._index.setdefault(key, []).append(v)
+
+    def _build_fields(self) -> None:
+        """A role's field: the terms of its variants but seniority words and head nouns. The
+        group's fields: every role's, so a title word no role uses ('Team Member') names none."""
+        vocab = self._lex.vocab
+        words = set(vocab.seniority)
+        for family in (*vocab.head_families, *vocab.level_families):
+            words.update(family)
+        self._neutral = frozenset(t for w in words for r in self._lex.phrase_readings(w) for t in r)
+        terms: list[set[str]] = [set() for _ in self._roles]
+        for v in self._variants:
+            terms[v.role].update(v.terms)
+        self._role_terms = [frozenset(t - self._neutral) for t in terms]
+        self._fields = frozenset().union(*self._role_terms)
+
+    def _title_elsewhere(self, r_idx: int, where: dict[str, list[int]]) -> bool:
+        """The title names a field the group knows, and not this role's: an 'FP&A Analyst' is no
+        recruiting job however often its description says 'recruiter'."""
+        field = (where.keys() & self._fields) - self._neutral
+        return bool(field) and field.isdisjoint(self._role_terms[r_idx])
 
     def _build_automaton(self, surfaces: dict[str, list[tuple[int, int, float]]]) -> None:
         self._surfaces = [(text, tuple(targets)) for text, targets in surfaces.items() if text]
@@ -658,7 +682,11 @@ class Matcher:
         best: dict[int, tuple[float, int]] = {}
         roles = self._roles
         least = self.description_min_mentions
-        candidates = [r for r, (mentions, _, _) in desc.roles.items() if mentions >= least]
+        candidates = [
+            r
+            for r, (mentions, _, _) in desc.roles.items()
+            if mentions >= least and r not in title_hits and not self._title_elsewhere(r, where)
+        ]
         for r_idx in title_hits.keys() | candidates if candidates else title_hits:
             role = roles[r_idx]
             if role.required and not self._required_met(role, r_idx, desc, where):

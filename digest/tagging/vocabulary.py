@@ -27,6 +27,8 @@ class Vocabulary:
     level_families: tuple[tuple[str, ...], ...] = ()
     stopwords: frozenset[str] = frozenset()
     no_stem: frozenset[str] = frozenset()
+    #: words that say how senior a job is, not its field ('Senior', 'II', 'Entry level')
+    seniority: frozenset[str] = frozenset()
 
     @classmethod
     def default(cls) -> Vocabulary:
@@ -43,8 +45,8 @@ class Vocabulary:
 
 BUNDLED = "data/vocabulary.toml"
 KEYS = frozenset(
-    {"replace", "stopwords", "no_stem", "synonyms", "head_families", "level_families",
-     "modifier_families", "abbreviations", "spellings"}
+    {"replace", "stopwords", "no_stem", "seniority", "synonyms", "head_families",
+     "level_families", "modifier_families", "abbreviations", "spellings"}
 )  # fmt: skip
 
 
@@ -88,6 +90,7 @@ def load_vocabulary_toml(data: str, base: Vocabulary | None = None) -> Vocabular
         replace = false                 # true: start from an empty vocabulary
         stopwords = ["of", "and"]
         no_stem = ["securities"]
+        seniority = ["senior", "junior", "ii"]   # say the level, not the field
         synonyms = [["controller", "comptroller"]]
         head_families = [["manager", "director"]]
         level_families = [["manager", "director"], ["analyst", "specialist"]]
@@ -124,6 +127,7 @@ def load_vocabulary_toml(data: str, base: Vocabulary | None = None) -> Vocabular
         + _groups(raw.get("level_families", []), "level_families"),
         stopwords=vocab.stopwords | frozenset(_str_tuple(raw.get("stopwords", []), "stopwords")),
         no_stem=vocab.no_stem | frozenset(_str_tuple(raw.get("no_stem", []), "no_stem")),
+        seniority=vocab.seniority | frozenset(_str_tuple(raw.get("seniority", []), "seniority")),
     )
 
 
