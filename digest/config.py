@@ -94,6 +94,16 @@ class TaggingConfig:
 
 
 @dataclass
+class QueueConfig:
+    broker_url: str = ""  # e.g. "redis://127.0.0.1:6379/0"; empty: the in-process runner
+    broker_password_env: str = ""  # environment variable with the broker password, if any
+    ingest_seconds: int = 300  # how often `jobdigest beat` queues the ingest jobs
+    visibility_seconds: int = (
+        600  # a task unacknowledged this long (its worker died) is redelivered
+    )
+
+
+@dataclass
 class FeedConfig:
     url: str = ""
     subgroups: list[str] = field(default_factory=list)
@@ -118,6 +128,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     tagging: TaggingConfig = field(default_factory=TaggingConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
     feeds: list[FeedConfig] = field(default_factory=list)
     boards: list[BoardConfig] = field(default_factory=list)
     path: Path | None = None

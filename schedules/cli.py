@@ -1,4 +1,7 @@
-"""`jobdigest run`: the scheduled worker. Registered as a `jobdigest.commands` entry point, so digest/ never imports schedules/."""
+"""`jobdigest run` (the in-process worker), `jobdigest worker` and `jobdigest beat` (Celery).
+
+Registered as `jobdigest.commands` entry points (pyproject.toml), so digest/ never imports
+schedules/."""
 
 from __future__ import annotations
 
@@ -57,3 +60,55 @@ def run(state: State, once: bool) -> None:
         runner.forever(stop, wait_for_mail)
     except KeyboardInterrupt:
         stop.set()
+
+
+@click.command(short_help="A Celery worker for [queue] broker_url.")
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), help="Worker processes (default: cores)."
+)
+@click.option("--loglevel", default="INFO", show_default=True, help="Celery log level.")
+@pass_state
+@friendly
+def worker(state: State, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker that executes the queued jobs (poll, fetch, tag, send). Start as many
+    as you like, on as many machines as share the database and the broker; with no [queue]
+    section, use `jobdigest run` instead."""
+    from schedules.tasks import configure
+
+    app = configure(state.cfg)
+    _broker_reachable(app)
+    argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    app.worker_main(argv)
+
+
+@click.command(short_help="The Celery schedule (run exactly one).")
+@click.option("--loglevel", default="INFO", show_default=True, help="Celery log level.")
+@pass_state
+@friendly
+def beat(state: State, loglevel: str) -> None:
+    """Queue the ingest jobs every [queue] ingest_seconds and the digest check every minute, in
+    the group's time zone. Run exactly one beat per installation; workers do the work."""
+    import tempfile
+    from pathlib import Path
+
+    from schedules.tasks import configure
+
+    app = configure(state.cfg)
+    _broker_reachable(app)
+    schedule = Path(tempfile.gettempdir()) / "jobdigest-beat-schedule"
+    app.Beat(loglevel=loglevel, schedule=str(schedule), quiet=True).run()
+
+
+def _broker_reachable(app: Any) -> None:
+    """One clear line instead of Celery's retry loop when the broker is down or misnamed."""
+    from digest.errors import ServiceError
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=5)
+    except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; all mean "not reachable"
+        raise ServiceError(
+            f"queue: cannot reach the broker at {app.conf.broker_url}: {exc}"
+        ) from None

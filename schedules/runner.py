@@ -20,6 +20,18 @@ from schedules.jobs import CATALOGUE
 from schedules.triggers import occurrences, previous
 
 log = logging.getLogger("jobdigest.runner")
+
+
+def due_period(cfg: Config, now: datetime) -> str | None:
+    """The period whose digest time (in the group's zone) has passed within the grace window,
+    if any: the one trigger rule of the in-process runner and of `jobdigest beat` alike."""
+    now = now.astimezone(UTC)
+    last = previous(cfg.digest.day, cfg.digest.time, cfg.tz, now).astimezone(UTC)
+    if last > now or now - last > timedelta(hours=cfg.digest.grace_hours):
+        return None
+    return period_of(last, cfg.tz)
+
+
 INGEST_JOBS = ("poll", "fetch", "enrich", "retag")
 
 Clock = Callable[[], datetime]
@@ -72,11 +84,7 @@ class Runner:
     def due_period(self) -> str | None:
         """The period whose digest time has passed within the grace window and was not run yet
         by this worker. After a restart the delivery rows make a second run send nothing."""
-        now = self.clock().astimezone(UTC)
-        last = previous(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, now).astimezone(UTC)
-        if last > now or now - last > timedelta(hours=self.cfg.digest.grace_hours):
-            return None
-        period = period_of(last, self.cfg.tz)
+        period = due_period(self.cfg, self.clock())
         return None if period in self.sent_periods else period
 
     def next_digest(self) -> datetime:

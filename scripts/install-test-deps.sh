@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs; safe to run again (only installs what is missing).
-#   System: dovecot-imapd (IMAP), postgresql, chromium - started privately by tests/servers.
+#   System: dovecot-imapd (IMAP), postgresql, chromium, redis-server - started privately by tests/servers.
 #   Python: this project with its [test] extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(dovecot-imapd postgresql chromium)
+SYSTEM_PACKAGES=(dovecot-imapd postgresql chromium redis-server)
 PYTHON="${PYTHON:-$(command -v python || command -v python3 || true)}"
 
 as_root() {

@@ -19,6 +19,7 @@ from tests.servers import (
     DovecotServer,
     ImapAccount,
     PostgresServer,
+    RedisServer,
     SmtpServer,
     TlsFiles,
     make_test_tls,
@@ -34,6 +35,7 @@ SERVER_FIXTURES = {
     "smtp_server",
     "postgres",
     "migrated_template",
+    "redis",
     "browser",
     "db_url",
 }
@@ -134,6 +136,16 @@ def _database_name(test_name: str) -> str:
     """Unique, readable, within PostgreSQL's 63-character limit."""
     slug = re.sub(r"[^a-z0-9]+", "_", test_name.lower()).strip("_")
     return f"t{next(_database_numbers)}_{slug}"[:63]
+
+
+# -- Redis (the Celery broker) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A private Redis for one test, so queued tasks never leak between tests."""
+    with RedisServer() as server:
+        yield server
 
 
 # -- HTTP -------------------------------------------------------------------------------------

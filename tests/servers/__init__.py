@@ -8,6 +8,7 @@ thin wrappers around these classes.
 from .dovecot import DovecotServer, ImapAccount
 from .errors import ServerError
 from .postgres import PostgresServer
+from .redis import RedisServer
 from .smtp import Attempt, ReceivedMessage, SmtpServer
 from .tls import TlsFiles, make_test_tls
 
@@ -31,6 +32,7 @@ __all__ = [
     "ImapAccount",
     "PostgresServer",
     "ReceivedMessage",
+    "RedisServer",
     "ServerError",
     "SmtpServer",
     "TlsFiles",
