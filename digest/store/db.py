@@ -10,10 +10,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6A646D67  # "jdmg": the PostgreSQL advisory lock held while migrating
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -45,6 +46,8 @@ def upgrade(engine: Engine) -> bool:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two processes upgrading at once: one waits
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
             return False
