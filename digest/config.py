@@ -237,10 +237,12 @@ def _validate_web_and_fetch(cfg: Config, where: str) -> None:
         except ValueError:
             raise UserError(
                 f"{where}: web.trusted_proxies[{i}]: {entry!r} is not an IP address or network"
-                " (e.g. \"127.0.0.1\" or \"10.0.0.0/8\")"
+                ' (e.g. "127.0.0.1" or "10.0.0.0/8")'
             ) from None
     if cfg.fetch.concurrency < 1:
-        raise UserError(f"{where}: fetch.concurrency: expected 1 or more, got {cfg.fetch.concurrency}")
+        raise UserError(
+            f"{where}: fetch.concurrency: expected 1 or more, got {cfg.fetch.concurrency}"
+        )
     if cfg.fetch.deadline_seconds < 0:
         raise UserError(f"{where}: fetch.deadline_seconds: expected 0 (3 x timeout) or more")
 
