@@ -101,4 +101,6 @@ def control_char_error(value: str) -> str:
     what = {"\r": "a carriage return", "\n": "a line break", "\t": "a tab"}.get(
         char, f"the control character U+{ord(char):04X}"
     )
-    return f"character {found.start() + 1} is {what}: remove it (names and other fields are one line)"
+    return (
+        f"character {found.start() + 1} is {what}: remove it (names and other fields are one line)"
+    )
