@@ -32,6 +32,7 @@ from digest.store.imports import parse_members_csv
 from digest.store.models import Base, Member, Posting, RawMessage, Source, Tag
 from digest.tagging.tag import tag_pending
 from digest.web import create_app
+from digest.web.context import db_session
 from digest.web.digests import current_period, member_digest
 from parsers.jsonld import parse_jobpostings
 from parsers.model import Address, ParsedItem
@@ -159,6 +160,23 @@ def test_head_of_the_unsubscribe_link_unsubscribes_nobody(
     assert member(db, world.carol).status == "active"
     client.post(path, data={"List-Unsubscribe": "One-Click"})  # RFC 8058 still works
     assert member(db, world.carol).status == "unsubscribed"
+
+
+def test_a_view_that_writes_on_get_is_refused(app: Flask, db: Database, world: World) -> None:
+    """The guard under every view: a future GET view that writes fails loudly (500), and writes
+    nothing, instead of unsubscribing members whenever a scanner passes."""
+
+    @app.route("/_test/writes-on-get", methods=["GET", "POST"])
+    def writes() -> str:
+        db_session().get_one(Member, world.carol).status = "unsubscribed"
+        db_session().commit()
+        return "done"
+
+    client = app.test_client()
+    assert client.get("/_test/writes-on-get").status_code == 500
+    assert client.head("/_test/writes-on-get").status_code == 500
+    assert member(db, world.carol).status == "active"
+    assert client.post("/_test/writes-on-get").status_code == 400  # POST needs its CSRF token
 
 
 # -- 2: tokens have one purpose each; the forwarded digest's view link is read-only ---------------
