@@ -10,8 +10,8 @@ salt, so a token signed for one purpose does not verify under another. The purpo
     alias-confirm   confirms that a member owns an extra address (mailed to that address)
     signin          a one-time sign-in link
 
-Until release 0.3 the web digest link carried a preferences token, so a forwarded digest handed
-its reader the member's settings for 90 days. Those generic tokens were signed with the salt
+Digests used to carry a preferences token in their web digest link ("see N more"), so a
+forwarded digest handed its reader the member's settings for 90 days. Those generic tokens were signed with the salt
 "preferences"; preferences tokens now use a new salt, so every old generic token stops working,
 and `is_legacy` lets the web app tell such a link ("expired, here is how to get a new one")
 from a forged one.
