@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -73,17 +74,28 @@ class WebConfig:
     secret_key_env: str = "JOBDIGEST_SECRET_KEY"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto is believed
+    trusted_proxies: list[str] = field(default_factory=list)
 
 
 @dataclass
 class FetchConfig:
     timeout_seconds: float = 20.0
+    #: the whole request (connect, headers, body, redirects); 0 means 3 x timeout_seconds
+    deadline_seconds: float = 0.0
+    #: sources fetched at the same time, so one slow host does not hold up the others
+    concurrency: int = 4
     max_bytes: int = 5_000_000
     allow_private: bool = False
     allow_file: bool = False
     enrich_links: bool = False
     enrich_per_run: int = 50
     user_agent: str = "JobLeadDigest/0.1 (+https://github.com/jobdigest/jobdigest)"
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one fetch may take in all: the configured deadline, else 3 x the timeout."""
+        return self.deadline_seconds or 3 * self.timeout_seconds
 
 
 @dataclass
@@ -226,6 +238,25 @@ def _validate(cfg: Config, where: str) -> None:
     for i, feed in enumerate(cfg.feeds):
         if not feed.url:
             raise UserError(f"{where}: feeds[{i}].url: missing")
+    _validate_web_and_fetch(cfg, where)
+
+
+def _validate_web_and_fetch(cfg: Config, where: str) -> None:
+    """Proxy networks must parse (a typo would silently trust nobody, or everybody)."""
+    for i, entry in enumerate(cfg.web.trusted_proxies):
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise UserError(
+                f"{where}: web.trusted_proxies[{i}]: {entry!r} is not an IP address or network"
+                ' (e.g. "127.0.0.1" or "10.0.0.0/8")'
+            ) from None
+    if cfg.fetch.concurrency < 1:
+        raise UserError(
+            f"{where}: fetch.concurrency: expected 1 or more, got {cfg.fetch.concurrency}"
+        )
+    if cfg.fetch.deadline_seconds < 0:
+        raise UserError(f"{where}: fetch.deadline_seconds: expected 0 (3 x timeout) or more")
 
 
 def parse_config(text: str, path: Path | None = None) -> Config:

@@ -11,6 +11,7 @@ Interface (stable):
     is_job_url(url: str) -> bool
     job_id_key(url: str) -> str | None
     title_from_url(url: str) -> tuple[str, str]     # (title, company) read from a URL slug
+    web_link(url: str) -> str                       # the URL if it may be a link, else ""
 """
 
 from __future__ import annotations
@@ -73,6 +74,30 @@ _ID_PARAMS = ("jobid", "job_id", "jid", "gh_jid", "ashby_jid", "req", "reqid", "
               "jobreqid", "jobpostingid", "postingid", "vacancyid", "id", "jk", "jl", "job",
               "jobnumber", "openingid", "pid", "lvk", "jobcode")  # fmt: skip
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+# --- what may be a link -------------------------------------------------------------------------
+
+#: characters that never belong in a link we show: whitespace, quotes, angle brackets, controls
+_UNSAFE_IN_LINK = re.compile(r"[\s\"<>`\\\x00-\x1f\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def web_link(url: str) -> str:
+    """The URL, trimmed, if it is a plain http(s) link with a host; "" for javascript:, data:,
+    vbscript:, relative paths and anything with whitespace, double quotes, backslashes or
+    control characters.
+    Postings are stored and rendered only with links that pass this."""
+    url = (url or "").strip()
+    if not url or len(url) > _MAX_URL or _UNSAFE_IN_LINK.search(url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return url
 
 
 # --- finding ------------------------------------------------------------------------------------

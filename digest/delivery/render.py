@@ -14,13 +14,12 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from importlib.resources import files
-from urllib.parse import urlsplit
 
 import css_inline
 import nh3
@@ -28,7 +27,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from digest.config import Config
 from digest.delivery.compose import MemberDigest, PostingView
+from digest.delivery.headers import header_text, mailbox
 from digest.delivery.tokens import Signer
+from parsers.links import web_link
 
 FEEDBACK_KINDS = (
     ("not_relevant", "Not relevant"),
@@ -63,6 +64,7 @@ def environment() -> Environment:
     env.filters["clean"] = clean_text
     env.filters["wrap"] = wrap
     env.filters["web_url"] = web_url
+    env.filters["safe_url"] = web_url
     env.filters["day"] = day
     env.filters["shown"] = shown
     return env
@@ -95,18 +97,9 @@ def wrap(value: str, width: int = TEXT_WIDTH, indent: str = "", first: str | Non
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=8192)
 def web_url(value: str) -> str:
     """The URL if it is a plain http(s) link; '' for javascript:, data: and anything odd."""
-    url = (value or "").strip()
-    parts = urlsplit(url)
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not parts.netloc
-        or any(c in url for c in ' "<>\n')
-    ):
-        return ""
-    return url
+    return web_link(value)
 
 
 def day(value: str) -> str:
@@ -143,11 +136,14 @@ class Links:
 
     Contract with the web app:
       /feedback/<token>/<kind>  token: purpose "feedback", data [member_id, posting_id];
-                                kind: one of FEEDBACK_KINDS (the member's choice, not signed)
+                                kind: one of FEEDBACK_KINDS (the member's choice, not signed);
+                                GET shows a confirm button, POST records (mail scanners GET)
       /preferences/<token>      purpose "preferences", data member_id
       /unsubscribe/<token>      purpose "unsubscribe", data member_id (GET shows a button;
                                 POST unsubscribes: RFC 8058 one-click)
-      /digest/<token>           purpose "preferences", data member_id (the web digest page)
+      /digest/<token>           purpose "view", data member_id: the web digest page, read-only
+                                (its own links are ViewLinks), so a forwarded digest's "see N
+                                more" link hands over nothing
     One token per posting (not per posting and kind): signing is the costliest part of a render.
     """
 
@@ -183,7 +179,21 @@ class Links:
 
     @property
     def web_digest(self) -> str:
-        return self._cached(("", "digest"), "digest", "preferences", self.member_id)
+        return self._cached(("", "digest"), "digest", "view", self.member_id)
+
+
+class ViewLinks(Links):
+    """The links of the web copy of a digest, reached with a read-only "view" token: anyone may
+    hold that link (digests are forwarded), so nothing on the page acts for the member without
+    signing in. Feedback, preferences and unsubscribe go to the signed-in pages (sign-in first)."""
+
+    def _url(self, path: str, purpose: str, data: object) -> str:
+        base = self.cfg.web.base_url.rstrip("/")
+        if purpose == "view":
+            return super()._url(path, purpose, data)
+        if purpose == "feedback" and isinstance(data, list):
+            return f"{base}/me/feedback/{data[1]}"
+        return f"{base}/me"
 
 
 def group_inbox(cfg: Config) -> str:
@@ -280,13 +290,13 @@ def build_message(
     html, text = render(cfg, digest, links)
     msg = EmailMessage(policy=MESSAGE_POLICY)
     msg["From"] = cfg.smtp.from_address
-    msg["To"] = Address(digest.member.name or "", addr_spec=digest.member.email)
-    msg["Subject"] = subject_line(cfg, digest)
+    msg["To"] = mailbox(digest.member.name, digest.member.email)
+    msg["Subject"] = header_text(subject_line(cfg, digest))
     msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
     msg["Message-ID"] = message_id or new_message_id(cfg, digest)
     domain = mail_domain(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
-    msg["List-Id"] = f"{cfg.group.name} digest <{slug}.digest.{domain}>"
+    msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
     mailto = parseaddr(cfg.smtp.from_address)[1]
     msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

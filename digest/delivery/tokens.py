@@ -1,4 +1,21 @@
-"""Signed, expiring tokens for links in digests (feedback, preferences, unsubscribe) and sign-in."""
+"""Signed, expiring tokens for links in digests and mails: one purpose each.
+
+A token names what it may do, and is refused for anything else: the purpose is the signature's
+salt, so a token signed for one purpose does not verify under another. The purposes:
+
+    view            the web copy of a digest ("see N more on the site"): read-only
+    preferences     the member's preferences page (change settings and aliases)
+    unsubscribe     the unsubscribe page and RFC 8058 one-click POST
+    feedback        one posting's feedback buttons (confirm page, then POST)
+    alias-confirm   confirms that a member owns an extra address (mailed to that address)
+    signin          a one-time sign-in link
+
+Digests used to carry a preferences token in their web digest link ("see N more"), so a
+forwarded digest handed its reader the member's settings for 90 days. Those generic tokens were signed with the salt
+"preferences"; preferences tokens now use a new salt, so every old generic token stops working,
+and `is_legacy` lets the web app tell such a link ("expired, here is how to get a new one")
+from a forged one.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +26,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from digest.config import Config
 
 LINK_MAX_AGE = 60 * 60 * 24 * 90  # digest links work for 90 days
+#: purpose -> salt. Unknown purposes sign with their own name as the salt.
+SALTS = {
+    "view": "digest-view",
+    "preferences": "preferences-2",
+    "unsubscribe": "unsubscribe",
+    "feedback": "feedback",
+    "alias-confirm": "alias-confirm",
+    "signin": "signin",
+}
+#: the salt of the generic tokens of older digests (preferences and the web digest alike)
+LEGACY_SALT = "preferences"
 
 
 class Signer:
@@ -18,11 +46,11 @@ class Signer:
         self._secret = secret
         self._serializers: dict[str, URLSafeTimedSerializer] = {}
 
-    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        """One per purpose (the salt): building them costs more than signing with them."""
-        found = self._serializers.get(purpose)
+    def _serializer(self, salt: str) -> URLSafeTimedSerializer:
+        """One per salt: building them costs more than signing with them."""
+        found = self._serializers.get(salt)
         if found is None:
-            found = self._serializers[purpose] = URLSafeTimedSerializer(self._secret, salt=purpose)
+            found = self._serializers[salt] = URLSafeTimedSerializer(self._secret, salt=salt)
         return found
 
     @classmethod
@@ -30,11 +58,20 @@ class Signer:
         return cls(cfg.secret(cfg.web.secret_key_env, "web.secret_key_env (signs digest links)"))
 
     def dumps(self, purpose: str, data: Any) -> str:
-        return self._serializer(purpose).dumps(data)
+        return self._serializer(SALTS.get(purpose, purpose)).dumps(data)
 
     def loads(self, purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Any | None:
         """The signed data, or None when the token is forged, for another purpose, or expired."""
         try:
-            return self._serializer(purpose).loads(token, max_age=max_age)
+            return self._serializer(SALTS.get(purpose, purpose)).loads(token, max_age=max_age)
         except (BadSignature, SignatureExpired):
             return None
+
+    def is_legacy(self, token: str) -> bool:
+        """True for a genuine generic link of an older digest (of any age): worth a page that
+        says how to get a new link, where a forged token only gets 'not valid'."""
+        try:
+            self._serializer(LEGACY_SALT).loads(token)
+        except (BadSignature, SignatureExpired):
+            return False
+        return True

@@ -10,7 +10,7 @@ message never costs the others and nothing is recorded twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,7 @@ from digest.store.models import Posting, RawMessage, Sighting
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import similar_titles
+from parsers.links import web_link
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
 from parsers.model import Posting as ParsedPosting
@@ -372,6 +373,15 @@ def store_postings(
     return [row.id for row in rows if row.id is not None]
 
 
+def _only_web_links(p: ParsedPosting) -> ParsedPosting:
+    """Only http(s) links are stored (`javascript:`, `data:` and the like become ""): every
+    source, mail or feed or board, passes here on its way to the postings table."""
+    url, canonical = web_link(p.url), web_link(p.canonical_url)
+    if url == p.url and canonical == p.canonical_url:
+        return p
+    return replace(p, url=url, canonical_url=canonical)
+
+
 def _stage_postings(
     batch: PostingBatch,
     postings: Sequence[ParsedPosting],
@@ -387,7 +397,7 @@ def _stage_postings(
     """Place and credit one message's (or one feed fetch's) postings in the batch."""
     items = [
         (p, entry_keys[i] if entry_keys else None)
-        for i, p in enumerate(postings)
+        for i, p in enumerate(map(_only_web_links, postings))
         if p.title or p.canonical_url
     ]
     if source_id and entry_keys:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.store.members import EMAIL_RE
+from digest.store.members import EMAIL_RE, control_char_error
 from digest.store.models import Member, PastEmployer, Role, Subgroup
 from digest.tagging.rules import SubgroupRules, rules_of
 from parsers.company import normalize_company
@@ -33,6 +33,14 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
 
+def _check_one_line(rec: dict[str, str], where: str, line: int) -> None:
+    """A quoted cell may hold a line break; names end up in mail headers, so none may."""
+    for column, value in rec.items():
+        problem = control_char_error(value)
+        if problem:
+            raise UserError(f"{where}: line {line}, column {column}: {problem}")
+
+
 def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
@@ -50,8 +58,9 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
         )
     rows: list[MemberRow] = []
     seen: dict[str, int] = {}
+    ended = reader.line_num
     for values in reader:
-        line = reader.line_num
+        line, starts, ended = reader.line_num, ended + 1, reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
@@ -59,6 +68,7 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
                 f"{where}: line {line}: expected {len(header)} columns, found {len(values)}"
             )
         rec = dict(zip(header, (v.strip() for v in values), strict=True))
+        _check_one_line(rec, where, starts)  # a quoted cell may span lines
         email = rec.get("email", "").lower()
         if not EMAIL_RE.match(email):
             raise UserError(f"{where}: line {line}, column email: not an email address: {email!r}")

@@ -13,8 +13,16 @@ Why it is built this way:
   DNS answer that changes between the check and the connect ("DNS rebinding") cannot slip through.
   Proxies from the environment are therefore not used.
 - Redirects are followed by hand (at most MAX_REDIRECTS) so each hop is checked.
-- The body is streamed and counted after decompression, so neither a huge file nor a gzip bomb
-  fills memory; `timeout_seconds` bounds each connect/read, and 3x that bounds the whole fetch.
+- The body is read raw and decompressed here, not by httpx: httpx inflates each received chunk
+  in one call, so a 3.5 KB `Content-Encoding: gzip, gzip` body becomes gigabytes in memory
+  before any cap is checked. Each encoding layer is inflated a piece at a time
+  (`zlib.decompressobj(...).decompress(data, max_length)`), and `max_bytes` is applied to the
+  decompressed bytes as they grow. Only the encodings decoded here are offered in
+  Accept-Encoding; any other is refused.
+- `timeout_seconds` bounds each connect/read, and a whole-request deadline
+  (`deadline_seconds`, default 3 x the timeout) bounds connect, headers, body and redirects
+  together: every socket operation gets at most the time left, so a server trickling its
+  headers a byte at a time cannot hold the worker.
 - Errors are values (FetchResult.error), worded for the operator, never exceptions.
 """
 
@@ -22,12 +30,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
+import httpcore
 import httpx
 
 from digest.config import FetchConfig
@@ -35,6 +47,13 @@ from digest.config import FetchConfig
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 ALLOW_HINT = "set [fetch] allow_private = true to allow"
+#: the encodings decoded here (with a cap on the output), offered in Accept-Encoding
+ACCEPT_ENCODING = "gzip, deflate"
+#: bytes one decompression step may produce: memory stays bounded whatever the ratio
+INFLATE_PIECE = 64 * 1024
+#: encoding layers we agree to peel ("gzip, gzip, gzip" is no honest server's answer)
+MAX_ENCODINGS = 3
+DEADLINE_WORDS = "gave up at the whole-request deadline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,14 +210,174 @@ def _read_body(response: httpx.Response, url: str, cfg: FetchConfig, deadline: f
         raise _Refused(_too_big(url, cfg))
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in _decoded(response, url):
         size += len(chunk)
         if size > cfg.max_bytes:
             raise _Refused(_too_big(url, cfg))
         if time.monotonic() > deadline:
-            raise _Refused(f"{url}: download took longer than {3 * cfg.timeout_seconds:g} s")
+            raise _Refused(_deadline_error(url, cfg))
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _deadline_error(url: str, cfg: FetchConfig) -> str:
+    return f"{url}: {DEADLINE_WORDS} of {cfg.deadline:g} s ([fetch] deadline_seconds)"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _encodings(response: httpx.Response, url: str) -> list[str]:
+    """Content-Encoding layers in the order they must be undone (last applied first)."""
+    values = [
+        v.strip().lower()
+        for v in ",".join(response.headers.get_list("content-encoding")).split(",")
+        if v.strip() and v.strip().lower() != "identity"
+    ]
+    if len(values) > MAX_ENCODINGS:
+        raise _Refused(f"{url}: {len(values)} layers of Content-Encoding (at most {MAX_ENCODINGS})")
+    for value in values:
+        if value not in ("gzip", "x-gzip", "deflate"):
+            raise _Refused(
+                f"{url}: unsupported Content-Encoding {value!r} (we accept gzip, deflate)"
+            )
+    return list(reversed(values))
+
+
+def _decoded(response: httpx.Response, url: str) -> Iterator[bytes]:
+    """The body with every encoding layer undone lazily: each layer yields pieces of at most
+    INFLATE_PIECE bytes, so a layer never holds more than one piece of its output."""
+    stream: Iterator[bytes] = response.iter_raw()
+    for encoding in _encodings(response, url):
+        stream = _inflate(stream, encoding, url)
+    return stream
+
+
+def _inflate(chunks: Iterable[bytes], encoding: str, url: str) -> Iterator[bytes]:
+    """One gzip (several members allowed) or deflate (zlib-wrapped, or raw as some servers
+    send it) layer, yielding at most INFLATE_PIECE bytes per step."""
+    gzip_layer = encoding in ("gzip", "x-gzip")
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 16 if gzip_layer else zlib.MAX_WBITS)
+    first = True
+    try:
+        for chunk in chunks:
+            data, more = chunk, False
+            while data or more:
+                if decoder.eof:
+                    if not (gzip_layer and data):
+                        break  # what follows a deflate stream is ignored, as httpx does
+                    decoder = zlib.decompressobj(zlib.MAX_WBITS | 16)  # the next gzip member
+                try:
+                    out = decoder.decompress(data, INFLATE_PIECE)
+                except zlib.error:
+                    if gzip_layer or not first:
+                        raise
+                    decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    out = decoder.decompress(data, INFLATE_PIECE)
+                first = False
+                if out:
+                    yield out
+                more = len(out) == INFLATE_PIECE and not decoder.eof  # output still pending
+                data = decoder.unused_data if decoder.eof else decoder.unconsumed_tail
+    except zlib.error as exc:
+        raise _Refused(f"{url}: cannot decode the {encoding} body: {exc}") from None
+
+
+# --------------------------------------------------------------------------- the deadline
+
+
+class _Deadline:
+    """A point in time every socket operation of one fetch must finish by."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def clamp(self, timeout: float | None, expired: type[Exception]) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise expired(DEADLINE_WORDS)
+        return left if timeout is None else min(timeout, left)
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose reads and writes never wait past the deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def _guard(self, op: str, timeout: float | None, expired: type[Exception], *args: object):  # type: ignore[no-untyped-def]
+        try:
+            return getattr(self._inner, op)(*args, self._deadline.clamp(timeout, expired))
+        except httpcore.TimeoutException:
+            if self._deadline.passed():
+                raise expired(DEADLINE_WORDS) from None
+            raise
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._guard("read", timeout, httpcore.ReadTimeout, max_bytes)  # type: ignore[no-any-return]
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._guard("write", timeout, httpcore.WriteTimeout, buffer)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        wait = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, wait), self._deadline
+        )
+
+    def get_extra_info(self, info: str) -> object:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend, with every connection bound to one fetch's deadline."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._deadline = deadline
+
+    def connect_tcp(  # type: ignore[no-untyped-def]
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address=None,
+        socket_options=None,
+    ) -> httpcore.NetworkStream:
+        wait = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, wait, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, *args: object, **kwargs: object) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _transport(deadline: _Deadline) -> httpx.HTTPTransport:
+    """httpx's transport on a pool that uses the deadline-bound backend. httpx offers no
+    public way to pass a network backend, so the pool it built is replaced by an equal one."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool = httpcore.ConnectionPool(  # noqa: SLF001
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=4,
+        network_backend=_DeadlineBackend(deadline),
+    )
+    return transport
 
 
 def _next_hop(current: httpx.URL, response: httpx.Response) -> httpx.URL:
@@ -216,16 +395,19 @@ def _http_error(url: httpx.URL, response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {reason}".rstrip() + f" from {url}"
 
 
-def _fetch_http(url: str, cfg: FetchConfig, etag: str, last_modified: str) -> FetchResult:
-    headers = {"User-Agent": cfg.user_agent, "Accept": "*/*"}
+def _fetch_http(
+    url: str, cfg: FetchConfig, etag: str, last_modified: str, deadline: _Deadline
+) -> FetchResult:
+    headers = {"User-Agent": cfg.user_agent, "Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + 3 * cfg.timeout_seconds
     current = httpx.URL(url)
     timeout = httpx.Timeout(cfg.timeout_seconds)
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(
+        timeout=timeout, follow_redirects=False, trust_env=False, transport=_transport(deadline)
+    ) as client:
         for hop in range(MAX_REDIRECTS + 1):
             _check_scheme(current, cfg)
             if current.scheme == "file":
@@ -238,7 +420,7 @@ def _fetch_http(url: str, cfg: FetchConfig, etag: str, last_modified: str) -> Fe
                 if response.status_code in REDIRECT_CODES:
                     current = _next_hop(current, response)
                     continue
-                return _result(url, current, hop, response, cfg, deadline)
+                return _result(url, current, hop, response, cfg, deadline.at)
             finally:
                 response.close()
     raise _Refused(f"{url}: too many redirects (more than {MAX_REDIRECTS})")
@@ -271,14 +453,17 @@ def _result(
 
 def fetch(url: str, *, cfg: FetchConfig, etag: str = "", last_modified: str = "") -> FetchResult:
     """GET `url` safely (see the module docstring); conditional when etag/last_modified given."""
+    deadline = _Deadline(cfg.deadline)
     try:
         _check_scheme(url, cfg)
         if urlsplit(url).scheme.lower() == "file":
             return _fetch_file(url, cfg)
-        return _fetch_http(url, cfg, etag, last_modified)
+        return _fetch_http(url, cfg, etag, last_modified, deadline)
     except _Refused as exc:
         return FetchResult(url=url, error=str(exc))
     except httpx.TimeoutException as exc:
+        if DEADLINE_WORDS in str(exc) or deadline.passed():
+            return FetchResult(url=url, error=_deadline_error(url, cfg))
         kind = type(exc).__name__.replace("Timeout", " timeout").lower().strip()
         return FetchResult(url=url, error=f"{url}: {kind} after {cfg.timeout_seconds:g} s")
     except httpx.InvalidURL as exc:

@@ -13,6 +13,9 @@ Why it is shaped like this:
   a crash in between leaves the source exactly as it was and the next run simply fetches again.
 - An entry is ingested once: each posting is stored with the entry's key, and the sightings table's
   unique (source_id, entry_key) makes a repeat a no-op, even when two workers race.
+- Sources are fetched concurrently (at most `[fetch] concurrency` at a time, threads: the work
+  is waiting on sockets), each bounded by the fetch deadline, so one slow or hostile host delays
+  no other source and holds a worker for at most `[fetch] deadline_seconds`.
 - Failing sources back off exponentially (5 min x 2^n, capped at a day, +/-10 % jitter so many
   sources failing together do not retry in lockstep) and are paused once they have failed
   continuously for three days, keeping the reason for the operator.
@@ -21,6 +24,7 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -266,7 +270,8 @@ def _failed(db: Database, snap: _Snapshot, error: str, now: datetime) -> SourceR
 
 
 def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
-    """Every configured source that is neither paused nor backing off, one after another."""
+    """Every configured source that is neither paused nor backing off, `[fetch] concurrency` at a
+    time; results in source order."""
     now = now or datetime.utcnow()
     with db.session() as session:
         ids = sync_sources(session, cfg)
@@ -278,7 +283,11 @@ def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) ->
                 .order_by(Source.id)
             )
         )
-    return [fetch_source(db, source_id, cfg, now=now) for source_id in due]
+    if len(due) <= 1 or cfg.fetch.concurrency <= 1:
+        return [fetch_source(db, source_id, cfg, now=now) for source_id in due]
+    workers = min(cfg.fetch.concurrency, len(due))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobdigest-fetch") as pool:
+        return list(pool.map(lambda source_id: fetch_source(db, source_id, cfg, now=now), due))
 
 
 def fetch_all(db: Database, cfg: Config) -> list[SourceResult]:

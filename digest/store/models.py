@@ -94,6 +94,9 @@ class MemberAlias(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(String(320), unique=True)
+    #: set when the address's owner used the confirmation link mailed to it; until then the
+    #: alias neither credits mail nor lets it past the hold queue
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     member: Mapped[Member] = relationship(back_populates="aliases")
 
 
@@ -295,3 +298,53 @@ class UsedSignInToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     used_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie carries a random id; the table keeps only its SHA-256,
+    so signing out, removing a member or "sign out everywhere" ends every copy of the cookie."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class RateLimitHit(Base):
+    """One counted attempt (a sign-in link asked for, a confirmation mailed), by key such as
+    "signin-ip:203.0.113.5": in the database so every web process counts the same."""
+
+    __tablename__ = "web_rate_hits"
+    __table_args__ = (Index("ix_web_rate_hits_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class PendingCorrection(Base):
+    """A lead's correction that would move a posting into (or out of) sub-groups they do not
+    lead: it waits for a lead of one of those sub-groups, or an operator, to accept it."""
+
+    __tablename__ = "pending_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    company: Mapped[str] = mapped_column(String(300), default="")
+    #: the sub-groups whose digests the correction changes and whose leads may accept it
+    subgroup_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    #: pending | accepted | rejected
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    posting: Mapped[Posting] = relationship()
+    proposed_by: Mapped[Member | None] = relationship(foreign_keys=[proposed_by_id])

@@ -1,8 +1,9 @@
 """The web app for leads, members and the operator: a Flask app factory.
 
 Pages are server-rendered (templates/web/); the only script is the live rule preview, and every
-page works without it. Sessions are signed cookies; sign-in is by a single-use link mailed to the
-member, so the app stores no passwords.
+page works without it. Sign-in is by a single-use link mailed to the member, so the app stores no
+passwords; a signed cookie names a server-side session (digest/web/sessions.py). What is defended
+and how: docs/security.md.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from digest.config import Config
-from digest.delivery.render import clean_text, templates_dir
+from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
 from digest.errors import UserError
 from digest.store.db import Database
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
+from digest.web.proxies import TrustedProxies
 from digest.web.ratelimit import RateLimiter
 
 SIGNIN_PER_ADDRESS = (5, 15 * 60)  # five links per address per quarter hour
 SIGNIN_PER_IP = (20, 15 * 60)
+ALIAS_MAILS_PER_ADDRESS = (3, 24 * 3600)  # confirmation mails to one address per day
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -62,9 +65,11 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
         db=db,
         signer=Signer(secret),
         outbox=Outbox(config),
-        limit_address=RateLimiter(*SIGNIN_PER_ADDRESS),
-        limit_ip=RateLimiter(*SIGNIN_PER_IP),
+        limit_address=RateLimiter(db, "signin-address", *SIGNIN_PER_ADDRESS),
+        limit_ip=RateLimiter(db, "signin-ip", *SIGNIN_PER_IP),
+        limit_alias=RateLimiter(db, "alias-address", *ALIAS_MAILS_PER_ADDRESS),
     )
+    app.wsgi_app = TrustedProxies(app.wsgi_app, config.web.trusted_proxies)  # type: ignore[method-assign]
     csrf = CSRFProtect(app)
     _register_blueprints(app, csrf)
     _register_hooks(app, config)
@@ -72,12 +77,13 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from digest.web import auth, lead, member, operator
+    from digest.web import aliases, auth, lead, member, operator
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(lead.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(member.bp)
+    app.register_blueprint(aliases.bp)
     csrf.exempt(
         member.unsubscribe
     )  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL protects it
@@ -86,6 +92,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 def _register_hooks(app: Flask, config: Config) -> None:
     app.teardown_appcontext(close_db_session)
     app.jinja_env.filters["clean"] = clean_text
+    app.jinja_env.filters["safe_url"] = web_url  # only http(s) links become href values
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

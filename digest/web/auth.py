@@ -1,20 +1,27 @@
-"""Sign-in by a mailed link: signed, 15 minutes, single use; the same answer for every address."""
+"""Sign-in by a mailed link: signed, 15 minutes, single use; the same answer for every address.
+
+Asking for links is limited per client address (X-Forwarded-For believed only from
+`[web] trusted_proxies`, see digest/web/proxies.py) and per target address, with the counts in
+the database so every web process shares them. A used link starts a server-side session
+(digest/web/sessions.py) that signing out ends for every copy of the cookie.
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from digest.delivery.headers import header_text, mailbox
 from digest.store.members import find_member
 from digest.store.models import Member, UsedSignInToken
+from digest.web import sessions
 from digest.web.context import current_member, db_session, safe_next, signin_required, state
 from digest.web.forms import ActionForm, SignInForm
 
@@ -37,8 +44,8 @@ def signin() -> Any:
         return render_template("web/signin.html", form=form, next=next_path)
     address = (form.email.data or "").strip().lower()
     st = state()
-    ip = request.remote_addr or "?"
-    if not st.limit_ip.hit(("ip", ip)) or not st.limit_address.hit(("address", address)):
+    client = request.remote_addr or "?"
+    if not st.limit_ip.hit(client) or not st.limit_address.hit(address):
         return render_template("web/signin_limited.html"), 429
     member = find_member(db_session(), address)
     if member is not None:
@@ -56,8 +63,8 @@ def _signin_message(member: Member, link: str) -> EmailMessage:
     cfg = state().cfg
     msg = EmailMessage()
     msg["From"] = cfg.smtp.from_address
-    msg["To"] = Address(member.name or "", addr_spec=member.email)
-    msg["Subject"] = f"Your sign-in link for {cfg.group.name}"
+    msg["To"] = mailbox(member.name, member.email)
+    msg["Subject"] = header_text(f"Your sign-in link for {cfg.group.name}")
     msg["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid("signin", domain=domain)
@@ -93,9 +100,7 @@ def confirm(token: str) -> Any:
         return render_template("web/signin_confirm.html", form=form, member=member)
     if not _consume(member, jti):
         return render_template("web/signin_invalid.html"), 400
-    session.clear()
-    session["member_id"] = member.id
-    session.permanent = True
+    sessions.start(db_session(), member)
     return redirect(next_path)
 
 
@@ -117,7 +122,7 @@ def _consume(member: Member, jti: str) -> bool:
 def signout() -> Any:
     form = ActionForm()
     if form.validate_on_submit():
-        session.clear()
+        sessions.end(db_session())
     return redirect(url_for("auth.signin"))
 
 

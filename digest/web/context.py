@@ -1,4 +1,10 @@
-"""Per-app state and per-request helpers: the database session, who is signed in, who may do what."""
+"""Per-app state and per-request helpers: the database session, who is signed in, who may do what.
+
+GET and HEAD never change state: link checkers, mail scanners and prefetching browsers send them
+to every link they see (Flask answers HEAD with the GET view). The request's database session
+refuses to write during a GET, HEAD or OPTIONS request, so a view that would is a loud error in
+the tests, not a silent unsubscribe in production.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,21 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from flask import abort, current_app, g, redirect, request, url_for
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, selectinload
 
 from digest.config import Config
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from digest.store.models import Member, Subgroup
+from digest.web import sessions
 from digest.web.outbox import Outbox
 from digest.web.ratelimit import RateLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXTENSION = "jobdigest"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -29,8 +37,9 @@ class WebState:
     db: Database
     signer: Signer
     outbox: Outbox
-    limit_address: RateLimiter
-    limit_ip: RateLimiter
+    limit_address: RateLimiter  # sign-in links per target address
+    limit_ip: RateLimiter  # sign-in requests per client address
+    limit_alias: RateLimiter  # alias confirmation mails per address
 
 
 def state() -> WebState:
@@ -41,7 +50,29 @@ def db_session() -> Session:
     """One session per request, closed (and rolled back unless committed) at teardown."""
     if "db_session" not in g:
         g.db_session = state().db.sessions()
+        if request.method in SAFE_METHODS:
+            _read_only(g.db_session)
     return g.db_session
+
+
+class WriteOnSafeMethod(RuntimeError):
+    """A GET/HEAD/OPTIONS view tried to change the database: a bug, refused."""
+
+
+def _read_only(sess: Session) -> None:
+    def before_flush(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+        changed = (
+            session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+        )
+        if changed:
+            raise WriteOnSafeMethod(f"{request.method} {request.path} must not change state")
+
+    def before_execute(orm_state: ORMExecuteState) -> None:
+        if orm_state.is_insert or orm_state.is_update or orm_state.is_delete:
+            raise WriteOnSafeMethod(f"{request.method} {request.path} must not change state")
+
+    event.listen(sess, "before_flush", before_flush)
+    event.listen(sess, "do_orm_execute", before_execute)
 
 
 def close_db_session(exc: BaseException | None) -> None:
@@ -53,14 +84,9 @@ def close_db_session(exc: BaseException | None) -> None:
 
 
 def current_member() -> Member | None:
-    """The signed-in member; a removed member's session stops working at once."""
+    """The signed-in member (a live server-side session); a removed member is nobody."""
     if "member" not in g:
-        member_id = session.get("member_id")
-        member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
-        if member is not None and member.status == "removed":
-            session.clear()
-            member = None
-        g.member = member
+        g.member = sessions.signed_in(db_session())
     return g.member
 
 

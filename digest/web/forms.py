@@ -22,6 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from digest.store.members import control_char_error
+
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
@@ -29,6 +31,21 @@ except ImportError:  # pragma: no cover - older WTForms
 
 EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 _SPLIT = re.compile(r"[;\n]")
+
+
+def one_line(_form: Any, field: Any) -> None:
+    """No CR, LF or other control character: names end up in mail headers."""
+    problem = control_char_error(field.data or "")
+    if problem:
+        raise ValidationError(f"Remove the line break or control character ({problem}).")
+
+
+def lines_of_text(_form: Any, field: Any) -> None:
+    """One item per line (or ';'); an item itself holds no control character."""
+    for item in split_list(field.data):
+        problem = control_char_error(item)
+        if problem:
+            raise ValidationError(f"{item[:40]!r}: {problem}.")
 
 
 def split_list(text: str | None) -> list[str]:
@@ -118,8 +135,8 @@ class RolesForm(FlaskForm):
 
 
 class PostingEditForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
-    company = StringField("Company", validators=[Length(max=300)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=500), one_line])
+    company = StringField("Company", validators=[Length(max=300), one_line])
 
 
 class StatusForm(FlaskForm):
@@ -143,19 +160,23 @@ class MergeForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
+    name = StringField("My name", validators=[Length(max=200), one_line])
     subscribed = BooleanField("Send me the weekly digest")
     subgroups = MultiCheckboxField("My sub-groups", coerce=int)
-    keywords = TextAreaField("Keywords I look for (one per line)", validators=[Length(max=3000)])
-    location = StringField("Where I want to work", validators=[Length(max=200)])
+    keywords = TextAreaField(
+        "Keywords I look for (one per line)", validators=[Length(max=3000), lines_of_text]
+    )
+    location = StringField("Where I want to work", validators=[Length(max=200), one_line])
     remote_ok = BooleanField("Remote jobs are fine for me")
     show_name = BooleanField("Show my name when I share a posting")
     thank_opt_in = BooleanField("Thank me by name among the week's top contributors")
     contact_opt_in = BooleanField("Tell other members I used to work at my past employers")
     past_employers = TextAreaField(
-        "My past employers (one per line)", validators=[Length(max=3000)]
+        "My past employers (one per line)", validators=[Length(max=3000), lines_of_text]
     )
     aliases = TextAreaField(
-        "Other addresses I forward from (one per line)", validators=[Length(max=3000)]
+        "Other addresses I forward from (one per line)",
+        validators=[Length(max=3000), lines_of_text],
     )
     paused_until = DateField("Pause my digest until", validators=[Optional()])
     always_send = BooleanField("Send the digest even in weeks with no leads for me")
@@ -170,7 +191,7 @@ class AddMemberForm(FlaskForm):
             Regexp(EMAIL_PATTERN, message="Enter an email address."),
         ],
     )
-    name = StringField("Name", validators=[Length(max=200)])
+    name = StringField("Name", validators=[Length(max=200), one_line])
     subgroups = MultiCheckboxField("Sub-groups", coerce=int)
 
 
@@ -179,7 +200,7 @@ class ImportForm(FlaskForm):
 
 
 class SubgroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200), one_line])
     description = StringField("Description", validators=[Length(max=2000)])
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
-from digest.store.models import Member, Posting, Role, Subgroup, Tag
+from digest.store.models import Member, PendingCorrection, Posting, Role, Subgroup, Tag
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
 from digest.tagging.tag import tag_pending
@@ -26,6 +26,7 @@ from digest.web.context import (
     state,
 )
 from digest.web.forms import (
+    ActionForm,
     MergeForm,
     PostingEditForm,
     RolesForm,
@@ -94,8 +95,19 @@ def week(group: Subgroup) -> str:
         .limit(MAX_ROWS)
     ).all()
     return render_template(
-        "web/lead/week.html", group=group, period=period, tagged=tagged, untagged=untagged
+        "web/lead/week.html",
+        group=group,
+        period=period,
+        tagged=tagged,
+        untagged=untagged,
+        pending=moderation.pending_for(sess, group),
+        names=_subgroup_names(),
+        action_form=ActionForm(formdata=None),
     )
+
+
+def _subgroup_names() -> dict[int, str]:
+    return {gid: name for gid, name in db_session().execute(select(Subgroup.id, Subgroup.name))}
 
 
 # -- target roles ---------------------------------------------------------------------------
@@ -250,14 +262,47 @@ def posting_edit(group: Subgroup, posting_id: int) -> Any:
     form = PostingEditForm()
     if not form.validate():
         return _posting_page(group, item, 400, edit_form=form)
-    retag = moderation.correct(
-        item, (form.title.data or "").strip(), (form.company.data or "").strip()
-    )
+    title, company = (form.title.data or "").strip(), (form.company.data or "").strip()
+    needs = moderation.others_affected(db_session(), _me(), item, title)
+    if needs:
+        moderation.propose(db_session(), _me(), item, title, company, needs)
+        db_session().commit()
+        names = _subgroup_names()
+        flash(
+            "This correction would move the posting into or out of "
+            + ", ".join(names.get(g, str(g)) for g in needs)
+            + ", so it waits for a lead of that sub-group (or an operator) to accept it."
+        )
+        return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
+    retag = moderation.correct(item, title, company)
     db_session().commit()
     if retag:
         tag_pending(state().db, [item.id], cfg=state().cfg)
     flash("Posting corrected.")
     return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
+
+
+@bp.post("/<int:subgroup_id>/corrections/<int:correction_id>/<decision>")
+@lead_required
+def correction_decide(group: Subgroup, correction_id: int, decision: str) -> Any:
+    """A lead of a sub-group the correction affects (or an operator) accepts or rejects it."""
+    if decision not in ("accept", "reject"):
+        abort(404)
+    sess = db_session()
+    correction = sess.get(PendingCorrection, correction_id)
+    if correction is None or correction.status != "pending":
+        abort(404)
+    if group.id not in correction.subgroup_ids:
+        abort(403)
+    if not ActionForm().validate():
+        abort(400)
+    applied = moderation.decide(sess, _me(), correction, accept=decision == "accept")
+    sess.commit()
+    if applied:
+        tag_pending(state().db, [correction.posting_id])
+    verb = {"accept": "applied" if applied else "accepted", "reject": "rejected"}[decision]
+    flash(f"Correction of posting {correction.posting_id} {verb}.")
+    return redirect(url_for("lead.week", subgroup_id=group.id))
 
 
 @bp.post("/<int:subgroup_id>/postings/<int:posting_id>/status")

@@ -1,26 +1,59 @@
-"""Pages reached from digest links: signed tokens stand in for signing in."""
+"""Pages reached from digest links: signed tokens stand in for signing in, one purpose each.
+
+Mail scanners (Safe Links, Mimecast), link checkers and prefetching browsers open every link of
+a mail with GET or HEAD, so no link acts on GET: feedback, unsubscribe and alias confirmation
+show a one-button page, and only its POST (or RFC 8058's one-click POST) changes anything.
+
+A token does only what its purpose says (digest.delivery.tokens): the web copy of a digest is
+read-only, and no page reached with one token hands out a token for another purpose; links to
+the member's other pages go through sign-in (/me).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from digest.delivery.render import FEEDBACK_KINDS, Links, render
+from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
-from digest.web.context import db_session, state
+from digest.web.aliases import request_confirmations
+from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
-from digest.web.forms import PreferencesForm, choices, split_list
+from digest.web.forms import ActionForm, PreferencesForm, choices, split_list
 from parsers.company import normalize_company
 
 bp = Blueprint("member", __name__)
 UNSUBSCRIBE_MAX_AGE = 366 * 24 * 3600  # an old digest's unsubscribe link must keep working
 KIND_LABELS = dict(FEEDBACK_KINDS)
+NOT_VALID = "This link is not valid any more. Use the links in your latest digest, or sign in."
+
+
+def _refuse(token: str) -> None:
+    """400: a clear 'expired, here is how to get a new link' page for an older digest's generic
+    link, the plain 'not valid' page for anything else."""
+    if state().signer.is_legacy(token):
+        page = render_template("web/member/link_expired.html", signin=_signin_to_me())
+        abort(make_response(page, 400))
+    abort(400, NOT_VALID)
+
+
+def _signin_to_me() -> str:
+    return url_for("auth.signin", next=url_for("auth.my_preferences"))
 
 
 def _member(purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Member:
@@ -28,9 +61,8 @@ def _member(purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Member:
     member_id = state().signer.loads(purpose, token, max_age=max_age)
     member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
     if member is None or member.status == "removed":
-        abort(
-            400, "This link is not valid any more. Use the links in your latest digest, or sign in."
-        )
+        _refuse(token)
+    assert member is not None
     return member
 
 
@@ -39,6 +71,7 @@ def _member(purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Member:
 
 def _preferences_data(member: Member) -> dict[str, Any]:
     return {
+        "name": member.name,
         "subscribed": member.status != "unsubscribed",
         "subgroups": [g.id for g in member.subgroups],
         "keywords": "\n".join(member.keywords),
@@ -68,33 +101,54 @@ def preferences(token: str) -> Any:
         elif alias_problem:
             form.aliases.errors = [alias_problem]
         else:
-            _apply(member, form, {g.id: g for g in groups})
+            unconfirmed = _apply(member, form, {g.id: g for g in groups})
             sess.commit()
             flash("Your preferences are saved.")
+            _confirm_aliases(member, unconfirmed)
             return redirect(url_for("member.preferences", token=token))
     code = 400 if form.errors else 200
+    pending = [a.address for a in member.aliases if a.confirmed_at is None]
     return render_template(
-        "web/member/preferences.html", form=form, member=member, token=token
+        "web/member/preferences.html", form=form, member=member, token=token, pending=pending
     ), code
 
 
-def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -> None:
+def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -> list[str]:
+    """Store the form; the aliases that still need their owner's confirmation."""
     if form.subscribed.data and member.status == "unsubscribed":
         member.status = "active"
     elif not form.subscribed.data and member.status != "unsubscribed":
         member.status = "unsubscribed"
+    member.name = (form.name.data or "").strip()
     member.subgroups = [groups[g] for g in form.subgroups.data or [] if g in groups]
     member.keywords = split_list(form.keywords.data)
     member.location = (form.location.data or "").strip()
     for name in ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send"):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
-    set_aliases(member, split_list(form.aliases.data))
+    unconfirmed = set_aliases(member, split_list(form.aliases.data))
     wanted = split_list(form.past_employers.data)
     if wanted != [e.name for e in member.employers]:
         member.employers = [
             PastEmployer(name=n[:200], company_key=normalize_company(n)) for n in wanted
         ]
+    return unconfirmed
+
+
+def _confirm_aliases(member: Member, addresses: list[str]) -> None:
+    if not addresses:
+        return
+    sent, limited = request_confirmations(member, addresses)
+    if sent:
+        flash(
+            f"We mailed a confirmation link to {', '.join(sent)}. Each address counts once that"
+            " link is used; until then, mail from it waits for the operator's review."
+        )
+    if limited:
+        flash(
+            f"A confirmation link went to {', '.join(limited)} recently: use that one, or try"
+            " again tomorrow."
+        )
 
 
 # -- unsubscribe (RFC 8058) -------------------------------------------------------------------
@@ -102,11 +156,12 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> Any:
-    """GET asks (link scanners must not unsubscribe anyone); POST, as mail clients send it with
-    `List-Unsubscribe=One-Click`, unsubscribes at once. CSRF-exempt: the signed URL is the proof."""
+    """GET and HEAD ask (link scanners must not unsubscribe anyone; Flask sends HEAD to this
+    view too); POST, as mail clients send it with `List-Unsubscribe=One-Click`, unsubscribes at
+    once. CSRF-exempt: the signed URL is the proof."""
     member = _member("unsubscribe", token, max_age=UNSUBSCRIBE_MAX_AGE)
-    prefs = url_for("member.preferences", token=state().signer.dumps("preferences", member.id))
-    if request.method == "GET":
+    prefs = _signin_to_me()
+    if request.method != "POST":
         return render_template(
             "web/member/unsubscribe.html", member=member, token=token, prefs=prefs
         )
@@ -119,28 +174,54 @@ def unsubscribe(token: str) -> Any:
 # -- feedback ---------------------------------------------------------------------------------
 
 
-@bp.get("/feedback/<token>/<kind>")
+def _feedback_posting(member: Member | None, posting_id: object, kind: str) -> Posting:
+    item = db_session().get(Posting, posting_id) if isinstance(posting_id, int) else None
+    if member is None or member.status == "removed" or item is None or kind not in KIND_LABELS:
+        abort(400, "This link is not valid any more.")
+    assert item is not None
+    return item
+
+
+def _feedback(member: Member, item: Posting, kind: str) -> Any:
+    """GET and HEAD show the one-button page; its POST records."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        code = 400 if request.method == "POST" else 200
+        return render_template(
+            "web/member/feedback_confirm.html",
+            form=form,
+            posting=item,
+            kind=kind,
+            label=KIND_LABELS[kind],
+        ), code
+    _record(member.id, item.id, kind)
+    return render_template(
+        "web/member/feedback.html", posting=item, label=KIND_LABELS[kind], prefs=_signin_to_me()
+    )
+
+
+@bp.route("/feedback/<token>/<kind>", methods=["GET", "POST"])
 def feedback(token: str, kind: str) -> Any:
     """The token signs (member, posting); the kind rides in the path so a digest signs once per
     posting, not once per button. An unknown kind is refused like a forged token."""
     data = state().signer.loads("feedback", token)
-    if not (isinstance(data, list) and len(data) == 2 and kind in KIND_LABELS):
+    if not (isinstance(data, list) and len(data) == 2):
         abort(400, "This link is not valid any more.")
     member_id, posting_id = data
-    sess = db_session()
-    member = sess.get(Member, member_id) if isinstance(member_id, int) else None
-    item = sess.get(Posting, posting_id) if isinstance(posting_id, int) else None
-    if member is None or member.status == "removed" or item is None:
-        abort(400, "This link is not valid any more.")
-    _record(member.id, item.id, kind)
-    prefs = url_for("member.preferences", token=state().signer.dumps("preferences", member.id))
-    return render_template(
-        "web/member/feedback.html", posting=item, label=KIND_LABELS[kind], prefs=prefs
-    )
+    member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
+    return _feedback(member, _feedback_posting(member, posting_id, kind), kind)  # type: ignore[arg-type]
+
+
+@bp.route("/me/feedback/<int:posting_id>/<kind>", methods=["GET", "POST"])
+@signin_required
+def my_feedback(posting_id: int, kind: str) -> Any:
+    """Feedback from the web copy of a digest, whose links carry no token: sign in first."""
+    member = current_member()
+    return _feedback(member, _feedback_posting(member, posting_id, kind), kind)  # type: ignore[arg-type]
 
 
 def _record(member_id: int, posting_id: int, kind: str) -> None:
-    """Idempotent: a second click (or a mail scanner's visit) adds nothing."""
+    """Idempotent: a second click adds nothing."""
     sess = db_session()
     found = sess.scalar(
         select(Feedback.id).where(
@@ -163,14 +244,14 @@ def _record(member_id: int, posting_id: int, kind: str) -> None:
 
 @bp.get("/digest/<token>")
 def web_digest(token: str) -> Any:
-    member = _member("preferences", token)
+    """Read-only: the "see N more" link of a digest, which its reader may forward."""
+    member = _member("view", token)
     cfg = state().cfg
     period = current_period(cfg)
     digest = member_digest(db_session(), cfg, member, period)
     if not digest.leads:
-        prefs = url_for("member.preferences", token=state().signer.dumps("preferences", member.id))
         return render_template(
-            "web/member/no_digest.html", member=member, period=period, prefs=prefs
+            "web/member/no_digest.html", member=member, period=period, prefs=_signin_to_me()
         )
-    html, _text = render(cfg, digest, Links(cfg, state().signer, member.id))
+    html, _text = render(cfg, digest, ViewLinks(cfg, state().signer, member.id))
     return html

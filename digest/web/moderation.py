@@ -1,11 +1,30 @@
-"""Lead moderation of postings: what a lead may touch, corrections, and merging duplicates."""
+"""Lead moderation of postings: what a lead may touch, corrections, and merging duplicates.
+
+A lead curates their own sub-groups' digests, not anyone else's. A correction (a new title) can
+re-tag a posting, so before it is applied the posting is matched again with the new title: when
+that would move it into, or out of, a sub-group the lead does not lead, the correction waits
+(a PendingCorrection) until a lead of each such sub-group, or an operator, accepts it.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.store.models import Feedback, Member, Posting, Sighting, Subgroup, Tag
+from digest.store.models import (
+    Feedback,
+    Member,
+    PendingCorrection,
+    Posting,
+    Sighting,
+    Subgroup,
+    SubgroupLead,
+    Tag,
+)
+from digest.tagging.compile import group_matcher
+from digest.web.context import state
 from parsers.company import normalize_company
 
 MODERATION_STATUSES = ("active", "hidden", "filled", "expired")
@@ -23,6 +42,83 @@ def may_moderate(session: Session, member: Member, group: Subgroup, posting: Pos
         return True
     tagged = current_subgroup_ids(session, posting.id)
     return not tagged or group.id in tagged
+
+
+def led_ids(session: Session, member: Member) -> set[int]:
+    query = select(SubgroupLead.subgroup_id).where(SubgroupLead.member_id == member.id)
+    return set(session.scalars(query))
+
+
+def subgroups_after(session: Session, posting: Posting, title: str) -> set[int]:
+    """The sub-groups the posting would be tagged for under the current rules with `title`."""
+    groups, _rules, matcher = group_matcher(session, state().cfg)
+    ids = {g.name: g.id for g in groups}
+    tags = matcher.match(title, posting.description or "")
+    return {ids[t.subgroup] for t in tags if t.subgroup in ids}
+
+
+def others_affected(session: Session, member: Member, posting: Posting, title: str) -> list[int]:
+    """Sub-groups, not led by `member`, whose digests would gain or lose the posting if its
+    title became `title` (none for an operator, or when the title stays)."""
+    if member.is_operator or title == posting.title:
+        return []
+    before = current_subgroup_ids(session, posting.id)
+    changed = before ^ subgroups_after(session, posting, title)
+    return sorted(changed - led_ids(session, member))
+
+
+def propose(
+    session: Session, member: Member, posting: Posting, title: str, company: str, needs: list[int]
+) -> PendingCorrection:
+    """Queue a correction for the leads of `needs` (an earlier pending one by the same member
+    for the same posting is replaced)."""
+    for old in session.scalars(
+        select(PendingCorrection).where(
+            PendingCorrection.posting_id == posting.id,
+            PendingCorrection.proposed_by_id == member.id,
+            PendingCorrection.status == "pending",
+        )
+    ):
+        session.delete(old)
+    pending = PendingCorrection(
+        posting_id=posting.id,
+        proposed_by_id=member.id,
+        title=title[:500],
+        company=company[:300],
+        subgroup_ids=needs,
+    )
+    session.add(pending)
+    return pending
+
+
+def pending_for(session: Session, group: Subgroup) -> list[PendingCorrection]:
+    """Corrections waiting for this sub-group's lead."""
+    rows = session.scalars(
+        select(PendingCorrection)
+        .where(PendingCorrection.status == "pending")
+        .order_by(PendingCorrection.id)
+    )
+    return [c for c in rows if group.id in (c.subgroup_ids or [])]
+
+
+def decide(session: Session, member: Member, correction: PendingCorrection, accept: bool) -> bool:
+    """Accept or reject as `member`; True when the correction was applied (the posting then
+    needs re-tagging). Accepting clears the sub-groups `member` leads (all, for an operator);
+    the correction is applied once none is left. Rejecting by any of them ends it."""
+    now = datetime.utcnow()
+    if not accept:
+        correction.status, correction.decided_by_id, correction.decided_at = (
+            "rejected",
+            member.id,
+            now,
+        )
+        return False
+    mine = set(correction.subgroup_ids) if member.is_operator else led_ids(session, member)
+    correction.subgroup_ids = [g for g in correction.subgroup_ids if g not in mine]
+    if correction.subgroup_ids:
+        return False
+    correction.status, correction.decided_by_id, correction.decided_at = "accepted", member.id, now
+    return correct(correction.posting, correction.title, correction.company)
 
 
 def correct(posting: Posting, title: str, company: str) -> bool:

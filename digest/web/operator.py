@@ -13,6 +13,7 @@ from digest.ingest.record import process_pending
 from digest.roster.imports import import_members, parse_members_csv
 from digest.store.members import find_member
 from digest.store.models import Delivery, Member, Posting, RawMessage, Sighting, Source, Subgroup
+from digest.web import sessions
 from digest.web.context import db_session, operator_required, state
 from digest.web.forms import (
     ActionForm,
@@ -136,8 +137,27 @@ def member_action(member_id: int, action: str) -> Any:
     member.status = MEMBER_ACTIONS[action]
     if action == "resume":
         member.paused_until = None
+    if action == "remove":
+        sessions.end_all(db_session(), member.id)
     db_session().commit()
     flash(f"{member.email} is now {member.status}.")
+    return redirect(url_for("operator.members"))
+
+
+@bp.post("/members/<int:member_id>/sign-out-everywhere")
+@operator_required
+def member_sign_out(member_id: int) -> Any:
+    """End every session of a member (a lost phone, a shared computer): each copy of their
+    cookie stops working at once."""
+    form = ActionForm()
+    member = db_session().get(Member, member_id)
+    if member is None:
+        abort(404)
+    if not form.validate():
+        abort(400)
+    ended = sessions.end_all(db_session(), member.id)
+    db_session().commit()
+    flash(f"Signed {member.email} out everywhere ({ended} session{'s' if ended != 1 else ''}).")
     return redirect(url_for("operator.members"))
 
 

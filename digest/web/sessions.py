@@ -1,0 +1,73 @@
+"""Server-side sessions: the cookie names a session row, and only the row signs anyone in.
+
+Flask's cookie session alone cannot be revoked: a copy taken before sign-out kept working until
+it expired. Here the (signed) cookie carries a random session id, the `web_sessions` table keeps
+its SHA-256 with the member and an expiry, and every request looks it up. Signing out deletes the
+row, removing a member or "sign out everywhere" deletes all of theirs, so every copy of a
+cookie ends at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from digest.store.models import Member, WebSession
+
+LIFETIME = timedelta(hours=12)
+COOKIE_KEY = "sid"
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def start(db: Session, member: Member) -> None:
+    """Sign `member` in on this browser: a new session row and a fresh cookie."""
+    now = datetime.utcnow()
+    db.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    raw = secrets.token_urlsafe(32)
+    db.add(WebSession(id=_digest(raw), member_id=member.id, expires_at=now + LIFETIME))
+    db.commit()
+    session.clear()
+    session[COOKIE_KEY] = raw
+    session.permanent = True
+
+
+def signed_in(db: Session) -> Member | None:
+    """The member whose live session this browser's cookie names, or None."""
+    raw = session.get(COOKIE_KEY)
+    if not isinstance(raw, str) or not raw:
+        return None
+    row = db.get(WebSession, _digest(raw))
+    if row is None or row.expires_at <= datetime.utcnow():
+        session.pop(COOKIE_KEY, None)
+        return None
+    member = db.get(Member, row.member_id)
+    if member is None or member.status == "removed":
+        session.pop(COOKIE_KEY, None)
+        return None
+    return member
+
+
+def end(db: Session) -> None:
+    """Sign this browser out: its row goes, so copies of the cookie stop working too."""
+    raw = session.get(COOKIE_KEY)
+    if isinstance(raw, str) and raw:
+        db.execute(delete(WebSession).where(WebSession.id == _digest(raw)))
+        db.commit()
+    session.clear()
+
+
+def end_all(db: Session, member_id: int) -> int:
+    """End every session of a member (sign out everywhere, removal); how many there were.
+    The caller commits."""
+    ids = list(db.scalars(select(WebSession.id).where(WebSession.member_id == member_id)))
+    if ids:
+        db.execute(delete(WebSession).where(WebSession.member_id == member_id))
+    return len(ids)
