@@ -432,6 +432,8 @@ class Outcome:
     #: its postings are stored (held or not) only when this is true
     store: bool = False
     held: bool = False
+    #: a failure before the mail was read: its stored subject and sender stay as they are
+    keep_headers: bool = False
 
 
 def _auto_forwarded_alert(item: ParsedItem) -> bool:
@@ -476,24 +478,17 @@ def _member_id(session: Session, address: str) -> int | None:
 def process_message(
     session: Session, raw: RawMessage, item: ParsedItem | None = None
 ) -> ParsedItem:
-    """Record what one stored mail yields (parsing it unless `item` is given); sets its status."""
+    """Record what one stored mail yields (parsing it unless `item` is given); sets its status.
+
+    The same path as a batch (MailBatch) with a batch of one, so there is one writer of a
+    stored mail's outcome."""
     if item is None:
         item = parse_mail(raw.raw, file=f"message {raw.id}")
-    resolve_relative_dates(item.postings, raw.received_at)
-    out = judge(item, raw.member_id, lambda address: _member_id(session, address))
-    if out.store:
-        store_postings(
-            session,
-            item.postings,
-            member_id=out.member_id,
-            raw_message_id=raw.id,
-            sender=out.sender,
-            note=item.note or "",
-            held=out.held,
-        )
-    raw.processed_at = datetime.utcnow()
-    raw.subject, raw.sender, raw.member_id = out.subject, out.sender, out.member_id
-    raw.status, raw.reason = out.status, out.reason
+    session.flush()  # the caller's pending ORM changes must be visible to our Core queries
+    batch = MailBatch(session, [raw.id])
+    batch.add(raw.id, item)
+    batch.flush()
+    session.refresh(raw)
     return item
 
 
@@ -538,51 +533,63 @@ class MailBatch:
         if item is None:
             raise LookupError(f"message {raw_id} was not parsed")
         if isinstance(item, BaseException):
-            reason = f"internal error: {type(item).__name__}: {item}"
-            out = Outcome("failed", reason, "", "", member_id)
-            self._stage_update(raw_id, out, keep_headers=True)
-            return out.status
-        resolve_relative_dates(item.postings, received_at)
-        out = judge(item, member_id, self._member_of)
-        if out.store:
-            _stage_postings(
-                self.postings,
-                item.postings,
-                member_id=out.member_id,
-                raw_message_id=raw_id,
-                sender=out.sender,
-                note=item.note or "",
-                held=out.held,
-            )
-        self._stage_update(raw_id, out, keep_headers=False)
+            out = failure(item, member_id)
+        else:
+            resolve_relative_dates(item.postings, received_at)
+            out = judge(item, member_id, self._member_of)
+            if out.store:
+                _stage_postings(
+                    self.postings,
+                    item.postings,
+                    member_id=out.member_id,
+                    raw_message_id=raw_id,
+                    sender=out.sender,
+                    note=item.note or "",
+                    held=out.held,
+                )
+        self.updates.append(outcome_row(raw_id, out))
         return out.status
 
-    def _stage_update(self, raw_id: int, out: Outcome, keep_headers: bool) -> None:
-        update_row: dict[str, Any] = {
-            "b_id": raw_id,
-            "v_status": out.status,
-            "v_reason": out.reason,
-            "v_member_id": out.member_id,
-            "v_processed_at": datetime.utcnow(),
-        }
-        if not keep_headers:
-            update_row.update(v_subject=out.subject, v_sender=out.sender)
-        self.updates.append(update_row)
-
     def flush(self) -> None:
+        """Write the staged postings, then every staged outcome (one UPDATE per column set)."""
         self.postings.flush()
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in self.updates:
-            groups.setdefault(tuple(sorted(row)), []).append(row)
-        for rows in groups.values():
-            names = [key[2:] for key in rows[0] if key.startswith("v_")]
-            statement = (
-                update(_RAWS)
-                .where(_RAWS.c.id == bindparam("b_id"))
-                .values({name: bindparam(f"v_{name}") for name in names})
-            )
-            self.session.execute(statement, rows)
+        write_outcomes(self.session, self.updates)
         self.updates = []
+
+
+def failure(exc: BaseException, member_id: int | None) -> Outcome:
+    """The outcome of a mail whose parsing or recording raised: failed, headers kept."""
+    reason = f"internal error: {type(exc).__name__}: {exc}"
+    return Outcome("failed", reason, "", "", member_id, keep_headers=True)
+
+
+def outcome_row(raw_id: int, out: Outcome) -> dict[str, Any]:
+    """A stored mail's outcome as UPDATE parameters: the one place its columns are named."""
+    row: dict[str, Any] = {
+        "b_id": raw_id,
+        "v_status": out.status,
+        "v_reason": out.reason,
+        "v_member_id": out.member_id,
+        "v_processed_at": datetime.utcnow(),
+    }
+    if not out.keep_headers:
+        row.update(v_subject=out.subject, v_sender=out.sender)
+    return row
+
+
+def write_outcomes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """The one writer of stored mails' outcomes: an executemany UPDATE per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        names = [key[2:] for key in group[0] if key.startswith("v_")]
+        statement = (
+            update(_RAWS)
+            .where(_RAWS.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"v_{name}") for name in names})
+        )
+        session.execute(statement, group)
 
 
 def process_pending(
@@ -676,20 +683,20 @@ def _record_chunk(sessions: sessionmaker[Session], chunk: _Chunk) -> list[str]:
 def _record(
     sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException | None
 ) -> str:
-    """One message in its own transaction: the slow path that isolates a failing message."""
+    """One message in its own transaction: the slow path that isolates a failing message.
+
+    Same writer as the batch (a MailBatch of one); if recording it raises, the failure is
+    recorded, again through a MailBatch, in a fresh transaction."""
     try:
-        if isinstance(item, BaseException):
-            raise item
         with sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
-            if raw is None:
-                return ""
-            process_message(session, raw, item)
-            return raw.status
+            return _record_in(session, raw_id, item)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
         with sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
-            if raw is None:
-                return ""
-            raw.status, raw.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-            return raw.status
+            return _record_in(session, raw_id, exc)
+
+
+def _record_in(session: Session, raw_id: int, item: ParsedItem | BaseException | None) -> str:
+    batch = MailBatch(session, [raw_id])
+    status = batch.add(raw_id, item)
+    batch.flush()
+    return status
