@@ -10,17 +10,23 @@ message never costs the others and nothing is recorded twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.ingest.parallel import parse_stream
+from digest.ingest.parallel import parse_alone, parse_stream
+from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
 from digest.store.models import Posting, RawMessage, Sighting
+from digest.store.retry import TransientStorageError, retry_transient
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import similar_titles
@@ -33,6 +39,8 @@ PARSE_CHUNK = 200
 RECORD_GROUP = 16
 FUZZY_WINDOW = timedelta(days=60)
 FUZZY_THRESHOLD = 0.8
+#: postings.canonical_url's size (unique index): longer ones keep a digest of the whole
+CANONICAL_URL_SIZE = 1000
 #: bound parameters per IN (...) list, well under every backend's limit
 IN_CHUNK = 900
 
@@ -69,7 +77,16 @@ def _loaded_columns() -> list[Any]:
 
 
 def _cut(value: str, size: int | None) -> str:
-    return value[:size] if size else value
+    return storable(value, size)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(url: str) -> str | None:
+    return bounded_key(url, CANONICAL_URL_SIZE) or None
+
+
+def _company_key(company: str) -> str:
+    return storable(normalize_company(company), 300)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -135,8 +152,9 @@ class PostingBatch:
         """Fetch the stored postings these could merge into: two queries, not two per posting."""
         urls, fps = set(), set()
         for p in postings:
-            if p.canonical_url and p.canonical_url not in self.asked_urls:
-                urls.add(p.canonical_url)
+            url = _canonical(p.canonical_url)
+            if url and url not in self.asked_urls:
+                urls.add(url)
             fp = _fingerprint(p.title, p.company, p.location)
             if fp and fp not in self.asked_fps:
                 fps.add(fp)
@@ -216,8 +234,9 @@ class PostingBatch:
     def place(self, p: ParsedPosting, held: bool) -> _Row:
         """The posting row `p` is a sighting of: an existing one (merged) or a new one."""
         fp = _fingerprint(p.title, p.company, p.location)
+        url = _canonical(p.canonical_url)
         row = (
-            self.by_url.get(p.canonical_url)
+            (self.by_url.get(url) if url else None)
             or self.by_fp.get(fp)
             or (None if p.canonical_url else self._fuzzy_match(p))
         )
@@ -225,8 +244,8 @@ class PostingBatch:
             row = self._new_row(p, fp, held)
         else:
             self._merge(row, p, held)
-        if p.canonical_url:
-            self.by_url[p.canonical_url] = row
+        if url:
+            self.by_url[url] = row
         if fp:
             self.by_fp.setdefault(fp, row)
         return row
@@ -234,9 +253,9 @@ class PostingBatch:
     def _new_row(self, p: ParsedPosting, fp: str, held: bool) -> _Row:
         values = {name: _cut(getattr(p, name), size) for name, size in _FILLABLE.items()}
         values.update(
-            company_key=normalize_company(p.company),
+            company_key=_company_key(p.company),
             remote=p.remote,
-            canonical_url=p.canonical_url or None,
+            canonical_url=_canonical(p.canonical_url),
             fingerprint=fp,
             origin=p.origin,
             first_seen=datetime.utcnow(),
@@ -254,10 +273,10 @@ class PostingBatch:
             if not values[name] and getattr(p, name):
                 row.set(name, _cut(getattr(p, name), size))
         if not values["canonical_url"] and p.canonical_url:
-            row.set("canonical_url", p.canonical_url)
+            row.set("canonical_url", _canonical(p.canonical_url))
         row.set("remote", bool(values["remote"] or p.remote))
         if not values["company_key"] and p.company:
-            row.set("company_key", normalize_company(p.company))
+            row.set("company_key", _company_key(p.company))
             self._index_company(row)
         row.set("held", bool(values["held"] and held))
 
@@ -288,8 +307,8 @@ class PostingBatch:
                         "raw_message_id": c.raw_message_id,
                         "source_id": c.source_id,
                         "entry_key": c.entry_key,
-                        "sender": c.sender,
-                        "note": c.note[:2000],
+                        "sender": storable(c.sender, 320),
+                        "note": storable(c.note, 2000),
                         "seen_at": now,
                     }
                     for c in self.credits
@@ -568,12 +587,12 @@ def outcome_row(raw_id: int, out: Outcome) -> dict[str, Any]:
     row: dict[str, Any] = {
         "b_id": raw_id,
         "v_status": out.status,
-        "v_reason": out.reason,
+        "v_reason": storable(out.reason),
         "v_member_id": out.member_id,
         "v_processed_at": datetime.utcnow(),
     }
     if not out.keep_headers:
-        row.update(v_subject=out.subject, v_sender=out.sender)
+        row.update(v_subject=storable(out.subject), v_sender=storable(out.sender, 320))
     return row
 
 
@@ -597,10 +616,12 @@ def process_pending(
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given).
 
-    `force` reprocesses the given ids whatever their state (after a parser improved). Parsing
-    (pure, CPU-bound) runs on all cores for big batches while this process records the mails
-    already parsed; a chunk is recorded in one transaction. A crash inside one message's
-    parsing marks that message failed; the batch goes on.
+    `force` reprocesses the given ids whatever their state (after a parser improved), with
+    their attempts counted afresh. Parsing (pure, CPU-bound) runs on all cores for big batches
+    while this process records the mails already parsed; a chunk is recorded in one
+    transaction. A parse that crashes or runs out of time (the step raised, or its worker
+    died) costs that mail one of its MAX_ATTEMPTS; it is tried again alone, and set aside as
+    failed when none is left. The batch goes on either way.
     """
     return start_pending(sessions, ids, force).finish()
 
@@ -609,14 +630,22 @@ def start_pending(
     sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
 ) -> PendingWork:
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
-    query = select(RawMessage.id)
+    query = select(RawMessage.id, RawMessage.attempts)
     if not force:
         query = query.where(RawMessage.status == "new")
     if ids is not None:
         query = query.where(RawMessage.id.in_(list(ids)))
     with sessions() as session:
-        todo = list(session.scalars(query.order_by(RawMessage.id)))
-    return PendingWork(sessions, todo)
+        rows = list(session.execute(query.order_by(RawMessage.id)))
+    if force and rows:
+        with sessions.begin() as session:
+            for chunk in _chunks([raw_id for raw_id, _ in rows]):
+                session.execute(update(_RAWS).where(_RAWS.c.id.in_(chunk)).values(attempts=0))
+        rows = [(raw_id, 0) for raw_id, _ in rows]
+    # A mail with an attempt already counted was being parsed when a process died: alone.
+    todo = [raw_id for raw_id, attempts in rows if not attempts]
+    suspects = [raw_id for raw_id, attempts in rows if attempts]
+    return PendingWork(sessions, todo, suspects)
 
 
 @dataclass(slots=True)
@@ -628,75 +657,183 @@ class _Chunk:
 class PendingWork:
     """Stored mails whose parsing has started; the next chunk is parsed while one is recorded."""
 
-    def __init__(self, sessions: sessionmaker[Session], todo: list[int]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], todo: list[int], suspects: Sequence[int] = ()
+    ) -> None:
         self.sessions = sessions
+        self.suspects = list(suspects)
         self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
         self.started = self._start(0)
 
     def _start(self, index: int) -> _Chunk | None:
+        """Count an attempt for every mail of the chunk (committed first), then start parsing."""
         if index >= len(self.chunks):
             return None
         ids = self.chunks[index]
-        with self.sessions() as session:
-            raws: dict[int, bytes] = dict(
-                session.execute(  # type: ignore[arg-type]
-                    select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
-                ).all()
-            )
-        return _Chunk(ids, parse_stream(raws))
+
+        def load() -> dict[int, bytes]:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(_RAWS).where(_RAWS.c.id.in_(ids)).values(attempts=_RAWS.c.attempts + 1)
+                )
+                query = select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
+                return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+        return _Chunk(ids, parse_stream(retry_transient(load)))
 
     def finish(self) -> dict[str, int]:
         """Record every chunk (each in one transaction); counts of the resulting statuses."""
         counts: dict[str, int] = {}
+
+        def count(statuses: Iterable[str]) -> None:
+            for status in statuses:
+                if status:
+                    counts[status] = counts.get(status, 0) + 1
+
+        count(_retry_alone(self.sessions, raw_id, None) for raw_id in self.suspects)
         current, index = self.started, 0
         while current is not None:
             following = self._start(index + 1)
-            for status in _record_chunk(self.sessions, current):
-                if status:
-                    counts[status] = counts.get(status, 0) + 1
+            statuses, crashed = _record_chunk(self.sessions, current)
+            count(statuses)
+            count(_retry_alone(self.sessions, raw_id, exc) for raw_id, exc in crashed.items())
             current, index = following, index + 1
         return counts
 
 
-def _record_chunk(sessions: sessionmaker[Session], chunk: _Chunk) -> list[str]:
-    """One transaction for the chunk; on any error, rolled back and redone mail by mail."""
-    parsed: dict[int, ParsedItem | BaseException] = {}
-    try:
+def _record_chunk(
+    sessions: sessionmaker[Session], chunk: _Chunk
+) -> tuple[list[str], dict[int, BaseException]]:
+    """One transaction for the chunk, recording mails as their parses arrive; retried on a
+    transient storage error; on any other error, rolled back and redone mail by mail. Mails
+    whose parse crashed are left for a retry alone (returned with what they raised)."""
+    parsed: dict[int, ParsedItem] = {}
+    crashed: dict[int, BaseException] = {}
+
+    def arrivals() -> Iterator[tuple[int, ParsedItem]]:
+        yield from list(parsed.items())  # what an earlier, rolled-back try already had
+        for raw_id, item in chunk.results:
+            if isinstance(item, BaseException):
+                crashed[raw_id] = item
+                continue
+            parsed[raw_id] = item
+            yield raw_id, item
+
+    def record() -> list[str]:
         with sessions.begin() as session:
             batch = MailBatch(session, chunk.ids)
             statuses: list[str] = []
-            arrived: list[tuple[int, ParsedItem | BaseException]] = []
-            for raw_id, item in chunk.results:
-                parsed[raw_id] = item
-                arrived.append((raw_id, item))
-                if len(arrived) >= RECORD_GROUP:
-                    statuses.extend(batch.add_many(arrived))
-                    arrived = []
-            statuses.extend(batch.add_many(arrived))
+            group: list[tuple[int, ParsedItem | BaseException]] = []
+            for arrived in arrivals():
+                group.append(arrived)
+                if len(group) >= RECORD_GROUP:
+                    statuses.extend(batch.add_many(group))
+                    group = []
+            statuses.extend(batch.add_many(group))
             batch.flush()
             return statuses
+
+    try:
+        return retry_transient(record), crashed
+    except TransientStorageError:
+        raise
     except Exception:  # noqa: BLE001 - rolled back whole; recorded again one by one below
-        parsed.update(chunk.results)
-        return [_record(sessions, raw_id, parsed.get(raw_id)) for raw_id in chunk.ids]
+        for _ in arrivals():
+            pass
+        return [_record(sessions, raw_id, item) for raw_id, item in parsed.items()], crashed
 
 
-def _record(
-    sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException | None
-) -> str:
+def _record(sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException) -> str:
     """One message in its own transaction: the slow path that isolates a failing message.
 
-    Same writer as the batch (a MailBatch of one); if recording it raises, the failure is
+    Same writer as the batch (a MailBatch of one); if recording it raises (other than a
+    transient storage error, which is retried and never the mail's fault), the failure is
     recorded, again through a MailBatch, in a fresh transaction."""
     try:
-        with sessions.begin() as session:
-            return _record_in(session, raw_id, item)
+        return retry_transient(lambda: _record_in(sessions, raw_id, item))
+    except TransientStorageError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
-        with sessions.begin() as session:
-            return _record_in(session, raw_id, exc)
+        error: BaseException = exc
+        return retry_transient(lambda: _record_in(sessions, raw_id, error))
 
 
-def _record_in(session: Session, raw_id: int, item: ParsedItem | BaseException | None) -> str:
-    batch = MailBatch(session, [raw_id])
-    status = batch.add(raw_id, item)
-    batch.flush()
-    return status
+def _record_in(
+    sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException
+) -> str:
+    with sessions.begin() as session:
+        batch = MailBatch(session, [raw_id])
+        status = batch.add(raw_id, item)
+        batch.flush()
+        return status
+
+
+# ---------------------------------------------------------------- parses that crash
+
+
+def _sender_and_subject(raw: bytes) -> tuple[str, str]:
+    """From and Subject of a mail that could not be parsed, read from its header block alone
+    (the stdlib's plain header parser: no MIME, no body), so the operator sees whose it is."""
+    end = raw.find(b"\r\n\r\n", 0, 65536)
+    end = end if end >= 0 else raw.find(b"\n\n", 0, 65536)
+    head = raw[: end if end >= 0 else 65536]
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+        sender = parseaddr(str(headers.get("From", "")))[1]
+        subject = " ".join(str(headers.get("Subject", "")).split())
+    except Exception:  # noqa: BLE001 - best effort: the reason is what matters
+        return "", ""
+    return storable(sender, 320), storable(subject, 2000)
+
+
+#: parse attempts a stored mail gets before it is set aside as failed
+MAX_ATTEMPTS = 3
+
+
+def crash_reason(exc: BaseException | None) -> str:
+    """Why a parse attempt ended without a result, in words an operator can act on."""
+    if exc is None:
+        return "the process parsing it died (killed, or out of memory)"
+    if isinstance(exc, BrokenProcessPool):
+        return "the parse worker died (killed, or out of memory)"
+    if isinstance(exc, TimeoutError) or "budget" in type(exc).__name__.lower():
+        return f"parsing ran out of time or memory: {type(exc).__name__}: {exc}"
+    return failure(exc, None).reason
+
+
+def _retry_alone(sessions: sessionmaker[Session], raw_id: int, exc: BaseException | None) -> str:
+    """Parse a mail that crashed a parse again, alone in a fresh worker process (so it cannot
+    take other mails or this process with it), until it parses or its attempts are used up."""
+    reason = crash_reason(exc)
+    while True:
+        begun = retry_transient(lambda why=reason: _begin_attempt(sessions, raw_id, why))
+        if begun is None:
+            return ""
+        if isinstance(begun, str):
+            return begun
+        result = parse_alone(raw_id, begun)
+        if not isinstance(result, BaseException):
+            return _record(sessions, raw_id, result)
+        reason = crash_reason(result)
+
+
+def _begin_attempt(sessions: sessionmaker[Session], raw_id: int, reason: str) -> bytes | str | None:
+    """Count one more attempt and return the mail's bytes, or set it aside ("failed") when
+    its attempts are used up. None: the row is gone."""
+    with sessions.begin() as session:
+        row = session.execute(
+            select(_RAWS.c.raw, _RAWS.c.attempts, _RAWS.c.member_id).where(_RAWS.c.id == raw_id)
+        ).first()
+        if row is None:
+            return None
+        raw, attempts, member_id = row
+        if attempts >= MAX_ATTEMPTS:
+            sender, subject = _sender_and_subject(bytes(raw))
+            out = Outcome("failed", reason, sender, subject, member_id)
+            write_outcomes(session, [outcome_row(raw_id, out)])
+            return "failed"
+        note = f"parse attempt {attempts} failed: {reason}; trying again"
+        session.execute(
+            update(_RAWS).where(_RAWS.c.id == raw_id).values(attempts=attempts + 1, reason=note)
+        )
+        return bytes(raw)
