@@ -55,6 +55,9 @@ class SmtpConfig:
     ca_file: str = ""
     batch_size: int = 100
     rate_per_minute: int = 0
+    #: a return path per digest (leads+d<id>-<token>@domain): bounces name the digest they are
+    #: about. Needs a mailbox that accepts plus addresses (most do); false sends from from_address.
+    verp: bool = True
 
 
 @dataclass

@@ -252,11 +252,36 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """Text safe in a mail header: a line break (or any control character) in a member's or
+    the group's name would make the header invalid, or add headers of its own."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())
+
+
+def from_header(from_address: str) -> str:
+    """smtp.from_address as a header value, display name cleaned like any name."""
+    name, address = parseaddr(header_text(from_address))
+    return (
+        str(Address(header_text(name), addr_spec=address)) if address else header_text(from_address)
+    )
+
+
 def subject_line(cfg: Config, digest: MemberDigest) -> str:
     n = digest.total
+    group = header_text(cfg.group.name)
     if n == 0:
-        return f"{cfg.group.name}: no new job leads this week ({digest.period})"
-    return f"{cfg.group.name}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
+        return f"{group}: no new job leads this week ({digest.period})"
+    return f"{group}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
+
+
+def unsubscribe_address(cfg: Config) -> str:
+    """The mailto of List-Unsubscribe: the group's address with "+unsubscribe" (mail to it, any
+    subject, unsubscribes its sender: digest.inbox.replies)."""
+    local, _at, domain = parseaddr(cfg.smtp.from_address)[1].partition("@")
+    return f"{local.split('+', 1)[0]}+unsubscribe@{domain}" if local and domain else local
 
 
 def mail_domain(cfg: Config) -> str:
@@ -279,15 +304,15 @@ def build_message(
     receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
     msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["From"] = cfg.smtp.from_address
-    msg["To"] = Address(digest.member.name or "", addr_spec=digest.member.email)
+    msg["From"] = from_header(cfg.smtp.from_address)
+    msg["To"] = Address(header_text(digest.member.name), addr_spec=digest.member.email)
     msg["Subject"] = subject_line(cfg, digest)
     msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
     msg["Message-ID"] = message_id or new_message_id(cfg, digest)
     domain = mail_domain(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
-    msg["List-Id"] = f"{cfg.group.name} digest <{slug}.digest.{domain}>"
-    mailto = parseaddr(cfg.smtp.from_address)[1]
+    msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
+    mailto = unsubscribe_address(cfg)
     msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
