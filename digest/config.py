@@ -42,6 +42,11 @@ class InboxConfig:
     batch_size: int = 100
     idle: bool = True
     poll_seconds: int = 300
+    #: authserv-id of our receiving server's Authentication-Results headers (RFC 8601): a job
+    #: alert auto-forwarded by a member counts as theirs only with a DKIM pass it records
+    authserv_id: str = ""
+    #: reply to a member whose mail had no job posting in it (at most one a day per member)
+    receipts: bool = False
 
 
 @dataclass
@@ -139,6 +144,14 @@ class Config:
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
+
+    def unsubscribe_address(self) -> str:
+        """The List-Unsubscribe mailto of digests: the From address with "+unsubscribe"; mail
+        to it (any subject) unsubscribes its sender."""
+        from email.utils import parseaddr
+
+        local, _at, domain = parseaddr(self.smtp.from_address)[1].partition("@")
+        return f"{local.split('+', 1)[0]}+unsubscribe@{domain}".lower() if local and domain else ""
 
     def secret(self, env_name: str, what: str) -> str:
         """A secret from the environment; secrets never live in the file."""

@@ -27,7 +27,8 @@ DELIVERY_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "to", "cc")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _DKIM_PASS_RE = re.compile(r"\bdkim\s*=\s*pass\b([^;]*)", re.I)
-_HEADER_D_RE = re.compile(r"\bheader\.d\s*=\s*\"?([A-Za-z0-9.-]+)", re.I)
+#: the signing domain: header.d=linkedin.com, or the domain of header.i=@linkedin.com
+_HEADER_D_RE = re.compile(r"\bheader\.(?:d\s*=\s*\"?|i\s*=\s*\"?[^@\s;]*@)([A-Za-z0-9.-]+)", re.I)
 
 
 def headers_of(raw: bytes) -> Message:

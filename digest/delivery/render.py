@@ -277,13 +277,6 @@ def subject_line(cfg: Config, digest: MemberDigest) -> str:
     return f"{group}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
 
 
-def unsubscribe_address(cfg: Config) -> str:
-    """The mailto of List-Unsubscribe: the group's address with "+unsubscribe" (mail to it, any
-    subject, unsubscribes its sender: digest.inbox.replies)."""
-    local, _at, domain = parseaddr(cfg.smtp.from_address)[1].partition("@")
-    return f"{local.split('+', 1)[0]}+unsubscribe@{domain}" if local and domain else local
-
-
 def mail_domain(cfg: Config) -> str:
     return parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
 
@@ -312,7 +305,7 @@ def build_message(
     domain = mail_domain(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
     msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
-    mailto = unsubscribe_address(cfg)
+    mailto = cfg.unsubscribe_address()
     msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"

@@ -9,7 +9,7 @@ message never costs the others and nothing is recorded twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,9 +23,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from digest.ingest.parallel import parse_alone, parse_stream
+from digest.ingest.verdict import Outcome, Rules, judge
 from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
-from digest.store.models import Posting, RawMessage, Sighting
+from digest.store.models import Member, Posting, RawMessage, Reply, Sighting
 from digest.store.retry import TransientStorageError, retry_transient
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
@@ -47,6 +48,8 @@ IN_CHUNK = 900
 _POSTINGS = Posting.__table__
 _SIGHTINGS = Sighting.__table__
 _RAWS = RawMessage.__table__
+_MEMBERS = Member.__table__
+_REPLIES = Reply.__table__
 #: text columns a later sighting may fill when the first one left them empty, with their sizes
 _FILLABLE = {
     "title": 500,
@@ -434,68 +437,13 @@ def _stage_postings(
 # ---------------------------------------------------------------- one stored mail
 
 
-def _failed_auth(item: ParsedItem) -> str:
-    bad = [k for k in ("dmarc", "dkim") if item.auth.get(k) in ("fail", "permerror")]
-    return f"{bad[0].upper()} check failed for the sender" if bad else ""
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What recording a mail decides about it, before anything is written."""
-
-    status: str
-    reason: str
-    sender: str
-    subject: str
-    member_id: int | None
-    #: its postings are stored (held or not) only when this is true
-    store: bool = False
-    held: bool = False
-    #: a failure before the mail was read: its stored subject and sender stay as they are
-    keep_headers: bool = False
-
-
-def _auto_forwarded_alert(item: ParsedItem) -> bool:
-    """A job alert a member's mailbox forwards automatically keeps the board's From; the member
-    shows only in routing headers, which anyone can write. Trust them for alerts alone, so a
-    stranger cannot push arbitrary mail into digests by naming a member."""
-    return item.forwarded_by is not None and any(p.origin.endswith("_alert") for p in item.postings)
-
-
-def judge(
-    item: ParsedItem, member_id: int | None, member_of: Callable[[str], int | None]
-) -> Outcome:
-    """Status and reason of a parsed mail; `member_id` is kept when the sender is not looked up."""
-    sender = item.sender.address if item.sender else ""
-    out = Outcome("", "", sender, item.subject[:2000], member_id)
-    if item.error:
-        out.status, out.reason = "failed", item.error
-    elif not item.postings and item.warnings:
-        # Nothing came out and something was wrong: a person should look at it.
-        out.status, out.reason = "failed", "; ".join(item.warnings)
-    elif item.special:
-        out.status, out.reason = item.special, f"recognized as {item.special}"
-    else:
-        out.member_id = member_of(sender)
-        if out.member_id is None and _auto_forwarded_alert(item):
-            out.sender = item.forwarded_by.address  # type: ignore[union-attr]
-            out.member_id = member_of(out.sender)
-        reason = "" if out.member_id else f"sender {sender or '(none)'} is not a member"
-        reason = reason or _failed_auth(item)
-        out.store, out.held = True, bool(reason)
-        out.status, out.reason = ("held", reason) if out.held else ("processed", "")
-        if not item.postings and not out.held:
-            out.reason = "no job postings found"
-    return out
-
-
 def _member_id(session: Session, address: str) -> int | None:
     member = find_member(session, address)
     return member.id if member else None
 
 
 def process_message(
-    session: Session, raw: RawMessage, item: ParsedItem | None = None
+    session: Session, raw: RawMessage, item: ParsedItem | None = None, rules: Rules | None = None
 ) -> ParsedItem:
     """Record what one stored mail yields (parsing it unless `item` is given); sets its status.
 
@@ -504,7 +452,7 @@ def process_message(
     if item is None:
         item = parse_mail(raw.raw, file=f"message {raw.id}")
     session.flush()  # the caller's pending ORM changes must be visible to our Core queries
-    batch = MailBatch(session, [raw.id])
+    batch = MailBatch(session, [raw.id], rules, {raw.id: raw.raw})
     batch.add(raw.id, item)
     batch.flush()
     session.refresh(raw)
@@ -515,10 +463,22 @@ def process_message(
 
 
 class MailBatch:
-    """Records many parsed mails in the caller's transaction: Core statements, few round trips."""
+    """Records many parsed mails in the caller's transaction: Core statements, few round trips.
 
-    def __init__(self, session: Session, raw_ids: Sequence[int]) -> None:
+    The one writer of stored mails' outcomes: status, reason, sender, subject, member, the
+    postings and credits, an unsubscribe, a reply to send. `raws` are the mails' bytes when
+    the caller has them (their header blocks are read by the verdict); else read when needed."""
+
+    def __init__(
+        self,
+        session: Session,
+        raw_ids: Sequence[int],
+        rules: Rules | None = None,
+        raws: dict[int, bytes] | None = None,
+    ) -> None:
         self.session = session
+        self.rules = rules or Rules()
+        self.raws = raws if raws is not None else {}
         self.postings = PostingBatch(session)
         self.meta: dict[int, tuple[datetime, int | None]] = {}
         for chunk in _chunks(list(raw_ids)):
@@ -530,12 +490,20 @@ class MailBatch:
         self.postings.preload_credits(self.meta)
         self.members: dict[str, int | None] = {}
         self.updates: list[dict[str, Any]] = []
+        self.unsubscribes: set[int] = set()
+        self.replies: list[dict[str, Any]] = []
 
     def _member_of(self, address: str) -> int | None:
         key = address.strip().lower()
         if key not in self.members:
             self.members[key] = _member_id(self.session, address)
         return self.members[key]
+
+    def _raw(self, raw_id: int) -> bytes:
+        if raw_id not in self.raws:
+            query = select(_RAWS.c.raw).where(_RAWS.c.id == raw_id)
+            self.raws[raw_id] = bytes(self.session.scalar(query) or b"")
+        return self.raws[raw_id]
 
     def add_many(self, items: Sequence[tuple[int, ParsedItem | BaseException]]) -> list[str]:
         """Stage mails in order, with one lookup of the stored postings they could merge into."""
@@ -555,7 +523,7 @@ class MailBatch:
             out = failure(item, member_id)
         else:
             resolve_relative_dates(item.postings, received_at)
-            out = judge(item, member_id, self._member_of)
+            out = judge(item, member_id, self._member_of, self.rules, self._raw(raw_id))
             if out.store:
                 _stage_postings(
                     self.postings,
@@ -566,14 +534,46 @@ class MailBatch:
                     note=item.note or "",
                     held=out.held,
                 )
+        self._stage_actions(raw_id, out)
         self.updates.append(outcome_row(raw_id, out))
         return out.status
 
+    def _stage_actions(self, raw_id: int, out: Outcome) -> None:
+        if out.unsubscribe and out.member_id:
+            self.unsubscribes.add(out.member_id)
+        if out.reply and out.member_id:
+            self.replies.append(
+                {"raw_message_id": raw_id, "member_id": out.member_id, "kind": out.reply}
+            )
+
     def flush(self) -> None:
-        """Write the staged postings, then every staged outcome (one UPDATE per column set)."""
+        """Write the staged postings, then every staged outcome (one UPDATE per column set),
+        unsubscribes, and replies to send (one per mail, even when it is recorded again)."""
         self.postings.flush()
         write_outcomes(self.session, self.updates)
-        self.updates = []
+        if self.unsubscribes:
+            self.session.execute(
+                update(_MEMBERS)
+                .where(_MEMBERS.c.id.in_(sorted(self.unsubscribes)), _MEMBERS.c.status != "removed")
+                .values(status="unsubscribed")
+            )
+        if self.replies:
+            known = set(
+                self.session.scalars(
+                    select(_REPLIES.c.raw_message_id).where(
+                        _REPLIES.c.raw_message_id.in_([r["raw_message_id"] for r in self.replies])
+                    )
+                )
+            )
+            now = datetime.utcnow()
+            fresh = [
+                {**r, "status": "pending", "last_error": "", "created_at": now}
+                for r in self.replies
+                if r["raw_message_id"] not in known
+            ]
+            if fresh:
+                self.session.execute(insert(_REPLIES), fresh)
+        self.updates, self.unsubscribes, self.replies = [], set(), []
 
 
 def failure(exc: BaseException, member_id: int | None) -> Outcome:
@@ -612,7 +612,10 @@ def write_outcomes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def process_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    rules: Rules | None = None,
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given).
 
@@ -623,11 +626,14 @@ def process_pending(
     died) costs that mail one of its MAX_ATTEMPTS; it is tried again alone, and set aside as
     failed when none is left. The batch goes on either way.
     """
-    return start_pending(sessions, ids, force).finish()
+    return start_pending(sessions, ids, force, rules).finish()
 
 
 def start_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    rules: Rules | None = None,
 ) -> PendingWork:
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
     query = select(RawMessage.id, RawMessage.attempts)
@@ -645,22 +651,28 @@ def start_pending(
     # A mail with an attempt already counted was being parsed when a process died: alone.
     todo = [raw_id for raw_id, attempts in rows if not attempts]
     suspects = [raw_id for raw_id, attempts in rows if attempts]
-    return PendingWork(sessions, todo, suspects)
+    return PendingWork(sessions, todo, suspects, rules or Rules())
 
 
 @dataclass(slots=True)
 class _Chunk:
     ids: list[int]
     results: Iterator[tuple[int, ParsedItem | BaseException]]
+    raws: dict[int, bytes]
 
 
 class PendingWork:
     """Stored mails whose parsing has started; the next chunk is parsed while one is recorded."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], todo: list[int], suspects: Sequence[int] = ()
+        self,
+        sessions: sessionmaker[Session],
+        todo: list[int],
+        suspects: Sequence[int] = (),
+        rules: Rules | None = None,
     ) -> None:
         self.sessions = sessions
+        self.rules = rules or Rules()
         self.suspects = list(suspects)
         self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
         self.started = self._start(0)
@@ -679,7 +691,8 @@ class PendingWork:
                 query = select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
                 return dict(session.execute(query).all())  # type: ignore[arg-type]
 
-        return _Chunk(ids, parse_stream(retry_transient(load)))
+        raws = retry_transient(load)
+        return _Chunk(ids, parse_stream(raws), raws)
 
     def finish(self) -> dict[str, int]:
         """Record every chunk (each in one transaction); counts of the resulting statuses."""
@@ -690,19 +703,22 @@ class PendingWork:
                 if status:
                     counts[status] = counts.get(status, 0) + 1
 
-        count(_retry_alone(self.sessions, raw_id, None) for raw_id in self.suspects)
+        count(_retry_alone(self.sessions, raw_id, None, self.rules) for raw_id in self.suspects)
         current, index = self.started, 0
         while current is not None:
             following = self._start(index + 1)
-            statuses, crashed = _record_chunk(self.sessions, current)
+            statuses, crashed = _record_chunk(self.sessions, current, self.rules)
             count(statuses)
-            count(_retry_alone(self.sessions, raw_id, exc) for raw_id, exc in crashed.items())
+            count(
+                _retry_alone(self.sessions, raw_id, exc, self.rules)
+                for raw_id, exc in crashed.items()
+            )
             current, index = following, index + 1
         return counts
 
 
 def _record_chunk(
-    sessions: sessionmaker[Session], chunk: _Chunk
+    sessions: sessionmaker[Session], chunk: _Chunk, rules: Rules
 ) -> tuple[list[str], dict[int, BaseException]]:
     """One transaction for the chunk, recording mails as their parses arrive; retried on a
     transient storage error; on any other error, rolled back and redone mail by mail. Mails
@@ -721,7 +737,7 @@ def _record_chunk(
 
     def record() -> list[str]:
         with sessions.begin() as session:
-            batch = MailBatch(session, chunk.ids)
+            batch = MailBatch(session, chunk.ids, rules, chunk.raws)
             statuses: list[str] = []
             group: list[tuple[int, ParsedItem | BaseException]] = []
             for arrived in arrivals():
@@ -740,29 +756,38 @@ def _record_chunk(
     except Exception:  # noqa: BLE001 - rolled back whole; recorded again one by one below
         for _ in arrivals():
             pass
-        return [_record(sessions, raw_id, item) for raw_id, item in parsed.items()], crashed
+        statuses = [_record(sessions, raw_id, item, rules) for raw_id, item in parsed.items()]
+        return statuses, crashed
 
 
-def _record(sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException) -> str:
+def _record(
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    item: ParsedItem | BaseException,
+    rules: Rules | None = None,
+) -> str:
     """One message in its own transaction: the slow path that isolates a failing message.
 
     Same writer as the batch (a MailBatch of one); if recording it raises (other than a
     transient storage error, which is retried and never the mail's fault), the failure is
     recorded, again through a MailBatch, in a fresh transaction."""
     try:
-        return retry_transient(lambda: _record_in(sessions, raw_id, item))
+        return retry_transient(lambda: _record_in(sessions, raw_id, item, rules))
     except TransientStorageError:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
         error: BaseException = exc
-        return retry_transient(lambda: _record_in(sessions, raw_id, error))
+        return retry_transient(lambda: _record_in(sessions, raw_id, error, rules))
 
 
 def _record_in(
-    sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    item: ParsedItem | BaseException,
+    rules: Rules | None,
 ) -> str:
     with sessions.begin() as session:
-        batch = MailBatch(session, [raw_id])
+        batch = MailBatch(session, [raw_id], rules)
         status = batch.add(raw_id, item)
         batch.flush()
         return status
@@ -801,7 +826,9 @@ def crash_reason(exc: BaseException | None) -> str:
     return failure(exc, None).reason
 
 
-def _retry_alone(sessions: sessionmaker[Session], raw_id: int, exc: BaseException | None) -> str:
+def _retry_alone(
+    sessions: sessionmaker[Session], raw_id: int, exc: BaseException | None, rules: Rules
+) -> str:
     """Parse a mail that crashed a parse again, alone in a fresh worker process (so it cannot
     take other mails or this process with it), until it parses or its attempts are used up."""
     reason = crash_reason(exc)
@@ -813,7 +840,7 @@ def _retry_alone(sessions: sessionmaker[Session], raw_id: int, exc: BaseExceptio
             return begun
         result = parse_alone(raw_id, begun)
         if not isinstance(result, BaseException):
-            return _record(sessions, raw_id, result)
+            return _record(sessions, raw_id, result, rules)
         reason = crash_reason(result)
 
 
