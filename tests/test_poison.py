@@ -128,16 +128,16 @@ class BudgetKiller:
 
 
 def test_a_killed_parse_worker_costs_its_mails_one_attempt_and_loses_nothing(db: Database) -> None:
-    ids = store(db, *victims(20))
+    ids = store(db, *victims(40))
     work = start_pending(db.sessions)  # the pool has the mails now
     for child in multiprocessing.active_children():
         os.kill(child.pid or 0, signal.SIGKILL)
-    assert work.finish() == {"processed": 20}
+    assert work.finish() == {"processed": 40}
     after = rows(db)
     assert {after[i][0] for i in ids} == {"processed"}
     assert max(after[i][1] for i in ids) == 2  # killed once, then parsed alone
     with db.session() as s:
-        assert len(s.scalars(select(Posting.id)).all()) == 20
+        assert len(s.scalars(select(Posting.id)).all()) == 40
 
 
 def test_a_mail_that_kills_its_worker_every_time_is_set_aside_after_three_attempts(

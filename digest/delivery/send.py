@@ -164,7 +164,7 @@ def _check_relay(cfg: Config, refusals: _Refusals) -> None:
     raise RelayRefusing(
         f"SMTP relay {cfg.smtp.host}:{cfg.smtp.port} refused {n} of {tried} recipients the same "
         f"way ({answer}); stopped, nobody was marked bouncing - check the relay's settings "
-        "(smtp.username, smtp.from_address, relaying rights), then run send-digests again"
+        "(smtp.username, smtp.from_address, smtp.verp, relaying rights), then run send-digests again"
     )
 
 
