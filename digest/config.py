@@ -43,6 +43,11 @@ class InboxConfig:
     batch_size: int = 100
     idle: bool = True
     poll_seconds: int = 300
+    #: authserv-id of our receiving server's Authentication-Results headers (RFC 8601): a job
+    #: alert auto-forwarded by a member counts as theirs only with a DKIM pass it records
+    authserv_id: str = ""
+    #: reply to a member whose mail had no job posting in it (at most one a day per member)
+    receipts: bool = False
 
 
 @dataclass
@@ -56,6 +61,9 @@ class SmtpConfig:
     ca_file: str = ""
     batch_size: int = 100
     rate_per_minute: int = 0
+    #: a return path per digest (leads+d<id>-<token>@domain): bounces name the digest they are
+    #: about. Needs a mailbox that accepts plus addresses (most do); false sends from from_address.
+    verp: bool = True
 
 
 @dataclass
@@ -160,6 +168,14 @@ class Config:
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
+
+    def unsubscribe_address(self) -> str:
+        """The List-Unsubscribe mailto of digests: the From address with "+unsubscribe"; mail
+        to it (any subject) unsubscribes its sender."""
+        from email.utils import parseaddr
+
+        local, _at, domain = parseaddr(self.smtp.from_address)[1].partition("@")
+        return f"{local.split('+', 1)[0]}+unsubscribe@{domain}".lower() if local and domain else ""
 
     def secret(self, env_name: str, what: str) -> str:
         """A secret from the environment; secrets never live in the file."""

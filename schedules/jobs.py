@@ -18,9 +18,15 @@ class Job:
 
 
 def poll_inbox(db: Database, cfg: Config) -> Any:
+    from digest.delivery.replies import send_replies
     from digest.inbox.poll import poll
 
-    return poll(db, cfg) if cfg.inbox.host else None
+    if not cfg.inbox.host:
+        return None
+    result = poll(db, cfg)
+    if cfg.smtp.host:
+        send_replies(db, cfg)  # receipts and unsubscribe confirmations the poll decided on
+    return result
 
 
 def fetch_sources(db: Database, cfg: Config) -> Any:

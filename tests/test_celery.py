@@ -151,7 +151,7 @@ def test_killed_worker_loses_no_mail(group: Group) -> None:
     first.wait(timeout=10)
     group.start("worker", "--concurrency", "1")
     group.queue("run_job", "poll")  # and the redelivered one, after the visibility timeout
-    wait_for(lambda: group.recorded() == ["processed"] * 3, 90, "every mail recorded once")
+    wait_for(lambda: group.recorded() == ["processed"] * 3, 180, "every mail recorded once")
     assert group.count(RawMessage) == 3
 
 

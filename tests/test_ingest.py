@@ -295,9 +295,14 @@ def test_a_crash_while_recording_one_message_costs_the_others_nothing(
 
 def test_auto_forwarded_alert_is_credited_to_the_member_in_the_routing_headers(db_url: str) -> None:
     from digest.ingest.record import process_message
+    from digest.ingest.verdict import Rules
 
     alert = ALERT.read_bytes()
-    routed = b"X-Forwarded-For: marcus@members.example leads@group.example.org\r\n" + alert
+    routed = (
+        b"Authentication-Results: mx.group.example.org; dkim=pass header.d=linkedin.com\r\n"
+        b"X-Forwarded-For: marcus@members.example leads@group.example.org\r\n" + alert
+    )
+    rules = Rules(authserv_id="mx.group.example.org")
     forged = (
         b"From: Spammer <noreply@spam.example>\r\nX-Forwarded-For: marcus@members.example\r\n"
         b"Subject: cheap jobs\r\nMessage-ID: <forged@spam.example>\r\n\r\n"
@@ -309,8 +314,8 @@ def test_auto_forwarded_alert_is_credited_to_the_member_in_the_routing_headers(d
         a, b = RawMessage(raw=routed), RawMessage(raw=forged)
         s.add_all([a, b])
         s.flush()
-        process_message(s, a)
-        process_message(s, b)
+        process_message(s, a, rules=rules)
+        process_message(s, b, rules=rules)
         assert (a.status, a.sender) == ("processed", "marcus@members.example") and a.member_id
         assert b.status == "held" and b.member_id is None
     db.dispose()

@@ -154,8 +154,9 @@ def test_rate_limit_spaces_messages_out(setup, smtp_server: SmtpServer) -> None:
     assert time.monotonic() - started >= 0.3 and len(smtp_server.messages) == 4
 
 
-def dsn(recipient: str, status: str) -> bytes:
-    """A delivery status notification as Postfix writes it (RFC 3464)."""
+def dsn(recipient: str, status: str, message_id: str = "<digest.none@group.example.org>") -> bytes:
+    """A delivery status notification as Postfix writes it (RFC 3464), returning the headers
+    of the digest `message_id`."""
     return (
         "From: MAILER-DAEMON@mx.members.example (Mail Delivery System)\r\n"
         "To: leads@group.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n"
@@ -168,7 +169,8 @@ def dsn(recipient: str, status: str) -> bytes:
         f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n"
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        "From: Test Leads <leads@group.example.org>\r\nSubject: Test Network: 7 job leads\r\n\r\n--B--\r\n"
+        "From: Test Leads <leads@group.example.org>\r\nSubject: Test Network: 7 job leads\r\n"
+        f"Message-ID: {message_id}\r\n\r\n--B--\r\n"
     ).encode()
 
 
@@ -176,12 +178,18 @@ def test_bounce_reports_in_the_inbox_mark_a_member_after_three(
     setup, smtp_server: SmtpServer
 ) -> None:  # type: ignore[no-untyped-def]
     db, cfg, seeded, _ = setup
+    carol_id = seeded.members["carol"]
+    sent = [f"<digest.2026-W4{w}.{carol_id}.x@group.example.org>" for w in (5, 6, 7)]
     with db.session() as s:
+        for week, mid in zip((5, 6, 7), sent, strict=True):
+            s.add(
+                Delivery(member_id=carol_id, period=f"2026-W4{week}", status="sent", message_id=mid)
+            )
         s.add(
-            RawMessage(raw=dsn("Carol@Members.example", "4.2.2"), status="bounce")
+            RawMessage(raw=dsn("Carol@Members.example", "4.2.2", sent[0]), status="bounce")
         )  # soft: not counted
-        for _ in range(3):
-            s.add(RawMessage(raw=dsn("carol@members.example", "5.1.1"), status="bounce"))
+        for mid in sent:
+            s.add(RawMessage(raw=dsn("carol@members.example", "5.1.1", mid), status="bounce"))
         s.add(RawMessage(raw=dsn("stranger@elsewhere.example", "5.1.1"), status="bounce"))
     with db.session() as s:
         first = apply_bounces(s)

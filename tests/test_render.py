@@ -115,7 +115,7 @@ def test_headers_for_mail_clients_and_one_click_unsubscribe(world) -> None:  # t
     check_golden("digest.headers", normalize(headers + "\n" + "\n".join(parts) + "\n"))
     unsubscribe = str(msg["List-Unsubscribe"])
     assert re.match(
-        r"<https://leads\.group\.example\.org/unsubscribe/[^>]+>, <mailto:leads@group\.example\.org\?subject=unsubscribe>$",
+        r"<https://leads\.group\.example\.org/unsubscribe/[^>]+>, <mailto:leads\+unsubscribe@group\.example\.org\?subject=unsubscribe>$",
         unsubscribe,
     )
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

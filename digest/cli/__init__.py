@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points
 
 import click
@@ -78,8 +79,16 @@ def _plugins() -> None:
     """Commands other packages provide (`jobdigest run` from schedules/) through the
     `jobdigest.commands` entry-point group, so digest/ never imports the layers above it."""
     for ep in entry_points(group="jobdigest.commands"):
-        if ep.name not in cli.commands:
-            cli.add_command(ep.load(), ep.name)
+        if ep.name in cli.commands:
+            continue
+        try:
+            command = ep.load()
+        except (ImportError, AttributeError) as exc:
+            # Stale install metadata (an entry point the installed code no longer has) must
+            # not take every other command down with a traceback.
+            print(f"jobdigest: skipping command {ep.name!r} ({ep.value}): {exc}", file=sys.stderr)
+            continue
+        cli.add_command(command, ep.name)
 
 
 _plugins()

@@ -52,8 +52,9 @@ def inbox_failures(state: State, show_all: bool) -> None:
 def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> None:
     """Parse stored mails again (after a parser improved): IDs, or --all failed ones."""
     from digest.ingest.failures import reprocess
+    from digest.ingest.verdict import Rules
 
-    counts = reprocess(state.db, list(ids), all_failed)
+    counts = reprocess(state.db, list(ids), all_failed, Rules.from_config(state.cfg))
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
 
 
@@ -67,11 +68,17 @@ def import_mail_cmd(state: State, path: Path) -> None:
     from rich.progress import Progress
 
     from digest.inbox.backfill import count, import_mail
+    from digest.ingest.verdict import Rules
 
     total = count(path)
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task(f"Importing {path.name}", total=total)
-        result = import_mail(state.db, path, progress=lambda n: bar.advance(task, n))
+        result = import_mail(
+            state.db,
+            path,
+            progress=lambda n: bar.advance(task, n),
+            rules=Rules.from_config(state.cfg),
+        )
     out.print(
         f"{path}: {result.read} read, {result.stored} stored, {result.already} already stored; "
         + _counts(result.statuses)

@@ -18,10 +18,15 @@ from digest.cli.base import (
 @friendly
 def poll(state: State) -> None:
     """Read the group inbox once: store each mail, parse it, move it to the processed or failed folder."""
+    from digest.delivery.replies import send_replies
     from digest.inbox.poll import poll as do_poll
 
     result = do_poll(state.db, state.cfg)
     out.print(f"Inbox: {result.fetched} fetched, {result.moved} moved; " + _counts(result.statuses))
+    if state.cfg.smtp.host:
+        replies = send_replies(state.db, state.cfg)
+        if replies.sent or replies.failed:
+            out.print(f"Replies: {replies.sent} sent, {replies.failed} failed.")
 
 
 @click.command(short_help="Fetch due feeds and job boards.")

@@ -1,1 +1,2 @@
-"""Delivery: composing, rendering and sending each member's weekly digest exactly once."""
+"""Delivery: composing, rendering and sending each member's weekly digest exactly once, and the
+short replies the group inbox sends (receipts, unsubscribe confirmations)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 from sqlalchemy import exists, func, select
@@ -41,8 +41,12 @@ def compose_all(
     period: str,
     member_email: str | None = None,
     pending_only: bool = False,
+    on_error: Callable[[Member, Exception], None] | None = None,
 ) -> Iterator[MemberDigest]:
-    """Each eligible member's digest, composed lazily in chunks: memory does not grow with the group."""
+    """Each eligible member's digest, composed lazily in chunks: memory does not grow with the group.
+
+    With `on_error`, a member whose digest cannot be composed is handed to it and the others
+    still come; without, the error propagates."""
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
     today = datetime.now(cfg.tz).date()
     with db.session() as session:
@@ -53,7 +57,16 @@ def compose_all(
             members = eligible(session, period, today, after, member_email, pending_only)
             week.load_history(session, [m.id for m in members])
         for member in members:
-            yield build_digest(week, member, cfg.digest.max_postings, cfg.digest.max_per_company)
+            try:
+                digest = build_digest(
+                    week, member, cfg.digest.max_postings, cfg.digest.max_per_company
+                )
+            except Exception as exc:
+                if on_error is None:
+                    raise
+                on_error(member, exc)
+                continue
+            yield digest
         if member_email or len(members) < CHUNK:
             return
         after = members[-1].id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from email.headerregistry import Address
+from email.utils import parseaddr
 
 from digest.store.members import CONTROL_CHARS
 
@@ -22,5 +23,14 @@ def header_text(value: str) -> str:
 
 
 def mailbox(name: str, address: str) -> Address:
-    """A To/From mailbox whose display name cannot break out of its header."""
-    return Address(display_name=header_text(name), addr_spec=header_text(address))
+    """A To/From mailbox whose display name cannot break out of its header. An address with a
+    control character is refused (ValueError), never "cleaned" into someone else's address."""
+    if CONTROL_CHARS.search(address or ""):
+        raise ValueError(f"address {address!r} contains a line break or control character")
+    return Address(display_name=header_text(name), addr_spec=address)
+
+
+def from_header(from_address: str) -> str:
+    """smtp.from_address as a header value, its display name cleaned like any name."""
+    name, address = parseaddr(header_text(from_address))
+    return str(mailbox(name, address)) if address else header_text(from_address)

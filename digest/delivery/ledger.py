@@ -73,6 +73,20 @@ def finish(db: Database, delivery_id: int, status: str, error: str = "") -> None
             mark_bouncing(member)
 
 
+def fail_unsent(db: Database, member_id: int, period: str, error: str) -> None:
+    """A digest that could not be built or handed over: failed, so the next run retries it.
+    A row already done (sent, skipped, bounced) is left alone."""
+    with db.session() as session:
+        row = _row(session, member_id, period)
+        if row is None:
+            row = Delivery(member_id=member_id, period=period)
+            session.add(row)
+        elif row.status in DONE:
+            return
+        row.status = "failed"
+        row.last_error = error[:2000]
+
+
 def interrupted(db: Database, period: str) -> dict[int, str]:
     """member id -> Message-ID of sends a dead sender left in 'sending' (call under the lock)."""
     with db.session() as session:

@@ -31,13 +31,19 @@ class Sender:
         self._in_batch = 0
         self._last = 0.0
 
-    def send(self, recipient: str, data: bytes) -> None:
-        """Raises smtplib.SMTPRecipientsRefused (5xx for the address), SMTPResponseException
+    def send(self, recipient: str, data: bytes, envelope_from: str | None = None) -> None:
+        """`envelope_from` (the return path; "" for the null one) defaults to smtp.from_address's
+        address. Raises smtplib.SMTPRecipientsRefused (5xx for the address), SMTPResponseException
         (other 5xx, or 4xx after retries), or OSError/SMTPException after retries."""
         for attempt in range(RETRIES):
             self._pace()
             try:
-                send_prepared(self._connection(), self.envelope_from, recipient, data)
+                send_prepared(
+                    self._connection(),
+                    self.envelope_from if envelope_from is None else envelope_from,
+                    recipient,
+                    data,
+                )
                 self._sent()
                 return
             except smtplib.SMTPRecipientsRefused as exc:

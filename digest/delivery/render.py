@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from digest.config import Config
 from digest.delivery.compose import MemberDigest, PostingView
-from digest.delivery.headers import header_text, mailbox
+from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.tokens import Signer
 from parsers.links import web_link
 
@@ -264,9 +264,10 @@ def _inliner() -> css_inline.CSSInliner:
 
 def subject_line(cfg: Config, digest: MemberDigest) -> str:
     n = digest.total
+    group = header_text(cfg.group.name)
     if n == 0:
-        return f"{cfg.group.name}: no new job leads this week ({digest.period})"
-    return f"{cfg.group.name}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
+        return f"{group}: no new job leads this week ({digest.period})"
+    return f"{group}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
 
 
 def mail_domain(cfg: Config) -> str:
@@ -289,15 +290,15 @@ def build_message(
     receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
     msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["From"] = cfg.smtp.from_address
+    msg["From"] = from_header(cfg.smtp.from_address)
     msg["To"] = mailbox(digest.member.name, digest.member.email)
-    msg["Subject"] = header_text(subject_line(cfg, digest))
+    msg["Subject"] = subject_line(cfg, digest)
     msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
     msg["Message-ID"] = message_id or new_message_id(cfg, digest)
     domain = mail_domain(cfg)
     slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
     msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
-    mailto = parseaddr(cfg.smtp.from_address)[1]
+    mailto = cfg.unsubscribe_address()
     msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"

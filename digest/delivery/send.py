@@ -1,11 +1,20 @@
 """Sending the period's digests: compose each member's, claim it in the ledger, hand it to the relay.
 
 See ledger.py for the exactly-once states, lock.py for why one sender runs at a time.
+
+One member's trouble never stops the others: a digest that cannot be built or sent is recorded
+as failed (retried by the next run) and the batch goes on. A 5xx refusal of one recipient marks
+that member bouncing, but only at the end of the run and only when the relay is not refusing
+everyone: when most recipients fail the same way (RELAY_TRIP of them and more than half of
+those tried), it is the relay that is wrong ("relaying denied", a bad login), so the run stops,
+nobody is marked, their rows stay retryable and the relay's answer is reported.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,16 +24,56 @@ from pathlib import Path
 from digest.config import Config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
-from digest.delivery.ledger import claim, count_sent, finish, interrupted, skip
+from digest.delivery.ledger import claim, count_sent, fail_unsent, finish, interrupted, skip
 from digest.delivery.lock import send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
 from digest.delivery.render import Links, build_message, message_bytes
 from digest.delivery.tokens import Signer
 from digest.errors import ServiceError
-from digest.inbox.bounces import apply_bounces
+from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
 from digest.store.models import Member
+
+#: refusals of one kind that, being over half of the recipients tried, say the relay is wrong
+RELAY_TRIP = 5
+_ENHANCED = re.compile(r"\b[245]\.\d{1,3}\.\d{1,3}\b")
+
+
+class RelayRefusing(ServiceError):
+    """The relay refuses most recipients the same way: its fault, not theirs."""
+
+
+@dataclass
+class _Refusals:
+    """5xx refusals of recipients in this run, judged at the end (or when the relay trips)."""
+
+    tried: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    #: (delivery id, error) of each refused recipient, marked bounced only if the run ends well
+    pending: list[tuple[int, str]] = field(default_factory=list)
+    example: dict[str, str] = field(default_factory=dict)
+
+    def refused(self, delivery_id: int | None, code: int, reply: str) -> None:
+        """One 5xx; a recipient's own refusal (RCPT) waits to become a bounce."""
+        kind = _kind(code, reply)
+        self.kinds[kind] += 1
+        if delivery_id is not None:
+            self.pending.append((delivery_id, f"{code} {reply}"))
+        self.example.setdefault(kind, f"{code} {reply}")
+
+    def tripped(self) -> str | None:
+        """The kind of refusal that says the relay is wrong, if one does."""
+        for kind, n in self.kinds.items():
+            if n >= RELAY_TRIP and n * 2 > self.tried:
+                return kind
+        return None
+
+
+def _kind(code: int, reply: str) -> str:
+    """How a refusal failed, without the address: '550 5.7.1' (relaying denied for anyone)."""
+    enhanced = _ENHANCED.search(reply)
+    return f"{code} {enhanced.group(0)}" if enhanced else str(code)
 
 
 @dataclass
@@ -66,19 +115,68 @@ def send_digests(
         result.already = count_sent(db, period) if member_email is None else 0
         resume = interrupted(db, period)
         sender = Sender(cfg, retry_delay=retry_delay)
+        refusals = _Refusals()
+
+        def unbuilt(member: Member, exc: Exception) -> None:
+            _member_failed(
+                db, member, period, f"could not compose the digest: {_what(exc)}", result
+            )
+
         try:
-            for digest in compose_all(db, cfg, period, member_email, pending_only=True):
+            for digest in compose_all(
+                db, cfg, period, member_email, pending_only=True, on_error=unbuilt
+            ):
                 if progress:
                     progress(1)
-                _send_one(db, cfg, sender, signer, digest, resume, result)
+                try:
+                    _send_one(db, cfg, sender, signer, digest, resume, result, refusals)
+                except ServiceError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one member's trouble must not stop the rest
+                    _member_failed(db, digest.member, period, _what(exc), result)
+                _check_relay(cfg, refusals)
         finally:
             sender.close()
+        _settle_refusals(db, refusals)
     return result
+
+
+def _what(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _member_failed(
+    db: Database, member: Member, period: str, error: str, result: SendResult
+) -> None:
+    fail_unsent(db, member.id, period, error)
+    result.failed += 1
+    result.errors.append(f"{member.email}: {error}")
+
+
+def _check_relay(cfg: Config, refusals: _Refusals) -> None:
+    """Stop the run when the relay refuses most recipients the same way (see the module doc):
+    the refused rows stay 'failed', so the next run retries them once the relay is fixed."""
+    kind = refusals.tripped()
+    if kind is None:
+        return
+    n, tried = refusals.kinds[kind], refusals.tried
+    answer = " ".join(refusals.example[kind].split())[:200]
+    raise RelayRefusing(
+        f"SMTP relay {cfg.smtp.host}:{cfg.smtp.port} refused {n} of {tried} recipients the same "
+        f"way ({answer}); stopped, nobody was marked bouncing - check the relay's settings "
+        "(smtp.username, smtp.from_address, smtp.verp, relaying rights), then run send-digests again"
+    )
+
+
+def _settle_refusals(db: Database, refusals: _Refusals) -> None:
+    """The run ended without the relay tripping: each 5xx refusal was the recipient's own."""
+    for delivery_id, error in refusals.pending:
+        finish(db, delivery_id, "bounced", error)
 
 
 def _send_one(
     db: Database, cfg: Config, sender: Sender, signer: Signer, digest: MemberDigest,
-    resume: dict[int, str], result: SendResult,
+    resume: dict[int, str], result: SendResult, refusals: _Refusals,
 ) -> None:  # fmt: skip
     member = digest.member
     if not digest.leads and not member.always_send:
@@ -99,20 +197,25 @@ def _send_one(
         result.already += 1
         return
     result.resent_after_crash += member.id in resume
+    message_id = str(msg["Message-ID"])
+    envelope = (
+        verp_address(cfg.smtp.from_address, delivery_id, message_id) if cfg.smtp.verp else None
+    )
+    refusals.tried += 1
     try:
-        sender.send(member.email, message_bytes(msg))
+        sender.send(member.email, message_bytes(msg), envelope_from=envelope)
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
-        _fail(
-            db,
-            delivery_id,
-            "bounced" if code >= 500 else "failed",
-            f"{code} {reply!r}",
-            member,
-            result,
-        )
+        text = _reply_text(reply)
+        # Failed for now (retryable); bounced once the run shows the relay was not at fault.
+        _fail(db, delivery_id, "failed", f"{code} {text}", member, result)
+        if code >= 500:
+            refusals.refused(delivery_id, code, text)
     except smtplib.SMTPResponseException as exc:
-        _fail(db, delivery_id, "failed", f"{exc.smtp_code} {exc.smtp_error!r}", member, result)
+        text = _reply_text(exc.smtp_error)
+        _fail(db, delivery_id, "failed", f"{exc.smtp_code} {text}", member, result)
+        if exc.smtp_code >= 500:  # e.g. the return path refused: the relay, for everyone
+            refusals.refused(None, exc.smtp_code, text)
     except ServiceError as exc:  # cannot connect or log in: every other member would fail too
         _fail(db, delivery_id, "failed", str(exc), member, result)
         raise
@@ -121,6 +224,12 @@ def _send_one(
     else:
         finish(db, delivery_id, "sent")
         result.sent += 1
+
+
+def _reply_text(reply: bytes | str) -> str:
+    """An SMTP reply as words (not a Python bytes repr)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
 
 
 def _fail(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from digest.config import load_config
 from digest.delivery.send import send_digests
 from digest.ingest.record import process_pending
+from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, import_subgroups, parse_members_csv
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database
@@ -29,6 +30,11 @@ contact = "volunteers@northtexasjobs.example.org"
 
 [database]
 url = "sqlite:///demo.db"
+
+[inbox]
+# Our receiving server's name in Authentication-Results: an auto-forwarded job alert counts as
+# the forwarding member's only with a DKIM pass for the alert's sender recorded by it.
+authserv_id = "mx1.northtexasjobs.example.org"
 
 [smtp]
 from_address = "North Texas Job Leads <leads@northtexasjobs.example.org>"
@@ -92,7 +98,7 @@ def run_demo(directory: Path, out: Console) -> None:
         import_members(session, parse_members_csv((data / "members.csv").read_text("utf-8")))
         import_subgroups(session, groups)  # again: the leads exist as members only now
     new_mail = _load_inbox(db, data / "inbox")
-    statuses = process_pending(db.sessions)
+    statuses = process_pending(db.sessions, rules=Rules.from_config(cfg))
     with db.session() as session:
         sync_sources(session, cfg)
     feeds = fetch_due_sources(db, cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import mailbox
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from digest.errors import UserError
 from digest.inbox.poll import message_id_of
 from digest.ingest.record import process_pending
+from digest.ingest.verdict import Rules
 from digest.store.db import Database
 from digest.store.models import RawMessage, Source
 
@@ -54,8 +55,13 @@ def count(path: Path) -> int:
 
 
 def import_mail(
-    db: Database, path: Path, progress: Callable[[int], None] | None = None
+    db: Database,
+    path: Path,
+    progress: Callable[[int], None] | None = None,
+    rules: Rules | None = None,
 ) -> ImportResult:
+    """Store each mail of an mbox/Maildir once (by Message-ID), then parse it like inbox mail.
+    An archive's mail gets no receipts: its senders wrote it long ago."""
     box = _open(path)
     result = ImportResult()
     key = f"import:{path.resolve()}"
@@ -78,7 +84,8 @@ def import_mail(
         _store(db, source_id, batch, result)
         if progress:
             progress(len(batch))
-    result.statuses = process_pending(db.sessions)
+    quiet = replace(rules, receipts=False) if rules else None
+    result.statuses = process_pending(db.sessions, rules=quiet)
     return result
 
 

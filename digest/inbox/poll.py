@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -22,8 +23,11 @@ from sqlalchemy.orm import Session
 from digest.config import Config
 from digest.inbox.connection import connect, logout_quietly
 from digest.ingest.record import PendingWork, process_pending, start_pending
+from digest.ingest.verdict import Rules
+from digest.store.clean import storable
 from digest.store.db import Database
 from digest.store.models import RawMessage, Source
+from digest.store.retry import retry_transient
 
 Progress = Callable[[int, int], None]
 
@@ -52,7 +56,7 @@ def message_id_of(raw: bytes) -> str:
     if not match:
         return ""
     value = _FOLD.sub(b"", match.group(1)).decode("utf-8", "replace")
-    return value.strip()[:998]
+    return storable(value.strip(), 998)
 
 
 def inbox_source(session: Session, cfg: Config) -> Source:
@@ -73,7 +77,16 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 def store_batch(
     db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, bytes]
 ) -> list[int]:
-    """Insert the fetched mails in one transaction; returns raw-message ids (new and known)."""
+    """Insert the fetched mails in one transaction; returns raw-message ids (new and known).
+
+    Retried whole after a transient storage error (nothing is moved on the server before it
+    committed, so a retry stores each mail once)."""
+    return retry_transient(lambda: _store_batch(db, cfg, uidvalidity, fetched))
+
+
+def _store_batch(
+    db: Database, cfg: Config, uidvalidity: int, fetched: dict[int, bytes]
+) -> list[int]:
     with db.session() as session:
         source = inbox_source(session, cfg)
         if source.uidvalidity != uidvalidity:
@@ -172,10 +185,16 @@ def _move_present(client: IMAPClient, uids: list[int], folder: str) -> None:
 def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]) -> int:
     """Move stored-and-processed mails out of the inbox, then record that they were moved."""
     table = RawMessage.__table__
-    with db.session() as session:
-        rows = session.execute(
-            select(table.c.uid, table.c.status, table.c.moved).where(table.c.id.in_(ids))
-        ).all()
+
+    def load() -> list[Any]:
+        with db.session() as session:
+            return list(
+                session.execute(
+                    select(table.c.uid, table.c.status, table.c.moved).where(table.c.id.in_(ids))
+                ).all()
+            )
+
+    rows = retry_transient(load)
     by_folder: dict[str, list[int]] = {}
     for uid, status, moved in rows:
         if moved or status == "new" or uid is None:
@@ -187,12 +206,16 @@ def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]
         for folder, uids in by_folder.items():
             _ensure_folder(client, folder, existing)
             _move(client, uids, folder)
-    with db.session() as session:
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.status != "new", table.c.moved.is_(False))
-            .values(moved=True)
-        )
+
+    def mark_moved() -> None:
+        with db.session() as session:
+            session.execute(
+                update(table)
+                .where(table.c.id.in_(ids), table.c.status != "new", table.c.moved.is_(False))
+                .values(moved=True)
+            )
+
+    retry_transient(mark_moved)
     return sum(len(u) for u in by_folder.values())
 
 
@@ -212,7 +235,7 @@ def _fetch_and_store(
     # A mail expunged by someone else meanwhile comes back without a body: skip it.
     fetched = {uid: d[b"BODY[]"] for uid, d in response.items() if d.get(b"BODY[]") is not None}
     ids = store_batch(db, cfg, uidvalidity, fetched)
-    return _Batch(ids, len(fetched), start_pending(db.sessions, ids))
+    return _Batch(ids, len(fetched), start_pending(db.sessions, ids, rules=Rules.from_config(cfg)))
 
 
 def _finish(db: Database, cfg: Config, client: IMAPClient, batch: _Batch, out: PollResult) -> None:
@@ -229,7 +252,7 @@ def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollRes
     record -> MOVE -> mark moved, so the crash guarantees above hold batch by batch.
     """
     result = PollResult()
-    process_pending(db.sessions)  # leftovers of a run that died after storing
+    process_pending(db.sessions, rules=Rules.from_config(cfg))  # leftovers of a run that died
     client = connect(cfg)
     try:
         info = client.select_folder(cfg.inbox.folder)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from digest.errors import UserError
 from digest.ingest.record import process_pending
+from digest.ingest.verdict import Rules
 from digest.store.db import Database
 from digest.store.models import RawMessage
 
@@ -21,7 +22,9 @@ def stored_failures(db: Database, include_held: bool = False) -> list[RawMessage
         )
 
 
-def reprocess(db: Database, ids: list[int], all_failed: bool = False) -> dict[str, int]:
+def reprocess(
+    db: Database, ids: list[int], all_failed: bool = False, rules: Rules | None = None
+) -> dict[str, int]:
     """Parse stored mails again (after a parser improved): the given ids, or every failed one."""
     if not ids and not all_failed:
         raise UserError(
@@ -30,4 +33,4 @@ def reprocess(db: Database, ids: list[int], all_failed: bool = False) -> dict[st
     if all_failed:
         with db.session() as session:
             ids = list(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
-    return process_pending(db.sessions, ids, force=True)
+    return process_pending(db.sessions, ids, force=True, rules=rules)

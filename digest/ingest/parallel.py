@@ -99,3 +99,17 @@ def _results(future: Future[list[Result]] | BaseException, n: int) -> list[Resul
         return [exc] * n
     except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
         return [exc] * n
+
+
+def parse_alone(raw_id: int, raw: bytes) -> Result:
+    """One mail in a fresh worker process of its own, for a mail that already crashed a parse:
+    whatever it does (kills its worker, runs out of time or memory) it cannot take this process
+    or other mails with it. Never raises: a dead worker becomes the mail's exception."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+    try:
+        return pool.submit(_parse_task, [(raw_id, raw)]).result()[0]
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, unpicklable results, ...
+        return exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -9,18 +9,25 @@ message never costs the others and nothing is recorded twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.ingest.parallel import parse_stream
+from digest.ingest.parallel import parse_alone, parse_stream
+from digest.ingest.verdict import Outcome, Rules, judge
+from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
-from digest.store.models import Posting, RawMessage, Sighting
+from digest.store.models import Member, Posting, RawMessage, Reply, Sighting
+from digest.store.retry import TransientStorageError, retry_transient
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import similar_titles
@@ -34,12 +41,16 @@ PARSE_CHUNK = 200
 RECORD_GROUP = 16
 FUZZY_WINDOW = timedelta(days=60)
 FUZZY_THRESHOLD = 0.8
+#: postings.canonical_url's size (unique index): longer ones keep a digest of the whole
+CANONICAL_URL_SIZE = 1000
 #: bound parameters per IN (...) list, well under every backend's limit
 IN_CHUNK = 900
 
 _POSTINGS = Posting.__table__
 _SIGHTINGS = Sighting.__table__
 _RAWS = RawMessage.__table__
+_MEMBERS = Member.__table__
+_REPLIES = Reply.__table__
 #: text columns a later sighting may fill when the first one left them empty, with their sizes
 _FILLABLE = {
     "title": 500,
@@ -70,7 +81,16 @@ def _loaded_columns() -> list[Any]:
 
 
 def _cut(value: str, size: int | None) -> str:
-    return value[:size] if size else value
+    return storable(value, size)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(url: str) -> str | None:
+    return bounded_key(url, CANONICAL_URL_SIZE) or None
+
+
+def _company_key(company: str) -> str:
+    return storable(normalize_company(company), 300)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -136,8 +156,9 @@ class PostingBatch:
         """Fetch the stored postings these could merge into: two queries, not two per posting."""
         urls, fps = set(), set()
         for p in postings:
-            if p.canonical_url and p.canonical_url not in self.asked_urls:
-                urls.add(p.canonical_url)
+            url = _canonical(p.canonical_url)
+            if url and url not in self.asked_urls:
+                urls.add(url)
             fp = _fingerprint(p.title, p.company, p.location)
             if fp and fp not in self.asked_fps:
                 fps.add(fp)
@@ -217,8 +238,9 @@ class PostingBatch:
     def place(self, p: ParsedPosting, held: bool) -> _Row:
         """The posting row `p` is a sighting of: an existing one (merged) or a new one."""
         fp = _fingerprint(p.title, p.company, p.location)
+        url = _canonical(p.canonical_url)
         row = (
-            self.by_url.get(p.canonical_url)
+            (self.by_url.get(url) if url else None)
             or self.by_fp.get(fp)
             or (None if p.canonical_url else self._fuzzy_match(p))
         )
@@ -226,8 +248,8 @@ class PostingBatch:
             row = self._new_row(p, fp, held)
         else:
             self._merge(row, p, held)
-        if p.canonical_url:
-            self.by_url[p.canonical_url] = row
+        if url:
+            self.by_url[url] = row
         if fp:
             self.by_fp.setdefault(fp, row)
         return row
@@ -235,9 +257,9 @@ class PostingBatch:
     def _new_row(self, p: ParsedPosting, fp: str, held: bool) -> _Row:
         values = {name: _cut(getattr(p, name), size) for name, size in _FILLABLE.items()}
         values.update(
-            company_key=normalize_company(p.company),
+            company_key=_company_key(p.company),
             remote=p.remote,
-            canonical_url=p.canonical_url or None,
+            canonical_url=_canonical(p.canonical_url),
             fingerprint=fp,
             origin=p.origin,
             first_seen=datetime.utcnow(),
@@ -255,10 +277,10 @@ class PostingBatch:
             if not values[name] and getattr(p, name):
                 row.set(name, _cut(getattr(p, name), size))
         if not values["canonical_url"] and p.canonical_url:
-            row.set("canonical_url", p.canonical_url)
+            row.set("canonical_url", _canonical(p.canonical_url))
         row.set("remote", bool(values["remote"] or p.remote))
         if not values["company_key"] and p.company:
-            row.set("company_key", normalize_company(p.company))
+            row.set("company_key", _company_key(p.company))
             self._index_company(row)
         row.set("held", bool(values["held"] and held))
 
@@ -289,8 +311,8 @@ class PostingBatch:
                         "raw_message_id": c.raw_message_id,
                         "source_id": c.source_id,
                         "entry_key": c.entry_key,
-                        "sender": c.sender,
-                        "note": c.note[:2000],
+                        "sender": storable(c.sender, 320),
+                        "note": storable(c.note, 2000),
                         "seen_at": now,
                     }
                     for c in self.credits
@@ -425,85 +447,25 @@ def _stage_postings(
 # ---------------------------------------------------------------- one stored mail
 
 
-def _failed_auth(item: ParsedItem) -> str:
-    bad = [k for k in ("dmarc", "dkim") if item.auth.get(k) in ("fail", "permerror")]
-    return f"{bad[0].upper()} check failed for the sender" if bad else ""
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What recording a mail decides about it, before anything is written."""
-
-    status: str
-    reason: str
-    sender: str
-    subject: str
-    member_id: int | None
-    #: its postings are stored (held or not) only when this is true
-    store: bool = False
-    held: bool = False
-
-
-def _auto_forwarded_alert(item: ParsedItem) -> bool:
-    """A job alert a member's mailbox forwards automatically keeps the board's From; the member
-    shows only in routing headers, which anyone can write. Trust them for alerts alone, so a
-    stranger cannot push arbitrary mail into digests by naming a member."""
-    return item.forwarded_by is not None and any(p.origin.endswith("_alert") for p in item.postings)
-
-
-def judge(
-    item: ParsedItem, member_id: int | None, member_of: Callable[[str], int | None]
-) -> Outcome:
-    """Status and reason of a parsed mail; `member_id` is kept when the sender is not looked up."""
-    sender = item.sender.address if item.sender else ""
-    out = Outcome("", "", sender, item.subject[:2000], member_id)
-    if item.error:
-        out.status, out.reason = "failed", item.error
-    elif not item.postings and item.warnings:
-        # Nothing came out and something was wrong: a person should look at it.
-        out.status, out.reason = "failed", "; ".join(item.warnings)
-    elif item.special:
-        out.status, out.reason = item.special, f"recognized as {item.special}"
-    else:
-        out.member_id = member_of(sender)
-        if out.member_id is None and _auto_forwarded_alert(item):
-            out.sender = item.forwarded_by.address  # type: ignore[union-attr]
-            out.member_id = member_of(out.sender)
-        reason = "" if out.member_id else f"sender {sender or '(none)'} is not a member"
-        reason = reason or _failed_auth(item)
-        out.store, out.held = True, bool(reason)
-        out.status, out.reason = ("held", reason) if out.held else ("processed", "")
-        if not item.postings and not out.held:
-            out.reason = "no job postings found"
-    return out
-
-
 def _member_id(session: Session, address: str) -> int | None:
     member = find_member(session, address)
     return member.id if member else None
 
 
 def process_message(
-    session: Session, raw: RawMessage, item: ParsedItem | None = None
+    session: Session, raw: RawMessage, item: ParsedItem | None = None, rules: Rules | None = None
 ) -> ParsedItem:
-    """Record what one stored mail yields (parsing it unless `item` is given); sets its status."""
+    """Record what one stored mail yields (parsing it unless `item` is given); sets its status.
+
+    The same path as a batch (MailBatch) with a batch of one, so there is one writer of a
+    stored mail's outcome."""
     if item is None:
         item = parse_mail(raw.raw, file=f"message {raw.id}")
-    resolve_relative_dates(item.postings, raw.received_at)
-    out = judge(item, raw.member_id, lambda address: _member_id(session, address))
-    if out.store:
-        store_postings(
-            session,
-            item.postings,
-            member_id=out.member_id,
-            raw_message_id=raw.id,
-            sender=out.sender,
-            note=item.note or "",
-            held=out.held,
-        )
-    raw.processed_at = datetime.utcnow()
-    raw.subject, raw.sender, raw.member_id = out.subject, out.sender, out.member_id
-    raw.status, raw.reason = out.status, out.reason
+    session.flush()  # the caller's pending ORM changes must be visible to our Core queries
+    batch = MailBatch(session, [raw.id], rules, {raw.id: raw.raw})
+    batch.add(raw.id, item)
+    batch.flush()
+    session.refresh(raw)
     return item
 
 
@@ -511,10 +473,22 @@ def process_message(
 
 
 class MailBatch:
-    """Records many parsed mails in the caller's transaction: Core statements, few round trips."""
+    """Records many parsed mails in the caller's transaction: Core statements, few round trips.
 
-    def __init__(self, session: Session, raw_ids: Sequence[int]) -> None:
+    The one writer of stored mails' outcomes: status, reason, sender, subject, member, the
+    postings and credits, an unsubscribe, a reply to send. `raws` are the mails' bytes when
+    the caller has them (their header blocks are read by the verdict); else read when needed."""
+
+    def __init__(
+        self,
+        session: Session,
+        raw_ids: Sequence[int],
+        rules: Rules | None = None,
+        raws: dict[int, bytes] | None = None,
+    ) -> None:
         self.session = session
+        self.rules = rules or Rules()
+        self.raws = raws if raws is not None else {}
         self.postings = PostingBatch(session)
         self.meta: dict[int, tuple[datetime, int | None]] = {}
         for chunk in _chunks(list(raw_ids)):
@@ -526,12 +500,20 @@ class MailBatch:
         self.postings.preload_credits(self.meta)
         self.members: dict[str, int | None] = {}
         self.updates: list[dict[str, Any]] = []
+        self.unsubscribes: set[int] = set()
+        self.replies: list[dict[str, Any]] = []
 
     def _member_of(self, address: str) -> int | None:
         key = address.strip().lower()
         if key not in self.members:
             self.members[key] = _member_id(self.session, address)
         return self.members[key]
+
+    def _raw(self, raw_id: int) -> bytes:
+        if raw_id not in self.raws:
+            query = select(_RAWS.c.raw).where(_RAWS.c.id == raw_id)
+            self.raws[raw_id] = bytes(self.session.scalar(query) or b"")
+        return self.raws[raw_id]
 
     def add_many(self, items: Sequence[tuple[int, ParsedItem | BaseException]]) -> list[str]:
         """Stage mails in order, with one lookup of the stored postings they could merge into."""
@@ -548,158 +530,347 @@ class MailBatch:
         if item is None:
             raise LookupError(f"message {raw_id} was not parsed")
         if isinstance(item, BaseException):
-            reason = f"internal error: {type(item).__name__}: {item}"
-            out = Outcome("failed", reason, "", "", member_id)
-            self._stage_update(raw_id, out, keep_headers=True)
-            return out.status
-        resolve_relative_dates(item.postings, received_at)
-        out = judge(item, member_id, self._member_of)
-        if out.store:
-            _stage_postings(
-                self.postings,
-                item.postings,
-                member_id=out.member_id,
-                raw_message_id=raw_id,
-                sender=out.sender,
-                note=item.note or "",
-                held=out.held,
-            )
-        self._stage_update(raw_id, out, keep_headers=False)
+            out = failure(item, member_id)
+        else:
+            resolve_relative_dates(item.postings, received_at)
+            out = judge(item, member_id, self._member_of, self.rules, self._raw(raw_id))
+            if out.store:
+                _stage_postings(
+                    self.postings,
+                    item.postings,
+                    member_id=out.member_id,
+                    raw_message_id=raw_id,
+                    sender=out.sender,
+                    note=item.note or "",
+                    held=out.held,
+                )
+        self._stage_actions(raw_id, out)
+        self.updates.append(outcome_row(raw_id, out))
         return out.status
 
-    def _stage_update(self, raw_id: int, out: Outcome, keep_headers: bool) -> None:
-        update_row: dict[str, Any] = {
-            "b_id": raw_id,
-            "v_status": out.status,
-            "v_reason": out.reason,
-            "v_member_id": out.member_id,
-            "v_processed_at": datetime.utcnow(),
-        }
-        if not keep_headers:
-            update_row.update(v_subject=out.subject, v_sender=out.sender)
-        self.updates.append(update_row)
+    def _stage_actions(self, raw_id: int, out: Outcome) -> None:
+        if out.unsubscribe and out.member_id:
+            self.unsubscribes.add(out.member_id)
+        if out.reply and out.member_id:
+            self.replies.append(
+                {"raw_message_id": raw_id, "member_id": out.member_id, "kind": out.reply}
+            )
 
     def flush(self) -> None:
+        """Write the staged postings, then every staged outcome (one UPDATE per column set),
+        unsubscribes, and replies to send (one per mail, even when it is recorded again)."""
         self.postings.flush()
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in self.updates:
-            groups.setdefault(tuple(sorted(row)), []).append(row)
-        for rows in groups.values():
-            names = [key[2:] for key in rows[0] if key.startswith("v_")]
-            statement = (
-                update(_RAWS)
-                .where(_RAWS.c.id == bindparam("b_id"))
-                .values({name: bindparam(f"v_{name}") for name in names})
+        write_outcomes(self.session, self.updates)
+        if self.unsubscribes:
+            self.session.execute(
+                update(_MEMBERS)
+                .where(_MEMBERS.c.id.in_(sorted(self.unsubscribes)), _MEMBERS.c.status != "removed")
+                .values(status="unsubscribed")
             )
-            self.session.execute(statement, rows)
-        self.updates = []
+        if self.replies:
+            known = set(
+                self.session.scalars(
+                    select(_REPLIES.c.raw_message_id).where(
+                        _REPLIES.c.raw_message_id.in_([r["raw_message_id"] for r in self.replies])
+                    )
+                )
+            )
+            now = datetime.utcnow()
+            fresh = [
+                {**r, "status": "pending", "last_error": "", "created_at": now}
+                for r in self.replies
+                if r["raw_message_id"] not in known
+            ]
+            if fresh:
+                self.session.execute(insert(_REPLIES), fresh)
+        self.updates, self.unsubscribes, self.replies = [], set(), []
+
+
+def failure(exc: BaseException, member_id: int | None) -> Outcome:
+    """The outcome of a mail whose parsing or recording raised: failed, headers kept."""
+    reason = f"internal error: {type(exc).__name__}: {exc}"
+    return Outcome("failed", reason, "", "", member_id, keep_headers=True)
+
+
+def outcome_row(raw_id: int, out: Outcome) -> dict[str, Any]:
+    """A stored mail's outcome as UPDATE parameters: the one place its columns are named."""
+    row: dict[str, Any] = {
+        "b_id": raw_id,
+        "v_status": out.status,
+        "v_reason": storable(out.reason),
+        "v_member_id": out.member_id,
+        "v_processed_at": datetime.utcnow(),
+    }
+    if not out.keep_headers:
+        row.update(v_subject=storable(out.subject), v_sender=storable(out.sender, 320))
+    return row
+
+
+def write_outcomes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """The one writer of stored mails' outcomes: an executemany UPDATE per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        names = [key[2:] for key in group[0] if key.startswith("v_")]
+        statement = (
+            update(_RAWS)
+            .where(_RAWS.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"v_{name}") for name in names})
+        )
+        session.execute(statement, group)
 
 
 def process_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    rules: Rules | None = None,
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given).
 
-    `force` reprocesses the given ids whatever their state (after a parser improved). Parsing
-    (pure, CPU-bound) runs on all cores for big batches while this process records the mails
-    already parsed; a chunk is recorded in one transaction. A crash inside one message's
-    parsing marks that message failed; the batch goes on.
+    `force` reprocesses the given ids whatever their state (after a parser improved), with
+    their attempts counted afresh. Parsing (pure, CPU-bound) runs on all cores for big batches
+    while this process records the mails already parsed; a chunk is recorded in one
+    transaction. A parse that crashes or runs out of time (the step raised, or its worker
+    died) costs that mail one of its MAX_ATTEMPTS; it is tried again alone, and set aside as
+    failed when none is left. The batch goes on either way.
     """
-    return start_pending(sessions, ids, force).finish()
+    return start_pending(sessions, ids, force, rules).finish()
 
 
 def start_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    rules: Rules | None = None,
 ) -> PendingWork:
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
-    query = select(RawMessage.id)
+    query = select(RawMessage.id, RawMessage.attempts)
     if not force:
         query = query.where(RawMessage.status == "new")
     if ids is not None:
         query = query.where(RawMessage.id.in_(list(ids)))
     with sessions() as session:
-        todo = list(session.scalars(query.order_by(RawMessage.id)))
-    return PendingWork(sessions, todo)
+        rows = list(session.execute(query.order_by(RawMessage.id)))
+    if force and rows:
+        with sessions.begin() as session:
+            for chunk in _chunks([raw_id for raw_id, _ in rows]):
+                session.execute(update(_RAWS).where(_RAWS.c.id.in_(chunk)).values(attempts=0))
+        rows = [(raw_id, 0) for raw_id, _ in rows]
+    # A mail with an attempt already counted was being parsed when a process died: alone.
+    todo = [raw_id for raw_id, attempts in rows if not attempts]
+    suspects = [raw_id for raw_id, attempts in rows if attempts]
+    return PendingWork(sessions, todo, suspects, rules or Rules())
 
 
 @dataclass(slots=True)
 class _Chunk:
     ids: list[int]
     results: Iterator[tuple[int, ParsedItem | BaseException]]
+    raws: dict[int, bytes]
 
 
 class PendingWork:
     """Stored mails whose parsing has started; the next chunk is parsed while one is recorded."""
 
-    def __init__(self, sessions: sessionmaker[Session], todo: list[int]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        todo: list[int],
+        suspects: Sequence[int] = (),
+        rules: Rules | None = None,
+    ) -> None:
         self.sessions = sessions
+        self.rules = rules or Rules()
+        self.suspects = list(suspects)
         self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
         self.started = self._start(0)
 
     def _start(self, index: int) -> _Chunk | None:
+        """Count an attempt for every mail of the chunk (committed first), then start parsing."""
         if index >= len(self.chunks):
             return None
         ids = self.chunks[index]
-        with self.sessions() as session:
-            raws: dict[int, bytes] = dict(
-                session.execute(  # type: ignore[arg-type]
-                    select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
-                ).all()
-            )
-        return _Chunk(ids, parse_stream(raws))
+
+        def load() -> dict[int, bytes]:
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(_RAWS).where(_RAWS.c.id.in_(ids)).values(attempts=_RAWS.c.attempts + 1)
+                )
+                query = select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
+                return dict(session.execute(query).all())  # type: ignore[arg-type]
+
+        raws = retry_transient(load)
+        return _Chunk(ids, parse_stream(raws), raws)
 
     def finish(self) -> dict[str, int]:
         """Record every chunk (each in one transaction); counts of the resulting statuses."""
         counts: dict[str, int] = {}
+
+        def count(statuses: Iterable[str]) -> None:
+            for status in statuses:
+                if status:
+                    counts[status] = counts.get(status, 0) + 1
+
+        count(_retry_alone(self.sessions, raw_id, None, self.rules) for raw_id in self.suspects)
         current, index = self.started, 0
         while current is not None:
             following = self._start(index + 1)
-            for status in _record_chunk(self.sessions, current):
-                if status:
-                    counts[status] = counts.get(status, 0) + 1
+            statuses, crashed = _record_chunk(self.sessions, current, self.rules)
+            count(statuses)
+            count(
+                _retry_alone(self.sessions, raw_id, exc, self.rules)
+                for raw_id, exc in crashed.items()
+            )
             current, index = following, index + 1
         return counts
 
 
-def _record_chunk(sessions: sessionmaker[Session], chunk: _Chunk) -> list[str]:
-    """One transaction for the chunk; on any error, rolled back and redone mail by mail."""
-    parsed: dict[int, ParsedItem | BaseException] = {}
-    try:
+def _record_chunk(
+    sessions: sessionmaker[Session], chunk: _Chunk, rules: Rules
+) -> tuple[list[str], dict[int, BaseException]]:
+    """One transaction for the chunk, recording mails as their parses arrive; retried on a
+    transient storage error; on any other error, rolled back and redone mail by mail. Mails
+    whose parse crashed are left for a retry alone (returned with what they raised)."""
+    parsed: dict[int, ParsedItem] = {}
+    crashed: dict[int, BaseException] = {}
+
+    def arrivals() -> Iterator[tuple[int, ParsedItem]]:
+        yield from list(parsed.items())  # what an earlier, rolled-back try already had
+        for raw_id, item in chunk.results:
+            if isinstance(item, BaseException):
+                crashed[raw_id] = item
+                continue
+            parsed[raw_id] = item
+            yield raw_id, item
+
+    def record() -> list[str]:
         with sessions.begin() as session:
-            batch = MailBatch(session, chunk.ids)
+            batch = MailBatch(session, chunk.ids, rules, chunk.raws)
             statuses: list[str] = []
-            arrived: list[tuple[int, ParsedItem | BaseException]] = []
-            for raw_id, item in chunk.results:
-                parsed[raw_id] = item
-                arrived.append((raw_id, item))
-                if len(arrived) >= RECORD_GROUP:
-                    statuses.extend(batch.add_many(arrived))
-                    arrived = []
-            statuses.extend(batch.add_many(arrived))
+            group: list[tuple[int, ParsedItem | BaseException]] = []
+            for arrived in arrivals():
+                group.append(arrived)
+                if len(group) >= RECORD_GROUP:
+                    statuses.extend(batch.add_many(group))
+                    group = []
+            statuses.extend(batch.add_many(group))
             batch.flush()
             return statuses
+
+    try:
+        return retry_transient(record), crashed
+    except TransientStorageError:
+        raise
     except Exception:  # noqa: BLE001 - rolled back whole; recorded again one by one below
-        parsed.update(chunk.results)
-        return [_record(sessions, raw_id, parsed.get(raw_id)) for raw_id in chunk.ids]
+        for _ in arrivals():
+            pass
+        statuses = [_record(sessions, raw_id, item, rules) for raw_id, item in parsed.items()]
+        return statuses, crashed
 
 
 def _record(
-    sessions: sessionmaker[Session], raw_id: int, item: ParsedItem | BaseException | None
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    item: ParsedItem | BaseException,
+    rules: Rules | None = None,
 ) -> str:
-    """One message in its own transaction: the slow path that isolates a failing message."""
+    """One message in its own transaction: the slow path that isolates a failing message.
+
+    Same writer as the batch (a MailBatch of one); if recording it raises (other than a
+    transient storage error, which is retried and never the mail's fault), the failure is
+    recorded, again through a MailBatch, in a fresh transaction."""
     try:
-        if isinstance(item, BaseException):
-            raise item
-        with sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
-            if raw is None:
-                return ""
-            process_message(session, raw, item)
-            return raw.status
+        return retry_transient(lambda: _record_in(sessions, raw_id, item, rules))
+    except TransientStorageError:
+        raise
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the batch
-        with sessions.begin() as session:
-            raw = session.get(RawMessage, raw_id)
-            if raw is None:
-                return ""
-            raw.status, raw.reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-            return raw.status
+        error: BaseException = exc
+        return retry_transient(lambda: _record_in(sessions, raw_id, error, rules))
+
+
+def _record_in(
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    item: ParsedItem | BaseException,
+    rules: Rules | None,
+) -> str:
+    with sessions.begin() as session:
+        batch = MailBatch(session, [raw_id], rules)
+        status = batch.add(raw_id, item)
+        batch.flush()
+        return status
+
+
+# ---------------------------------------------------------------- parses that crash
+
+
+def _sender_and_subject(raw: bytes) -> tuple[str, str]:
+    """From and Subject of a mail that could not be parsed, read from its header block alone
+    (the stdlib's plain header parser: no MIME, no body), so the operator sees whose it is."""
+    end = raw.find(b"\r\n\r\n", 0, 65536)
+    end = end if end >= 0 else raw.find(b"\n\n", 0, 65536)
+    head = raw[: end if end >= 0 else 65536]
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+        sender = parseaddr(str(headers.get("From", "")))[1]
+        subject = " ".join(str(headers.get("Subject", "")).split())
+    except Exception:  # noqa: BLE001 - best effort: the reason is what matters
+        return "", ""
+    return storable(sender, 320), storable(subject, 2000)
+
+
+#: parse attempts a stored mail gets before it is set aside as failed
+MAX_ATTEMPTS = 3
+
+
+def crash_reason(exc: BaseException | None) -> str:
+    """Why a parse attempt ended without a result, in words an operator can act on."""
+    if exc is None:
+        return "the process parsing it died (killed, or out of memory)"
+    if isinstance(exc, BrokenProcessPool):
+        return "the parse worker died (killed, or out of memory)"
+    if isinstance(exc, TimeoutError) or "budget" in type(exc).__name__.lower():
+        return f"parsing ran out of time or memory: {type(exc).__name__}: {exc}"
+    return failure(exc, None).reason
+
+
+def _retry_alone(
+    sessions: sessionmaker[Session], raw_id: int, exc: BaseException | None, rules: Rules
+) -> str:
+    """Parse a mail that crashed a parse again, alone in a fresh worker process (so it cannot
+    take other mails or this process with it), until it parses or its attempts are used up."""
+    reason = crash_reason(exc)
+    while True:
+        begun = retry_transient(lambda why=reason: _begin_attempt(sessions, raw_id, why))
+        if begun is None:
+            return ""
+        if isinstance(begun, str):
+            return begun
+        result = parse_alone(raw_id, begun)
+        if not isinstance(result, BaseException):
+            return _record(sessions, raw_id, result, rules)
+        reason = crash_reason(result)
+
+
+def _begin_attempt(sessions: sessionmaker[Session], raw_id: int, reason: str) -> bytes | str | None:
+    """Count one more attempt and return the mail's bytes, or set it aside ("failed") when
+    its attempts are used up. None: the row is gone."""
+    with sessions.begin() as session:
+        row = session.execute(
+            select(_RAWS.c.raw, _RAWS.c.attempts, _RAWS.c.member_id).where(_RAWS.c.id == raw_id)
+        ).first()
+        if row is None:
+            return None
+        raw, attempts, member_id = row
+        if attempts >= MAX_ATTEMPTS:
+            sender, subject = _sender_and_subject(bytes(raw))
+            out = Outcome("failed", reason, sender, subject, member_id)
+            write_outcomes(session, [outcome_row(raw_id, out)])
+            return "failed"
+        note = f"parse attempt {attempts} failed: {reason}; trying again"
+        session.execute(
+            update(_RAWS).where(_RAWS.c.id == raw_id).values(attempts=attempts + 1, reason=note)
+        )
+        return bytes(raw)

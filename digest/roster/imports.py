@@ -29,6 +29,23 @@ class MemberRow:
     location: str
 
 
+#: a cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection list)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: a leading single quote before a formula start.
+    Quotes already there count too, so unescape_cell gives back exactly what was exported."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def unescape_cell(value: str) -> str:
+    """The value escape_cell was given (a cell a spreadsheet or `members export` wrote)."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
@@ -67,7 +84,7 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
             raise UserError(
                 f"{where}: line {line}: expected {len(header)} columns, found {len(values)}"
             )
-        rec = dict(zip(header, (v.strip() for v in values), strict=True))
+        rec = dict(zip(header, (unescape_cell(v.strip()) for v in values), strict=True))
         _check_one_line(rec, where, starts)  # a quoted cell may span lines
         email = rec.get("email", "").lower()
         if not EMAIL_RE.match(email):
@@ -164,20 +181,21 @@ def import_subgroups(session: Session, specs: list[SubgroupRules]) -> tuple[int,
 
 
 def export_members(session: Session) -> str:
+    """Members as CSV in the import format; cells a spreadsheet would run as formulas (a
+    member-set name like `=HYPERLINK(...)`) are escaped, and import removes the escape."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MEMBER_COLUMNS)
     for m in session.scalars(select(Member).order_by(Member.email)):
-        writer.writerow(
-            [
-                m.email,
-                m.name,
-                ";".join(s.name for s in m.subgroups),
-                ";".join(e.name for e in m.employers),
-                ";".join(m.keywords),
-                m.location,
-            ]
-        )
+        cells = [
+            m.email,
+            m.name,
+            ";".join(s.name for s in m.subgroups),
+            ";".join(e.name for e in m.employers),
+            ";".join(m.keywords),
+            m.location,
+        ]
+        writer.writerow([escape_cell(cell) for cell in cells])
     return out.getvalue()
 
 

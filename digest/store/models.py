@@ -179,6 +179,27 @@ class RawMessage(Base):
     #: set once the message was moved out of the inbox on the server
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: parse attempts started (counted before each one): a mail whose parsing keeps crashing
+    #: or running out of time is set aside as failed after MAX_ATTEMPTS (digest.ingest.record)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Reply(Base):
+    """A short mail the group inbox sends back about one stored mail: at most one per mail.
+
+    kind: "receipt" (no job posting found in it) | "unsubscribed" (confirmation)."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("raw_message_id", name="uq_reply_message"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_message_id: Mapped[int] = mapped_column(ForeignKey("raw_messages.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    #: pending | sent | failed | skipped
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class Posting(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from digest.errors import UserError
 from digest.ingest.record import process_pending
+from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, parse_members_csv
 from digest.store.members import find_member
 from digest.store.models import Delivery, Member, Posting, RawMessage, Sighting, Source, Subgroup
@@ -310,7 +311,9 @@ def held_add_member(message_id: int) -> Any:
         else:
             sess.add(Member(email=sender))
     sess.commit()
-    counts = process_pending(state().db.sessions, [raw.id], force=True)
+    counts = process_pending(
+        state().db.sessions, [raw.id], force=True, rules=Rules.from_config(state().cfg)
+    )
     flash(f"Added {sender} as a member; message {raw.id}: {', '.join(counts) or 'unchanged'}.")
     return redirect(url_for("operator.held"))
 
@@ -333,7 +336,9 @@ def failed_reprocess(message_id: int) -> Any:
     if not form.validate():
         abort(400)
     db_session().rollback()  # release any read transaction before the ingest writes
-    counts = process_pending(state().db.sessions, [message_id], force=True)
+    counts = process_pending(
+        state().db.sessions, [message_id], force=True, rules=Rules.from_config(state().cfg)
+    )
     status = next(iter(counts), "unchanged")
     flash(f"Message {message_id} reprocessed: {status}.")
     return redirect(url_for("operator.failed"))

@@ -72,6 +72,21 @@ class PostgresServer(Lifecycle):
                 break
         raise ServerError(f"PostgreSQL did not start; log {self.log_file}:\n{self._log()}")
 
+    def pause(self) -> None:
+        """Stop the server (every connection drops), keeping its data: `resume()` later.
+
+        "fast", not "immediate": with synchronous_commit off an immediate stop would forget
+        the last commits, which no real server configured for durability does."""
+        if self._root is None:
+            raise ServerError("PostgresServer.start() has not been called")
+        self._pg_ctl(find_bin_dir(), "stop", "-m", "fast", "-w")
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port, with its data."""
+        code = self._pg_ctl(find_bin_dir(), "start", "-w", "-t", "30", "-l", str(self.log_file))
+        if code != 0:
+            raise ServerError(f"PostgreSQL did not restart; log {self.log_file}:\n{self._log()}")
+
     def stop(self) -> None:
         """Stop at once (no checkpoint: the data is thrown away) and delete the folder."""
         atexit.unregister(self.stop)
