@@ -8,10 +8,12 @@ lines are classified by what they look like, not by where a template put them.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 
 
 class LineKind(Enum):
@@ -42,62 +44,56 @@ class Fields:
     description: str = ""
 
 
-def _phrases(*items: str) -> re.Pattern[str]:
-    return re.compile(r"^(?:" + "|".join(items) + r")$", re.I)
+_DATA = Path(__file__).with_name("data") / "lines.toml"
+_KINDS = (
+    "nav",
+    "nav_anywhere",
+    "cta",
+    "noise",
+    "header",
+    "posted",
+    "posted_short",
+    "posted_word",
+    "workplace",
+    "remote",
+)
 
 
-_NAV = _phrases(
-    r"(?:see|view|show|browse|search)(?: all| more)(?: \d+\+?)?(?: new| more| similar| recommended)?"
-    r" (?:jobs?|results|matches)(?: on \w+)?",
-    r"(?:see|view|show|browse|search)(?: \d+\+?)?(?: new| similar| recommended)? (?:jobs|results|matches)",
-    r"(?:search for |find )?more jobs(?: like this)?",
-    r"(?:job )?alert settings|(?:manage|edit|delete|update|create|pause)(?: your| this| job)? (?:job )?alerts?",
-    r"unsubscribe(?: from this alert| from these emails)?|opt out|email preferences|notification settings",
-    r"help(?: center)?|privacy(?: policy)?|terms(?: of (?:use|service))?|user agreement|cookie policy",
-    r"contact us|feedback|give feedback|send feedback|learn why we included this|why am i getting this",
-    r"(?:download|get)(?: the)?(?: new)?(?: \w+)? app|download on the app store|get it on google play",
-    r"app store|google play|view in browser|view this email in your browser|view (?:my |your )?profile",
-    r"(?:update|edit|complete) (?:my |your )?profile|your profile|premium|try premium(?: for free)?",
-    r"(?:get )?career advice|salary tool|company reviews|post a job|sign in|log in|home|jobs",
-    r"messaging|notifications|my network|flag as irrelevant|see more results|mark as irrelevant",
-    r"(?:go to|open) (?:linkedin|indeed|glassdoor|ziprecruiter|dice)|linkedin|indeed|glassdoor",
-)
-_NAV_ANYWHERE = re.compile(
-    r"unsubscribe|copy(?:ing)? and past|\u00a9|\(c\) ?\d{4}|all rights reserved|privacy policy|"
-    r"this (?:e-?mail|message) was (?:intended|sent)|you are receiving|you received this|"
-    r"learn why we included",
-    re.I,
-)
-_CTA = _phrases(
-    r"view(?: job| details| posting)?|see (?:job|details)|details|more|open|learn more",
-    r"(?:easy|easily|quick|1-click|one-click)? ?apply(?: now| on company site| today)?",
-    r"save(?: job)?|saved|share|ansehen|jetzt bewerben|bewerben|postuler|voir l'offre|ver empleo",
-)
-_NOISE = _phrases(
-    r"promoted|sponsored|featured|new|verified|hot|urgent|urgently hiring|actively (?:recruiting|hiring)",
-    r"this company is actively hiring|be an early applicant|early applicant|top applicant",
-    r"hiring multiple candidates|responsive employer|estimated pay|employer (?:est\.?|provided)",
-    r"glassdoor est\.?|\(?(?:employer|glassdoor) est\.?\)?|easy apply|easily apply|apply now",
-    r"\d+\+? (?:connections?|alumni|school alumni|colleagues?) works? here|\d+\+? applicants?",
-    r"over \d+ applicants|be among the first \d+ applicants|no longer accepting applications",
-    r"(?:full|part)[- ]time(?:,? (?:contract|temporary|permanent|internship))*",
-    r"contract(?:or)?|temporary|internship|permanent|seasonal|per diem|fresher",
-    r"\(?\d(?:[.,]\d)?\)?\s*(?:\u2605|\u2606|stars?|out of 5 stars)?|[\u2605\u2606]+",
-    r"[^\w$\u20ac\u00a3]*",
-)
-_HEADER = re.compile(
-    r"^(?:your (?:job )?alert|job alert|(?:\d+\+? )?new jobs?\b|\d+\+? (?:new )?\w+(?: \w+)* jobs? "
-    r"(?:in|for|near|match)|jobs? (?:you may|you might|for you|matching|based on|similar)|"
-    r"here are|recommended (?:jobs )?for you|top job picks|hi\b|hello\b|dear\b|check out\b|"
-    r"we found|based on your|new jobs? match|(?:from|to|cc|bcc|date|sent|subject):)"
-    r"|^.{0,60}\bjobs (?:in|near|for)\b"
-    r"|\bmatch(?:es|ing)? your\b|\bjob ads\b|:$",
-    re.I,
-)
-_WORKPLACE = re.compile(r"^\(?(remote|hybrid|on-?site|in[- ]person|work from home|wfh)\)?$", re.I)
+def _load_vocabulary(path: Path = _DATA) -> dict[str, list[str]]:
+    """Every language's patterns per line class, merged: alerts mix languages."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    merged: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    for language in data.values():
+        for kind, patterns in language.items():
+            merged.setdefault(kind, []).extend(patterns)
+    return merged
+
+
+_VOCAB = _load_vocabulary()
+
+
+def _whole(kind: str) -> re.Pattern[str]:
+    """The class's patterns as one regex that must match a whole line."""
+    return re.compile(r"^(?:" + "|".join(f"(?:{p})" for p in _VOCAB[kind]) + r")$", re.I)
+
+
+def _inside(kind: str) -> re.Pattern[str]:
+    """The class's patterns as one regex found inside a line, on word boundaries."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in _VOCAB[kind]) + r")(?!\w)", re.I)
+
+
+_NAV = _whole("nav")
+_NAV_ANYWHERE = re.compile("|".join(f"(?:{p})" for p in _VOCAB["nav_anywhere"]), re.I)
+_CTA = _whole("cta")
+_NOISE = _whole("noise")
+_HEADER = _whole("header")
+_WORKPLACE_WORDS = "|".join(f"(?:{p})" for p in _VOCAB["workplace"])
+_WORKPLACE = re.compile(rf"^\(?(?:{_WORKPLACE_WORDS})\)?$", re.I)
+_REMOTE = _inside("remote")
 _WORKPLACE_SUFFIX = re.compile(
-    r"\s*[(\[]\s*(remote|hybrid|on-?site|in[- ]person)\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
-    r"(remote|hybrid|on-?site|in[- ]person)\s*$",
+    rf"\s*[(\[]\s*(?:{_WORKPLACE_WORDS})\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
+    rf"(?:{_WORKPLACE_WORDS})\s*$",
     re.I,
 )
 _CURRENCY = (
@@ -107,17 +103,15 @@ _SALARY = re.compile(
     rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to)\s*\d[\d,.]*\s*[kK]\b",
 )
 _SALARY_UNIT = re.compile(r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual)\b|est\.|/", re.I)
-_REL_AGE = re.compile(
-    r"\b(?:just posted|posted today|new today|today|yesterday|"
-    r"\d+\+?\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago)\b|^\d+\+?\s?[hdwm]\+?$",
-    re.I,
-)
+_REL_AGE = _inside("posted")
+_SHORT_AGE = _whole("posted_short")
 _ABS_DATE = (
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d", (1, 2, 3)),
     (re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b"), "%m-%d-%Y", (1, 2, 3)),
     (re.compile(r"\b([A-Z][a-z]{2,8})\.? (\d{1,2}),? (\d{4})\b"), "%b-%d-%Y", (1, 2, 3)),
+    (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), "%d-%m-%Y", (1, 2, 3)),
 )
-_POSTED_WORD = re.compile(r"\b(?:posted|reposted|active|updated|date)\b", re.I)
+_POSTED_WORD = _inside("posted_word")
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^<https?://", re.I)
 _RATING_TAIL = re.compile(
     r"\s*[-\u2013|\u2022\u00b7]?\s*\(?\d[.,]\d\)?\s*(?:\u2605|stars?|out of 5 stars)?$"
@@ -126,7 +120,9 @@ _STAR_TAIL = re.compile(r"\s*\d?(?:[.,]\d)?\s*[\u2605\u2606]+\s*$")
 _SEPARATORS = (" \u00b7 ", " \u2022 ", " | ", " \u2014 ", " \u2013 ", " - ")
 _VIA = re.compile(r"\s*(?:[\u2022\u00b7|-]\s*)?\bvia\b.*$", re.I)
 _SITE_SUFFIX = re.compile(
-    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster)\s*$", re.I
+    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster|careerbuilder|"
+    r"simplyhired|wellfound|built ?in|usajobs|handshake|idealist)\s*$",
+    re.I,
 )
 _LOCATION_HINT = re.compile(
     r",\s*[A-Z]{2}\b|\b(?:remote|hybrid|united states|usa|uk|canada|germany|india|area|county|"
@@ -180,6 +176,8 @@ def posted_date(text: str) -> str:
             iso = _iso(fmt, [match.group(g) for g in groups])
             if iso:
                 return iso
+    if _SHORT_AGE.match(value):
+        return value
     match = _REL_AGE.search(value)
     if match and (len(value) <= 40):
         return match.group(0).strip()
@@ -304,7 +302,7 @@ def _clean_company(text: str) -> str:
 
 def _clean_location(text: str) -> tuple[str, bool]:
     text = _VIA.sub("", text).strip(" -\u2013\u00b7\u2022|,")
-    remote = bool(re.search(r"\bremote\b|work from home", text, re.I))
+    remote = bool(_REMOTE.search(text))
     parts = [p.strip() for p in text.split(",")]
     kept = [p for p in parts if p and not _WORKPLACE.match(p)]
     if kept != parts and kept:
@@ -335,7 +333,7 @@ def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> No
             fields.salary = re.sub(r"(?<=[\w$])\(", " (", line.text)
         elif kind is LineKind.POSTED and not fields.posted_at:
             fields.posted_at = posted_date(line.text)
-        elif kind is LineKind.WORKPLACE and re.search(r"remote|home|wfh", line.text, re.I):
+        elif kind is LineKind.WORKPLACE and _REMOTE.search(line.text):
             fields.remote = True
         elif (
             kind is LineKind.TEXT and not fields.description and len(line.text) >= _DESCRIPTION_MIN
