@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards, text_cards
+from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards
 from parsers.alerts._fields import Fields, read_card
+from parsers.alerts._text import text_cards
 from parsers.links import canonicalize_url, unwrap_redirect
 from parsers.location import tidy_location
 from parsers.model import Posting
@@ -32,7 +33,8 @@ class AlertSpec:
     #: Text that only this sender's alert mails contain (links, addresses).
     markers: re.Pattern[str]
     job_ref: JobRefFn
-    company_first: bool = False
+    #: the card order: 0 title first, 1 company above the title, 2 company and pitch above it
+    title_slot: int = 0
     refine: Refine = field(default=_keep)
 
     def owns_sender(self, sender: str) -> bool:
@@ -58,7 +60,7 @@ def _postings(spec: AlertSpec, cards: list[Card]) -> list[Posting]:
     seen: set[str] = set()
     for card in cards:
         anchored = any(line.anchored for line in card.lines)
-        fields = read_card(card.lines, spec.company_first, strict=not card.ref.stable and anchored)
+        fields = read_card(card.lines, spec.title_slot, strict=not card.ref.stable and anchored)
         if fields is None or not (card.ref.stable or _has_details(fields)):
             continue
         fields = spec.refine(fields)

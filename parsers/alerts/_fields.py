@@ -15,6 +15,8 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
+from parsers.subjects import ROLE_NOUN_RE
+
 
 class LineKind(Enum):
     TEXT = "text"
@@ -198,17 +200,21 @@ def is_title(text: str) -> bool:
     return 2 <= len(text) <= _MAX_TITLE and bool(re.search(r"[^\W\d_]", text))
 
 
-def read_card(lines: list[Line], company_first: bool, strict: bool) -> Fields | None:
-    """The facts of one card; None when the card has no believable job title."""
+def read_card(lines: list[Line], title_slot: int, strict: bool) -> Fields | None:
+    """The facts of one card; None when the card has no believable job title.
+
+    `title_slot` is the sender's card order: 0 when the title comes first, 1 when the company
+    is above it (Glassdoor), 2 when a company and its one-line pitch are (Welcome to the Jungle).
+    """
     kinds = [classify(line.text) for line in lines]
-    title_at = _title_index(lines, kinds, strict, company_first)
+    title_at = _title_index(lines, kinds, strict, title_slot)
     if title_at is None:
         return None
     fields = Fields(title=_clean_title(lines[title_at].text))
     after = list(range(title_at + 1, len(lines)))
     details = _detail_lines(after, kinds)
-    if company_first:
-        before = _company_before(lines, kinds, title_at)
+    if title_slot:
+        before = _company_before(lines, kinds, title_at, title_slot)
         if before is not None:
             fields.company = _clean_company(lines[before].text)
             details = [None, *details]
@@ -219,12 +225,12 @@ def read_card(lines: list[Line], company_first: bool, strict: bool) -> Fields | 
 
 
 def _title_index(
-    lines: list[Line], kinds: list[LineKind], strict: bool, company_first: bool
+    lines: list[Line], kinds: list[LineKind], strict: bool, title_slot: int
 ) -> int | None:
     anchored = [i for i, line in enumerate(lines) if line.anchored]
     titled = [i for i in anchored if kinds[i] is LineKind.TEXT and is_title(lines[i].text)]
-    if company_first and len(titled) >= 2:
-        return titled[1]
+    if title_slot and len(titled) >= 2:
+        return _slot_pick(titled, lines, title_slot)
     if titled:
         return titled[0]
     if any(kinds[i] is LineKind.NAV for i in anchored) or strict:
@@ -236,19 +242,38 @@ def _title_index(
             break
         if kinds[i] is LineKind.TEXT and is_title(lines[i].text):
             candidates.append(i)
-    if company_first and not anchored and len(candidates) >= 2:
-        return candidates[1]
+    if title_slot and not anchored and len(candidates) >= 2:
+        return _slot_pick(candidates, lines, title_slot)
     return candidates[0] if candidates else None
 
 
-def _company_before(lines: list[Line], kinds: list[LineKind], title_at: int) -> int | None:
-    """Company-first cards (Glassdoor) name the employer on the line above the title."""
+def _slot_pick(candidates: list[int], lines: list[Line], title_slot: int) -> int:
+    """The title among a company-first card's text lines; a pitch line may sit between."""
+    if title_slot == 1:
+        return candidates[1]
+    window = candidates[1 : title_slot + 1]
+    for i in window:
+        if ROLE_NOUN_RE.search(lines[i].text) and not _LOCATION_HINT.search(lines[i].text):
+            return i
+    return candidates[min(title_slot, len(candidates) - 1)]
+
+
+def _company_before(
+    lines: list[Line], kinds: list[LineKind], title_at: int, title_slot: int
+) -> int | None:
+    """Company-first cards name the employer above the title (over its pitch line, if any)."""
+    found: list[int] = []
     for i in range(title_at - 1, -1, -1):
         if kinds[i] is LineKind.TEXT:
-            return i if len(lines[i].text) <= _MAX_COMPANY else None
-        if kinds[i] not in (LineKind.NOISE, LineKind.CTA):
-            return None
-    return None
+            if len(lines[i].text) > _MAX_COMPANY and not found:
+                return None
+            found.append(i)
+            if len(found) == title_slot:
+                break
+        elif kinds[i] not in (LineKind.NOISE, LineKind.CTA):
+            break
+    found = [i for i in found if len(lines[i].text) <= _MAX_COMPANY]
+    return found[-1] if found else None
 
 
 def _detail_lines(after: list[int], kinds: list[LineKind]) -> list[int | None]:

@@ -34,5 +34,5 @@ SPEC = AlertSpec(
     domains=("glassdoor.com",),
     markers=re.compile(r"glassdoor\.[a-z.]+/(?:partner/jobListing\.htm|job-listing/)", re.I),
     job_ref=job_ref,
-    company_first=True,
+    title_slot=1,
 )

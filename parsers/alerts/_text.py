@@ -1,0 +1,299 @@
+"""Job cards of an alert read as plain text: the sender's own text part, or what a mail client
+made of the HTML alert when a member forwarded it as text.
+
+Renderings differ in small ways that matter. The sender's text part puts a card's facts first
+and its link last ("View job: https://…"). Gmail writes a link as `text <url>` (the `<url>` on a
+line of its own when it does not fit), an image as `[image: Acme]` and bold text as `*text*`;
+Outlook writes `text<url>`, `[Acme]` or `[https://…/logo.png]` for images, and blank lines
+between paragraphs; Apple Mail drops images. Between the facts all of them keep the badges
+("Easy Apply", "4.1 ★", "Promoted").
+
+So a text is first cut into lines of labelled links and plain text, with image placeholders
+removed, and then read the same way for every sender and client: a card is the lines around
+one job's links. Which lines those are depends on where the job's title is: a link whose label
+is a title has the card's facts after it (and a company-first card's company just above it);
+a link labelled "View job" or standing alone closes a card whose facts came before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.alerts._cards import Card, JobRef, JobRefFn, clean_text, resolve_link
+from parsers.alerts._fields import Line, LineKind, classify, is_title
+
+_MAX_CARD_LINES = 16
+_MAX_ROWS = 20_000
+_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
+_RULE = re.compile(
+    r"^\s*(?:[-=_*~#\u2014\u2013\u2500]{3,}.*|.*forwarded message.*|begin forwarded message:?"
+    r"|.*original message.*)\s*$",
+    re.I,
+)
+#: A link as clients render it (`<url>`), an image address in brackets (Outlook) or a bare URL.
+_TOKEN = re.compile(
+    r"<(?P<angled>https?://[^\s<>]+)>"
+    r"|\[(?P<imgurl>https?://[^\s\]]+)\]"
+    r"|(?P<placeholder>\[(?:image|bild|imagen|immagine|afbeelding|imagem|cid)\s*:[^\]]*\])"
+    r"|(?P<bare>https?://[^\s<>\[\]\"']+)",
+    re.I,
+)
+#: "[Acme Robotics]" right before a link, or alone on a line: an image's alt text (Outlook).
+_BRACKETED = re.compile(r"^\s*\[[^\[\]]{1,80}\]\s*$")
+_OPEN_PLACEHOLDER = re.compile(
+    r"\[(?:image|bild|imagen|immagine|afbeelding|imagem|cid)\s*:[^\]]*$", re.I
+)
+_EMPHASIS = re.compile(r"^[*_]+(?=\S)(.+?)(?<=\S)[*_]+$")
+_TRAILING_PUNCT = ".,;:!?)>"
+
+
+@dataclass(slots=True)
+class TextLine:
+    """One piece of a text alert: plain text, or a link with the text that labels it."""
+
+    text: str = ""
+    url: str = ""
+    #: the URL stood alone in angle brackets: the text it labels is on the line above
+    angled: bool = False
+    #: only an image placeholder: a logo, never a fact
+    image: bool = False
+    blank: bool = False
+    rule: bool = False
+    ref: JobRef | None = None
+
+    @property
+    def content(self) -> bool:
+        """Text a card can be read from (not a gap, a rule or an image)."""
+        return bool(self.text) and not (self.blank or self.rule or self.image)
+
+
+@dataclass(slots=True)
+class _Cluster:
+    key: str
+    lines: list[int] = field(default_factory=list)
+
+    @property
+    def first(self) -> int:
+        return self.lines[0]
+
+    @property
+    def last(self) -> int:
+        return self.lines[-1]
+
+
+def text_lines(text: str) -> list[TextLine]:
+    """The text cut into plain and link pieces, quote marks and image placeholders removed."""
+    out: list[TextLine] = []
+    for row in _rows(text):
+        if not row.strip():
+            out.append(TextLine(blank=True))
+        elif _RULE.match(row):
+            out.append(TextLine(rule=True))
+        else:
+            out.extend(_pieces(row))
+    return _adopt_labels(out)
+
+
+def _rows(text: str) -> list[str]:
+    """Lines without quote marks; an image placeholder a client wrapped is joined again."""
+    rows = [_QUOTE_PREFIX.sub("", row) for row in (text or "").splitlines()[:_MAX_ROWS]]
+    joined: list[str] = []
+    for row in rows:
+        if joined and _OPEN_PLACEHOLDER.search(joined[-1]) and len(joined[-1]) < 400:
+            joined[-1] = f"{joined[-1]} {row.strip()}"
+        else:
+            joined.append(row)
+    return joined
+
+
+def _pieces(row: str) -> list[TextLine]:
+    pieces: list[TextLine] = []
+    pending: list[str] = []
+    image = False
+    position = 0
+    for match in _TOKEN.finditer(row):
+        pending.append(row[position : match.start()])
+        position = match.end()
+        if match.group("imgurl") or match.group("placeholder"):
+            image = True
+            continue
+        url = (match.group("angled") or match.group("bare") or "").rstrip(_TRAILING_PUNCT)
+        label, was_image = _label(pending)
+        pieces.append(
+            TextLine(
+                text=label,
+                url=url,
+                angled=bool(match.group("angled")) and not label and not (image or was_image),
+                image=(image or was_image) and not label,
+            )
+        )
+        pending, image = [], False
+    pending.append(row[position:])
+    label, was_image = _label(pending)
+    if label or image or was_image:
+        pieces.append(TextLine(text=label, image=not label))
+    return pieces
+
+
+def _label(parts: list[str]) -> tuple[str, bool]:
+    """The cleaned text of a piece, and whether it was only an image's alt text."""
+    text = clean_text(" ".join(parts))
+    if _BRACKETED.match(text):
+        return "", True
+    match = _EMPHASIS.match(text)
+    if match:
+        text = match.group(1).strip()
+    return text, False
+
+
+def _adopt_labels(lines: list[TextLine]) -> list[TextLine]:
+    """`Senior Buyer` over `<https://…>`: the URL belongs to the line above it."""
+    out: list[TextLine] = []
+    for line in lines:
+        above = out[-1] if out else None
+        if line.angled and above is not None and not above.url and (above.image or above.content):
+            above.url = line.url
+            continue
+        out.append(line)
+    return out
+
+
+def text_cards(text: str, job_ref: JobRefFn) -> list[Card]:
+    """Job cards of a text alert, in order, one per run of a job's links."""
+    lines = text_lines(text)
+    for line in lines:
+        if line.url:
+            line.url = resolve_link(line.url)
+            line.ref = job_ref(line.url)
+            if line.ref is not None and line.text and classify(line.text) is LineKind.NAV:
+                line.ref = None
+    clusters = _clusters(lines)
+    cards: list[Card] = []
+    for index, cluster in enumerate(clusters):
+        prev_last = clusters[index - 1].last if index else -1
+        next_first = clusters[index + 1].first if index + 1 < len(clusters) else len(lines)
+        card = _card(lines, cluster, prev_last, next_first)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _clusters(lines: list[TextLine]) -> list[_Cluster]:
+    """Runs of one job's links with no other job's link between them."""
+    clusters: list[_Cluster] = []
+    for index, line in enumerate(lines):
+        if line.ref is None:
+            continue
+        if clusters and clusters[-1].key == line.ref.key:
+            clusters[-1].lines.append(index)
+        else:
+            clusters.append(_Cluster(line.ref.key, [index]))
+    return clusters
+
+
+def _is_title_link(line: TextLine) -> bool:
+    return line.content and classify(line.text) is LineKind.TEXT and is_title(line.text)
+
+
+def _card(lines: list[TextLine], cluster: _Cluster, prev_last: int, next_first: int) -> Card | None:
+    own = [lines[i] for i in cluster.lines]
+    ref = own[0].ref
+    assert ref is not None
+    titled = next((i for i in cluster.lines if _is_title_link(lines[i])), None)
+    url = lines[titled].url if titled is not None else _best_url(own)
+    if titled is not None and _title_leads(lines, titled, prev_last):
+        texts = _title_first(lines, titled, prev_last, next_first)
+    else:
+        texts = _facts_first(lines, cluster, prev_last)
+    if not texts:
+        return None
+    return Card(url=url, ref=ref, lines=texts[:_MAX_CARD_LINES])
+
+
+def _best_url(own: list[TextLine]) -> str:
+    """A CTA's link when there is no title link: the first link that is not a logo."""
+    return next((line.url for line in own if not line.image), own[0].url)
+
+
+def _block_above(lines: list[TextLine], index: int, floor: int) -> list[int]:
+    """Plain text lines right above `index`, up to a gap, a rule or a link."""
+    found: list[int] = []
+    i = index - 1
+    while i > floor and lines[i].content and not lines[i].url:
+        found.append(i)
+        i -= 1
+    return found[::-1]
+
+
+def _block_below(lines: list[TextLine], index: int, ceiling: int) -> list[int]:
+    found: list[int] = []
+    i = index + 1
+    while i < ceiling and lines[i].content and not lines[i].url:
+        found.append(i)
+        i += 1
+    return found
+
+
+def _title_leads(lines: list[TextLine], titled: int, prev_last: int) -> bool:
+    """Whether the title link opens the card (its facts follow) or closes a block of facts.
+
+    Gmail and Outlook write a link spanning a whole card (Glassdoor, Indeed) as the card's
+    lines with the URL on the last one; a title link has the company and place after it.
+    """
+    above = _block_above(lines, titled, prev_last)
+    if not any(classify(lines[i].text) is LineKind.TEXT for i in above):
+        return True
+    below = _block_below(lines, titled, len(lines))
+    kinds = {classify(lines[i].text) for i in below}
+    return bool(kinds & {LineKind.TEXT, LineKind.WORKPLACE})
+
+
+def _title_first(lines: list[TextLine], titled: int, prev_last: int, next_first: int) -> list[Line]:
+    """The title, the block just above it (a company-first card's company) and the facts after
+    it, up to the next job, a rule or the footer."""
+    texts = [Line(lines[i].text) for i in _block_above(lines, titled, prev_last)]
+    texts.append(Line(lines[titled].text, anchored=True))
+    for i in range(titled + 1, next_first):
+        line = lines[i]
+        if line.rule:
+            break
+        if not line.content:
+            continue
+        if classify(line.text) is LineKind.NAV:
+            break
+        if line.ref is not None and line.ref.key == lines[titled].ref.key:  # type: ignore[union-attr]
+            continue  # the same job's "View job" or "Apply" link
+        texts.append(Line(line.text))
+    return texts
+
+
+def _facts_first(lines: list[TextLine], cluster: _Cluster, prev_last: int) -> list[Line]:
+    """Lines since the last link or rule before this job's first link, up to its last link.
+
+    A link to anything else (a news item in a Google Alert, a company page) ends the lines
+    before it just like another job's link does.
+    """
+    start = prev_last + 1
+    for i in range(cluster.last, prev_last, -1):
+        if lines[i].rule or (i < cluster.first and lines[i].url and not lines[i].image):
+            start = i + 1
+            break
+    texts: list[str] = []
+    for i in range(start, cluster.last + 1):
+        line = lines[i]
+        if not line.content:
+            continue
+        kind = classify(line.text)
+        if line.url and kind is not LineKind.TEXT:
+            continue  # "View job:", "Apply now"
+        texts.append(line.text)
+    return [Line(t) for t in _drop_preamble(texts)]
+
+
+def _drop_preamble(texts: list[str]) -> list[str]:
+    """Greetings, alert headings and forward headers above the first card are not card text."""
+    start = 0
+    while start < len(texts) and classify(texts[start]) in (LineKind.HEADER, LineKind.NAV):
+        start += 1
+    return texts[start:]
