@@ -11,6 +11,8 @@ declares its job links and card order; `_cards` and `_fields` do the reading for
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from parsers.alerts import dice, glassdoor, google, indeed, linkedin, ziprecruiter
 from parsers.alerts._base import AlertSpec, parse_with
 from parsers.model import Posting
@@ -48,13 +50,25 @@ def _parse(sender: str, html: str, text: str) -> list[Posting] | None:
     for spec in SPECS:
         if spec.senders.search(body.lower()):
             return _safe_parse(spec, html, text)
+    readable = _decoded(body)
     candidates = [s for s in SPECS if sender and s.owns_domain(sender)]
-    candidates += [s for s in SPECS if s not in candidates and s.markers.search(body)]
+    candidates += [s for s in SPECS if s not in candidates and s.markers.search(readable)]
     for spec in candidates:
         postings = _safe_parse(spec, html, text)
         if postings:
             return postings
     return None
+
+
+def _decoded(body: str) -> str:
+    """The body with percent-encoded links readable: SafeLinks and click trackers carry the
+    job link encoded in their query, and the sender's markers are in that link."""
+    if "%2f" not in body.lower():
+        return body
+    try:
+        return f"{body}\n{unquote(body)}"
+    except (ValueError, UnicodeError):
+        return body
 
 
 def _safe_parse(spec: AlertSpec, html: str, text: str) -> list[Posting]:

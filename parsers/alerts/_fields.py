@@ -131,6 +131,7 @@ _LOCATION_HINT = re.compile(
     r"metropolitan|anywhere)\b|^[A-Z][\w.' -]+,\s*[A-Z][\w.' -]+$",
     re.I,
 )
+_NOT_PLACE = (LineKind.NOISE, LineKind.SALARY, LineKind.POSTED, LineKind.CTA)
 _MAX_TITLE = 150
 _MAX_COMPANY = 100
 _MAX_LOCATION = 90
@@ -217,8 +218,7 @@ def read_card(lines: list[Line], title_slot: int, strict: bool) -> Fields | None
         before = _company_before(lines, kinds, title_at, title_slot)
         if before is not None:
             fields.company = _clean_company(lines[before].text)
-            details = [None, *details]
-    _fill_company_location(fields, [lines[i].text if i is not None else "" for i in details])
+    _fill_company_location(fields, [lines[i].text for i in details], bool(fields.company))
     _fill_extras(fields, [lines[i] for i in after], [kinds[i] for i in after])
     fields.remote = fields.remote or _title_says_remote(fields.title)
     return fields if is_title(fields.title) else None
@@ -276,35 +276,51 @@ def _company_before(
     return found[-1] if found else None
 
 
-def _detail_lines(after: list[int], kinds: list[LineKind]) -> list[int | None]:
+def _detail_lines(after: list[int], kinds: list[LineKind]) -> list[int]:
     """Company and location candidates: text lines after the title, before pay or age."""
-    found: list[int | None] = []
+    found: list[int] = []
     for i in after:
         if kinds[i] in (LineKind.SALARY, LineKind.POSTED, LineKind.NAV, LineKind.HEADER):
             break
         if kinds[i] in (LineKind.TEXT, LineKind.WORKPLACE):
             found.append(i)
-        if len(found) == 2:
+        if len(found) == 3:
             break
     return found
 
 
-def _fill_company_location(fields: Fields, texts: list[str]) -> None:
-    company = texts[0] if texts else ""
-    location = texts[1] if len(texts) > 1 else ""
-    if company and not fields.company:
-        if _WORKPLACE.match(company):
-            company, location = "", company
+def _fill_company_location(fields: Fields, texts: list[str], company_known: bool) -> None:
+    """The first detail line names the company (unless the card did above the title), the
+    next one the place; "Acme · Austin, TX" names both."""
+    rest = list(texts)
+    if not company_known and rest:
+        first = rest.pop(0)
+        if _WORKPLACE.match(first):
+            rest.insert(0, first)
         else:
-            head, tail = _split_company_line(company, location)
-            company, location = head, tail or location
-        fields.company = _clean_company(company) if len(company) <= _MAX_COMPANY else ""
-    elif location and len(location) > _MAX_LOCATION:
-        location = ""
-    if len(location) > _MAX_LOCATION or location.endswith(("...", "\u2026")):
-        location = ""
-    fields.location, remote = _clean_location(location)
+            head, tail = _split_company_line(first, rest[0] if rest else "")
+            fields.company = _clean_company(head) if len(head) <= _MAX_COMPANY else ""
+            if tail:
+                rest.insert(0, tail)
+    fields.location, remote = _clean_location(_pick_location(rest[:2]))
     fields.remote = fields.remote or remote
+
+
+def _pick_location(candidates: list[str]) -> str:
+    """The place: a bare "Remote" gives way to a real place right after it (Built In writes
+    the workplace kind above the city); a sentence is a snippet, not a place."""
+    places = [c for c in candidates if _plausible_place(c)]
+    if not places:
+        return ""
+    if _WORKPLACE.match(places[0]) and len(places) > 1 and not _WORKPLACE.match(places[1]):
+        return places[1]
+    return places[0] if candidates[0] == places[0] else ""
+
+
+def _plausible_place(text: str) -> bool:
+    if len(text) > _MAX_LOCATION or text.endswith(("...", "\u2026", ".")):
+        return False
+    return len(text.split()) <= 8 or "," in text
 
 
 def _split_company_line(line: str, next_line: str) -> tuple[str, str]:
@@ -327,6 +343,9 @@ def _clean_company(text: str) -> str:
 
 def _clean_location(text: str) -> tuple[str, bool]:
     text = _VIA.sub("", text).strip(" -\u2013\u00b7\u2022|,")
+    parts = re.split(r"\s+[\u00b7\u2022|]\s+", text)
+    if len(parts) > 1:
+        text = " \u00b7 ".join(p for p in parts if classify(p) not in _NOT_PLACE) or parts[0]
     remote = bool(_REMOTE.search(text))
     parts = [p.strip() for p in text.split(",")]
     kept = [p for p in parts if p and not _WORKPLACE.match(p)]

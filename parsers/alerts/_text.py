@@ -173,10 +173,25 @@ def text_cards(text: str, job_ref: JobRefFn) -> list[Card]:
     for index, cluster in enumerate(clusters):
         prev_last = clusters[index - 1].last if index else -1
         next_first = clusters[index + 1].first if index + 1 < len(clusters) else len(lines)
+        if index and _is_button_of_previous(lines, clusters[index - 1], cluster):
+            continue
         card = _card(lines, cluster, prev_last, next_first)
         if card is not None:
             cards.append(card)
     return cards
+
+
+def _is_button_of_previous(lines: list[TextLine], previous: _Cluster, cluster: _Cluster) -> bool:
+    """ZipRecruiter's "1-Click Apply" carries another click token than the title link above
+    it: a tracker-only link labelled as a button, right after a titled card, is that card's."""
+    own = [lines[i] for i in cluster.lines]
+    if any(line.ref is None or line.ref.stable for line in own):
+        return False
+    if not all(line.text and classify(line.text) is LineKind.CTA for line in own):
+        return False
+    if not any(_is_title_link(lines[i]) for i in previous.lines):
+        return False
+    return not any(lines[i].rule for i in range(previous.last, cluster.first))
 
 
 def _clusters(lines: list[TextLine]) -> list[_Cluster]:
