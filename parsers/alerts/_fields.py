@@ -93,6 +93,16 @@ _HEADER = _whole("header")
 _WORKPLACE_WORDS = "|".join(f"(?:{p})" for p in _VOCAB["workplace"])
 _WORKPLACE = re.compile(rf"^\(?(?:{_WORKPLACE_WORDS})\)?$", re.I)
 _REMOTE = _inside("remote")
+#: A job title's head noun, singular ("HR Business Partner" is a title, "Apex Partners" a
+#: company), English from parsers.subjects plus the other languages' from lines.toml.
+_ROLE = re.compile(
+    ROLE_NOUN_RE.pattern.replace(r")s?\b", r")\b(?!['’]?s\b)")
+    + "|"
+    + r"(?<!\w)(?:"
+    + "|".join(f"(?:{p})" for p in _VOCAB["role"])
+    + r")(?!\w)",
+    re.I,
+)
 _WORKPLACE_SUFFIX = re.compile(
     rf"\s*[(\[]\s*(?:{_WORKPLACE_WORDS})\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
     rf"(?:{_WORKPLACE_WORDS})\s*$",
@@ -102,9 +112,15 @@ _CURRENCY = (
     r"(?:[$\u20ac\u00a3\u00a5\u20b9\u20a6]|\b(?:US\$|CA\$|A\$|USD|EUR|GBP|CAD|AUD|INR|PKR|RM)\s?)"
 )
 _SALARY = re.compile(
-    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to)\s*\d[\d,.]*\s*[kK]\b",
+    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b"
+    r"|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to|à|a|bis)\s*\d[\d,.]*\s*[kK]\b"
+    r"|\b\d[\d,.\u202f\u00a0 ]*\s?[kK]?\s?(?:€|£|EUR|GBP|CHF)(?!\w)",
 )
-_SALARY_UNIT = re.compile(r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual)\b|est\.|/", re.I)
+_SALARY_UNIT = re.compile(
+    r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual|an|mois|heure|jour|jahr|monat|"
+    r"stunde|año|mes|hora|salary|salaire|gehalt|salario)\b|est\.|/",
+    re.I,
+)
 _REL_AGE = _inside("posted")
 _SHORT_AGE = _whole("posted_short")
 _ABS_DATE = (
@@ -128,7 +144,7 @@ _SITE_SUFFIX = re.compile(
 )
 _LOCATION_HINT = re.compile(
     r",\s*[A-Z]{2}\b|\b(?:remote|hybrid|united states|usa|uk|canada|germany|india|area|county|"
-    r"metropolitan|anywhere)\b|^[A-Z][\w.' -]+,\s*[A-Z][\w.' -]+$",
+    r"metropolitan|anywhere)\b|^[A-Z][\w.' -]+,\s*[A-Z][\w.' -]+$|^[^\W\d][\w.' -]*\(\d{2,3}\)$",
     re.I,
 )
 _NOT_PLACE = (LineKind.NOISE, LineKind.SALARY, LineKind.POSTED, LineKind.CTA)
@@ -247,15 +263,22 @@ def _title_index(
     return candidates[0] if candidates else None
 
 
+def looks_like_role(text: str) -> bool:
+    """A line naming a job: "Senior Backend Engineer", "Chef de projet", "Entwickler (m/w/d)"."""
+    return bool(_ROLE.search(text)) and len(text.split()) <= 14 and not text.endswith(".")
+
+
 def _slot_pick(candidates: list[int], lines: list[Line], title_slot: int) -> int:
     """The title among a company-first card's text lines; a pitch line may sit between."""
     if title_slot == 1:
         return candidates[1]
-    window = candidates[1 : title_slot + 1]
-    for i in window:
-        if ROLE_NOUN_RE.search(lines[i].text) and not _LOCATION_HINT.search(lines[i].text):
+    at_slot = candidates[min(title_slot, len(candidates) - 1)]
+    if looks_like_role(lines[at_slot].text):
+        return at_slot
+    for i in candidates[1 : title_slot + 1]:
+        if looks_like_role(lines[i].text) and not _LOCATION_HINT.search(lines[i].text):
             return i
-    return candidates[min(title_slot, len(candidates) - 1)]
+    return at_slot
 
 
 def _company_before(
@@ -329,7 +352,8 @@ def _split_company_line(line: str, next_line: str) -> tuple[str, str]:
         if sep not in line:
             continue
         head, tail = line.split(sep, 1)
-        if sep == " - " and (_LOCATION_HINT.search(next_line) or not _LOCATION_HINT.search(tail)):
+        next_is_place = _plausible_place(next_line) and bool(_LOCATION_HINT.search(next_line))
+        if sep == " - " and (next_is_place or not _LOCATION_HINT.search(tail)):
             return line, ""
         parts = [p.strip() for p in tail.split(sep.strip()) if p.strip()]
         return head.strip(), ", ".join(parts)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.alerts._cards import Card, JobRef, JobRefFn, clean_text, resolve_link
-from parsers.alerts._fields import Line, LineKind, classify, is_title
+from parsers.alerts._fields import Line, LineKind, classify, is_title, looks_like_role
 
 _MAX_CARD_LINES = 16
 _MAX_ROWS = 20_000
@@ -85,14 +85,34 @@ class _Cluster:
 def text_lines(text: str) -> list[TextLine]:
     """The text cut into plain and link pieces, quote marks and image placeholders removed."""
     out: list[TextLine] = []
+    previous = ""
     for row in _rows(text):
         if not row.strip():
             out.append(TextLine(blank=True))
         elif _RULE.match(row):
             out.append(TextLine(rule=True))
         else:
-            out.extend(_pieces(row))
+            pieces = _pieces(row)
+            _join_wrapped_label(out, previous, pieces)
+            out.extend(pieces)
+        previous = row
     return _adopt_labels(out)
+
+
+def _join_wrapped_label(out: list[TextLine], previous: str, pieces: list[TextLine]) -> None:
+    """Gmail wraps at 76 columns, so a link's text may start at the end of the line above:
+    "See all jobs <url> · Manage" / "my alerts <url>". The start is joined to its link."""
+    if not (out and pieces and pieces[0].url and pieces[0].text) or len(previous.strip()) < 60:
+        return
+    above = out[-1]
+    if above.url or not above.content or above.text.endswith((".", "!", "?", "\u2026")):
+        return
+    joined = f"{above.text} {pieces[0].text}".strip(" \u00b7|\u2022")
+    after_link = bool(_TOKEN.search(previous))
+    if len(joined) > 150 or not (after_link or looks_like_role(joined)):
+        return
+    pieces[0].text = joined
+    out.pop()
 
 
 def _rows(text: str) -> list[str]:
@@ -220,7 +240,7 @@ def _card(lines: list[TextLine], cluster: _Cluster, prev_last: int, next_first: 
     if titled is not None and _title_leads(lines, titled, prev_last):
         texts = _title_first(lines, titled, prev_last, next_first)
     else:
-        texts = _facts_first(lines, cluster, prev_last)
+        texts = _facts_first(lines, cluster, prev_last, first=prev_last < 0)
     if not texts:
         return None
     return Card(url=url, ref=ref, lines=texts[:_MAX_CARD_LINES])
@@ -241,33 +261,64 @@ def _block_above(lines: list[TextLine], index: int, floor: int) -> list[int]:
     return found[::-1]
 
 
-def _block_below(lines: list[TextLine], index: int, ceiling: int) -> list[int]:
+def _lines_above(lines: list[TextLine], index: int, floor: int, most: int = 3) -> list[int]:
+    """Up to `most` plain text lines above `index` (across blank lines, which Outlook puts
+    between a card's paragraphs), up to a rule or a link."""
     found: list[int] = []
-    i = index + 1
-    while i < ceiling and lines[i].content and not lines[i].url:
-        found.append(i)
-        i += 1
-    return found
+    i = index - 1
+    while i > floor and len(found) < most and not lines[i].rule and not lines[i].url:
+        if lines[i].content:
+            found.append(i)
+        i -= 1
+    return found[::-1]
+
+
+def _facts_below(lines: list[TextLine], index: int, most: int = 3) -> bool:
+    """Whether company or place lines follow `index` (across blank lines), before any link,
+    rule or navigation."""
+    seen = 0
+    for line in lines[index + 1 :]:
+        if line.rule or line.url:
+            return False
+        if not line.content:
+            continue
+        kind = classify(line.text)
+        if kind is LineKind.NAV:
+            return False
+        if kind in (LineKind.TEXT, LineKind.WORKPLACE):
+            return True
+        seen += 1
+        if seen >= most:
+            return False
+    return False
 
 
 def _title_leads(lines: list[TextLine], titled: int, prev_last: int) -> bool:
     """Whether the title link opens the card (its facts follow) or closes a block of facts.
 
-    Gmail and Outlook write a link spanning a whole card (Glassdoor, Indeed) as the card's
-    lines with the URL on the last one; a title link has the company and place after it.
+    Gmail and Outlook write a link spanning a whole card (Glassdoor, Indeed, Built In) as the
+    card's lines with the URL on the last one, which may be the place ("Austin, TX <url>");
+    a title link has the company and place after it.
     """
-    above = _block_above(lines, titled, prev_last)
-    if not any(classify(lines[i].text) is LineKind.TEXT for i in above):
+    label = lines[titled].text
+    if looks_like_role(label):
         return True
-    below = _block_below(lines, titled, len(lines))
-    kinds = {classify(lines[i].text) for i in below}
-    return bool(kinds & {LineKind.TEXT, LineKind.WORKPLACE})
+    above = [i for i in range(prev_last + 1, titled) if lines[i].content and not lines[i].url]
+    if any(
+        classify(lines[i].text) is LineKind.TEXT and looks_like_role(lines[i].text) for i in above
+    ):
+        return False  # the card's title is above: this link closes the card
+    if not any(
+        classify(lines[i].text) is LineKind.TEXT for i in _block_above(lines, titled, prev_last)
+    ):
+        return True
+    return _facts_below(lines, titled)
 
 
 def _title_first(lines: list[TextLine], titled: int, prev_last: int, next_first: int) -> list[Line]:
     """The title, the block just above it (a company-first card's company) and the facts after
     it, up to the next job, a rule or the footer."""
-    texts = [Line(lines[i].text) for i in _block_above(lines, titled, prev_last)]
+    texts = [Line(lines[i].text) for i in _lines_above(lines, titled, prev_last)]
     texts.append(Line(lines[titled].text, anchored=True))
     for i in range(titled + 1, next_first):
         line = lines[i]
@@ -283,7 +334,9 @@ def _title_first(lines: list[TextLine], titled: int, prev_last: int, next_first:
     return texts
 
 
-def _facts_first(lines: list[TextLine], cluster: _Cluster, prev_last: int) -> list[Line]:
+def _facts_first(
+    lines: list[TextLine], cluster: _Cluster, prev_last: int, first: bool = False
+) -> list[Line]:
     """Lines since the last link or rule before this job's first link, up to its last link.
 
     A link to anything else (a news item in a Google Alert, a company page) ends the lines
@@ -294,16 +347,36 @@ def _facts_first(lines: list[TextLine], cluster: _Cluster, prev_last: int) -> li
         if lines[i].rule or (i < cluster.first and lines[i].url and not lines[i].image):
             start = i + 1
             break
-    texts: list[str] = []
+    paragraphs: list[list[str]] = [[]]
     for i in range(start, cluster.last + 1):
         line = lines[i]
+        if line.blank and paragraphs[-1]:
+            paragraphs.append([])
         if not line.content:
             continue
         kind = classify(line.text)
         if line.url and kind is not LineKind.TEXT:
             continue  # "View job:", "Apply now"
-        texts.append(line.text)
+        paragraphs[-1].append(line.text)
+    if first:
+        paragraphs = _drop_heading(paragraphs)
+    texts = [text for paragraph in paragraphs for text in paragraph]
     return [Line(t) for t in _drop_preamble(texts)]
+
+
+def _drop_heading(paragraphs: list[list[str]]) -> list[list[str]]:
+    """Above the first card sits the alert's heading ("Jobs recommended for you / Hi Jordan,
+    here are new jobs"): a leading paragraph of two or more lines without job facts, with a
+    whole card after it. (A one-line paragraph may be the title of a card Outlook spread
+    over blank-separated lines; the heading vocabulary handles those.)"""
+    paragraphs = [p for p in paragraphs if p]
+    if len(paragraphs) < 2 or len(paragraphs[0]) < 2:
+        return paragraphs
+    head, rest = paragraphs[0], [t for p in paragraphs[1:] for t in p]
+    facts = {classify(t) for t in head} & {LineKind.SALARY, LineKind.POSTED, LineKind.WORKPLACE}
+    if facts or sum(classify(t) is LineKind.TEXT for t in rest) < 2:
+        return paragraphs
+    return paragraphs[1:]
 
 
 def _drop_preamble(texts: list[str]) -> list[str]:
