@@ -16,6 +16,7 @@ card's lines say, data/lines.toml) do the reading for all of them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import unquote
 
@@ -39,6 +40,8 @@ from parsers.alerts import (
 from parsers.alerts._base import SENDERS, AlertSpec, parse_with, sent_at
 from parsers.dates import absolute_date
 from parsers.model import Posting
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _MODULES = {
     module.__name__.rsplit(".", 1)[-1]: module
@@ -84,7 +87,7 @@ def parse_alert(
 def _resolve_ages(postings: list[Posting], reference: datetime) -> None:
     """Ages as dates, through parsers.dates (which knows what "5d" and "30+ days ago" mean)."""
     for posting in postings:
-        if posting.posted_at and not posting.posted_at[:1].isdigit():
+        if posting.posted_at and not _ISO_DATE.match(posting.posted_at):
             posting.posted_at = absolute_date(posting.posted_at, reference)
 
 

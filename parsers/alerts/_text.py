@@ -355,7 +355,7 @@ def _facts_first(
         if not line.content:
             continue
         kind = classify(line.text)
-        if line.url and kind is not LineKind.TEXT:
+        if line.url and kind in (LineKind.CTA, LineKind.NAV, LineKind.HEADER):
             continue  # "View job:", "Apply now"
         paragraphs[-1].append(line.text)
     if first:

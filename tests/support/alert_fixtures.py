@@ -1463,6 +1463,193 @@ def new_alerts() -> list[Alert]:
     ]
 
 
+# ---------------------------------------------------------------------------------- text parts as sent
+
+#: Text parts in the exact shapes public parsers of these senders' mails document (logo
+#: links on lines of their own, " title  <url>New", "N company alumni", "Posted: MM-DD-YYYY"),
+#: written out line by line rather than rendered.
+HANDWRITTEN: list[tuple[str, str, str, str, str, list[tuple[str, str, str, str]]]] = [
+    (
+        "dice_connect_text",
+        "Dice <dice@connect.dice.com>",
+        "New jobs for your search: site reliability",
+        "dice_alert",
+        """Your saved search: site reliability
+
+<https://www.dice.com/company/10123456>
+
+Site Reliability Engineer
+<https://www.dice.com/job-detail/3e2d1c0b-a9f8-4e7d-8c6b-5a4f3e2d1c0b?src=3Demail>
+
+Corvid Systems
+
+Remote or Raleigh, North Carolina, USA
+
+Posted: 02-09-2024
+
+<https://www.dice.com/company/10987654>
+
+Senior SRE - Kubernetes
+<https://www.dice.com/job-detail/4f3e2d1c-0b9a-4f8e-9d7c-6b5a4f3e2d1c?src=3Demail>
+
+Tidewater Cloud LLC
+
+Norfolk, Virginia, USA
+
+Posted: 02-08-2024
+
+Manage alerts <https://www.dice.com/dashboard/alerts>
+Unsubscribe <https://www.dice.com/unsubscribe?t=3Dd1>
+""",
+        [
+            (
+                "Site Reliability Engineer",
+                "Corvid Systems",
+                "Remote or Raleigh, North Carolina, USA",
+                "https://www.dice.com/job-detail/3e2d1c0b-a9f8-4e7d-8c6b-5a4f3e2d1c0b",
+            ),
+            (
+                "Senior SRE - Kubernetes",
+                "Tidewater Cloud LLC",
+                "Norfolk, Virginia, USA",
+                "https://www.dice.com/job-detail/4f3e2d1c-0b9a-4f8e-9d7c-6b5a4f3e2d1c",
+            ),
+        ],
+    ),
+    (
+        "ziprecruiter_text_part",
+        "ZipRecruiter <alerts@ziprecruiter.com>",
+        "Registered Nurse jobs near Aurora, IL",
+        "ziprecruiter_alert",
+        """Here are new jobs near Aurora, IL
+
+ Registered Nurse - Emergency Department  <https://www.ziprecruiter.com/ekm/AAGq1Zx9Lm2Np3Q>New
+
+Fox Valley Hospital • Aurora, IL • In-person
+$42 - $55/hr
+Estimated Pay
+ View Details  <https://www.ziprecruiter.com/ekm/AAGq1Zx9Lm2Np3R>
+
+ Virtual Nurse Educator  <https://www.ziprecruiter.com/ekm/AAHw4Yt7Kp6Jr5S>
+
+Prairie Telehealth • Naperville, IL • Remote
+$88K - $104K/yr
+ 1-Click Apply  <https://www.ziprecruiter.com/ekm/AAHw4Yt7Kp6Jr5T>
+
+ View More Jobs  <https://www.ziprecruiter.com/jobs-search?search=nurse&location=Aurora>
+Unsubscribe <https://www.ziprecruiter.com/unsubscribe?e=z1>
+""",
+        [
+            (
+                "Registered Nurse - Emergency Department",
+                "Fox Valley Hospital",
+                "Aurora, IL",
+                "https://www.ziprecruiter.com/ekm/AAGq1Zx9Lm2Np3Q",
+            ),
+            (
+                "Virtual Nurse Educator",
+                "Prairie Telehealth",
+                "Naperville, IL",
+                "https://www.ziprecruiter.com/ekm/AAHw4Yt7Kp6Jr5S",
+            ),
+        ],
+    ),
+    (
+        "linkedin_jobs_noreply_text",
+        "LinkedIn <jobs-noreply@linkedin.com>",
+        "Data Engineer at Quarry Labs and more jobs for you",
+        "linkedin_alert",
+        """Jobs similar to Data Engineer at Quarry Labs
+
+Data Engineer
+Quarry Labs
+Denver, CO
+1,228 company alumni
+This company is actively hiring
+View job: https://www.linkedin.com/comm/jobs/view/3988776655/?trackingId=3Dab&refId=3Dcd&trk=3Deml-jobs_jymbii_digest
+
+---------------------------------------------------------
+
+Analytics Engineer
+Mesa Freight
+Boulder, CO (Hybrid)
+Apply with resume & profile
+2 connections
+View job: https://www.linkedin.com/comm/jobs/view/3988112233/?trackingId=3Def&refId=3Dgh&trk=3Deml-jobs_jymbii_digest
+
+---------------------------------------------------------
+
+See all jobs: https://www.linkedin.com/comm/jobs/collections/recommended
+Unsubscribe: https://www.linkedin.com/comm/psettings/email-unsubscribe?lipi=3Durn
+""",
+        [
+            (
+                "Data Engineer",
+                "Quarry Labs",
+                "Denver, CO",
+                "https://www.linkedin.com/jobs/view/3988776655/",
+            ),
+            (
+                "Analytics Engineer",
+                "Mesa Freight",
+                "Boulder, CO",
+                "https://www.linkedin.com/jobs/view/3988112233/",
+            ),
+        ],
+    ),
+    (
+        "indeed_jobalert_text",
+        "Indeed <donotreply@jobalert.indeed.com>",
+        "Operations Manager jobs in Columbus, OH",
+        "indeed_alert",
+        """12 new Operations Manager jobs in Columbus, OH
+
+Operations Manager
+Buckeye Distribution - Columbus, OH 43215
+$70,000 - $85,000 a year
+Easily apply
+Lead a team of 20 associates across two shifts in our regional warehouse.
+Posted 2 days ago
+https://www.indeed.com/rc/clk/dl?jk=1a2b3c4d5e6f7081&from=3Dja&tk=3D1hx
+
+Assistant Operations Manager
+Scioto Foods - Dublin, OH
+Responsive employer
+Support the plant manager with scheduling, safety audits and daily KPIs.
+Just posted
+https://www.indeed.com/rc/clk/dl?jk=2b3c4d5e6f708192&from=3Dja&tk=3D1hy
+
+See all jobs: https://www.indeed.com/jobs?q=3Doperations+manager&l=3DColumbus
+""",
+        [
+            (
+                "Operations Manager",
+                "Buckeye Distribution",
+                "Columbus, OH 43215",
+                "https://www.indeed.com/viewjob?jk=1a2b3c4d5e6f7081",
+            ),
+            (
+                "Assistant Operations Manager",
+                "Scioto Foods",
+                "Dublin, OH",
+                "https://www.indeed.com/viewjob?jk=2b3c4d5e6f708192",
+            ),
+        ],
+    ),
+]
+
+
+def handwritten() -> list[Alert]:
+    alerts = []
+    for name, sender, subject, origin, text, rows in HANDWRITTEN:
+        text = text.replace("=3D", "=")
+        jobs = [Job(t, c, loc, "", _canon(u)) for t, c, loc, u in rows]
+        alerts.append(
+            Alert(name, sender, subject, "Fri, 09 Feb 2024 12:00:00 +0000", origin, jobs, text=text)
+        )
+    return alerts
+
+
 # ---------------------------------------------------------------------------------- writing
 
 
@@ -1592,6 +1779,11 @@ def main() -> None:
             _message(alert.sender, RECIPIENT, alert.subject, alert.date, alert.text, alert.html)
         )
         entries.append(_expected_entry(alert, f"{alert.name}.eml", "html"))
+    for alert in handwritten():
+        (DATA / f"{alert.name}.eml").write_bytes(
+            _message(alert.sender, RECIPIENT, alert.subject, alert.date, alert.text)
+        )
+        entries.append(_expected_entry(alert, f"{alert.name}.eml", "text"))
     for alert in older + new_alerts():
         for rendering in _which_renderings(alert):
             file = f"{alert.name}_{rendering}.eml"

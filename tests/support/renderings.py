@@ -25,6 +25,9 @@ _SKIP = {"head", "style", "script", "title", "noscript"}
 _BLOCK = {"div", "tr", "table", "tbody", "center", "li", "ul", "ol", "section", "header", "footer"}
 _PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6"}
 _HIDDEN = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all", re.I)
+#: block boundaries while rendering: at most one line break, or a blank line
+_SOFT, _GAP = "\x00", "\x01"
+_BREAKS = re.compile(r"[\x00\x01\s]*[\x00\x01][\x00\x01\s]*")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Client:
     paragraph_gap: bool
     wrap: int  # 0: no wrapping
     safelinks: bool = False
+    #: a blank line between any two blocks (Outlook's Word engine), not only paragraphs
+    block_gap: bool = False
 
 
 GMAIL = Client(
@@ -62,6 +67,7 @@ OUTLOOK = Client(
     cell_break="\n",
     paragraph_gap=True,
     wrap=0,
+    block_gap=True,
 )
 #: new Outlook / Outlook on the web in a Microsoft 365 tenant: SafeLinks and image addresses
 OUTLOOK_365 = Client(
@@ -83,7 +89,7 @@ APPLE = Client(
     image_no_alt="",
     bold="{text}",
     rule="",
-    cell_break="\n",
+    cell_break="\t",
     paragraph_gap=True,
     wrap=0,
 )
@@ -113,12 +119,13 @@ class _Writer:
         if tag in ("b", "strong") and inner.strip():
             return self.client.bold.format(text=inner.strip())
         if tag in ("td", "th"):
-            return inner.strip("\n ") + self.client.cell_break
+            return inner.strip(_SOFT + _GAP + "\n ") + self.client.cell_break
         if tag in _PARAGRAPH:
-            gap = "\n\n" if self.client.paragraph_gap else "\n"
-            return f"\n{inner.strip()}{gap}"
+            gap = _GAP if self.client.paragraph_gap else _SOFT
+            return f"{gap}{inner.strip()}{gap}"
         if tag in _BLOCK:
-            return f"\n{inner}\n"
+            gap = _GAP if self.client.block_gap else _SOFT
+            return f"{gap}{inner}{gap}"
         return inner
 
     def _children(self, el: Tag) -> str:
@@ -147,7 +154,7 @@ class _Writer:
         text = inner.strip(" ")
         if not text.strip():
             return url
-        lines = text.rstrip("\n ").split("\n")
+        lines = text.rstrip("\n " + _SOFT + _GAP).split("\n")
         lines[-1] = self.client.link.format(text=lines[-1].strip(), url=url).strip()
         return "\n".join(lines)
 
@@ -161,6 +168,9 @@ def render(html: str, client: Client) -> str:
     soup = BeautifulSoup(html, "html.parser")
     body = soup.find("body")
     text = _Writer(client).render(body if isinstance(body, Tag) else soup)
+    text = _BREAKS.sub(
+        lambda m: "\n\n" if _GAP in m.group(0) or m.group(0).count("\n") > 1 else "\n", text
+    )
     lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
     if client.wrap:
         lines = [wrapped for line in lines for wrapped in _wrap(line, client.wrap)]
