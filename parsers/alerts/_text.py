@@ -44,6 +44,8 @@ _BRACKETED = re.compile(r"^\s*\[[^\[\]]{1,80}\]\s*$")
 _OPEN_PLACEHOLDER = re.compile(
     r"\[(?:image|bild|imagen|immagine|afbeelding|imagem|cid)\s*:[^\]]*$", re.I
 )
+#: the rest of a wrapped placeholder: "Facebook]" after "[image:"
+_CLOSES = re.compile(r"^[^\[\]<>]{0,80}\]")
 _EMPHASIS = re.compile(r"^[*_]+(?=\S)(.+?)(?<=\S)[*_]+$")
 _TRAILING_PUNCT = ".,;:!?)>"
 
@@ -120,7 +122,7 @@ def _rows(text: str) -> list[str]:
     rows = [_QUOTE_PREFIX.sub("", row) for row in (text or "").splitlines()[:_MAX_ROWS]]
     joined: list[str] = []
     for row in rows:
-        if joined and _OPEN_PLACEHOLDER.search(joined[-1]) and len(joined[-1]) < 400:
+        if joined and _OPEN_PLACEHOLDER.search(joined[-1]) and _CLOSES.match(row):
             joined[-1] = f"{joined[-1]} {row.strip()}"
         else:
             joined.append(row)
@@ -158,7 +160,8 @@ def _pieces(row: str) -> list[TextLine]:
 
 def _label(parts: list[str]) -> tuple[str, bool]:
     """The cleaned text of a piece, and whether it was only an image's alt text."""
-    text = clean_text(" ".join(parts))
+    text = _OPEN_PLACEHOLDER.sub("", clean_text(" ".join(parts)))
+    text = _CLOSES.sub("", text).strip()  # the tail of a placeholder cut by a wrap
     if _BRACKETED.match(text):
         return "", True
     match = _EMPHASIS.match(text)
