@@ -44,6 +44,14 @@ _BRACKETED = re.compile(r"^\s*\[[^\[\]]{1,80}\]\s*$")
 _OPEN_PLACEHOLDER = re.compile(
     r"\[(?:image|bild|imagen|immagine|afbeelding|imagem|cid)\s*:[^\]]*$", re.I
 )
+_OPEN_BRACKET = re.compile(r"\[[^\[\]]{0,80}$")
+_CONTINUES = re.compile(r"(?:[,\u2013\u2014&/-]|\b(?:and|of|for|or|und|et|y|de))$", re.I)
+_GLUED_START = re.compile(r"^[^\s<>]+<https?://")
+_GLUED_LABEL = re.compile(r"\S\s+[^\s<>]+<https?://")
+_FACT_KINDS = (LineKind.WORKPLACE, LineKind.POSTED, LineKind.SALARY, LineKind.NOISE)
+_GAP_BEFORE_URL = re.compile(r"\s<?https?://\S*$|\s<https?://")
+#: an image's alt text in brackets at the start of a label: "[Acme Robotics]\tSenior Buyer"
+_LEADING_ALT = re.compile(r"^\[[^\[\]]{1,80}\]\s+(?=\S)")
 #: the rest of a wrapped placeholder: "Facebook]" after "[image:"
 _CLOSES = re.compile(r"^[^\[\]<>]{0,80}\]")
 _EMPHASIS = re.compile(r"^[*_]+(?=\S)(.+?)(?<=\S)[*_]+$")
@@ -63,6 +71,8 @@ class TextLine:
     blank: bool = False
     rule: bool = False
     ref: JobRef | None = None
+    #: the row text of this piece as written (label and URL), for telling how it was wrapped
+    raw: str = ""
 
     @property
     def content(self) -> bool:
@@ -88,33 +98,69 @@ def text_lines(text: str) -> list[TextLine]:
     """The text cut into plain and link pieces, quote marks and image placeholders removed."""
     out: list[TextLine] = []
     previous = ""
-    for row in _rows(text):
+    rows = _rows(text)
+    wrapped = _hard_wrapped(rows)
+    for row in rows:
         if not row.strip():
             out.append(TextLine(blank=True))
         elif _RULE.match(row):
             out.append(TextLine(rule=True))
         else:
             pieces = _pieces(row)
-            _join_wrapped_label(out, previous, pieces)
+            _join_wrapped_label(out, previous, pieces, wrapped)
             out.extend(pieces)
         previous = row
     return _adopt_labels(out)
 
 
-def _join_wrapped_label(out: list[TextLine], previous: str, pieces: list[TextLine]) -> None:
-    """Gmail wraps at 76 columns, so a link's text may start at the end of the line above:
-    "See all jobs <url> · Manage" / "my alerts <url>". The start is joined to its link."""
-    if not (out and pieces and pieces[0].url and pieces[0].text) or len(previous.strip()) < 60:
+def _hard_wrapped(rows: list[str]) -> bool:
+    """Whether the client wrapped the text at a fixed width (Outlook's 76 columns). Then no
+    plain row is much longer than that and several come close; or, Outlook's `text<url>`
+    being one long word, link words start rows under the words they belong to more often
+    than whole labels sit beside their links."""
+    plain = [len(r.strip()) for r in rows if r.strip() and not _TOKEN.search(r)]
+    if plain and max(plain) <= 80 and sum(60 <= n <= 80 for n in plain) >= 2:
+        return True
+    moved = sum(
+        1
+        for above, row in zip(rows, rows[1:], strict=False)
+        if _GLUED_START.match(row.strip()) and above.strip() and not _TOKEN.search(above)
+    )
+    beside = sum(1 for row in rows if _GLUED_LABEL.search(row))
+    return moved >= 2 and moved > beside
+
+
+def _join_wrapped_label(
+    out: list[TextLine], previous: str, pieces: list[TextLine], wrapped: bool = False
+) -> None:
+    """A link's text may start on the line above when the client wrapped the line: Gmail
+    ("See all jobs <url> · Manage" / "my alerts <url>") and Outlook, whose `text<url>` is one
+    long word moved down whole ("Senior Product" / "Manager<https://…>"). The start is
+    joined to its link when the two halves read as one label."""
+    if not (out and pieces and pieces[0].url and pieces[0].text):
         return
-    above = out[-1]
-    if above.url or not above.content or above.text.endswith((".", "!", "?", "\u2026")):
+    above, label = out[-1], pieces[0].text
+    if above.url or not above.content or above.text.endswith((".", "!", "?", ":", "\u2026")):
         return
-    joined = f"{above.text} {pieces[0].text}".strip(" \u00b7|\u2022")
-    after_link = bool(_TOKEN.search(previous))
-    if len(joined) > 150 or not (after_link or looks_like_role(joined)):
+    joined = f"{above.text} {label}".strip(" \u00b7|\u2022")
+    if len(joined) > 150 or classify(above.text) not in (LineKind.TEXT, LineKind.CTA, LineKind.NAV):
         return
-    pieces[0].text = joined
-    out.pop()
+    label_kind = classify(label)
+    glued = not _GAP_BEFORE_URL.search(pieces[0].raw) and " " not in label
+    if wrapped and glued:
+        join = label_kind not in _FACT_KINDS or bool(_CONTINUES.search(above.text))
+    elif classify(above.text) is not LineKind.TEXT:
+        return
+    elif len(previous.strip()) >= 60 and (bool(_TOKEN.search(previous)) or looks_like_role(joined)):
+        join = label_kind not in (LineKind.CTA, LineKind.NAV) or bool(_TOKEN.search(previous))
+    else:
+        join = glued and (
+            looks_like_role(joined)
+            and (not looks_like_role(above.text) or bool(_CONTINUES.search(above.text)))
+        )
+    if join or (above.text.startswith("[") and "]" not in above.text):
+        pieces[0].text = joined
+        out.pop()
 
 
 def _rows(text: str) -> list[str]:
@@ -122,8 +168,10 @@ def _rows(text: str) -> list[str]:
     rows = [_QUOTE_PREFIX.sub("", row) for row in (text or "").splitlines()[:_MAX_ROWS]]
     joined: list[str] = []
     for row in rows:
-        if joined and _OPEN_PLACEHOLDER.search(joined[-1]) and _CLOSES.match(row):
-            joined[-1] = f"{joined[-1]} {row.strip()}"
+        if joined and _OPEN_BRACKET.search(joined[-1]) and _CLOSES.match(row.strip()):
+            joined[-1] = (
+                f"{joined[-1]} {row.strip()}"  # "[image:" / "Facebook]", "[Acme" / "Robotics]<…>"
+            )
         else:
             joined.append(row)
     return joined
@@ -141,6 +189,7 @@ def _pieces(row: str) -> list[TextLine]:
             image = True
             continue
         url = (match.group("angled") or match.group("bare") or "").rstrip(_TRAILING_PUNCT)
+        raw = "".join(pending) + match.group(0)
         label, was_image = _label(pending)
         pieces.append(
             TextLine(
@@ -148,6 +197,7 @@ def _pieces(row: str) -> list[TextLine]:
                 url=url,
                 angled=bool(match.group("angled")) and not label and not (image or was_image),
                 image=(image or was_image) and not label,
+                raw=raw,
             )
         )
         pending, image = [], False
@@ -162,6 +212,7 @@ def _label(parts: list[str]) -> tuple[str, bool]:
     """The cleaned text of a piece, and whether it was only an image's alt text."""
     text = _OPEN_PLACEHOLDER.sub("", clean_text(" ".join(parts)))
     text = _CLOSES.sub("", text).strip()  # the tail of a placeholder cut by a wrap
+    text = _LEADING_ALT.sub("", text)
     if _BRACKETED.match(text):
         return "", True
     match = _EMPHASIS.match(text)

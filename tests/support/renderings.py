@@ -7,8 +7,10 @@ clients are known to write:
   76-column wrap), an image is `[image: alt]`, bold is `*text*`, a rule is a dashed line, and
   the forward starts with "---------- Forwarded message ---------".
 * Outlook: a link is `text<url>`, an image is `[alt]`, or `[cid:image001.png@…]` without alt,
-  or `[https://…/logo.png]` (new Outlook); paragraphs get a blank line; Microsoft 365 tenants
-  wrap every link in a SafeLinks redirect; the forward starts with a rule and From/Sent/To.
+  or `[https://…/logo.png]` (new Outlook); paragraphs get a blank line; plain text is sent
+  wrapped at 76 columns, so `Manager<https://…>` moves to a line of its own under "Senior
+  Product"; Microsoft 365 tenants wrap every link in a SafeLinks redirect; the forward starts
+  with a rule and From/Sent/To.
 * Apple Mail: links as `text <url>`, images dropped, "Begin forwarded message:".
 """
 
@@ -66,7 +68,7 @@ OUTLOOK = Client(
     rule="________________________________",
     cell_break="\n",
     paragraph_gap=True,
-    wrap=0,
+    wrap=76,
     block_gap=True,
 )
 #: new Outlook / Outlook on the web in a Microsoft 365 tenant: SafeLinks and image addresses
