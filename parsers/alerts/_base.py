@@ -88,12 +88,18 @@ def sender_spec(
 
 
 def parse_with(spec: AlertSpec, html: str, text: str) -> list[Posting]:
-    """Postings from the HTML part, or from the text part when the HTML yields none."""
+    """Postings from the HTML part, or from the text part when it holds more jobs.
+
+    The HTML card is the better source for an alert as sent; but a forward's HTML may be only
+    the member's client wrapping a text rendering in <br>s and bare links, where the text
+    part reads better."""
     postings: list[Posting] = []
     if html.strip():
         postings = _postings(spec, html_cards(html, spec.job_ref))
-    if not postings and text.strip():
-        postings = _postings(spec, text_cards(text, spec.job_ref))
+    if text.strip():
+        from_text = _postings(spec, text_cards(text, spec.job_ref))
+        if len(from_text) > len(postings):
+            postings = from_text
     return postings
 
 
