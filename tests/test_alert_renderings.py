@@ -8,6 +8,7 @@ forwards it as text. Each is read the way `jobdigest parse` reads a file.
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -26,6 +27,7 @@ from parsers.alerts._base import SENDERS, parse_with
 from parsers.alerts._fields import LineKind, classify
 from parsers.detect import parse_file
 from parsers.model import Posting
+from tests.support import alert_fixtures, renderings
 from tests.support.alert_fixtures import NOTES
 
 DATA = Path(__file__).parent / "data" / "alerts"
@@ -329,3 +331,40 @@ def test_every_sender_reads_any_html_without_raising(spec_index: int, html: str)
 def test_parse_alert_on_arbitrary_text_never_raises(text: str, date: str) -> None:
     result = parse_alert("", "Fwd: jobs", "", text, sent_at(date))
     assert result is None or all(isinstance(p, Posting) for p in result)
+
+
+# ---------------------------------------------------------------------------------- client variants
+
+_VARIANTS = {
+    "gmail, table cells on one line": dataclasses.replace(renderings.GMAIL, cell_break=" "),
+    "gmail, not wrapped": dataclasses.replace(renderings.GMAIL, wrap=0),
+    "gmail, blank lines between blocks": dataclasses.replace(renderings.GMAIL, block_gap=True),
+    "outlook, no blank lines": dataclasses.replace(renderings.OUTLOOK, block_gap=False),
+    "outlook, tabs and *bold*": dataclasses.replace(
+        renderings.OUTLOOK, cell_break="\t", bold="*{text}*"
+    ),
+    "outlook, not wrapped": dataclasses.replace(renderings.OUTLOOK, wrap=0),
+    "apple, image alt kept": dataclasses.replace(
+        renderings.APPLE, image_alt="[image: {alt}]", cell_break=" "
+    ),
+    "outlook 365, blank lines": dataclasses.replace(
+        renderings.OUTLOOK_365, block_gap=True, paragraph_gap=True
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_VARIANTS))
+@pytest.mark.parametrize("quoted", [False, True], ids=["inline", "quoted with >"])
+def test_every_alert_in_other_client_settings(variant: str, quoted: bool) -> None:
+    """The same alerts as other client settings write them: no fixture file fits them all."""
+    client = _VARIANTS[variant]
+    for alert in alert_fixtures.older_alerts() + alert_fixtures.new_alerts():
+        if not alert.html:
+            continue
+        body = renderings.render(alert.html, client)
+        if quoted:
+            body = "\n".join("> " + line for line in body.splitlines())
+        text = renderings.gmail_forward("Passing on", alert_fixtures._original(alert), body)
+        postings = parse_alert("", "Fwd: " + alert.subject, "", text) or []
+        want = [(j.title, j.company, j.location) for j in alert.jobs]
+        assert [(p.title, p.company, p.location) for p in postings] == want, alert.name

@@ -147,19 +147,27 @@ def _join_wrapped_label(
         return
     label_kind = classify(label)
     glued = not _GAP_BEFORE_URL.search(pieces[0].raw) and " " not in label
+    continues = bool(_CONTINUES.search(above.text)) or label[:1].islower() or label[:1] == "("
     if wrapped and glued:
-        join = label_kind not in _FACT_KINDS or bool(_CONTINUES.search(above.text))
+        # "Customer Success Manager" / "Manchester<url>" closes a block card with its place;
+        # a title link split by the wrap has no more card lines above it ("[Acme]<url>", a gap)
+        in_block = len(out) > 1 and out[-2].content and not out[-2].url
+        ends_in_role = looks_like_role(above.text) and looks_like_role(above.text.split()[-1])
+        join = continues or (
+            label_kind not in _FACT_KINDS
+            and (not (ends_in_role and in_block) or looks_like_role(label))
+        )
     elif classify(above.text) is not LineKind.TEXT:
         return
-    elif len(previous.strip()) >= 60 and (bool(_TOKEN.search(previous)) or looks_like_role(joined)):
-        join = label_kind not in (LineKind.CTA, LineKind.NAV) or bool(_TOKEN.search(previous))
+    elif len(previous.strip()) >= 60:
+        join = continues and label_kind not in _FACT_KINDS
     else:
         join = glued and (
-            looks_like_role(joined)
-            and (not looks_like_role(above.text) or bool(_CONTINUES.search(above.text)))
+            continues or (looks_like_role(joined) and not looks_like_role(above.text))
         )
     if join or (above.text.startswith("[") and "]" not in above.text):
-        pieces[0].text = joined
+        match = _EMPHASIS.match(joined)  # "*Senior Data" / "Analyst*<url>"
+        pieces[0].text = match.group(1).strip() if match else joined
         out.pop()
 
 

@@ -1173,6 +1173,105 @@ def linkedin_localised(language: str) -> Alert:
     return alert
 
 
+# ---------------------------------------------------------------------------------- LinkedIn, newer cards
+
+
+def linkedin_cards() -> Alert:
+    """The newer LinkedIn template: the logo a link of its own, then one link around the whole
+    card (title, "Company · Place", a badge), badges like "Easy Apply" after it."""
+    raw = [
+        (
+            "Senior Geologist",
+            "Vrifa Geoscience",
+            "Vancouver, British Columbia, Canada (Hybrid)",
+            "Vancouver, British Columbia, Canada",
+            "4012345678",
+            ["Actively recruiting"],
+            ["Easy Apply"],
+            False,
+        ),
+        (
+            "Exploration Data Scientist",
+            "Northbay Minerals",
+            "Canada (Remote)",
+            "Canada",
+            "4013456789",
+            ["1,228 company alumni"],
+            ["Promoted", "Be an early applicant"],
+            True,
+        ),
+        (
+            "GIS Analyst",
+            "Cordillera Mapping",
+            "Calgary, Alberta, Canada",
+            "Calgary, Alberta, Canada",
+            "4014567890",
+            [],
+            ["Easy Apply"],
+            False,
+        ),
+    ]
+    jobs: list[Job] = []
+    body = (
+        '<tr><td style="padding:24px">'
+        + _a(
+            "https://www.linkedin.com/comm/feed/?trk=eml-email_job_alert_digest_02-header-0-home_glimmer",
+            '<img src="https://static.licdn.com/aero-v1/sc/h/logo.png" alt="LinkedIn" width="84">',
+        )
+        + "<h2>Your job alert for geologist</h2><p>3 new jobs in Canada match your preferences.</p></td></tr>"
+    )
+    text = "Your job alert for geologist\n3 new jobs in Canada match your preferences.\n\n"
+    for t, c, shown, loc, jid, inside, after, remote in raw:
+        url = f"https://www.linkedin.com/comm/jobs/view/{jid}/?trackingId=T{jid[-4:]}%3D%3D&refId=R{jid[-3:]}&trk=eml-email_job_alert_digest_02-job_card-0-jobcard_body&midToken=AQ{jid[-2:]}"
+        logo_url = url.replace("jobcard_body", "company_logo")
+        jobs.append(
+            Job(
+                t, c, loc, url, f"https://www.linkedin.com/jobs/view/{jid}/", inside + after, remote
+            )
+        )
+        logo = f'<img src="https://media.licdn.com/dms/image/{jid}/logo" alt="{html_lib.escape(c)}" width="48">'
+        card_inside = (
+            f'<p style="margin:0;font-size:16px;font-weight:600;color:#0a66c2">{html_lib.escape(t)}</p>'
+            f'<p style="margin:0;font-size:14px;color:#1f1f1f">{html_lib.escape(c)} · {html_lib.escape(shown)}</p>'
+            + "".join(
+                f'<p style="margin:0;font-size:12px;color:#01754f">{html_lib.escape(x)}</p>'
+                for x in inside
+            )
+        )
+        body += (
+            '<tr><td style="padding:12px 24px"><table role="presentation"><tr>'
+            + f'<td width="56" valign="top">{_a(logo_url, logo)}</td>'
+            f'<td valign="top">{_a(url, card_inside, "text-decoration:none;display:block")}'
+            + "".join(_div(x, "font-size:12px;color:#666") for x in after)
+            + "</td></tr></table></td></tr>"
+        )
+        text += f"{t}\n{c}\n{shown}\n" + "".join(f"{x}\n" for x in inside + after)
+        text += f"View job: {url}\n\n---------------------------------------------------------\n\n"
+    links = [
+        (
+            "See all jobs",
+            "https://www.linkedin.com/comm/jobs/search?keywords=geologist&origin=JOB_ALERT_EMAIL",
+        ),
+        ("Manage job alerts", "https://www.linkedin.com/comm/jobs/alerts?savedSearchId=77"),
+        (
+            "Unsubscribe",
+            "https://www.linkedin.com/comm/job-alert-email-unsubscribe?savedSearchId=77",
+        ),
+    ]
+    alert = Alert(
+        "linkedin_cards_alert",
+        "LinkedIn Job Alerts <jobalerts-noreply@linkedin.com>",
+        "“geologist”: Vrifa Geoscience - Senior Geologist and more",
+        "Thu, 15 Feb 2024 15:00:00 +0000",
+        "linkedin_alert",
+        jobs,
+    )
+    notice = "This email was intended for Jordan Lee. © 2024 LinkedIn Corporation, 1000 West Maude Avenue, Sunnyvale, CA 94085."
+    alert.html = _page(alert.subject, body, _footer(links, notice))
+    alert.text = text + _text_footer(links, notice)
+    return alert
+
+
 # ---------------------------------------------------------------------------------- Indeed France
 
 
@@ -1460,6 +1559,7 @@ def new_alerts() -> list[Alert]:
         linkedin_localised("fr"),
         linkedin_localised("es"),
         indeed_fr(),
+        linkedin_cards(),
     ]
 
 
@@ -1639,6 +1739,48 @@ See all jobs: https://www.indeed.com/jobs?q=3Doperations+manager&l=3DColumbus
 ]
 
 
+HANDWRITTEN.append(
+    (
+        "indeed_cts_text",
+        "Indeed <donotreply@jobalert.indeed.com>",
+        "Payroll Specialist jobs in Tulsa, OK",
+        "indeed_alert",
+        """2 new Payroll Specialist jobs in Tulsa, OK
+
+Payroll Specialist
+Vandelay Industries - Tulsa, OK
+$48,000 - $56,000 a year
+Easily apply
+Process biweekly payroll for 600 employees across three states.
+Posted 3 days ago
+https://cts.indeed.com/v3/H4sIAAAAAAAA_1WOwQ6CMBBE7-0jk8
+
+Senior Payroll Analyst
+Osage Energy Partners - Remote
+Reconcile multi-state payroll tax filings and lead year-end W-2 processing.
+Just posted
+https://cts.indeed.com/v3/H4sIAAAAAAAA_1WOwQ6CMBBE7-0jk9
+
+See all jobs: https://www.indeed.com/jobs?q=payroll&l=Tulsa
+""",
+        [
+            (
+                "Payroll Specialist",
+                "Vandelay Industries",
+                "Tulsa, OK",
+                "https://cts.indeed.com/v3/H4sIAAAAAAAA_1WOwQ6CMBBE7-0jk8",
+            ),
+            (
+                "Senior Payroll Analyst",
+                "Osage Energy Partners",
+                "Remote",
+                "https://cts.indeed.com/v3/H4sIAAAAAAAA_1WOwQ6CMBBE7-0jk9",
+            ),
+        ],
+    )
+)
+
+
 def handwritten() -> list[Alert]:
     alerts = []
     for name, sender, subject, origin, text, rows in HANDWRITTEN:
@@ -1724,6 +1866,7 @@ def _which_renderings(alert: Alert) -> list[str]:
         "idealist_alert",
         "handshake_alert",
         "careerbuilder_alert",
+        "linkedin_cards_alert",
     ):
         chosen.append("apple_text")
     if alert.name in (
@@ -1734,6 +1877,7 @@ def _which_renderings(alert: Alert) -> list[str]:
         "builtin_alert",
         "wellfound_alert",
         "linkedin_alert_fr",
+        "linkedin_cards_alert",
     ):
         chosen.append("outlook365_text")
     if alert.language != "en" and alert.name not in (
