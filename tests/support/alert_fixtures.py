@@ -1541,6 +1541,27 @@ def older_alerts() -> list[Alert]:
     return alerts
 
 
+def _indeed_text_only() -> Alert:
+    """indeed_text_only.eml: an Indeed text alert whose links are engage.indeed.com trackers."""
+    rows = [
+        (
+            "Staff Data Scientist - Product Analytics",
+            "Ironclad, Inc.",
+            "San Francisco, CA",
+            "JOB1xQk9",
+        ),
+        ("Senior Manager, Data Science", "Turn/River", "San Francisco, CA", "JOB2mZt4"),
+        ("Engineering Manager", "Omnifold", "Remote", "JOB3pLw7"),
+    ]
+    jobs = [
+        Job(t, c, loc, "", _canon(f"https://engage.indeed.com/f/a/{key}~~/AAAHahE~/RgRnqK"))
+        for t, c, loc, key in rows
+    ]
+    return Alert(
+        "indeed_text_only", "Indeed <donotreply@match.indeed.com>", "", "", "indeed_alert", jobs
+    )
+
+
 def new_alerts() -> list[Alert]:
     return [
         monster(),
@@ -1807,6 +1828,7 @@ def _message(sender: str, to: str, subject: str, date: str, text: str, html: str
         msg.set_content(text, cte="quoted-printable")
         if html:
             msg.add_alternative(html, subtype="html", cte="quoted-printable")
+            msg.set_boundary(f"==============={digest}==")  # the same bytes on every run
     else:
         msg.set_content(html, subtype="html", cte="quoted-printable")
     return bytes(msg)
@@ -1918,6 +1940,9 @@ def main() -> None:
     older = older_alerts()
     for alert in older:
         entries.append(_expected_entry(alert, f"{alert.name}.eml", "html"))
+    linkedin = next(a for a in older if a.name == "linkedin_alert")
+    entries.append(_expected_entry(linkedin, "forwarded_linkedin_alert.eml", "gmail_html"))
+    entries.append(_expected_entry(_indeed_text_only(), "indeed_text_only.eml", "text"))
     for alert in new_alerts():
         (DATA / f"{alert.name}.eml").write_bytes(
             _message(alert.sender, RECIPIENT, alert.subject, alert.date, alert.text, alert.html)
