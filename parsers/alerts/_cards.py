@@ -85,11 +85,6 @@ _NO_TEXT = frozenset(["script", "style", "template"])
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060\ufeff]")
 _MAX_CARD_LINES = 16
 _MAX_CLIMB_PIECES = 80
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'\])]+", re.I)
-_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
-_SEPARATOR = re.compile(
-    r"^\s*(?:[-=_*~#]{3,}.*|.*forwarded message.*|begin forwarded message:?)\s*$", re.I
-)
 _TARGET_PARAMS = (
     "url",
     "u",

@@ -186,6 +186,7 @@ def _rows(text: str) -> list[str]:
 
 
 def _pieces(row: str) -> list[TextLine]:
+    """A row's links, each with the text before it as its label, then any text after them."""
     pieces: list[TextLine] = []
     pending: list[str] = []
     image = False
@@ -290,10 +291,12 @@ def _clusters(lines: list[TextLine]) -> list[_Cluster]:
 
 
 def _is_title_link(line: TextLine) -> bool:
+    """A link whose own text reads as a job title (not a button, a badge or a logo)."""
     return line.content and classify(line.text) is LineKind.TEXT and is_title(line.text)
 
 
 def _card(lines: list[TextLine], cluster: _Cluster, prev_last: int, next_first: int) -> Card | None:
+    """One job's card: its lines read from the title link on, or up to its closing link."""
     own = [lines[i] for i in cluster.lines]
     ref = own[0].ref
     assert ref is not None
