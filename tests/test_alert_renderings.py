@@ -368,3 +368,45 @@ def test_every_alert_in_other_client_settings(variant: str, quoted: bool) -> Non
         postings = parse_alert("", "Fwd: " + alert.subject, "", text) or []
         want = [(j.title, j.company, j.location) for j in alert.jobs]
         assert [(p.title, p.company, p.location) for p in postings] == want, alert.name
+
+
+def test_the_issue_example_image_placeholder_is_never_the_title() -> None:
+    """What Gmail made of a LinkedIn card in the issue: the logo's alt text came out as title."""
+    url = "https://www.linkedin.com/comm/jobs/view/4012345678/?trackingId=Ab%3D%3D&trk=eml-jobcard"
+    text = (
+        "---------- Forwarded message ---------\n"
+        "From: LinkedIn <jobalerts-noreply@linkedin.com>\nDate: Thu, Feb 15, 2024 at 9:00 AM\n"
+        "Subject: geologist: VRIFY - Senior Geologist and more\nTo: <pat@example.org>\n\n"
+        f"[image: VRIFY]\n<{url}>\n*Senior Geologist*\n<{url}>\n"
+        "VRIFY · Vancouver, British Columbia, Canada (Hybrid)\n4.1 ★\nActively recruiting\n"
+        "Easy Apply\nBe an early applicant\n\n"
+        "[https://media.licdn.com/dms/image/logo.png]<https://www.linkedin.com/comm/jobs/view/4023456789/>\n"
+        "GIS Analyst<https://www.linkedin.com/comm/jobs/view/4023456789/>\n"
+        "Promoted\nCordillera Mapping · Calgary, Alberta, Canada\n\n"
+        "See all jobs <https://www.linkedin.com/comm/jobs/search?keywords=geologist>\n"
+    )
+    postings = parse_alert("", "Fwd: geologist", "", text) or []
+    assert [(p.title, p.company, p.location, p.remote) for p in postings] == [
+        ("Senior Geologist", "VRIFY", "Vancouver, British Columbia, Canada", False),
+        ("GIS Analyst", "Cordillera Mapping", "Calgary, Alberta, Canada", False),
+    ]
+    assert [p.canonical_url for p in postings] == [
+        "https://www.linkedin.com/jobs/view/4012345678/",
+        "https://www.linkedin.com/jobs/view/4023456789/",
+    ]
+
+
+def test_a_card_whose_only_link_is_the_logo_reads_the_lines_after_it() -> None:
+    alert = alert_fixtures.linkedin_cards()
+    html = re.sub(
+        r'<td valign="top"><a href="[^"]*" style="text-decoration:none;display:block">(.*?)</a>',
+        r'<td valign="top">\1',
+        alert.html,
+        flags=re.S,
+    )
+    assert html != alert.html
+    for client in (renderings.GMAIL, renderings.OUTLOOK, renderings.OUTLOOK_365):
+        text = renderings.render(html, client)
+        postings = parse_alert("", "Fwd: jobs", "", text) or []
+        want = [(j.title, j.company, j.location) for j in alert.jobs]
+        assert [(p.title, p.company, p.location) for p in postings] == want, client.name

@@ -304,11 +304,24 @@ def _card(lines: list[TextLine], cluster: _Cluster, prev_last: int, next_first: 
     url = lines[titled].url if titled is not None else _best_url(own)
     if titled is not None and _title_leads(lines, titled, prev_last):
         texts = _title_first(lines, titled, prev_last, next_first)
+    elif all(line.image for line in own) and _facts_below(lines, cluster.last):
+        texts = _after_logo(lines, cluster.last, next_first)  # only the logo is a link
     else:
         texts = _facts_first(lines, cluster, prev_last, first=prev_last < 0)
     if not texts:
         return None
     return Card(url=url, ref=ref, lines=texts[:_MAX_CARD_LINES])
+
+
+def _after_logo(lines: list[TextLine], index: int, next_first: int) -> list[Line]:
+    """A card whose only link is the company logo: its facts follow the logo."""
+    texts: list[Line] = []
+    for line in lines[index + 1 : next_first]:
+        if line.rule or (line.content and classify(line.text) is LineKind.NAV):
+            break
+        if line.content and not (line.url and classify(line.text) is LineKind.CTA):
+            texts.append(Line(line.text))
+    return texts
 
 
 def _best_url(own: list[TextLine]) -> str:
