@@ -224,7 +224,7 @@ def _label(parts: list[str]) -> tuple[str, bool]:
     text = _LEADING_ALT.sub("", text)
     if _BRACKETED.match(text):
         return "", True
-    match = _EMPHASIS.match(text)
+    match = _EMPHASIS.match(text) if len(text) <= 300 else None
     if match:
         text = match.group(1).strip()
     return text, False
