@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from parsers.alerts import is_alert_sender, parse_alert
+from parsers.alerts import is_alert_sender, parse_alert, sent_at
 from parsers.autoforward import forwarded_by
 from parsers.forwards import Forward, split_forward
 from parsers.htmltext import html_links, html_to_text
@@ -110,6 +110,7 @@ class _Unit:
     body: str  # the original's own words (forwarded body), used as description
     note: str  # the forwarder's words, whose links are the member's own ("link")
     in_forward: bool
+    date: str = ""  # when the original was sent: an alert's ages are counted from it
 
 
 # --- titles, companies, places -------------------------------------------------------------------
@@ -308,7 +309,9 @@ def _linkless_posting(unit: _Unit) -> Posting | None:
 
 
 def _unit_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Posting]:
-    alert = parse_alert(unit.sender.address, unit.subject, unit.html, unit.body or unit.text)
+    alert = parse_alert(
+        unit.sender.address, unit.subject, unit.html, unit.body or unit.text, sent_at(unit.date)
+    )
     if alert is not None:
         return list(alert)
     postings = _link_postings(unit, seen, warnings)
@@ -357,6 +360,7 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         body=inner.body if inner else body,
         note=(fwd.note or "") if inner else ("" if in_forward else body),
         in_forward=in_forward or inner is not None,
+        date=inner.date if inner else mail.date,
     )
     if inner or in_forward or not mail.attached:
         postings = _unit_postings(unit, seen, item.warnings)

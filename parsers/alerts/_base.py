@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards, text_cards
+from parsers.alerts._cards import Card, JobRef, JobRefFn, html_cards
 from parsers.alerts._fields import Fields, read_card
+from parsers.alerts._text import text_cards
 from parsers.links import canonicalize_url, unwrap_redirect
 from parsers.location import tidy_location
 from parsers.model import Posting
@@ -32,7 +37,8 @@ class AlertSpec:
     #: Text that only this sender's alert mails contain (links, addresses).
     markers: re.Pattern[str]
     job_ref: JobRefFn
-    company_first: bool = False
+    #: the card order: 0 title first, 1 company above the title, 2 company and pitch above it
+    title_slot: int = 0
     refine: Refine = field(default=_keep)
 
     def owns_sender(self, sender: str) -> bool:
@@ -43,13 +49,57 @@ class AlertSpec:
         return any(domain == d or domain.endswith("." + d) for d in self.domains)
 
 
+#: Who sends alerts (addresses, domains, markers), one table per sender module, in the order
+#: senders are tried.
+SENDERS_FILE = Path(__file__).with_name("data") / "senders.toml"
+
+
+def _load_senders(path: Path = SENDERS_FILE) -> dict[str, dict[str, object]]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+SENDERS = _load_senders()
+
+
+def _union(patterns: object) -> re.Pattern[str]:
+    items = [str(p) for p in patterns] if isinstance(patterns, list) else []
+    if not items:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile("|".join(f"(?:{p})" for p in items), re.I)
+
+
+def sender_spec(
+    name: str, job_ref: JobRefFn, *, title_slot: int = 0, refine: Refine = _keep
+) -> AlertSpec:
+    """A sender module's spec: its job links and card order from code, the rest from
+    senders.toml, so a new alert address is a line of data, not a code change."""
+    data = SENDERS[name]
+    domains = data.get("domains", [])
+    return AlertSpec(
+        origin=str(data.get("origin") or f"{name}_alert"),
+        senders=_union(data.get("addresses", [])),
+        domains=tuple(str(d) for d in domains) if isinstance(domains, list) else (),
+        markers=_union(data.get("markers", [])),
+        job_ref=job_ref,
+        title_slot=title_slot,
+        refine=refine,
+    )
+
+
 def parse_with(spec: AlertSpec, html: str, text: str) -> list[Posting]:
-    """Postings from the HTML part, or from the text part when the HTML yields none."""
+    """Postings from the HTML part, or from the text part when it holds more jobs.
+
+    The HTML card is the better source for an alert as sent; but a forward's HTML may be only
+    the member's client wrapping a text rendering in <br>s and bare links, where the text
+    part reads better."""
     postings: list[Posting] = []
     if html.strip():
         postings = _postings(spec, html_cards(html, spec.job_ref))
-    if not postings and text.strip():
-        postings = _postings(spec, text_cards(text, spec.job_ref))
+    if text.strip():
+        from_text = _postings(spec, text_cards(text, spec.job_ref))
+        if len(from_text) > len(postings):
+            postings = from_text
     return postings
 
 
@@ -58,7 +108,7 @@ def _postings(spec: AlertSpec, cards: list[Card]) -> list[Posting]:
     seen: set[str] = set()
     for card in cards:
         anchored = any(line.anchored for line in card.lines)
-        fields = read_card(card.lines, spec.company_first, strict=not card.ref.stable and anchored)
+        fields = read_card(card.lines, spec.title_slot, strict=not card.ref.stable and anchored)
         if fields is None or not (card.ref.stable or _has_details(fields)):
             continue
         fields = spec.refine(fields)
@@ -121,3 +171,50 @@ def _pairs(query: str) -> list[tuple[str, str]]:
 
 def on_domain(host: str, *domains: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+_MONTHS_FILE = Path(__file__).with_name("data") / "months.toml"
+
+
+def _load_months(path: Path = _MONTHS_FILE) -> dict[str, int]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return {name: int(month) for month, names in data.items() for name in names}
+
+
+_MONTHS = _load_months()
+_MONTH_WORD = r"(?P<mon>[^\W\d_]{3,10})\.?"
+_DATE_FORMS = (
+    re.compile(r"(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<day>\d{1,2})"),
+    re.compile(_MONTH_WORD + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"),
+    re.compile(
+        r"(?P<day>\d{1,2})\.?\s+(?:de\s+)?" + _MONTH_WORD + r",?\s+(?:de\s+)?(?P<year>\d{4})"
+    ),
+)
+
+
+def sent_at(date_text: str) -> datetime | None:
+    """When an alert was sent, from its Date header or a forward header's date line
+    (RFC 5322; Gmail "Tue, Feb 13, 2024 at 9:04 AM"; Outlook "Tuesday, February 13, 2024";
+    Apple "February 13, 2024 at 9:04:11 AM CST"; other languages' month names). None if the
+    text names no date. Only the day matters: alerts give ages in days."""
+    text = (date_text or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is not None:
+        return parsed
+    for form in _DATE_FORMS:
+        match = form.search(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = int(parts["m"]) if parts.get("m") else _MONTHS.get((parts.get("mon") or "").lower())
+        try:
+            return datetime(int(parts["year"]), month or 0, int(parts["day"]))
+        except (TypeError, ValueError):
+            continue
+    return None

@@ -85,11 +85,6 @@ _NO_TEXT = frozenset(["script", "style", "template"])
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060\ufeff]")
 _MAX_CARD_LINES = 16
 _MAX_CLIMB_PIECES = 80
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'\])]+", re.I)
-_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
-_SEPARATOR = re.compile(
-    r"^\s*(?:[-=_*~#]{3,}.*|.*forwarded message.*|begin forwarded message:?)\s*$", re.I
-)
 _TARGET_PARAMS = (
     "url",
     "u",
@@ -414,53 +409,3 @@ def _flat_end(flat: _Flat, members: list[int], next_start: int) -> int:
             end = begin
             break
     return max(end, own_end)
-
-
-# ---------------------------------------------------------------- plain text
-
-
-def text_cards(text: str, job_ref: JobRefFn) -> list[Card]:
-    """Job cards of an alert's text part: the lines above each job link, back to the last link."""
-    rows = [_QUOTE_PREFIX.sub("", row) for row in (text or "").splitlines()]
-    cards: list[Card] = []
-    seen: set[str] = set()
-    since = 0
-    for index, row in enumerate(rows):
-        if _SEPARATOR.match(row):
-            since = index + 1
-            continue
-        urls = [u.rstrip(".,;:!?>") for u in _URL_IN_TEXT.findall(row)]
-        if not urls:
-            continue
-        card = _text_card(rows[since:index], row, urls, job_ref)
-        since = index + 1
-        if card is not None and card.ref.key not in seen:
-            seen.add(card.ref.key)
-            cards.append(card)
-    return cards
-
-
-def _text_card(block: list[str], row: str, urls: list[str], job_ref: JobRefFn) -> Card | None:
-    for url in urls:
-        resolved = resolve_link(url)
-        ref = job_ref(resolved)
-        if ref is None:
-            continue
-        label = clean_text(row.split(url, 1)[0]).rstrip(":<([ -")
-        kind = classify(label) if label else LineKind.CTA
-        if kind is LineKind.NAV:
-            return None
-        texts = [clean_text(line) for line in block]
-        if kind is LineKind.TEXT:
-            texts.append(label)
-        texts = _drop_preamble([t for t in texts if t])
-        return Card(url=resolved, ref=ref, lines=[Line(t) for t in texts[-_MAX_CARD_LINES:]])
-    return None
-
-
-def _drop_preamble(texts: list[str]) -> list[str]:
-    """Greetings, alert headings and forward headers above the first card are not card text."""
-    start = 0
-    while start < len(texts) and classify(texts[start]) in (LineKind.HEADER, LineKind.NAV):
-        start += 1
-    return texts[start:]

@@ -8,10 +8,14 @@ lines are classified by what they look like, not by where a template put them.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
+
+from parsers.subjects import ROLE_NOUN_RE
 
 from parsers.location import title_says_remote
 
@@ -44,82 +48,90 @@ class Fields:
     description: str = ""
 
 
-def _phrases(*items: str) -> re.Pattern[str]:
-    return re.compile(r"^(?:" + "|".join(items) + r")$", re.I)
+_DATA = Path(__file__).with_name("data") / "lines.toml"
+_KINDS = (
+    "nav",
+    "nav_anywhere",
+    "cta",
+    "noise",
+    "header",
+    "posted",
+    "posted_short",
+    "posted_word",
+    "workplace",
+    "remote",
+)
 
 
-_NAV = _phrases(
-    r"(?:see|view|show|browse|search)(?: all| more)(?: \d+\+?)?(?: new| more| similar| recommended)?"
-    r" (?:jobs?|results|matches)(?: on \w+)?",
-    r"(?:see|view|show|browse|search)(?: \d+\+?)?(?: new| similar| recommended)? (?:jobs|results|matches)",
-    r"(?:search for |find )?more jobs(?: like this)?",
-    r"(?:job )?alert settings|(?:manage|edit|delete|update|create|pause)(?: your| this| job)? (?:job )?alerts?",
-    r"unsubscribe(?: from this alert| from these emails)?|opt out|email preferences|notification settings",
-    r"help(?: center)?|privacy(?: policy)?|terms(?: of (?:use|service))?|user agreement|cookie policy",
-    r"contact us|feedback|give feedback|send feedback|learn why we included this|why am i getting this",
-    r"(?:download|get)(?: the)?(?: new)?(?: \w+)? app|download on the app store|get it on google play",
-    r"app store|google play|view in browser|view this email in your browser|view (?:my |your )?profile",
-    r"(?:update|edit|complete) (?:my |your )?profile|your profile|premium|try premium(?: for free)?",
-    r"(?:get )?career advice|salary tool|company reviews|post a job|sign in|log in|home|jobs",
-    r"messaging|notifications|my network|flag as irrelevant|see more results|mark as irrelevant",
-    r"(?:go to|open) (?:linkedin|indeed|glassdoor|ziprecruiter|dice)|linkedin|indeed|glassdoor",
-)
-_NAV_ANYWHERE = re.compile(
-    r"unsubscribe|copy(?:ing)? and past|\u00a9|\(c\) ?\d{4}|all rights reserved|privacy policy|"
-    r"this (?:e-?mail|message) was (?:intended|sent)|you are receiving|you received this|"
-    r"learn why we included",
+def _load_vocabulary(path: Path = _DATA) -> dict[str, list[str]]:
+    """Every language's patterns per line class, merged: alerts mix languages."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    merged: dict[str, list[str]] = {kind: [] for kind in _KINDS}
+    for language in data.values():
+        for kind, patterns in language.items():
+            merged.setdefault(kind, []).extend(patterns)
+    return merged
+
+
+_VOCAB = _load_vocabulary()
+
+
+def _whole(kind: str) -> re.Pattern[str]:
+    """The class's patterns as one regex that must match a whole line."""
+    return re.compile(r"^(?:" + "|".join(f"(?:{p})" for p in _VOCAB[kind]) + r")$", re.I)
+
+
+def _inside(kind: str) -> re.Pattern[str]:
+    """The class's patterns as one regex found inside a line, on word boundaries."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in _VOCAB[kind]) + r")(?!\w)", re.I)
+
+
+_NAV = _whole("nav")
+_NAV_ANYWHERE = re.compile("|".join(f"(?:{p})" for p in _VOCAB["nav_anywhere"]), re.I)
+_CTA = _whole("cta")
+_NOISE = _whole("noise")
+_HEADER = _whole("header")
+_WORKPLACE_WORDS = "|".join(f"(?:{p})" for p in _VOCAB["workplace"])
+_WORKPLACE = re.compile(rf"^\(?(?:{_WORKPLACE_WORDS})\)?$", re.I)
+_REMOTE = _inside("remote")
+#: A job title's head noun, singular ("HR Business Partner" is a title, "Apex Partners" a
+#: company), English from parsers.subjects plus the other languages' from lines.toml.
+_ROLE = re.compile(
+    ROLE_NOUN_RE.pattern.replace(r")s?\b", r")\b(?!['’]?s\b)")
+    + "|"
+    + r"(?<!\w)(?:"
+    + "|".join(f"(?:{p})" for p in _VOCAB["role"])
+    + r")(?!\w)",
     re.I,
 )
-_CTA = _phrases(
-    r"view(?: job| details| posting)?|see (?:job|details)|details|more|open|learn more",
-    r"(?:easy|easily|quick|1-click|one-click)? ?apply(?: now| on company site| today)?",
-    r"save(?: job)?|saved|share|ansehen|jetzt bewerben|bewerben|postuler|voir l'offre|ver empleo",
-)
-_NOISE = _phrases(
-    r"promoted|sponsored|featured|new|verified|hot|urgent|urgently hiring|actively (?:recruiting|hiring)",
-    r"this company is actively hiring|be an early applicant|early applicant|top applicant",
-    r"hiring multiple candidates|responsive employer|estimated pay|employer (?:est\.?|provided)",
-    r"glassdoor est\.?|\(?(?:employer|glassdoor) est\.?\)?|easy apply|easily apply|apply now",
-    r"\d+\+? (?:connections?|alumni|school alumni|colleagues?) works? here|\d+\+? applicants?",
-    r"over \d+ applicants|be among the first \d+ applicants|no longer accepting applications",
-    r"(?:full|part)[- ]time(?:,? (?:contract|temporary|permanent|internship))*",
-    r"contract(?:or)?|temporary|internship|permanent|seasonal|per diem|fresher",
-    r"\(?\d(?:[.,]\d)?\)?\s*(?:\u2605|\u2606|stars?|out of 5 stars)?|[\u2605\u2606]+",
-    r"[^\w$\u20ac\u00a3]*",
-)
-_HEADER = re.compile(
-    r"^(?:your (?:job )?alert|job alert|(?:\d+\+? )?new jobs?\b|\d+\+? (?:new )?\w+(?: \w+)* jobs? "
-    r"(?:in|for|near|match)|jobs? (?:you may|you might|for you|matching|based on|similar)|"
-    r"here are|recommended (?:jobs )?for you|top job picks|hi\b|hello\b|dear\b|check out\b|"
-    r"we found|based on your|new jobs? match|(?:from|to|cc|bcc|date|sent|subject):)"
-    r"|^.{0,60}\bjobs (?:in|near|for)\b"
-    r"|\bmatch(?:es|ing)? your\b|\bjob ads\b|:$",
-    re.I,
-)
-_WORKPLACE = re.compile(r"^\(?(remote|hybrid|on-?site|in[- ]person|work from home|wfh)\)?$", re.I)
 _WORKPLACE_SUFFIX = re.compile(
-    r"\s*[(\[]\s*(remote|hybrid|on-?site|in[- ]person)\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
-    r"(remote|hybrid|on-?site|in[- ]person)\s*$",
+    rf"\s*[(\[]\s*(?:{_WORKPLACE_WORDS})\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
+    rf"(?:{_WORKPLACE_WORDS})\s*$",
     re.I,
 )
 _CURRENCY = (
     r"(?:[$\u20ac\u00a3\u00a5\u20b9\u20a6]|\b(?:US\$|CA\$|A\$|USD|EUR|GBP|CAD|AUD|INR|PKR|RM)\s?)"
 )
 _SALARY = re.compile(
-    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to)\s*\d[\d,.]*\s*[kK]\b",
+    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b"
+    r"|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to|à|a|bis)\s*\d[\d,.]*\s*[kK]\b"
+    r"|\b\d[\d,.\u202f\u00a0 ]*\s?[kK]?\s?(?:€|£|EUR|GBP|CHF)(?!\w)",
 )
-_SALARY_UNIT = re.compile(r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual)\b|est\.|/", re.I)
-_REL_AGE = re.compile(
-    r"\b(?:just posted|posted today|new today|today|yesterday|"
-    r"\d+\+?\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago)\b|^\d+\+?\s?[hdwm]\+?$",
+_SALARY_UNIT = re.compile(
+    r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual|an|mois|heure|jour|jahr|monat|"
+    r"stunde|año|mes|hora|salary|salaire|gehalt|salario)\b|est\.|/",
     re.I,
 )
+_REL_AGE = _inside("posted")
+_SHORT_AGE = _whole("posted_short")
 _ABS_DATE = (
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "%Y-%m-%d", (1, 2, 3)),
     (re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b"), "%m-%d-%Y", (1, 2, 3)),
     (re.compile(r"\b([A-Z][a-z]{2,8})\.? (\d{1,2}),? (\d{4})\b"), "%b-%d-%Y", (1, 2, 3)),
+    (re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b"), "%d-%m-%Y", (1, 2, 3)),
 )
-_POSTED_WORD = re.compile(r"\b(?:posted|reposted|active|updated|date)\b", re.I)
+_POSTED_WORD = _inside("posted_word")
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^<https?://", re.I)
 _RATING_TAIL = re.compile(
     r"\s*[-\u2013|\u2022\u00b7]?\s*\(?\d[.,]\d\)?\s*(?:\u2605|stars?|out of 5 stars)?$"
@@ -128,13 +140,16 @@ _STAR_TAIL = re.compile(r"\s*\d?(?:[.,]\d)?\s*[\u2605\u2606]+\s*$")
 _SEPARATORS = (" \u00b7 ", " \u2022 ", " | ", " \u2014 ", " \u2013 ", " - ")
 _VIA = re.compile(r"\s*(?:[\u2022\u00b7|-]\s*)?\bvia\b.*$", re.I)
 _SITE_SUFFIX = re.compile(
-    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster)\s*$", re.I
+    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster|careerbuilder|"
+    r"simplyhired|wellfound|built ?in|usajobs|handshake|idealist)\s*$",
+    re.I,
 )
 _LOCATION_HINT = re.compile(
     r",\s*[A-Z]{2}\b|\b(?:remote|hybrid|united states|usa|uk|canada|germany|india|area|county|"
-    r"metropolitan|anywhere)\b|^[A-Z][\w.' -]+,\s*[A-Z][\w.' -]+$",
+    r"metropolitan|anywhere)\b|^[A-Z][\w.' -]+,\s*[A-Z][\w.' -]+$|^[^\W\d][\w.' -]*\(\d{2,3}\)$",
     re.I,
 )
+_NOT_PLACE = (LineKind.NOISE, LineKind.SALARY, LineKind.POSTED, LineKind.CTA)
 _MAX_TITLE = 150
 _MAX_COMPANY = 100
 _MAX_LOCATION = 90
@@ -182,6 +197,8 @@ def posted_date(text: str) -> str:
             iso = _iso(fmt, [match.group(g) for g in groups])
             if iso:
                 return iso
+    if _SHORT_AGE.match(value):
+        return value
     match = _REL_AGE.search(value)
     if match and (len(value) <= 40):
         return match.group(0).strip()
@@ -202,33 +219,36 @@ def is_title(text: str) -> bool:
     return 2 <= len(text) <= _MAX_TITLE and bool(re.search(r"[^\W\d_]", text))
 
 
-def read_card(lines: list[Line], company_first: bool, strict: bool) -> Fields | None:
-    """The facts of one card; None when the card has no believable job title."""
+def read_card(lines: list[Line], title_slot: int, strict: bool) -> Fields | None:
+    """The facts of one card; None when the card has no believable job title.
+
+    `title_slot` is the sender's card order: 0 when the title comes first, 1 when the company
+    is above it (Glassdoor), 2 when a company and its one-line pitch are (Welcome to the Jungle).
+    """
     kinds = [classify(line.text) for line in lines]
-    title_at = _title_index(lines, kinds, strict, company_first)
+    title_at = _title_index(lines, kinds, strict, title_slot)
     if title_at is None:
         return None
     fields = Fields(title=_clean_title(lines[title_at].text))
     after = list(range(title_at + 1, len(lines)))
     details = _detail_lines(after, kinds)
-    if company_first:
-        before = _company_before(lines, kinds, title_at)
+    if title_slot:
+        before = _company_before(lines, kinds, title_at, title_slot)
         if before is not None:
             fields.company = _clean_company(lines[before].text)
-            details = [None, *details]
-    _fill_company_location(fields, [lines[i].text if i is not None else "" for i in details])
+    _fill_company_location(fields, [lines[i].text for i in details], bool(fields.company))
     _fill_extras(fields, [lines[i] for i in after], [kinds[i] for i in after])
     fields.remote = fields.remote or title_says_remote(fields.title)
     return fields if is_title(fields.title) else None
 
 
 def _title_index(
-    lines: list[Line], kinds: list[LineKind], strict: bool, company_first: bool
+    lines: list[Line], kinds: list[LineKind], strict: bool, title_slot: int
 ) -> int | None:
     anchored = [i for i, line in enumerate(lines) if line.anchored]
     titled = [i for i in anchored if kinds[i] is LineKind.TEXT and is_title(lines[i].text)]
-    if company_first and len(titled) >= 2:
-        return titled[1]
+    if title_slot and len(titled) >= 2:
+        return _slot_pick(titled, lines, title_slot)
     if titled:
         return titled[0]
     if any(kinds[i] is LineKind.NAV for i in anchored) or strict:
@@ -240,50 +260,92 @@ def _title_index(
             break
         if kinds[i] is LineKind.TEXT and is_title(lines[i].text):
             candidates.append(i)
-    if company_first and not anchored and len(candidates) >= 2:
-        return candidates[1]
+    if title_slot and not anchored and len(candidates) >= 2:
+        return _slot_pick(candidates, lines, title_slot)
     return candidates[0] if candidates else None
 
 
-def _company_before(lines: list[Line], kinds: list[LineKind], title_at: int) -> int | None:
-    """Company-first cards (Glassdoor) name the employer on the line above the title."""
+def looks_like_role(text: str) -> bool:
+    """A line naming a job: "Senior Backend Engineer", "Chef de projet", "Entwickler (m/w/d)"."""
+    return bool(_ROLE.search(text)) and len(text.split()) <= 14 and not text.endswith(".")
+
+
+def _slot_pick(candidates: list[int], lines: list[Line], title_slot: int) -> int:
+    """The title among a company-first card's text lines; a pitch line may sit between."""
+    if title_slot == 1:
+        return candidates[1]
+    at_slot = candidates[min(title_slot, len(candidates) - 1)]
+    if looks_like_role(lines[at_slot].text):
+        return at_slot
+    for i in candidates[1 : title_slot + 1]:
+        if looks_like_role(lines[i].text) and not _LOCATION_HINT.search(lines[i].text):
+            return i
+    return at_slot
+
+
+def _company_before(
+    lines: list[Line], kinds: list[LineKind], title_at: int, title_slot: int
+) -> int | None:
+    """Company-first cards name the employer above the title (over its pitch line, if any)."""
+    found: list[int] = []
     for i in range(title_at - 1, -1, -1):
         if kinds[i] is LineKind.TEXT:
-            return i if len(lines[i].text) <= _MAX_COMPANY else None
-        if kinds[i] not in (LineKind.NOISE, LineKind.CTA):
-            return None
-    return None
+            if len(lines[i].text) > _MAX_COMPANY and not found:
+                return None
+            found.append(i)
+            if len(found) == title_slot:
+                break
+        elif kinds[i] not in (LineKind.NOISE, LineKind.CTA):
+            break
+    found = [i for i in found if len(lines[i].text) <= _MAX_COMPANY]
+    return found[-1] if found else None
 
 
-def _detail_lines(after: list[int], kinds: list[LineKind]) -> list[int | None]:
+def _detail_lines(after: list[int], kinds: list[LineKind]) -> list[int]:
     """Company and location candidates: text lines after the title, before pay or age."""
-    found: list[int | None] = []
+    found: list[int] = []
     for i in after:
         if kinds[i] in (LineKind.SALARY, LineKind.POSTED, LineKind.NAV, LineKind.HEADER):
             break
         if kinds[i] in (LineKind.TEXT, LineKind.WORKPLACE):
             found.append(i)
-        if len(found) == 2:
+        if len(found) == 3:
             break
     return found
 
 
-def _fill_company_location(fields: Fields, texts: list[str]) -> None:
-    company = texts[0] if texts else ""
-    location = texts[1] if len(texts) > 1 else ""
-    if company and not fields.company:
-        if _WORKPLACE.match(company):
-            company, location = "", company
+def _fill_company_location(fields: Fields, texts: list[str], company_known: bool) -> None:
+    """The first detail line names the company (unless the card did above the title), the
+    next one the place; "Acme · Austin, TX" names both."""
+    rest = list(texts)
+    if not company_known and rest:
+        first = rest.pop(0)
+        if _WORKPLACE.match(first):
+            rest.insert(0, first)
         else:
-            head, tail = _split_company_line(company, location)
-            company, location = head, tail or location
-        fields.company = _clean_company(company) if len(company) <= _MAX_COMPANY else ""
-    elif location and len(location) > _MAX_LOCATION:
-        location = ""
-    if len(location) > _MAX_LOCATION or location.endswith(("...", "\u2026")):
-        location = ""
-    fields.location, remote = _clean_location(location)
+            head, tail = _split_company_line(first, rest[0] if rest else "")
+            fields.company = _clean_company(head) if len(head) <= _MAX_COMPANY else ""
+            if tail:
+                rest.insert(0, tail)
+    fields.location, remote = _clean_location(_pick_location(rest[:2]))
     fields.remote = fields.remote or remote
+
+
+def _pick_location(candidates: list[str]) -> str:
+    """The place: a bare "Remote" gives way to a real place right after it (Built In writes
+    the workplace kind above the city); a sentence is a snippet, not a place."""
+    places = [c for c in candidates if _plausible_place(c)]
+    if not places:
+        return ""
+    if _WORKPLACE.match(places[0]) and len(places) > 1 and not _WORKPLACE.match(places[1]):
+        return places[1]
+    return places[0] if candidates[0] == places[0] else ""
+
+
+def _plausible_place(text: str) -> bool:
+    if len(text) > _MAX_LOCATION or text.endswith(("...", "\u2026", ".")):
+        return False
+    return len(text.split()) <= 8 or "," in text
 
 
 def _split_company_line(line: str, next_line: str) -> tuple[str, str]:
@@ -292,7 +354,8 @@ def _split_company_line(line: str, next_line: str) -> tuple[str, str]:
         if sep not in line:
             continue
         head, tail = line.split(sep, 1)
-        if sep == " - " and (_LOCATION_HINT.search(next_line) or not _LOCATION_HINT.search(tail)):
+        next_is_place = _plausible_place(next_line) and bool(_LOCATION_HINT.search(next_line))
+        if sep == " - " and (next_is_place or not _LOCATION_HINT.search(tail)):
             return line, ""
         parts = [p.strip() for p in tail.split(sep.strip()) if p.strip()]
         return head.strip(), ", ".join(parts)
@@ -306,7 +369,10 @@ def _clean_company(text: str) -> str:
 
 def _clean_location(text: str) -> tuple[str, bool]:
     text = _VIA.sub("", text).strip(" -\u2013\u00b7\u2022|,")
-    remote = bool(re.search(r"\bremote\b|work from home", text, re.I))
+    parts = re.split(r"\s+[\u00b7\u2022|]\s+", text)
+    if len(parts) > 1:
+        text = " \u00b7 ".join(p for p in parts if classify(p) not in _NOT_PLACE) or parts[0]
+    remote = bool(_REMOTE.search(text))
     parts = [p.strip() for p in text.split(",")]
     kept = [p for p in parts if p and not _WORKPLACE.match(p)]
     if kept != parts and kept:
@@ -327,7 +393,7 @@ def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> No
             fields.salary = re.sub(r"(?<=[\w$])\(", " (", line.text)
         elif kind is LineKind.POSTED and not fields.posted_at:
             fields.posted_at = posted_date(line.text)
-        elif kind is LineKind.WORKPLACE and re.search(r"remote|home|wfh", line.text, re.I):
+        elif kind is LineKind.WORKPLACE and _REMOTE.search(line.text):
             fields.remote = True
         elif (
             kind is LineKind.TEXT and not fields.description and len(line.text) >= _DESCRIPTION_MIN

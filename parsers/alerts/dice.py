@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.alerts._base import AlertSpec, on_domain, url_parts
+from parsers.alerts._base import on_domain, sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 
 _DETAIL = re.compile(r"^/job-detail/([0-9a-f-]{16,})", re.I)
@@ -31,10 +31,4 @@ def job_ref(url: str) -> JobRef | None:
     return None
 
 
-SPEC = AlertSpec(
-    origin="dice_alert",
-    senders=re.compile(r"[\w.+-]+@(?:[a-z]+\.)?dice\.com"),
-    domains=("dice.com",),
-    markers=re.compile(r"dice\.com/job-detail/|(?:elinks|click|links)\.dice\.com/", re.I),
-    job_ref=job_ref,
-)
+SPEC = sender_spec("dice", job_ref)

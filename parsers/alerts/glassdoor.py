@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.alerts._base import AlertSpec, url_parts
+from parsers.alerts._base import sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 
 _HOST = re.compile(r"^(?:[a-z]{2}\.)?glassdoor\.[a-z.]+$")
@@ -28,11 +28,4 @@ def job_ref(url: str) -> JobRef | None:
     return JobRef(url.split("#", 1)[0], stable=False)
 
 
-SPEC = AlertSpec(
-    origin="glassdoor_alert",
-    senders=re.compile(r"(?:noreply|no-reply|alerts?|jobs?)@(?:[a-z]+\.)?glassdoor\.com"),
-    domains=("glassdoor.com",),
-    markers=re.compile(r"glassdoor\.[a-z.]+/(?:partner/jobListing\.htm|job-listing/)", re.I),
-    job_ref=job_ref,
-    company_first=True,
-)
+SPEC = sender_spec("glassdoor", job_ref, title_slot=1)

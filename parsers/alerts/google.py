@@ -13,13 +13,44 @@ import re
 from dataclasses import replace
 from urllib.parse import quote_plus
 
-from parsers.alerts import dice, glassdoor, indeed, linkedin, ziprecruiter
-from parsers.alerts._base import AlertSpec, on_domain, url_parts
+from parsers.alerts import (
+    builtin,
+    careerbuilder,
+    dice,
+    glassdoor,
+    handshake,
+    idealist,
+    indeed,
+    linkedin,
+    monster,
+    simplyhired,
+    usajobs,
+    wellfound,
+    ziprecruiter,
+)
+from parsers.alerts._base import on_domain, sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 from parsers.alerts._fields import Fields
 from parsers.links import is_job_url
 
-_BOARDS = (linkedin.job_ref, indeed.job_ref, glassdoor.job_ref, ziprecruiter.job_ref, dice.job_ref)
+_BOARDS = tuple(
+    board.job_ref
+    for board in (
+        linkedin,
+        indeed,
+        glassdoor,
+        ziprecruiter,
+        dice,
+        monster,
+        careerbuilder,
+        wellfound,
+        builtin,
+        simplyhired,
+        usajobs,
+        handshake,
+        idealist,
+    )
+)
 _TITLE_FORMS = (
     re.compile(r"^(?P<company>.+?) (?:is )?hiring (?P<title>.+?)(?: in (?P<place>.+))?$", re.I),
     re.compile(r"^job application for (?P<title>.+?) at (?P<company>.+)$", re.I),
@@ -79,15 +110,4 @@ def refine(fields: Fields) -> Fields:
     )
 
 
-SPEC = AlertSpec(
-    origin="google_alert",
-    senders=re.compile(r"(?:notify-noreply|googlealerts-noreply|jobs-noreply)@google\.com"),
-    domains=(),
-    markers=re.compile(
-        r"ibp=htl(?:;|%3B)jobs|googlealerts-noreply@google\.com|notify-noreply@google\.com|"
-        r"google\.com/url\?[^\s\"'<>]*ct=ga",
-        re.I,
-    ),
-    job_ref=job_ref,
-    refine=refine,
-)
+SPEC = sender_spec("google", job_ref, refine=refine)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.alerts._base import AlertSpec, on_domain, url_parts
+from parsers.alerts._base import on_domain, sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 
 _JOB_PATHS = re.compile(r"^/(?:m/)?(?:viewjob|rc/clk|pagead/clk|applystart|job/)", re.I)
@@ -37,15 +37,4 @@ def _main_site(host: str) -> str:
     return host if host.startswith("indeed.") else "www." + host.split(".", 1)[-1]
 
 
-SPEC = AlertSpec(
-    origin="indeed_alert",
-    senders=re.compile(
-        r"(?:alert|alerts|jobalerts|donotreply|noreply|no-reply|jobs)@(?:match\.|[a-z]{2}\.)?indeed\.com"
-    ),
-    domains=("indeed.com",),
-    markers=re.compile(
-        r"indeed\.[a-z.]+/(?:rc/clk|pagead/clk)|alert@indeed\.com|@match\.indeed\.com|"
-        r"(?:engage|cts)\.indeed\.com/"
-    ),
-    job_ref=job_ref,
-)
+SPEC = sender_spec("indeed", job_ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.alerts._base import AlertSpec, on_domain, url_parts
+from parsers.alerts._base import on_domain, sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 
 _VIEW = re.compile(r"/(?:comm/)?jobs/view/(?:[^/?#]*?-)?(\d{6,})(?:[/?#]|$)")
@@ -25,12 +25,4 @@ def job_ref(url: str) -> JobRef | None:
     return JobRef(f"https://www.linkedin.com/jobs/view/{match.group(1)}/", stable=True)
 
 
-SPEC = AlertSpec(
-    origin="linkedin_alert",
-    senders=re.compile(r"(?:jobalerts-noreply|jobs-noreply|jobs-listings|jobalerts)@linkedin\.com"),
-    domains=("linkedin.com",),
-    markers=re.compile(
-        r"linkedin\.com/comm/jobs/view/|jobalerts-noreply@linkedin\.com|jobs-noreply@linkedin\.com"
-    ),
-    job_ref=job_ref,
-)
+SPEC = sender_spec("linkedin", job_ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.alerts._base import AlertSpec, on_domain, url_parts
+from parsers.alerts._base import on_domain, sender_spec, url_parts
 from parsers.alerts._cards import JobRef
 
 _TOKEN = re.compile(r"^/(?:e?km|k|ek)/[\w-]{6,}")
@@ -29,10 +29,4 @@ def job_ref(url: str) -> JobRef | None:
     return None
 
 
-SPEC = AlertSpec(
-    origin="ziprecruiter_alert",
-    senders=re.compile(r"[\w.+-]+@(?:[a-z]+\.)?ziprecruiter\.com"),
-    domains=("ziprecruiter.com",),
-    markers=re.compile(r"ziprecruiter\.com/(?:e?km|c|jobs)/", re.I),
-    job_ref=job_ref,
-)
+SPEC = sender_spec("ziprecruiter", job_ref)
