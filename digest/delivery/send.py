@@ -19,6 +19,7 @@ from digest.delivery.ledger import claim, count_sent, finish, interrupted, skip
 from digest.delivery.lock import send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
+from digest.delivery.smtp import describe, reply_text
 from digest.delivery.render import Links, build_message, message_bytes
 from digest.delivery.tokens import Signer
 from digest.errors import ServiceError
@@ -107,17 +108,17 @@ def _send_one(
             db,
             delivery_id,
             "bounced" if code >= 500 else "failed",
-            f"{code} {reply!r}",
+            reply_text(code, reply),
             member,
             result,
         )
     except smtplib.SMTPResponseException as exc:
-        _fail(db, delivery_id, "failed", f"{exc.smtp_code} {exc.smtp_error!r}", member, result)
+        _fail(db, delivery_id, "failed", describe(exc), member, result)
     except ServiceError as exc:  # cannot connect or log in: every other member would fail too
         _fail(db, delivery_id, "failed", str(exc), member, result)
         raise
     except (smtplib.SMTPException, OSError) as exc:
-        _fail(db, delivery_id, "failed", str(exc), member, result)
+        _fail(db, delivery_id, "failed", describe(exc), member, result)
     else:
         finish(db, delivery_id, "sent")
         result.sent += 1

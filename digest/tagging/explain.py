@@ -13,7 +13,7 @@ from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
 from digest.tagging.gaps import gap_suggestions
 from digest.tagging.matcher import Matcher
-from digest.tagging.tag import load_rules, rules_key
+from digest.tagging.tag import load_rules, restricted_sources, rules_key
 
 #: unmatched titles listed by `tags gaps` before "... and N more"
 MAX_TITLES = 30
@@ -27,7 +27,7 @@ def explain_posting(db: Database, posting_id: int) -> list[str]:
         if posting is None:
             raise UserError(f"posting {posting_id}: no such posting")
         groups, rules = load_rules(session)
-        stale = posting.tag_key != rules_key(groups)
+        stale = posting.tag_key != rules_key(groups, restricted_sources(session))
         now, was = _tags_of(session, posting_id)
         lines = _header(posting, stale)
         lines += _current_lines(now)

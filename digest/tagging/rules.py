@@ -18,6 +18,9 @@ class RoleSpec:
     required: list[str] = field(default_factory=list)
 
 
+SUBGROUP_KEYS = frozenset({"roles", "exclude", "leads", "description"})
+
+
 @dataclass
 class SubgroupSpec:
     name: str
@@ -25,6 +28,8 @@ class SubgroupSpec:
     exclude: list[str] = field(default_factory=list)
     leads: list[str] = field(default_factory=list)
     description: str = ""
+    #: the keys the file gave; an import leaves the others as they are
+    present: frozenset[str] = SUBGROUP_KEYS
 
 
 def _str_list(where: str, value: Any) -> list[str]:
@@ -101,6 +106,7 @@ def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[Subgr
                 exclude=_str_list(f"{at}.exclude", table.get("exclude", [])),
                 leads=[e.lower() for e in _str_list(f"{at}.leads", table.get("leads", []))],
                 description=_str(f"{at}.description", table.get("description", "")),
+                present=SUBGROUP_KEYS & frozenset(table),
             )
         )
     return specs
