@@ -48,3 +48,15 @@ def readable(value: object) -> str:
     if isinstance(value, tuple | list) and value:
         return " ".join(readable(v) for v in value)
     return str(value).strip()
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    """Text of an uploaded or read file; Latin-1 or Windows-1252 files get a line saying how to fix them."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{where}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8 (in Excel: 'CSV UTF-8') and try again"
+        ) from None

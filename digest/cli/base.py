@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from digest.config import Config, load_config
-from digest.errors import ServiceError, UserError, os_problem
+from digest.errors import ServiceError, UserError, decode_utf8, os_problem
 from digest.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,18 +76,6 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {os_problem(exc)}") from None
     return decode_utf8(data, str(path))
-
-
-def decode_utf8(data: bytes, where: str) -> str:
-    """Text of an uploaded or read file; Latin-1 or Windows-1252 files get a line saying how to fix them."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UserError(
-            f"{where}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8 (in Excel: 'CSV UTF-8') and try again"
-        ) from None
 
 
 def _write(file: str, text: str) -> None:

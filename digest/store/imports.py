@@ -217,7 +217,7 @@ def import_members(
             continue
         changes = _apply_member(member, row, groups)
         if changes and member.status == "removed":
-            changes.append("still removed (the Members page can bring them back)")
+            changes.append("still removed (Resume on the Members page brings them back)")
         if changes:
             report.updated += 1
             report.changes.append(f"~ {row.email}: " + "; ".join(changes))
