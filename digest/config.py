@@ -159,7 +159,9 @@ class Config:
             key = _read_key_file(self.base_dir / self.web.secret_key_file)
             where = f"web.secret_key_file ({self.web.secret_key_file})"
         else:
-            key = self.secret(self.web.secret_key_env, "web.secret_key_env (signs links and sessions)")
+            key = self.secret(
+                self.web.secret_key_env, "web.secret_key_env (signs links and sessions)"
+            )
             where = f"web.secret_key_env: {self.web.secret_key_env}"
         if len(key) < MIN_KEY_LENGTH:
             raise UserError(
@@ -179,9 +181,7 @@ def _read_key_file(path: Path) -> str:
     except UnicodeDecodeError:
         raise UserError(f"web.secret_key_file: {path} is not a text file") from None
     if os.name == "posix" and mode & 0o077:
-        raise UserError(
-            f"web.secret_key_file: {path} can be read by others; run: chmod 600 {path}"
-        )
+        raise UserError(f"web.secret_key_file: {path} can be read by others; run: chmod 600 {path}")
     return key
 
 

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from flask import Flask
 
 from digest.store.db import Database
 from digest.store.models import Member, Subgroup
-from tests.test_web import (  # noqa: F401 - fixtures
+from digest.web import create_app
+from tests.test_web import (
+    SECRET,
+    SECRET_ENV,
     World,
-    app,
-    cfg,
+    build_world,
     csrf,
-    db,
+    make_config,
     member,
-    secret_env,
     sign_in,
-    world,
 )
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Flask, Database, World]]:
+    """The web tests' group (an operator, two leads, two members) behind a fresh app."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    cfg = make_config(tmp_path)
+    db = Database(cfg.database_url())
+    world = build_world(db)
+    yield create_app(cfg, db), db, world
+    db.dispose()
 
 
 def _leads(db: Database, subgroup_id: int) -> list[str]:
@@ -25,8 +42,9 @@ def _leads(db: Database, subgroup_id: int) -> list[str]:
 
 
 def test_operator_edits_a_member_and_makes_them_a_lead_and_an_operator(
-    app: Flask, db: Database, world: World
+    site: tuple[Flask, Database, World],
 ) -> None:
+    app, db, world = site
     op = sign_in(app, world.operator)
     page = op.get(f"/operator/members/{world.dan}")
     assert page.status_code == 200 and "Dan Whitaker" in page.get_data(as_text=True)
@@ -68,7 +86,10 @@ def test_operator_edits_a_member_and_makes_them_a_lead_and_an_operator(
     assert not member(db, world.dan).is_operator
 
 
-def test_members_page_links_each_member_and_says_who_leads(app: Flask, world: World) -> None:
+def test_members_page_links_each_member_and_says_who_leads(
+    site: tuple[Flask, Database, World],
+) -> None:
+    app, _db, world = site
     text = sign_in(app, world.operator).get("/operator/members").get_data(as_text=True)
     assert f'href="/operator/members/{world.alice}"' in text
     assert "leads Marketing" in text
@@ -76,8 +97,9 @@ def test_members_page_links_each_member_and_says_who_leads(app: Flask, world: Wo
 
 
 def test_the_only_operator_cannot_drop_the_role_or_be_removed(
-    app: Flask, db: Database, world: World
+    site: tuple[Flask, Database, World],
 ) -> None:
+    app, db, world = site
     op = sign_in(app, world.operator)
     page = op.get(f"/operator/members/{world.operator}")
     refused = op.post(
@@ -96,18 +118,19 @@ def test_the_only_operator_cannot_drop_the_role_or_be_removed(
         assert olga.is_operator and olga.status == "active" and olga.name == "Olga Operator"
 
 
-def test_edit_and_remove_need_the_csrf_token(app: Flask, db: Database, world: World) -> None:
+def test_edit_and_remove_need_the_csrf_token(site: tuple[Flask, Database, World]) -> None:
+    app, db, world = site
     op = sign_in(app, world.operator)
     assert op.post(f"/operator/members/{world.dan}", data={"name": "X"}).status_code == 400
     assert (
-        op.post(f"/operator/members/{world.dan}/remove", data={"confirm": "yes"}).status_code
-        == 400
+        op.post(f"/operator/members/{world.dan}/remove", data={"confirm": "yes"}).status_code == 400
     )
     assert member(db, world.dan).name == "Dan Whitaker"
     assert member(db, world.dan).status == "active"
 
 
-def test_a_lead_cannot_reach_the_member_editor(app: Flask, world: World) -> None:
+def test_a_lead_cannot_reach_the_member_editor(site: tuple[Flask, Database, World]) -> None:
+    app, _db, world = site
     alice = sign_in(app, world.alice)
     assert alice.get(f"/operator/members/{world.dan}").status_code == 403
     assert alice.get(f"/operator/members/{world.dan}/remove").status_code == 403

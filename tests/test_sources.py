@@ -23,7 +23,7 @@ from digest.sources.pull import (
     sync_sources,
 )
 from digest.store.db import Database
-from digest.store.models import Subgroup, Posting, Sighting, Source
+from digest.store.models import Posting, Sighting, Source, Subgroup
 
 BOARDS = Path(__file__).parent / "data" / "boards"
 T0 = datetime(2024, 6, 10, 9, 0, 0)

@@ -120,7 +120,9 @@ def members_import(state: State, file: Path, dry_run: bool) -> None:
     rows = parse_members_csv(_read(file), str(file))
     default = state.cfg.group.inside_contacts_default
     report = _in_transaction(
-        state, dry_run, lambda s: import_members(s, rows, str(file), inside_contacts_default=default)
+        state,
+        dry_run,
+        lambda s: import_members(s, rows, str(file), inside_contacts_default=default),
     )
     _report(file, "members", report, dry_run)
 

@@ -68,7 +68,9 @@ def sign_in_link(state: State, email: str, next_path: str) -> None:
     from digest.web.auth import LINK_MINUTES, signin_url
 
     if not next_path.startswith("/") or next_path.startswith("//"):
-        raise UserError(f"--next: expected a path on this site such as /operator/, got {next_path!r}")
+        raise UserError(
+            f"--next: expected a path on this site such as /operator/, got {next_path!r}"
+        )
     signer = Signer.from_config(state.cfg)
     with state.db.session() as session:
         member = find_member(session, email)

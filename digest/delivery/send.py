@@ -19,8 +19,8 @@ from digest.delivery.ledger import claim, count_sent, finish, interrupted, skip
 from digest.delivery.lock import send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
-from digest.delivery.smtp import describe, reply_text
 from digest.delivery.render import Links, build_message, message_bytes
+from digest.delivery.smtp import describe, reply_text
 from digest.delivery.tokens import Signer
 from digest.errors import ServiceError
 from digest.inbox.bounces import apply_bounces

@@ -58,7 +58,8 @@ def describe(exc: BaseException) -> str:
     """An SMTP or socket error in words: '535 5.7.8 Authentication failed', not (535, b'...')."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "; ".join(
-            f"{address}: {reply_text(code, reply)}" for address, (code, reply) in exc.recipients.items()
+            f"{address}: {reply_text(code, reply)}"
+            for address, (code, reply) in exc.recipients.items()
         )
     if isinstance(exc, smtplib.SMTPResponseException):
         return reply_text(exc.smtp_code, exc.smtp_error)

@@ -11,8 +11,8 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from digest.config import load_config
-from digest.errors import ServiceError, os_problem
 from digest.delivery.send import send_digests
+from digest.errors import ServiceError, os_problem
 from digest.ingest.record import process_pending
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database

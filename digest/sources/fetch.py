@@ -162,7 +162,6 @@ def _fetch_bundled(url: str, cfg: FetchConfig) -> FetchResult:
     return replace(_fetch_file(path.as_uri(), cfg), url=url)
 
 
-
 def _fetch_file(url: str, cfg: FetchConfig) -> FetchResult:
     path = Path(url2pathname(unquote(urlsplit(url).path)))
     try:

@@ -117,9 +117,7 @@ def sync_sources(session: Session, cfg: Config) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _known_subgroups(
-    cfg: Config, where: str, names: list[str], known: dict[str, str]
-) -> list[str]:
+def _known_subgroups(cfg: Config, where: str, names: list[str], known: dict[str, str]) -> list[str]:
     """A source's `subgroups`, spelled as the sub-groups are; a name that is none of them would
     silently feed nobody, so it stops the fetch with the feed and the names it could be."""
     spelled = []

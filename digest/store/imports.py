@@ -63,7 +63,9 @@ def _yes_no(value: str, where: str, line: int) -> bool:
         return True
     if word in NO:
         return False
-    raise UserError(f"{where}: line {line}, column inside_contact: expected yes or no, got {value!r}")
+    raise UserError(
+        f"{where}: line {line}, column inside_contact: expected yes or no, got {value!r}"
+    )
 
 
 def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
@@ -169,7 +171,9 @@ def _apply_member(member: Member, row: MemberRow, groups: dict[str, Subgroup]) -
                 PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers
             ]
     if row.inside_contact is not None and row.inside_contact != member.contact_opt_in:
-        changes.append(f"inside contact {_shown(member.contact_opt_in)} -> {_shown(row.inside_contact)}")
+        changes.append(
+            f"inside contact {_shown(member.contact_opt_in)} -> {_shown(row.inside_contact)}"
+        )
         member.contact_opt_in = row.inside_contact
     return [c for c in changes if c]
 
@@ -281,16 +285,17 @@ def _apply_subgroup(session: Session, sg: Subgroup, spec: SubgroupSpec) -> list[
         pending = set_leads(session, sg, spec.leads)
         changes.append(_list_change("leads", old_leads, spec.leads))
         if pending:
-            changes.append(
-                "not members yet (linked when they are imported): " + ", ".join(pending)
-            )
+            changes.append("not members yet (linked when they are imported): " + ", ".join(pending))
     if rules_changed and sg.id is not None:
         sg.rules_version += 1
     return [c for c in changes if c]
 
 
 def import_subgroups(
-    session: Session, specs: list[SubgroupSpec], replace: bool = False, where: str = "subgroups.toml"
+    session: Session,
+    specs: list[SubgroupSpec],
+    replace: bool = False,
+    where: str = "subgroups.toml",
 ) -> ImportReport:
     """Create or update sub-groups. A key the file leaves out keeps its stored value; a
     sub-group that would lose target roles or leads is refused unless `replace`."""

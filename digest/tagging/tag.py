@@ -83,9 +83,7 @@ def _allowed(
     allowed: dict[int, frozenset[str]] = {}
     free: set[int] = set()
     rows = conn.execute(
-        select(Sighting.posting_id, Sighting.source_id).where(
-            Sighting.posting_id.in_(posting_ids)
-        )
+        select(Sighting.posting_id, Sighting.source_id).where(Sighting.posting_id.in_(posting_ids))
     )
     for posting_id, source_id in rows:
         names = restricted.get(source_id) if source_id is not None else None

@@ -239,7 +239,9 @@ def member_edit(member_id: int) -> Any:
     form.subgroups.choices = form.leads.choices = choices([(g.id, g.name) for g in groups.values()])
     if request.method == "POST" and form.validate():
         if member.is_operator and not form.is_operator.data and not _other_operators(member):
-            form.is_operator.errors = ["The only operator stays one: make someone else an operator first."]
+            form.is_operator.errors = [
+                "The only operator stays one: make someone else an operator first."
+            ]
         else:
             said = _apply_edit(member, form, groups)
             sess.commit()
