@@ -23,9 +23,7 @@ def _exit_if_failed(failures: list[tuple[str, BaseException]]) -> None:
     """`run --once` in cron or CI: a failed job must fail the run (2 when every failure is a
     mistake in the config or input, 1 when a server or anything else failed)."""
     if not failures:
-        return
-    names = ", ".join(dict.fromkeys(name for name, _exc in failures))
-    err.print(f"{len(failures)} job(s) failed: {names}.", highlight=False, markup=False)
+        return  # each failure was already reported on stderr as one line
     sys.exit(2 if all(isinstance(exc, UserError) for _n, exc in failures) else 1)
 
 

@@ -127,8 +127,9 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
+        first = (str(exc).strip().splitlines() or [""])[0]
         err.print(
-            f"[bold red]Error:[/] unexpected {type(exc).__name__}: {exc}. This is a bug in "
+            f"[bold red]Error:[/] unexpected {type(exc).__name__}: {first}. This is a bug in "
             f"jobdigest: please report it with the command you ran ({DEBUG_ENV}=1 shows the details).",
             highlight=False,
             markup=True,

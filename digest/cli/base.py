@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from digest.config import Config, load_config
 from digest.errors import ServiceError, UserError, decode_utf8, os_problem
@@ -48,11 +49,21 @@ class State:
             except Exception as exc:
                 if isinstance(exc, UserError | ServiceError):
                     raise
-                raise ServiceError(f"database {self.cfg.database.url}: {exc}") from None
+                reason = database_problem(exc)
+                raise ServiceError(
+                    f"database {self.cfg.database.url}: cannot open it: {reason} "
+                    "(check database.url, and that its folder exists and is writable)"
+                ) from None
         return self._db
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def database_problem(exc: BaseException) -> str:
+    """The driver's own words ('unable to open database file'), without SQLAlchemy's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def friendly(fn: F) -> F:
@@ -65,6 +76,15 @@ def friendly(fn: F) -> F:
         except (UserError, ServiceError) as exc:
             err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
+        except (OperationalError, DatabaseError) as exc:
+            err.print(
+                f"[bold red]Error:[/] database: {database_problem(exc)} "
+                "(check database.url, that the database runs and its folder is writable)",
+                highlight=False,
+                markup=True,
+                soft_wrap=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
