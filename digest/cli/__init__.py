@@ -85,8 +85,13 @@ def _plugins() -> None:
     """Commands other packages provide (`jobdigest run` from schedules/) through the
     `jobdigest.commands` entry-point group, so digest/ never imports the layers above it."""
     for ep in entry_points(group="jobdigest.commands"):
-        if ep.name not in cli.commands:
-            cli.add_command(ep.load(), ep.name)
+        if ep.name in cli.commands:
+            continue
+        try:
+            command = ep.load()
+        except (ImportError, AttributeError):  # a stale or broken plugin must not break the rest
+            continue
+        cli.add_command(command, ep.name)
 
 
 _plugins()
