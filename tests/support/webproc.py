@@ -35,9 +35,11 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def jobdigest_web(folder: Path, env: dict[str, str], *args: str) -> Iterator[WebProcess]:
+def jobdigest_web(
+    folder: Path, env: dict[str, str], *args: str, port: int | None = None
+) -> Iterator[WebProcess]:
     """`python -m digest.cli web --port N` started in `folder`; stopped on exit."""
-    port = free_port()
+    port = port or free_port()
     log = folder / f"web-{port}.log"
     with log.open("wb") as err:
         process = subprocess.Popen(
