@@ -177,7 +177,7 @@ def operators_remove(state: State, email: str) -> None:
 @pass_state
 @friendly
 def operators_list(state: State) -> None:
-    """List the operators."""
+    """List the operators: email, name and status of each."""
     from digest.store.roster import operators as all_operators
 
     with state.db.session() as session:
