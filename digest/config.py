@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest.errors import UserError
+from digest.errors import UserError, os_problem
 
 DEFAULT_CONFIG = "jobdigest.toml"
 SECURITY_MODES = ("ssl", "starttls", "none")
+MIN_KEY_LENGTH = 16
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -22,6 +23,8 @@ class GroupConfig:
     name: str = "Job Network"
     timezone: str = "UTC"
     contact: str = ""
+    #: the group's members agreed to be shown as inside contacts unless they opt out
+    inside_contacts_default: bool = False
 
 
 @dataclass
@@ -80,6 +83,8 @@ class DigestConfig:
 class WebConfig:
     base_url: str = "http://127.0.0.1:8000"
     secret_key_env: str = "JOBDIGEST_SECRET_KEY"
+    #: the demo only: a file (mode 0600) holding the signing key, relative to the config file
+    secret_key_file: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     #: addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto is believed
@@ -181,8 +186,43 @@ class Config:
         """A secret from the environment; secrets never live in the file."""
         value = os.environ.get(env_name, "")
         if not value:
-            raise UserError(f"{what}: environment variable {env_name} is not set")
+            raise UserError(
+                f"{what}: environment variable {env_name} is not set; "
+                f"set it (export {env_name}=...) before running jobdigest"
+            )
         return value
+
+    def signing_key(self) -> str:
+        """The key that signs digest links, sign-in links and sessions: from the environment, or
+        (the demo only) from `web.secret_key_file`, a file only its owner can read."""
+        if self.web.secret_key_file and not os.environ.get(self.web.secret_key_env):
+            key = _read_key_file(self.base_dir / self.web.secret_key_file)
+            where = f"web.secret_key_file ({self.web.secret_key_file})"
+        else:
+            key = self.secret(
+                self.web.secret_key_env, "web.secret_key_env (signs links and sessions)"
+            )
+            where = f"web.secret_key_env: {self.web.secret_key_env}"
+        if len(key) < MIN_KEY_LENGTH:
+            raise UserError(
+                f"{where}: the signing key has {len(key)} characters, at least {MIN_KEY_LENGTH} "
+                'are needed; make one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return key
+
+
+def _read_key_file(path: Path) -> str:
+    """A key file must be private: a signing key others can read lets them forge links."""
+    try:
+        mode = path.stat().st_mode
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UserError(f"web.secret_key_file: cannot read {path}: {os_problem(exc)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"web.secret_key_file: {path} is not a text file") from None
+    if os.name == "posix" and mode & 0o077:
+        raise UserError(f"web.secret_key_file: {path} can be read by others; run: chmod 600 {path}")
+    return key
 
 
 def _check_value(where: str, hint: Any, value: Any) -> Any:

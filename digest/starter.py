@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digest.errors import ServiceError, os_problem
+
 STARTER = """\
 # Job Lead Digest configuration. Reference: README.md ("Configuration").
 # Secrets never go in this file: *_env keys name environment variables that hold them.
@@ -12,6 +14,7 @@ STARTER = """\
 name = "My Job Network"
 timezone = "America/Chicago"      # IANA zone: digests go out on [digest] day/time here
 contact = ""                      # shown in every digest's footer
+inside_contacts_default = false   # true only if your members agreed to be inside contacts
 
 [database]
 url = "sqlite:///jobdigest.db"    # relative to this file; or postgresql+psycopg://user@host/db
@@ -50,9 +53,16 @@ secret_key_env = "JOBDIGEST_SECRET_KEY"
 
 
 def write_starter(directory: Path) -> tuple[Path, bool]:
-    directory.mkdir(parents=True, exist_ok=True)
+    """DIRECTORY/jobdigest.toml (created with its folder), or the one already there, kept."""
     path = directory / "jobdigest.toml"
-    if path.exists():
-        return path, False
-    path.write_text(STARTER, encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            return path, False
+        path.write_text(STARTER, encoding="utf-8")
+    except OSError as exc:
+        raise ServiceError(
+            f"{directory}: cannot create the config there: {os_problem(exc)}; "
+            "choose a folder you can write to (jobdigest init DIR)"
+        ) from None
     return path, True

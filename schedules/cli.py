@@ -5,6 +5,7 @@ schedules/."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -13,10 +14,20 @@ import click
 from digest.cli.base import (
     State,
     _describe,
+    err,
     friendly,
     out,
     pass_state,
 )
+from digest.errors import UserError
+
+
+def _exit_if_failed(failures: list[tuple[str, BaseException]]) -> None:
+    """`run --once` in cron or CI: a failed job must fail the run (2 when every failure is a
+    mistake in the config or input, 1 when a server or anything else failed)."""
+    if not failures:
+        return  # each failure was already reported on stderr as one line
+    sys.exit(2 if all(isinstance(exc, UserError) for _n, exc in failures) else 1)
 
 
 @click.command(short_help="The worker: ingest, and send on schedule.")
@@ -31,12 +42,15 @@ def run(state: State, once: bool) -> None:
     from schedules.runner import Runner
 
     def report(name: str, result: Any) -> None:
-        if result is not None:  # None: the job has nothing configured to do
+        if isinstance(result, str) and result.startswith("failed: "):
+            err.print(f"{name}: {result}", highlight=False, markup=False)
+        elif result is not None:  # None: the job has nothing configured to do
             out.print(f"{name}: {_describe(result)}", highlight=False)
 
     runner = Runner(state.db, state.cfg, report=report)
     if once:
         runner.run_ingest()
+        _exit_if_failed(runner.failures)
         return
     import signal
 

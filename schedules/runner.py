@@ -15,6 +15,7 @@ from typing import Any
 
 from digest.config import Config
 from digest.delivery.periods import period_of
+from digest.errors import ServiceError, UserError
 from digest.store.db import Database
 from schedules.jobs import CATALOGUE
 from schedules.triggers import occurrences, previous
@@ -51,16 +52,25 @@ class Runner:
         self.clock = clock
         self.report = report or (lambda name, result: log.info("%s: %s", name, result))
         self.sent_periods: set[str] = set()
+        #: (job, error) of every job that failed, for `run --once`'s exit code
+        self.failures: list[tuple[str, BaseException]] = []
 
     def run_job(self, name: str) -> Any:
         try:
             result = CATALOGUE[name].run(self.db, self.cfg)
         except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the worker
-            log.exception("job %s failed", name)
-            self.report(name, f"failed: {exc}")
+            self._failed(name, exc)
             return None
         self.report(name, result)
         return result
+
+    def _failed(self, name: str, exc: Exception) -> None:
+        """A mistake in the config or a server down is one line; anything else is a bug, logged
+        with its traceback (shown with $JOBDIGEST_DEBUG)."""
+        self.failures.append((name, exc))
+        if not isinstance(exc, UserError | ServiceError):
+            log.error("job %s failed", name, exc_info=exc)
+        self.report(name, f"failed: {exc}")
 
     def run_ingest(self) -> None:
         for name in INGEST_JOBS:
@@ -75,8 +85,7 @@ class Runner:
             with self.db.session() as session:
                 result = apply_bounces(session)
         except Exception as exc:  # noqa: BLE001 - like any job, must not stop the worker
-            log.exception("applying bounces failed")
-            self.report("bounces", f"failed: {exc}")
+            self._failed("bounces", exc)
             return
         if result.messages:
             self.report("bounces", result)
@@ -100,8 +109,7 @@ class Runner:
         try:
             self.report("send-digests", send_digests(self.db, self.cfg, period=period))
         except Exception as exc:  # noqa: BLE001
-            log.exception("sending digests for %s failed", period)
-            self.report("send-digests", f"failed: {exc}")
+            self._failed("send-digests", exc)
             return
         self.sent_periods.add(period)
 

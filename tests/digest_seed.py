@@ -30,6 +30,7 @@ def _member(email: str, name: str, groups: list[Subgroup], **kw: object) -> Memb
     employers = [
         PastEmployer(name=e, company_key=normalize_company(e)) for e in kw.pop("employers", [])
     ]  # type: ignore[attr-defined]
+    kw.setdefault("contact_opt_in", True)  # this group's members agreed to be inside contacts
     member = Member(email=email, name=name, **kw)
     member.subgroups = groups
     member.employers = employers

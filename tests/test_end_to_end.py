@@ -22,11 +22,11 @@ name = "Information Technology"
 roles = ["Software Engineer", "DevOps Engineer", "Data Engineer"]
 """
 
-MEMBERS = """email,name,subgroups,past_employers,keywords,location
-alice@members.example,Alice Moreno,Marketing,Acme Foods,brand,Dallas TX
-bob@members.example,Bob Stone,Marketing,,social media,Plano TX
-carol@members.example,Carol Diaz,Information Technology,Globex,python,Remote
-dan@members.example,Dan Whitaker,Marketing,Sabre Inc.;Frito-Lay,,Fort Worth TX
+MEMBERS = """email,name,subgroups,past_employers,keywords,location,inside_contact
+alice@members.example,Alice Moreno,Marketing,Acme Foods,brand,Dallas TX,yes
+bob@members.example,Bob Stone,Marketing,,social media,Plano TX,no
+carol@members.example,Carol Diaz,Information Technology,Globex,python,Remote,yes
+dan@members.example,Dan Whitaker,Marketing,Sabre Inc.;Frito-Lay,,Fort Worth TX,yes
 """
 
 BRAND_URL = "https://boards.greenhouse.io/sabre/jobs/4012345"

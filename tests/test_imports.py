@@ -49,9 +49,9 @@ def test_import_twice_updates_and_never_duplicates(
     (tmp_path / "m.csv").write_text(MEMBERS)
     assert run(config, "subgroups", "import", str(tmp_path / "s.toml"))[0] == 0
     assert run(config, "members", "import", str(tmp_path / "m.csv"))[0] == 0
-    assert run(config, "subgroups", "import", str(tmp_path / "s.toml"))[0] == 0  # now leads resolve
+    assert run(config, "subgroups", "import", str(tmp_path / "s.toml"))[0] == 0
     code, output = run(config, "members", "import", str(tmp_path / "m.csv"))
-    assert code == 0 and "0 members created, 2 updated" in output
+    assert code == 0 and "0 members created, 0 updated, 2 unchanged" in output
     db = Database(db_url)
     with db.session() as s:
         assert s.scalar(select(func.count(Member.id))) == 2

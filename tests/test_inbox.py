@@ -143,7 +143,7 @@ def test_same_message_appended_twice_is_ingested_once(setup, dovecot) -> None:  
 def test_wrong_password_is_a_clear_service_error(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     cfg, db, _user = setup
     monkeypatch.setenv("TEST_IMAP_PASSWORD", "wrong")
-    with pytest.raises(ServiceError, match="login as .* failed"):
+    with pytest.raises(ServiceError, match="login as .* refused"):
         poll(db, cfg)
 
 

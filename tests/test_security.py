@@ -355,7 +355,10 @@ def test_sign_out_removal_and_sign_out_everywhere_end_copied_cookies(
 
     bob = sign_in(app, world.bob)
     copy = _copy_session(app, bob)
-    op.post(f"/operator/members/{world.bob}/remove", data={"csrf_token": csrf(page)})
+    op.post(
+        f"/operator/members/{world.bob}/remove",
+        data={"csrf_token": csrf(page), "confirm": "remove"},
+    )
     assert copy.get("/").status_code == 302
     with db.session() as s:
         s.get_one(Member, world.bob).status = "active"  # back, but the old cookie stays dead

@@ -23,7 +23,7 @@ from digest.sources.pull import (
     sync_sources,
 )
 from digest.store.db import Database
-from digest.store.models import Posting, Sighting, Source
+from digest.store.models import Posting, Sighting, Source, Subgroup
 
 BOARDS = Path(__file__).parent / "data" / "boards"
 T0 = datetime(2024, 6, 10, 9, 0, 0)
@@ -79,7 +79,10 @@ def server() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
+    """With the sub-groups the configs below tie sources to ([[feeds]] subgroups are checked)."""
     database = Database(db_url)
+    with database.session() as session:
+        session.add_all([Subgroup(name="Marketing"), Subgroup(name="IT")])
     yield database
     database.dispose()
 

@@ -43,7 +43,7 @@ def _db(db_url: str, rules: str = RULES) -> Database:
 
 def _import(db: Database, rules: str) -> None:
     with db.session() as session:
-        import_subgroups(session, parse_subgroups_toml(rules))
+        import_subgroups(session, parse_subgroups_toml(rules), replace=True)  # rules change here
 
 
 def _add(db: Database, *titles: str, age_days: int = 0) -> list[int]:

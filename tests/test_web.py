@@ -637,8 +637,16 @@ def test_operator_adds_imports_pauses_and_removes_members(
         op.post(f"/operator/members/{world.dan}/pause", data={"csrf_token": token}).status_code
         == 302
     )
+    # Remove asks first: the page, and a POST without the confirm page's field, change nothing.
+    ask = op.get(f"/operator/members/{world.carol}/remove")
+    assert ask.status_code == 200 and "Remove Carol King" in ask.get_data(as_text=True)
+    bare = op.post(f"/operator/members/{world.carol}/remove", data={"csrf_token": token})
+    assert bare.status_code == 200 and "Remove Carol King?" in bare.get_data(as_text=True)
+    assert member(db, world.carol).status == "active"
     assert (
-        op.post(f"/operator/members/{world.carol}/remove", data={"csrf_token": token}).status_code
+        op.post(
+            f"/operator/members/{world.carol}/remove", data={"csrf_token": token, "confirm": "yes"}
+        ).status_code
         == 302
     )
     with db.session() as s:

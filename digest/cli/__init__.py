@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from importlib.metadata import entry_points
+from typing import Any
 
 import click
 
@@ -13,12 +16,13 @@ from digest.cli.base import State, err, friendly, out, pass_state  # noqa: F401 
 EPILOG = """\b
 Examples:
   jobdigest demo                                  try it: no servers, no network
-  jobdigest init ~/jobdigest                      starter config + database
+  jobdigest init ~/jobdigest --operator you@example.org   config, database, first operator
   jobdigest subgroups import subgroups.toml
   jobdigest members import members.csv
   jobdigest run --once                            poll inbox, fetch feeds, tag
   jobdigest send-digests --dry-run outbox/        write this week's digests as files
   jobdigest parse forwarded.eml alert.eml         what would be ingested, as JSON Lines
+  jobdigest sign-in-link you@example.org          a one-time link into the web app
 
 The config file is --config, else $JOBDIGEST_CONFIG, else ./jobdigest.toml.
 Secrets come only from environment variables named in the config (*_env keys)."""
@@ -46,12 +50,12 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 from digest.cli.digests import preview, send_digests_cmd  # noqa: E402
 from digest.cli.inbox import import_mail_cmd, inbox  # noqa: E402
 from digest.cli.pipeline import fetch, poll, retag  # noqa: E402
-from digest.cli.roster import members, subgroups  # noqa: E402
+from digest.cli.roster import members, operators, subgroups  # noqa: E402
 from digest.cli.setup import db, demo, init  # noqa: E402
 from digest.cli.sources import sources  # noqa: E402
 from digest.cli.tags import tags  # noqa: E402
 from digest.cli.tools import match, parse  # noqa: E402
-from digest.cli.web import web  # noqa: E402
+from digest.cli.web import sign_in_link, web  # noqa: E402
 
 for _command in (
     init,
@@ -70,6 +74,8 @@ for _command in (
     parse,
     match,
     web,
+    sign_in_link,
+    operators,
     tags,
 ):
     cli.add_command(_command)
@@ -94,5 +100,46 @@ def _plugins() -> None:
 _plugins()
 
 
+DEBUG_ENV = "JOBDIGEST_DEBUG"
+
+
+class _OneLine(logging.Formatter):
+    """Log records as one line each; tracebacks only when $JOBDIGEST_DEBUG is set."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        return super().formatException(ei) if os.environ.get(DEBUG_ENV) else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if record.exc_info and record.exc_info[1] is not None and not os.environ.get(DEBUG_ENV):
+            exc = record.exc_info[1]
+            line += f" ({type(exc).__name__}: {exc}; {DEBUG_ENV}=1 shows the traceback)"
+        return line
+
+
+def setup_logging() -> None:
+    """Warnings and errors of every module (and the web app's sign-in links) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("jobdigest: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("jobdigest").setLevel(logging.INFO)
+
+
 def main() -> None:
-    cli(prog_name="jobdigest")
+    """The `jobdigest` command. A failure nobody foresaw is still one line, not a traceback."""
+    setup_logging()
+    try:
+        cli(prog_name="jobdigest")
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        err.print(
+            f"[bold red]Error:[/] unexpected {type(exc).__name__}: {first}. This is a bug in "
+            f"jobdigest: please report it with the command you ran ({DEBUG_ENV}=1 shows the details).",
+            highlight=False,
+            markup=True,
+        )
+        sys.exit(1)

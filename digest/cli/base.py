@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from digest.config import DEFAULT_CONFIG, Config, load_config
-from digest.errors import ServiceError, UserError
+from digest.errors import ServiceError, UserError, decode_utf8, os_problem
 from digest.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,11 +55,21 @@ class State:
             except Exception as exc:
                 if isinstance(exc, UserError | ServiceError):
                     raise
-                raise ServiceError(f"database {self.cfg.database.url}: {exc}") from None
+                reason = database_problem(exc)
+                raise ServiceError(
+                    f"database {self.cfg.database.url}: cannot open it: {reason} "
+                    "(check database.url, and that its folder exists and is writable)"
+                ) from None
         return self._db
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def database_problem(exc: BaseException) -> str:
+    """The driver's own words ('unable to open database file'), without SQLAlchemy's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def friendly(fn: F) -> F:
@@ -71,22 +82,36 @@ def friendly(fn: F) -> F:
         except (UserError, ServiceError) as exc:
             err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
+        except (OperationalError, DatabaseError) as exc:
+            err.print(
+                f"[bold red]Error:[/] database: {database_problem(exc)} "
+                "(check database.url, that the database runs and its folder is writable)",
+                highlight=False,
+                markup=True,
+                soft_wrap=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
 
 def _read(path: Path) -> str:
+    """A UTF-8 text file given on the command line; a problem is one line saying what to do."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {os_problem(exc)}") from None
+    return decode_utf8(data, str(path))
 
 
 def _write(file: str, text: str) -> None:
     if file == "-":
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ServiceError(f"{file}: cannot write: {os_problem(exc)}") from None
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -36,6 +36,8 @@ def send_digests_cmd(
     """Send this period's digests now. Each member gets at most one per period, however often this runs."""
     from digest.delivery.send import send_digests
 
+    if member_email:
+        _check_member(state, member_email)
     result = send_digests(
         state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run
     )
@@ -50,6 +52,20 @@ def send_digests_cmd(
         err.print(f"  {line}", highlight=False)
     if result.failed:
         sys.exit(1)
+
+
+def _check_member(state: State, email: str) -> None:
+    """--member names someone who gets digests: a typo must not look like 'nothing to send'."""
+    from digest.store.roster import member_by_email
+
+    with state.db.session() as session:
+        member = member_by_email(session, email)
+        if member is None:
+            raise UserError(
+                f"--member {email}: no such member (`jobdigest members export` lists them)"
+            )
+        if member.status not in ("active", "paused"):
+            raise UserError(f"--member {email}: the member is {member.status}; no digest is sent")
 
 
 @click.command(short_help="One member's digest as HTML.")

@@ -13,23 +13,51 @@ from digest.cli.base import (
     pass_state,
 )
 from digest.config import load_config
+from digest.errors import ServiceError
 from digest.store.db import Database
 
 
-@click.command(short_help="Starter config and database.")
+@click.command(short_help="Starter config, database and first operator.")
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--operator",
+    "operator_email",
+    metavar="EMAIL",
+    help="Make EMAIL the first operator (who runs the group in the web app).",
+)
 @friendly
-def init(directory: Path) -> None:
-    """Write a starter jobdigest.toml and create its database in DIRECTORY.
+def init(directory: Path, operator_email: str | None) -> None:
+    """Write a starter jobdigest.toml and create its database in DIRECTORY (default: here).
 
-    Existing files are left alone. Edit the config, then import sub-groups and members."""
+    Existing files are left alone, so running it again is safe. With --operator EMAIL, that
+    person becomes the first operator. Then: edit the config, import sub-groups and members."""
     from digest.starter import write_starter
+    from digest.store.roster import add_operator
 
     path, created = write_starter(directory)
-    Database(load_config(path).database_url()).dispose()
-    out.print(f"{'Wrote' if created else 'Kept existing'} {path}; database ready.")
+    cfg = load_config(path)
+    try:
+        db = Database(cfg.database_url())
+    except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors differ; each is one line here
+        raise ServiceError(f"database {cfg.database.url}: cannot create it: {exc}") from None
+    said = ""
+    if operator_email:
+        with db.session() as session:
+            said = add_operator(session, operator_email, cfg.group.inside_contacts_default)
+    db.dispose()
+    out.print(f"{'Wrote' if created else 'Kept existing'} {path}; database ready.", highlight=False)
+    if said:
+        out.print(said, highlight=False)
+    where = "" if directory.resolve() == Path.cwd() else f"cd {directory} && "
     out.print(
-        "Next: edit it, then `jobdigest subgroups import FILE.toml` and `jobdigest members import FILE.csv`."
+        f"Next: {where}edit jobdigest.toml, then `jobdigest subgroups import subgroups.toml` and "
+        "`jobdigest members import members.csv`"
+        + (
+            f"; sign in with `jobdigest sign-in-link {operator_email.strip().lower()}` while `jobdigest web` runs."
+            if operator_email
+            else "; make yourself an operator: `jobdigest operators add EMAIL`."
+        ),
+        highlight=False,
     )
 
 

@@ -15,6 +15,7 @@ from digest.cli.base import (
     friendly,
     pass_state,
 )
+from digest.tagging.matcher import Matcher
 
 
 @click.command(short_help="What files would ingest, as JSON Lines.")
@@ -58,8 +59,11 @@ def match(state: State, subgroups_file: Path) -> None:
     """Tag JSON Lines postings from stdin with the rules in --subgroups FILE (and the
     vocabulary of [tagging] vocabulary when a config is given or ./jobdigest.toml exists).
 
-    Input lines: {"id", "title", "description"?, "company"?, "location"?}.
-    Output, one line each, in order: {"id", "tags": [{"subgroup", "role", "score", "why"}]}."""
+    Input lines: {"id", "title", "description"?, "company"?, "location"?}, or the lines of
+    `jobdigest parse` (each posting inside is tagged), so `jobdigest parse *.eml | jobdigest
+    match --subgroups subgroups.toml` works. Output, one line per posting, in order:
+    {"id", "title", "tags": [{"subgroup", "role", "score", "why"}]}; a posting from a parse
+    line has the id FILE#N (its place in that file) and "file"."""
     from digest.tagging.compile import build_matcher
     from digest.tagging.rules import parse_subgroups_toml
 
@@ -70,26 +74,42 @@ def match(state: State, subgroups_file: Path) -> None:
         if not line.strip():
             continue
         try:
-            posting = json.loads(line)
-            if not isinstance(posting, dict) or not isinstance(posting.get("title", ""), str):
-                raise ValueError("expected an object with a string 'title'")
+            postings = _postings_of(json.loads(line))
         except ValueError as exc:
-            err.print(f"stdin: line {lineno}: {exc}", highlight=False)
+            err.print(f"stdin: line {lineno}: {exc}", highlight=False, markup=False)
             bad += 1
             continue
-        tags = matcher.match(posting.get("title") or "", str(posting.get("description") or ""))
-        record = {
-            "id": posting.get("id"),
-            "tags": [
-                {
-                    "subgroup": t.subgroup,
-                    "role": t.role,
-                    "score": round(t.score, 4),
-                    "why": list(t.why),
-                }
-                for t in tags
-            ],
-        }
-        click.echo(json.dumps(record, ensure_ascii=False))
+        for posting in postings:
+            click.echo(json.dumps(_tagged(matcher, posting), ensure_ascii=False))
     if bad:
         sys.exit(2)
+
+
+def _postings_of(record: object) -> list[dict]:
+    """The postings one input line holds: itself, or the `postings` of a `jobdigest parse` line."""
+    if not isinstance(record, dict):
+        raise ValueError("expected a JSON object with a 'title' (or a line of `jobdigest parse`)")
+    if "postings" in record and isinstance(record["postings"], list):
+        file = record.get("file")
+        out = []
+        for n, posting in enumerate(record["postings"], start=1):
+            if not isinstance(posting, dict):
+                raise ValueError(f"postings[{n - 1}]: expected an object")
+            out.append({"id": posting.get("id") or f"{file}#{n}", "file": file, **posting})
+        return out
+    if not isinstance(record.get("title", ""), str):
+        raise ValueError("expected an object with a string 'title'")
+    return [record]
+
+
+def _tagged(matcher: Matcher, posting: dict) -> dict:
+    """One output line: the posting's id, title (and file) with its tags."""
+    tags = matcher.match(str(posting.get("title") or ""), str(posting.get("description") or ""))
+    record = {"id": posting.get("id"), "title": posting.get("title") or ""}
+    if posting.get("file") is not None:
+        record["file"] = posting["file"]
+    record["tags"] = [
+        {"subgroup": t.subgroup, "role": t.role, "score": round(t.score, 4), "why": list(t.why)}
+        for t in tags
+    ]
+    return record

@@ -9,7 +9,7 @@ from email.utils import parseaddr
 
 from digest.config import Config
 from digest.delivery.smtp import connect, send_prepared
-from digest.errors import ServiceError
+from digest.errors import LoginRefused, ServiceError
 
 RETRIES = 3
 
@@ -55,6 +55,9 @@ class Sender:
                 self._reset()
                 if exc.smtp_code >= 500 or attempt == RETRIES - 1:
                     raise
+            except LoginRefused:
+                self._drop()
+                raise  # the same password will be refused again: no retry
             except (smtplib.SMTPServerDisconnected, OSError, ServiceError):
                 self._drop()
                 if attempt == RETRIES - 1:

@@ -29,8 +29,9 @@ from digest.delivery.lock import send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
 from digest.delivery.render import Links, build_message, message_bytes
+from digest.delivery.smtp import describe
 from digest.delivery.tokens import Signer
-from digest.errors import ServiceError
+from digest.errors import ServiceError, UserError
 from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
 from digest.store.models import Member
@@ -130,7 +131,7 @@ def send_digests(
                     progress(1)
                 try:
                     _send_one(db, cfg, sender, signer, digest, resume, result, refusals)
-                except ServiceError:
+                except (ServiceError, UserError):  # the relay or the config: everyone alike
                     raise
                 except Exception as exc:  # noqa: BLE001 - one member's trouble must not stop the rest
                     _member_failed(db, digest.member, period, _what(exc), result)
@@ -216,11 +217,11 @@ def _send_one(
         _fail(db, delivery_id, "failed", f"{exc.smtp_code} {text}", member, result)
         if exc.smtp_code >= 500:  # e.g. the return path refused: the relay, for everyone
             refusals.refused(None, exc.smtp_code, text)
-    except ServiceError as exc:  # cannot connect or log in: every other member would fail too
+    except (ServiceError, UserError) as exc:  # cannot connect or log in: everyone would fail too
         _fail(db, delivery_id, "failed", str(exc), member, result)
         raise
     except (smtplib.SMTPException, OSError) as exc:
-        _fail(db, delivery_id, "failed", str(exc), member, result)
+        _fail(db, delivery_id, "failed", describe(exc), member, result)
     else:
         finish(db, delivery_id, "sent")
         result.sent += 1

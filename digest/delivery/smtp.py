@@ -8,7 +8,7 @@ import socket
 import ssl
 
 from digest.config import Config
-from digest.errors import ServiceError, UserError
+from digest.errors import LoginRefused, ServiceError, UserError, readable
 
 
 def _context(cfg: Config) -> ssl.SSLContext:
@@ -44,9 +44,43 @@ def connect(cfg: Config, timeout: float = 60.0) -> smtplib.SMTP:
         conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if smtp.username:
             conn.login(smtp.username, cfg.secret(smtp.password_env, "smtp.password_env"))
+    except smtplib.SMTPAuthenticationError as exc:
+        raise LoginRefused(
+            f"SMTP {smtp.host}:{smtp.port}: login as {smtp.username} refused ({describe(exc)}); "
+            f"check smtp.username and the password in ${smtp.password_env}"
+        ) from None
     except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
-        raise ServiceError(f"SMTP {smtp.host}:{smtp.port}: {exc}") from None
+        raise ServiceError(f"SMTP {smtp.host}:{smtp.port}: {describe(exc)}") from None
     return conn
+
+
+def describe(exc: BaseException) -> str:
+    """An SMTP or socket error in words: '535 5.7.8 Authentication failed', not (535, b'...')."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {reply_text(code, reply)}"
+            for address, (code, reply) in exc.recipients.items()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return reply_text(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the server's certificate is not trusted ({exc.verify_message}); set smtp.ca_file for a private CA"
+    if isinstance(exc, socket.gaierror):
+        return "cannot find that host name (check smtp.host)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (check smtp.host and smtp.port, and that the server runs)"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer in time (check smtp.host, smtp.port and the firewall)"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"the server closed the connection ({exc or 'no reason given'})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def reply_text(code: int, reply: bytes | str) -> str:
+    """An SMTP reply as one line of text."""
+    return f"{code} {readable(reply)}".strip()
 
 
 def to_crlf(data: bytes) -> bytes:

@@ -55,7 +55,7 @@ class Signer:
 
     @classmethod
     def from_config(cls, cfg: Config) -> Signer:
-        return cls(cfg.secret(cfg.web.secret_key_env, "web.secret_key_env (signs digest links)"))
+        return cls(cfg.signing_key())
 
     def dumps(self, purpose: str, data: Any) -> str:
         return self._serializer(SALTS.get(purpose, purpose)).dumps(data)

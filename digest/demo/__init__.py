@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from digest.config import load_config
 from digest.delivery.send import send_digests
+from digest.errors import ServiceError, os_problem
 from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, import_subgroups, parse_members_csv
@@ -22,11 +23,12 @@ from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending
 
 DEMO_CONFIG = """\
-# The demo group's config, written by `jobdigest demo`.
+# The demo group's config, written by `jobdigest demo`. Serve it: cd here, then `jobdigest web`.
 [group]
 name = "North Texas Job Network (demo)"
 timezone = "America/Chicago"
 contact = "volunteers@northtexasjobs.example.org"
+inside_contacts_default = true    # the demo's made-up members all agreed
 
 [database]
 url = "sqlite:///demo.db"
@@ -42,22 +44,44 @@ from_address = "North Texas Job Leads <leads@northtexasjobs.example.org>"
 [web]
 base_url = "http://127.0.0.1:8000"
 secret_key_env = "JOBDIGEST_DEMO_SECRET_KEY"
+secret_key_file = ".secret_key"   # the demo only: a real group keeps its key in the environment
 
-[fetch]
-allow_file = true                 # the demo's feeds are files shipped with the package
+# demo: URLs name feed files bundled with jobdigest, found wherever it is installed.
+[[feeds]]
+url = "demo:dallas-marketing-jobs.rss"
+name = "dallas-marketing-jobs"
+subgroups = ["Marketing"]
+
+[[feeds]]
+url = "demo:it-jobs.atom"
+name = "it-jobs"
+subgroups = ["Information Technology"]
 """
-
-
-def _feeds_toml(folder: Path) -> str:
-    subgroups = {"dallas-marketing-jobs.rss": "Marketing", "it-jobs.atom": "Information Technology"}
-    return "".join(
-        f'\n[[feeds]]\nurl = "{path.as_uri()}"\nname = "{path.stem}"\nsubgroups = ["{subgroups.get(path.name, "")}"]\n'
-        for path in sorted(folder.iterdir())
-    )
+KEY_FILE = ".secret_key"
 
 
 def demo_data() -> Path:
     return Path(str(files("digest.demo") / "data"))
+
+
+def _stale_demo_config(path: Path) -> bool:
+    """Missing, or written by an older `jobdigest demo` (which named feed files by their
+    install path): the demo's own config is rewritten; anyone else's file is left alone."""
+    if not path.exists():
+        return True
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return text.startswith(DEMO_CONFIG.splitlines()[0][:40]) and text != DEMO_CONFIG
+
+
+def _ensure_key(directory: Path) -> None:
+    """The demo's own signing key, readable by its owner only, so `jobdigest web` run in the
+    demo folder accepts the links in outbox/*.html."""
+    path = directory / KEY_FILE
+    if path.exists():
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(32) + "\n")
 
 
 def _load_inbox(db: Database, inbox: Path) -> int:
@@ -83,20 +107,29 @@ def _load_inbox(db: Database, inbox: Path) -> int:
 
 
 def run_demo(directory: Path, out: Console) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "jobdigest.toml"
     data = demo_data()
-    if not config_path.exists():
-        config_path.write_text(DEMO_CONFIG + _feeds_toml(data / "feeds"), encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if _stale_demo_config(config_path):
+            config_path.write_text(DEMO_CONFIG, encoding="utf-8")
+        _ensure_key(directory)
+    except OSError as exc:
+        raise ServiceError(
+            f"{directory}: cannot create the demo there: {os_problem(exc)}; "
+            "choose a folder you can write to (jobdigest demo --dir DIR)"
+        ) from None
     cfg = load_config(config_path)
-    # Demo links are signed with a throwaway key: there is no web app to verify them here.
-    os.environ.setdefault(cfg.web.secret_key_env, secrets.token_urlsafe(32))
     db = Database(cfg.database_url())
     groups = parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
     with db.session() as session:
-        import_subgroups(session, groups)
-        import_members(session, parse_members_csv((data / "members.csv").read_text("utf-8")))
-        import_subgroups(session, groups)  # again: the leads exist as members only now
+        # Sub-groups first, as the README says: their leads are linked when the members arrive.
+        import_subgroups(session, groups, replace=True)
+        import_members(
+            session,
+            parse_members_csv((data / "members.csv").read_text("utf-8")),
+            inside_contacts_default=cfg.group.inside_contacts_default,
+        )
     new_mail = _load_inbox(db, data / "inbox")
     statuses = process_pending(db.sessions, rules=Rules.from_config(cfg))
     with db.session() as session:
@@ -132,3 +165,8 @@ def run_demo(directory: Path, out: Console) -> None:
         f"{result.skipped_no_leads} members without leads this week"
     )
     out.print(f"Open {outbox.resolve()}/<member>.html in a browser, or read the .eml files.")
+    out.print(
+        f"Their links work once the web app runs: cd {directory} && jobdigest web "
+        "(sign in with `jobdigest sign-in-link alice.moreno@example.org`)",
+        highlight=False,
+    )

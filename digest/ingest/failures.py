@@ -33,4 +33,13 @@ def reprocess(
     if all_failed:
         with db.session() as session:
             ids = list(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
+    else:
+        with db.session() as session:
+            found = set(session.scalars(select(RawMessage.id).where(RawMessage.id.in_(ids))))
+        missing = [str(i) for i in ids if i not in found]
+        if missing:
+            raise UserError(
+                f"inbox reprocess: no stored mail with id {', '.join(missing)} "
+                "(`jobdigest inbox failures --all` lists them)"
+            )
     return process_pending(db.sessions, ids, force=True, rules=rules)

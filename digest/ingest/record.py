@@ -73,6 +73,7 @@ _LOADED = (
     "held",
     "fingerprint",
     "first_seen",
+    "tag_key",
 )
 
 
@@ -283,6 +284,10 @@ class PostingBatch:
             row.set("company_key", _company_key(p.company))
             self._index_company(row)
         row.set("held", bool(values["held"] and held))
+        if not row.new:
+            # A new sighting may come from a source tied to other sub-groups, or from a member
+            # (tied to none): digest.tagging.tag judges the posting's sub-groups again.
+            row.set("tag_key", "")
 
     def credit(self, row: _Row, credit: _Credit) -> None:
         """One sighting per posting per message (a mail naming a job twice credits it once)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,21 +12,45 @@ from sqlalchemy.orm import Session
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE, control_char_error
 from digest.store.models import Member, PastEmployer, Role, Subgroup
-from digest.tagging.rules import SubgroupRules, rules_of
+from digest.store.roster import new_member, set_leads, waiting_leads
+from digest.tagging.rules import RoleRule, SubgroupRules
 from parsers.company import normalize_company
 
-MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")
+MEMBER_COLUMNS = (
+    "email",
+    "name",
+    "subgroups",
+    "past_employers",
+    "keywords",
+    "location",
+    "inside_contact",
+)
+YES = frozenset({"yes", "y", "true", "1", "x"})
+NO = frozenset({"no", "n", "false", "0", ""})
 
 
 @dataclass
 class MemberRow:
+    """One CSV row; None is a column the file does not have, which leaves the field alone."""
+
     line: int
     email: str
-    name: str
-    subgroups: list[str]
-    past_employers: list[str]
-    keywords: list[str]
-    location: str
+    name: str | None = None
+    subgroups: list[str] | None = None
+    past_employers: list[str] | None = None
+    keywords: list[str] | None = None
+    location: str | None = None
+    inside_contact: bool | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with --dry-run, would do): counts and one line per change."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: list[str] = field(default_factory=list)
 
 
 #: a cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection list)
@@ -58,7 +82,20 @@ def _check_one_line(rec: dict[str, str], where: str, line: int) -> None:
             raise UserError(f"{where}: line {line}, column {column}: {problem}")
 
 
+def _yes_no(value: str, where: str, line: int) -> bool:
+    word = value.strip().lower()
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise UserError(
+        f"{where}: line {line}, column inside_contact: expected yes or no, got {value!r}"
+    )
+
+
 def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
+    """Rows of members.csv. Only `email` is required; a column the file lacks is None in
+    every row (left alone by the import), an empty cell is an empty value (clears the field)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -94,15 +131,17 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
                 f"{where}: line {line}, column email: {email} already on line {seen[email]}"
             )
         seen[email] = line
+        lists = {k: _split(rec[k]) for k in ("subgroups", "past_employers", "keywords") if k in rec}
         rows.append(
             MemberRow(
                 line=line,
                 email=email,
-                name=rec.get("name", ""),
-                subgroups=_split(rec.get("subgroups", "")),
-                past_employers=_split(rec.get("past_employers", "")),
-                keywords=_split(rec.get("keywords", "")),
-                location=rec.get("location", ""),
+                name=rec.get("name"),
+                location=rec.get("location"),
+                inside_contact=(
+                    _yes_no(rec["inside_contact"], where, line) if "inside_contact" in rec else None
+                ),
+                **lists,
             )
         )
     return rows
@@ -112,15 +151,76 @@ def _subgroups_by_name(session: Session) -> dict[str, Subgroup]:
     return {s.name.casefold(): s for s in session.scalars(select(Subgroup))}
 
 
+def _shown(values: list[str] | str | bool) -> str:
+    if isinstance(values, bool):
+        return "yes" if values else "no"
+    text = "; ".join(values) if isinstance(values, list) else values
+    return repr(text) if text else "(empty)"
+
+
+def _list_change(label: str, old: list[str], new: list[str]) -> str:
+    """'sub-groups +IT -Marketing': what a person checks when an import surprises them."""
+    if old == new:
+        return ""
+    if not new:
+        return f"{label} cleared (was {_shown(old)})"
+    folded_old, folded_new = {v.casefold() for v in old}, {v.casefold() for v in new}
+    added = [v for v in new if v.casefold() not in folded_old]
+    gone = [v for v in old if v.casefold() not in folded_new]
+    if not added and not gone:
+        return f"{label} {_shown(old)} -> {_shown(new)}"
+    return " ".join([label, *(f"+{v}" for v in added), *(f"-{v}" for v in gone)])
+
+
+def _apply_member(member: Member, row: MemberRow, groups: dict[str, Subgroup]) -> list[str]:
+    """Set the fields the row has; the changes, in words."""
+    changes: list[str] = []
+    if row.name is not None and row.name != member.name:
+        changes.append(f"name {_shown(member.name)} -> {_shown(row.name)}")
+        member.name = row.name
+    if row.location is not None and row.location != member.location:
+        changes.append(f"location {_shown(member.location)} -> {_shown(row.location)}")
+        member.location = row.location
+    if row.keywords is not None:
+        changes.append(_list_change("keywords", list(member.keywords), row.keywords))
+        member.keywords = row.keywords
+    if row.subgroups is not None:
+        wanted = list({id(g): g for g in (groups[s.casefold()] for s in row.subgroups)}.values())
+        if {id(g) for g in member.subgroups} != {id(g) for g in wanted}:
+            old = [g.name for g in member.subgroups]
+            changes.append(_list_change("sub-groups", old, [g.name for g in wanted]))
+            member.subgroups = wanted
+    if row.past_employers is not None:
+        old = [e.name for e in member.employers]
+        changes.append(_list_change("past employers", old, row.past_employers))
+        if old != row.past_employers:
+            member.employers = [
+                PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers
+            ]
+    if row.inside_contact is not None and row.inside_contact != member.contact_opt_in:
+        changes.append(
+            f"inside contact {_shown(member.contact_opt_in)} -> {_shown(row.inside_contact)}"
+        )
+        member.contact_opt_in = row.inside_contact
+    return [c for c in changes if c]
+
+
 def import_members(
-    session: Session, rows: list[MemberRow], where: str = "members.csv"
-) -> tuple[int, int]:
-    """Create or update members; returns (created, updated). The caller's transaction makes it atomic."""
+    session: Session,
+    rows: list[MemberRow],
+    where: str = "members.csv",
+    inside_contacts_default: bool = False,
+) -> ImportReport:
+    """Create or update members; the caller's transaction makes it all-or-nothing.
+
+    A new member's inside-contact choice is the row's, else `inside_contacts_default` ([group]
+    inside_contacts_default: the group's members agreed), else no."""
     groups = _subgroups_by_name(session)
-    existing = {m.email: m for m in session.scalars(select(Member))}
-    created = updated = 0
+    existing = {m.email.lower(): m for m in session.scalars(select(Member))}
+    waiting = waiting_leads(session)
+    report = ImportReport()
     for row in rows:
-        missing = [s for s in row.subgroups if s.casefold() not in groups]
+        missing = [s for s in row.subgroups or [] if s.casefold() not in groups]
         if missing:
             known = (
                 ", ".join(sorted(g.name for g in groups.values()))
@@ -131,40 +231,71 @@ def import_members(
             )
         member = existing.get(row.email)
         if member is None:
-            member = Member(email=row.email)
-            session.add(member)
+            member = new_member(
+                session,
+                row.email,
+                inside_contacts_default=inside_contacts_default,
+                waiting=waiting,
+            )
             existing[row.email] = member
-            created += 1
+            _apply_member(member, row, groups)
+            report.created += 1
+            leads = [g.name for g in groups.values() if member in g.leads]
+            report.changes.append(
+                f"+ {row.email}: new member"
+                + (f", lead of {', '.join(sorted(leads))}" if leads else "")
+            )
+            continue
+        changes = _apply_member(member, row, groups)
+        if changes and member.status == "removed":
+            changes.append("still removed (Resume on the Members page brings them back)")
+        if changes:
+            report.updated += 1
+            report.changes.append(f"~ {row.email}: " + "; ".join(changes))
         else:
-            updated += 1
-        member.name = row.name
-        member.keywords = row.keywords
-        member.location = row.location
-        member.subgroups = [groups[s.casefold()] for s in row.subgroups]
-        member.employers = [
-            PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers
-        ]
+            report.unchanged += 1
     session.flush()
-    return created, updated
+    return report
 
 
-def import_subgroups(session: Session, specs: list[SubgroupRules]) -> tuple[int, int]:
-    groups = _subgroups_by_name(session)
-    members = {m.email: m for m in session.scalars(select(Member))}
-    created = updated = 0
-    for spec in specs:
-        sg = groups.get(spec.name.casefold())
-        if sg is None:
-            sg = Subgroup(name=spec.name)
-            session.add(sg)
-            created += 1
-        else:
-            updated += 1
-            if rules_of(sg) != rules_of(spec):
-                sg.rules_version += 1
-        sg.name = spec.name
+def _role_key(r: Role | RoleRule) -> tuple[str, list[str], list[str], list[str]]:
+    return (r.phrase, list(r.synonyms), list(r.exclude), list(r.required))
+
+
+def _losses(sg: Subgroup, spec: SubgroupRules) -> list[str]:
+    """What importing `spec` would take from the stored sub-group: roles and leads."""
+    lost = []
+    if "roles" in spec.present:
+        kept = {r.phrase.casefold() for r in spec.roles}
+        roles = [r.phrase for r in sg.roles if r.phrase.casefold() not in kept]
+        if roles:
+            lost.append(f"{len(roles)} target role(s) ({', '.join(roles)})")
+    if "leads" in spec.present:
+        kept_leads = set(spec.leads)
+        leads = [m.email for m in sg.leads] + list(sg.pending_leads or [])
+        gone = [e for e in leads if e.lower() not in kept_leads]
+        if gone:
+            lost.append(f"{len(gone)} lead(s) ({', '.join(gone)})")
+    return lost
+
+
+def _apply_subgroup(session: Session, sg: Subgroup, spec: SubgroupRules) -> list[str]:
+    """Set the keys the file gave; the changes, in words."""
+    changes: list[str] = []
+    rules_changed = False
+    if "description" in spec.present and sg.description != spec.description:
+        changes.append("description changed")
         sg.description = spec.description
+    if "exclude" in spec.present and list(sg.exclude) != list(spec.exclude):
+        changes.append(_list_change("exclude", list(sg.exclude), list(spec.exclude)))
         sg.exclude = list(spec.exclude)
+        rules_changed = True
+    if "roles" in spec.present and [_role_key(r) for r in sg.roles] != [
+        _role_key(r) for r in spec.roles
+    ]:
+        old = [r.phrase for r in sg.roles]
+        change = _list_change("roles", old, [r.phrase for r in spec.roles])
+        changes.append(change if change else "roles: synonyms, excludes or order changed")
         sg.roles = [
             Role(
                 phrase=r.phrase,
@@ -175,9 +306,67 @@ def import_subgroups(session: Session, specs: list[SubgroupRules]) -> tuple[int,
             )
             for i, r in enumerate(spec.roles)
         ]
-        sg.leads = [members[e] for e in spec.leads if e in members]
+        rules_changed = True
+    if "leads" in spec.present:
+        old_leads = [m.email for m in sg.leads] + list(sg.pending_leads or [])
+        pending = set_leads(session, sg, list(spec.leads))
+        changes.append(_list_change("leads", old_leads, list(spec.leads)))
+        if pending:
+            changes.append("not members yet (linked when they are imported): " + ", ".join(pending))
+    if rules_changed and sg.id is not None:
+        sg.rules_version += 1
+    return [c for c in changes if c]
+
+
+def import_subgroups(
+    session: Session,
+    specs: list[SubgroupRules],
+    replace: bool = False,
+    where: str = "subgroups.toml",
+) -> ImportReport:
+    """Create or update sub-groups. A key the file leaves out keeps its stored value; a
+    sub-group that would lose target roles or leads is refused unless `replace`."""
+    groups = _subgroups_by_name(session)
+    if not replace:
+        problems = [
+            (spec.name, lost)
+            for spec in specs
+            if spec.name.casefold() in groups
+            for lost in [_losses(groups[spec.name.casefold()], spec)]
+            if lost
+        ]
+        if problems:
+            name, lost = problems[0]
+            more = f" (and {len(problems) - 1} more sub-group(s))" if len(problems) > 1 else ""
+            raise UserError(
+                f"{where}: sub-group {name!r} would lose {' and '.join(lost)}{more}; "
+                "add them to the file, or run again with --replace to replace them"
+            )
+    report = ImportReport()
+    for spec in specs:
+        sg = groups.get(spec.name.casefold())
+        if sg is None:
+            sg = Subgroup(
+                name=spec.name, description="", exclude=[], pending_leads=[], rules_version=1
+            )
+            session.add(sg)
+            groups[spec.name.casefold()] = sg
+            changes = _apply_subgroup(session, sg, spec)
+            report.created += 1
+            report.changes.append(
+                f"+ {spec.name}: new sub-group, {len(spec.roles)} target role(s)"
+                + "".join(f"; {c}" for c in changes if c.startswith("not members"))
+            )
+            continue
+        sg.name = spec.name
+        changes = _apply_subgroup(session, sg, spec)
+        if changes:
+            report.updated += 1
+            report.changes.append(f"~ {spec.name}: " + "; ".join(changes))
+        else:
+            report.unchanged += 1
     session.flush()
-    return created, updated
+    return report
 
 
 def export_members(session: Session) -> str:
@@ -194,6 +383,7 @@ def export_members(session: Session) -> str:
             ";".join(e.name for e in m.employers),
             ";".join(m.keywords),
             m.location,
+            "yes" if m.contact_opt_in else "no",
         ]
         writer.writerow([escape_cell(cell) for cell in cells])
     return out.getvalue()
@@ -228,7 +418,8 @@ def export_subgroups(session: Session) -> str:
         lines.append("roles = [\n" + "".join(f"  {_role_toml(r)},\n" for r in sg.roles) + "]")
         if sg.exclude:
             lines.append(f"exclude = {_toml_list(sg.exclude)}")
-        if sg.leads:
-            lines.append(f"leads = {_toml_list([m.email for m in sg.leads])}")
+        leads = [m.email for m in sg.leads] + list(sg.pending_leads or [])
+        if leads:
+            lines.append(f"leads = {_toml_list(leads)}")
         chunks.append("\n".join(lines) + "\n")
     return "\n".join(chunks)

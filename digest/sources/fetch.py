@@ -34,7 +34,8 @@ import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
@@ -134,6 +135,8 @@ def _pick_address(url: httpx.URL, cfg: FetchConfig) -> str:
 
 def _check_scheme(url: httpx.URL | str, cfg: FetchConfig) -> None:
     scheme = urlsplit(str(url)).scheme.lower()
+    if scheme == BUNDLED:
+        return
     if scheme == "file":
         if not cfg.allow_file:
             raise _Refused(
@@ -148,7 +151,7 @@ def check_url(url: str, cfg: FetchConfig) -> str:
     """Why `url` would be refused before any request is sent, or "" (resolves DNS)."""
     try:
         _check_scheme(url, cfg)
-        if urlsplit(url).scheme.lower() == "file":
+        if urlsplit(url).scheme.lower() in ("file", BUNDLED):
             return ""
         parsed = httpx.URL(url)
         if not parsed.host:
@@ -162,6 +165,20 @@ def check_url(url: str, cfg: FetchConfig) -> str:
 
 
 # --------------------------------------------------------------------------- file: URLs
+
+#: `demo:NAME` is a feed file bundled with the package (digest/demo/data/feeds/NAME), found where
+#: jobdigest is installed today, so a demo's config survives a reinstall or an upgrade.
+BUNDLED = "demo"
+
+
+def _fetch_bundled(url: str, cfg: FetchConfig) -> FetchResult:
+    name = urlsplit(url).path
+    folder = Path(str(files("digest.demo") / "data" / "feeds"))
+    path = folder / name
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        known = ", ".join(sorted(p.name for p in folder.iterdir()))
+        return FetchResult(url=url, error=f"{url}: no such bundled demo feed (there are: {known})")
+    return replace(_fetch_file(path.as_uri(), cfg), url=url)
 
 
 def _fetch_file(url: str, cfg: FetchConfig) -> FetchResult:
@@ -456,7 +473,10 @@ def fetch(url: str, *, cfg: FetchConfig, etag: str = "", last_modified: str = ""
     deadline = _Deadline(cfg.deadline)
     try:
         _check_scheme(url, cfg)
-        if urlsplit(url).scheme.lower() == "file":
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == BUNDLED:
+            return _fetch_bundled(url, cfg)
+        if scheme == "file":
             return _fetch_file(url, cfg)
         return _fetch_http(url, cfg, etag, last_modified, deadline)
     except _Refused as exc:

@@ -38,7 +38,7 @@ from digest.errors import UserError
 from digest.ingest.record import store_postings
 from digest.sources.fetch import FetchResult, fetch
 from digest.store.db import Database
-from digest.store.models import Sighting, Source
+from digest.store.models import Sighting, Source, Subgroup
 from parsers.boards import parse_board_entries
 from parsers.feeds import FeedEntry, parse_feed_entries
 from parsers.model import ParsedItem
@@ -108,13 +108,33 @@ def sync_sources(session: Session, cfg: Config) -> list[int]:
     Sources no longer configured are left in place (their sightings credit them) but are not
     returned, so they are no longer fetched.
     """
+    known = {name.casefold(): name for name in session.scalars(select(Subgroup.name))}
     ids: list[int] = []
     for feed in cfg.feeds:
-        ids.append(_upsert(session, "feed", feed.url, feed.name or feed.url, feed.subgroups))
+        names = _known_subgroups(cfg, f"feed {feed.name or feed.url}", feed.subgroups, known)
+        ids.append(_upsert(session, "feed", feed.url, feed.name or feed.url, names))
     for board in cfg.boards:
         url = board_url(board.kind, board.company)
-        ids.append(_upsert(session, board.kind, url, board.name or board.company, board.subgroups))
+        where = f"{board.kind} board {board.name or board.company}"
+        names = _known_subgroups(cfg, where, board.subgroups, known)
+        ids.append(_upsert(session, board.kind, url, board.name or board.company, names))
     return list(dict.fromkeys(ids))
+
+
+def _known_subgroups(cfg: Config, where: str, names: list[str], known: dict[str, str]) -> list[str]:
+    """A source's `subgroups`, spelled as the sub-groups are; a name that is none of them would
+    silently feed nobody, so it stops the fetch with the feed and the names it could be."""
+    spelled = []
+    for name in names:
+        found = known.get(name.strip().casefold())
+        if found is None:
+            choices = ", ".join(sorted(known.values())) or "none yet: import subgroups first"
+            raise UserError(
+                f"{cfg.path.name if cfg.path else 'config'}: {where}: subgroups: unknown "
+                f"sub-group {name!r} (known: {choices}); fix the name, or import the sub-group first"
+            )
+        spelled.append(found)
+    return spelled
 
 
 def resume_source(session: Session, source_id: int) -> None:

@@ -58,7 +58,8 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     paused_until: Mapped[date | None] = mapped_column(Date, default=None)
     show_name: Mapped[bool] = mapped_column(Boolean, default=True)
-    contact_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: shown to others as an inside contact at past employers: opt-in ([group] inside_contacts_default)
+    contact_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     thank_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     always_send: Mapped[bool] = mapped_column(Boolean, default=False)
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -107,6 +108,8 @@ class Subgroup(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     exclude: Mapped[list[str]] = mapped_column(default=list)
     rules_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: lead addresses named before they were members: linked when the member arrives
+    pending_leads: Mapped[list[str]] = mapped_column(default=list)
 
     roles: Mapped[list[Role]] = relationship(
         back_populates="subgroup", cascade="all, delete-orphan", order_by="Role.position"

@@ -14,7 +14,7 @@ from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
 from digest.tagging.compile import group_matcher, load_rules, vocabulary_for
 from digest.tagging.gaps import gap_suggestions
-from digest.tagging.tag import rules_key
+from digest.tagging.tag import restricted_sources, rules_key
 
 #: unmatched titles listed by `tags gaps` before "... and N more"
 MAX_TITLES = 30
@@ -28,7 +28,7 @@ def explain_posting(db: Database, posting_id: int, cfg: Config | None = None) ->
         if posting is None:
             raise UserError(f"posting {posting_id}: no such posting")
         groups, _rules, matcher = group_matcher(session, cfg)
-        stale = posting.tag_key != rules_key(groups)
+        stale = posting.tag_key != rules_key(groups, restricted_sources(session))
         now, was = _tags_of(session, posting_id)
         lines = _header(posting, stale)
         lines += _current_lines(now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from digest.errors import UserError
@@ -25,6 +25,10 @@ class RoleRule:
     required: tuple[str, ...] = ()
 
 
+#: the keys of a [[subgroup]] table besides its name
+SUBGROUP_KEYS = frozenset({"roles", "exclude", "leads", "description"})
+
+
 @dataclass(frozen=True)
 class SubgroupRules:
     """A sub-group's target roles; any `exclude` phrase in a title vetoes the whole sub-group."""
@@ -34,6 +38,8 @@ class SubgroupRules:
     exclude: tuple[str, ...] = ()
     leads: tuple[str, ...] = ()
     description: str = ""
+    #: the keys the file gave; an import leaves the others as they are (not part of the rules)
+    present: frozenset[str] = field(default=SUBGROUP_KEYS, compare=False)
 
 
 def _str_list(where: str, value: Any) -> tuple[str, ...]:
@@ -110,6 +116,7 @@ def parse_subgroups_toml(text: str, where: str = "subgroups.toml") -> list[Subgr
                 exclude=_str_list(f"{at}.exclude", table.get("exclude", [])),
                 leads=tuple(e.lower() for e in _str_list(f"{at}.leads", table.get("leads", []))),
                 description=_str(f"{at}.description", table.get("description", "")),
+                present=SUBGROUP_KEYS & frozenset(table),
             )
         )
     return specs

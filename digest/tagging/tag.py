@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.errors import UserError
 from digest.store.db import Database
-from digest.store.models import Posting, Subgroup, Tag
+from digest.store.models import Posting, Sighting, Source, Subgroup, Tag
 from digest.tagging.compile import group_matcher, load_rules
 from digest.tagging.matcher import Matcher
 from digest.tagging.semantic import SemanticTagger, combine
@@ -25,10 +26,48 @@ class TagResult:
     tags: int = 0
 
 
-def rules_key(groups: Sequence[Subgroup]) -> str:
-    """Changes whenever any sub-group's rules change, so stale tags are found by one comparison."""
+def rules_key(groups: Sequence[Subgroup], restricted: Restrictions | None = None) -> str:
+    """Changes whenever any sub-group's rules change (or which sub-groups a source feeds), so
+    stale tags are found by one comparison."""
     text = ";".join(f"{g.id}:{g.rules_version}" for g in groups)
+    if restricted:
+        text += "|" + ";".join(f"{k}:{','.join(sorted(v))}" for k, v in sorted(restricted.items()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+#: source id -> the (case-folded) sub-groups it alone may feed ([[feeds]] / [[boards]] subgroups)
+Restrictions = dict[int, frozenset[str]]
+
+
+def restricted_sources(session: Session) -> Restrictions:
+    """Sources tied to sub-groups. A posting seen only through such sources is tagged only for
+    their sub-groups: a marketing feed's 'Data Analyst' is not for the IT sub-group."""
+    return {
+        source_id: frozenset(name.casefold() for name in names)
+        for source_id, names in session.execute(select(Source.id, Source.subgroups))
+        if names
+    }
+
+
+def _allowed(
+    conn: Connection, posting_ids: Select, restricted: Restrictions
+) -> dict[int, frozenset[str]]:
+    """For each posting whose every sighting came through a tied source: the sub-groups it may
+    be tagged for. Postings a member shared (or with any untied sighting) are not listed."""
+    if not restricted:
+        return {}
+    allowed: dict[int, frozenset[str]] = {}
+    free: set[int] = set()
+    rows = conn.execute(
+        select(Sighting.posting_id, Sighting.source_id).where(Sighting.posting_id.in_(posting_ids))
+    )
+    for posting_id, source_id in rows:
+        names = restricted.get(source_id) if source_id is not None else None
+        if names is None:
+            free.add(posting_id)
+        else:
+            allowed[posting_id] = allowed.get(posting_id, frozenset()) | names
+    return {k: v for k, v in allowed.items() if k not in free}
 
 
 def tag_pending(
@@ -45,7 +84,8 @@ def tag_pending(
     result = TagResult()
     with db.session() as session:
         groups, _rules, matcher = group_matcher(session, cfg)
-        key = rules_key(groups)
+        restricted = restricted_sources(session)
+        key = rules_key(groups, restricted)
         group_ids = {g.name: (g.id, g.rules_version) for g in groups}
     wanted = sorted(set(posting_ids)) if posting_ids is not None else None
     last_id = 0
@@ -70,7 +110,8 @@ def tag_pending(
             if wanted is None:
                 chunk = and_(chunk, Posting.id.between(rows[0].id, rows[-1].id))
             last_id = rows[-1].id
-            new_tags = _tag_rows(matcher, rows, group_ids, semantic)
+            allowed = _allowed(conn, select(Posting.id).where(chunk), restricted)
+            new_tags = _tag_rows(matcher, rows, group_ids, semantic, allowed)
             _replace_tags(conn, select(Posting.id).where(chunk), new_tags)
             conn.execute(update(Posting.__table__).where(chunk).values(tag_key=key))
             result.postings += len(rows)
@@ -83,6 +124,7 @@ def _tag_rows(
     rows: Sequence[Row],
     group_ids: dict[str, tuple[int, int]],
     semantic: SemanticTagger | None = None,
+    allowed: dict[int, frozenset[str]] | None = None,
 ) -> list[dict]:
     """Tag rows as insert parameters; the generation is each sub-group's rules version."""
     new_tags = []
@@ -92,6 +134,9 @@ def _tag_rows(
         tags = match(row.title or "", row.description or "")
         if similar is not None:
             tags = combine(tags, similar[i])
+        only = allowed.get(row.id) if allowed else None
+        if only is not None:
+            tags = [t for t in tags if t.subgroup.casefold() in only]
         for tag in tags:
             group_id, version = group_ids[tag.subgroup]
             new_tags.append(

@@ -18,7 +18,6 @@ from werkzeug.exceptions import HTTPException
 from digest.config import Config
 from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
-from digest.errors import UserError
 from digest.store.db import Database
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
@@ -34,20 +33,9 @@ CSP = (
 )
 
 
-def _secret(config: Config) -> str:
-    secret = config.secret(
-        config.web.secret_key_env, "web.secret_key_env (signs sessions and links)"
-    )
-    if len(secret) < 16:
-        raise UserError(
-            f"web.secret_key_env: {config.web.secret_key_env} must be at least 16 characters"
-        )
-    return secret
-
-
 def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
-    secret = _secret(config)
+    secret = config.signing_key()
     db = db or Database(config.database_url())
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(

@@ -8,6 +8,7 @@ the database so every web process shares them. A used link starts a server-side 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -18,7 +19,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from digest.config import Config
 from digest.delivery.headers import header_text, mailbox
+from digest.delivery.tokens import Signer
 from digest.store.members import find_member
 from digest.store.models import Member, UsedSignInToken
 from digest.web import sessions
@@ -26,6 +29,7 @@ from digest.web.context import current_member, db_session, safe_next, signin_req
 from digest.web.forms import ActionForm, SignInForm
 
 bp = Blueprint("auth", __name__)
+console = logging.getLogger("jobdigest.web")
 PURPOSE = "signin"
 LINK_MINUTES = 15
 
@@ -48,15 +52,24 @@ def signin() -> Any:
     if not st.limit_ip.hit(client) or not st.limit_address.hit(address):
         return render_template("web/signin_limited.html"), 429
     member = find_member(db_session(), address)
+    no_mail = not st.cfg.smtp.host
     if member is not None:
-        st.outbox.send(_signin_message(member, _signin_link(member, next_path)))
-    return render_template("web/signin_sent.html", address=address, minutes=LINK_MINUTES)
+        link = signin_url(st.cfg, st.signer, member.id, next_path)
+        if no_mail:
+            # No [smtp]: the person at the server's console hands the link on (or uses it).
+            console.warning("sign-in link for %s (no [smtp] configured): %s", member.email, link)
+        else:
+            st.outbox.send(_signin_message(member, link))
+    return render_template(
+        "web/signin_sent.html", address=address, minutes=LINK_MINUTES, no_mail=no_mail
+    )
 
 
-def _signin_link(member: Member, next_path: str) -> str:
-    st = state()
-    token = st.signer.dumps(PURPOSE, [member.id, secrets.token_urlsafe(18), next_path])
-    return st.cfg.web.base_url.rstrip("/") + url_for("auth.confirm", token=token)
+def signin_url(cfg: Config, signer: Signer, member_id: int, next_path: str = "/") -> str:
+    """A one-time sign-in link, valid LINK_MINUTES: mailed by the sign-in page, printed by
+    `jobdigest sign-in-link`. Needs no request, so the command line can make one."""
+    token = signer.dumps(PURPOSE, [member_id, secrets.token_urlsafe(18), next_path])
+    return f"{cfg.web.base_url.rstrip('/')}/signin/{token}"
 
 
 def _signin_message(member: Member, link: str) -> EmailMessage:

@@ -206,3 +206,26 @@ class SubgroupForm(FlaskForm):
 
 class LeadsForm(FlaskForm):
     leads = TextAreaField("Lead email addresses (one per line)", validators=[Length(max=5000)])
+
+
+class MemberEditForm(FlaskForm):
+    """The operator's view of one member: what the member can set themselves, plus roles."""
+
+    name = StringField("Name", validators=[Length(max=200), one_line])
+    subgroups = MultiCheckboxField("Sub-groups", coerce=int)
+    keywords = TextAreaField(
+        "Keywords (one per line)", validators=[Length(max=3000), lines_of_text]
+    )
+    past_employers = TextAreaField(
+        "Past employers (one per line)", validators=[Length(max=3000), lines_of_text]
+    )
+    location = StringField("Location", validators=[Length(max=200), one_line])
+    contact_opt_in = BooleanField("Shown to other members as an inside contact at past employers")
+    leads = MultiCheckboxField("Lead of", coerce=int)
+    is_operator = BooleanField("Operator (may use these operator pages)")
+
+
+class ConfirmForm(FlaskForm):
+    """A destructive action's second step: the button on the confirm page sends `confirm`."""
+
+    confirm = StringField(validators=[DataRequired()])

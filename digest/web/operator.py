@@ -8,26 +8,40 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from digest.errors import UserError
+from digest.errors import UserError, decode_utf8
 from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, parse_members_csv
 from digest.store.members import find_member
-from digest.store.models import Delivery, Member, Posting, RawMessage, Sighting, Source, Subgroup
+from digest.store.models import (
+    Delivery,
+    Member,
+    PastEmployer,
+    Posting,
+    RawMessage,
+    Sighting,
+    Source,
+    Subgroup,
+)
+from digest.store.roster import new_member, operators
 from digest.web import sessions
-from digest.web.context import db_session, operator_required, state
+from digest.web.context import current_member, db_session, operator_required, state
 from digest.web.forms import (
     ActionForm,
     AddMemberForm,
+    ConfirmForm,
     ImportForm,
     LeadsForm,
+    MemberEditForm,
     SubgroupForm,
     choices,
     split_list,
 )
+from parsers.company import normalize_company
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE = 200
+IMPORT_LINES = 10  # change lines shown after a web import; the CLI prints them all
 MEMBER_ACTIONS = {"pause": "paused", "resume": "active", "remove": "removed"}
 
 
@@ -66,9 +80,14 @@ def _members_page(
         .scalars(select(Member).options(selectinload(Member.subgroups)).order_by(Member.email))
         .all()
     )
+    lead_of: dict[int, list[str]] = {}
+    for group in db_session().scalars(select(Subgroup).order_by(Subgroup.name)):
+        for lead in group.leads:
+            lead_of.setdefault(lead.id, []).append(group.name)
     return render_template(
         "web/operator/members.html",
         members=members,
+        lead_of=lead_of,
         add_form=add_form,
         import_form=import_form or ImportForm(formdata=None),
         import_error=import_error,
@@ -95,7 +114,13 @@ def member_add() -> Any:
         form.email.errors = [f"{email} is already a member."]
         return _members_page(add_form=form, code=400)
     groups = [sess.get_one(Subgroup, gid) for gid in form.subgroups.data or []]
-    sess.add(Member(email=email, name=(form.name.data or "").strip(), subgroups=groups))
+    member = new_member(
+        sess,
+        email,
+        name=(form.name.data or "").strip(),
+        inside_contacts_default=state().cfg.group.inside_contacts_default,
+    )
+    member.subgroups = groups
     sess.commit()
     flash(f"Added {email}.")
     return redirect(url_for("operator.members"))
@@ -110,17 +135,25 @@ def member_import() -> Any:
     upload = form.file.data
     name = upload.filename or "members.csv"
     try:
-        text = upload.read().decode("utf-8-sig")
-        rows = parse_members_csv(text, where=name)
-        created, updated = import_members(db_session(), rows, where=name)
-    except UnicodeDecodeError:
-        db_session().rollback()
-        return _members_page(import_form=form, import_error=f"{name}: not UTF-8 text", code=400)
+        rows = parse_members_csv(decode_utf8(upload.read(), name), where=name)
+        report = import_members(
+            db_session(),
+            rows,
+            where=name,
+            inside_contacts_default=state().cfg.group.inside_contacts_default,
+        )
     except UserError as exc:
         db_session().rollback()
         return _members_page(import_form=form, import_error=str(exc), code=400)
     db_session().commit()
-    flash(f"Imported {name}: {created} added, {updated} updated.")
+    flash(
+        f"Imported {name}: {report.created} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+    for line in report.changes[:IMPORT_LINES]:
+        flash(line)
+    if len(report.changes) > IMPORT_LINES:
+        flash(f"… and {len(report.changes) - IMPORT_LINES} more changes.")
     return redirect(url_for("operator.members"))
 
 
@@ -129,17 +162,17 @@ def member_import() -> Any:
 def member_action(member_id: int, action: str) -> Any:
     if action not in MEMBER_ACTIONS:
         abort(404)
-    form = ActionForm()
     member = db_session().get(Member, member_id)
     if member is None:
         abort(404)
+    if action == "remove":
+        return _remove(member)
+    form = ActionForm()
     if not form.validate():
         abort(400)
     member.status = MEMBER_ACTIONS[action]
     if action == "resume":
         member.paused_until = None
-    if action == "remove":
-        sessions.end_all(db_session(), member.id)
     db_session().commit()
     flash(f"{member.email} is now {member.status}.")
     return redirect(url_for("operator.members"))
@@ -160,6 +193,110 @@ def member_sign_out(member_id: int) -> Any:
     db_session().commit()
     flash(f"Signed {member.email} out everywhere ({ended} session{'s' if ended != 1 else ''}).")
     return redirect(url_for("operator.members"))
+
+
+@bp.get("/members/<int:member_id>/remove")
+@operator_required
+def member_remove_confirm(member_id: int) -> Any:
+    """Removing is a second step: this page says what it does and asks (GET changes nothing)."""
+    member = db_session().get(Member, member_id)
+    if member is None:
+        abort(404)
+    return render_template(
+        "web/operator/member_remove.html", member=member, form=ConfirmForm(formdata=None)
+    )
+
+
+def _remove(member: Member) -> Any:
+    """POST from the confirm page (it carries `confirm`); a bare POST only shows that page."""
+    form = ConfirmForm()
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_template("web/operator/member_remove.html", member=member, form=form)
+    me = current_member()
+    if member.is_operator and not _other_operators(member):
+        flash(f"{member.email} is the only operator: make someone else an operator first.")
+        return redirect(url_for("operator.member_edit", member_id=member.id))
+    member.status = "removed"
+    sessions.end_all(db_session(), member.id)  # every copy of their cookie stops working
+    db_session().commit()
+    flash(f"Removed {member.email}: no more digests, and they cannot sign in.")
+    if me is not None and me.id == member.id:
+        return redirect(url_for("auth.signin"))
+    return redirect(url_for("operator.members"))
+
+
+def _other_operators(member: Member) -> list[Member]:
+    return [m for m in operators(db_session()) if m.id != member.id and m.status != "removed"]
+
+
+def _edit_data(member: Member) -> dict[str, Any]:
+    led = [g.id for g in db_session().scalars(select(Subgroup)) if member in g.leads]
+    return {
+        "name": member.name,
+        "subgroups": [g.id for g in member.subgroups],
+        "keywords": "\n".join(member.keywords),
+        "past_employers": "\n".join(e.name for e in member.employers),
+        "location": member.location,
+        "contact_opt_in": member.contact_opt_in,
+        "leads": led,
+        "is_operator": member.is_operator,
+    }
+
+
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@operator_required
+def member_edit(member_id: int) -> Any:
+    """One member: their sub-groups, keywords, past employers and location, which sub-groups
+    they lead, and whether they are an operator."""
+    sess = db_session()
+    member = sess.get(Member, member_id)
+    if member is None:
+        abort(404)
+    groups = {g.id: g for g in sess.scalars(select(Subgroup).order_by(Subgroup.name))}
+    form = MemberEditForm(data=None if request.method == "POST" else _edit_data(member))
+    form.subgroups.choices = form.leads.choices = choices([(g.id, g.name) for g in groups.values()])
+    if request.method == "POST" and form.validate():
+        if member.is_operator and not form.is_operator.data and not _other_operators(member):
+            form.is_operator.errors = [
+                "The only operator stays one: make someone else an operator first."
+            ]
+        else:
+            said = _apply_edit(member, form, groups)
+            sess.commit()
+            flash(f"Saved {member.email}" + (f": {said}." if said else "."))
+            return redirect(url_for("operator.member_edit", member_id=member.id))
+    code = 400 if form.errors else 200
+    return render_template("web/operator/member.html", member=member, form=form), code
+
+
+def _apply_edit(member: Member, form: MemberEditForm, groups: dict[int, Subgroup]) -> str:
+    """Store the form; the role changes (lead of, operator) in words for the flash message."""
+    member.name = (form.name.data or "").strip()
+    member.subgroups = [groups[g] for g in form.subgroups.data or [] if g in groups]
+    member.keywords = split_list(form.keywords.data)
+    member.location = (form.location.data or "").strip()
+    member.contact_opt_in = bool(form.contact_opt_in.data)
+    wanted = split_list(form.past_employers.data)
+    if wanted != [e.name for e in member.employers]:
+        member.employers = [
+            PastEmployer(name=n[:200], company_key=normalize_company(n)) for n in wanted
+        ]
+    said = []
+    chosen = set(form.leads.data or [])
+    for group in groups.values():
+        leads = member in group.leads
+        if group.id in chosen and not leads:
+            group.leads = [*group.leads, member]
+            said.append(f"now leads {group.name}")
+        elif group.id not in chosen and leads:
+            group.leads = [m for m in group.leads if m.id != member.id]
+            said.append(f"no longer leads {group.name}")
+    if bool(form.is_operator.data) != member.is_operator:
+        member.is_operator = bool(form.is_operator.data)
+        said.append("now an operator" if member.is_operator else "no longer an operator")
+    return ", ".join(said)
 
 
 # -- sub-groups and leads -------------------------------------------------------------------
@@ -309,7 +446,9 @@ def held_add_member(message_id: int) -> Any:
         if existing is not None:  # a removed member comes back
             existing.status = "active"
         else:
-            sess.add(Member(email=sender))
+            new_member(
+                sess, sender, inside_contacts_default=state().cfg.group.inside_contacts_default
+            )
     sess.commit()
     counts = process_pending(
         state().db.sessions, [raw.id], force=True, rules=Rules.from_config(state().cfg)

@@ -15,9 +15,8 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from parsers.subjects import ROLE_NOUN_RE
-
 from parsers.location import title_says_remote
+from parsers.subjects import ROLE_NOUN_RE
 
 
 class LineKind(Enum):
