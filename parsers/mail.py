@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from parsers.alerts import is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
-from parsers.forwards import Forward, split_forward
+from parsers.forwards import Forward, forward_subject, split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
     canonicalize_url,
@@ -338,24 +338,49 @@ def _as_forwarded(mail: DecodedMail) -> ForwardedMessage:
     )
 
 
+def _quotes(mail: DecodedMail, body: str) -> tuple[Forward, str]:
+    """The forward or reply the mail is, read from its text and, when that shows no quote at
+    all, from its HTML structure (blockquotes, Yahoo's quoted block): (result, text read)."""
+    found = split_forward(body, mail.subject) if mail.text.strip() else Forward()
+    if found.messages or found.reply or not mail.html.strip():
+        return found, body
+    quoted = html_to_text(mail.html, quotes=True)
+    from_html = split_forward(quoted, mail.subject)
+    if from_html.messages or from_html.reply:
+        return from_html, quoted
+    return found, body
+
+
+def _bare_forward(mail: DecodedMail, body: str) -> Forward:
+    """'Fwd: <subject>' with no quote header in the body: the whole body is the original."""
+    return Forward(
+        messages=[ForwardedMessage(subject=forward_subject(mail.subject), body=body.strip())]
+    )
+
+
 def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str]) -> list[Posting]:
     """Postings of `mail` and of every message attached to it; fills item.forwarded in order."""
     body = _body_text(mail)
     direct_alert = not in_forward and is_alert_sender(mail.sender.address)
-    fwd = Forward() if direct_alert else split_forward(body, mail.subject)
+    fwd = Forward()
+    if not direct_alert:
+        fwd, body = _quotes(mail, body)
+        bare = not (fwd.messages or fwd.reply or mail.attached or in_forward)
+        if bare and forward_subject(mail.subject) != mail.subject.strip() and body.strip():
+            fwd = _bare_forward(mail, body)
     if not in_forward:
         item.note = fwd.note
         if not fwd.messages and mail.attached:
             item.note = body.strip() or None
     item.forwarded.extend(fwd.messages)
-    inner = fwd.messages[-1] if fwd.messages else None
+    inner = fwd.messages[-1] if fwd.messages else fwd.reply
     unit = _Unit(
         sender=inner.from_ if inner else mail.sender,
         subject=inner.subject if inner else mail.subject,
         html=mail.html,
         text=body,
         body=inner.body if inner else body,
-        note=(fwd.note or "") if inner else ("" if in_forward else body),
+        note=((fwd.note or fwd.reply_note) or "") if inner else ("" if in_forward else body),
         in_forward=in_forward or inner is not None,
     )
     if inner or in_forward or not mail.attached:
@@ -366,6 +391,8 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         )  # the member's own links beside the attachments
     if not (in_forward or inner or mail.attached) and any(p.origin == "link" for p in postings):
         item.note = own_words(body, {text for _, text in html_links(mail.html)})
+    elif fwd.reply and not in_forward and postings:
+        item.note = own_words(fwd.reply_note or "")  # a reply's own words, as a note
     for attached in mail.attached:
         if attached.special:
             continue
