@@ -772,6 +772,8 @@ def _full_subject(quoted: str, outer: str) -> str:
     line cut where the client wrapped it)."""
     if not quoted:
         return outer
+    if len(quoted) < 40:  # too short to have been wrapped; a longer outer subject is an edit
+        return quoted
     squashed = " ".join(quoted.split()).casefold()
     if len(outer) > len(quoted) and " ".join(outer.split()).casefold().startswith(squashed):
         return outer

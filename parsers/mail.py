@@ -25,19 +25,22 @@ from parsers.forwards import Forward, forward_subject, split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
     canonicalize_url,
+    company_from_url,
     find_urls,
-    is_job_url,
+    is_job_link,
     job_id_key,
     title_from_url,
     unwrap_redirect,
 )
-from parsers.location import mentions_remote, tidy_location
+from parsers.location import looks_like_place, mentions_remote, tidy_location
 from parsers.mime import DecodedMail, decode_mail, is_readable
 from parsers.model import Address, ForwardedMessage, ParsedItem, Posting
 from parsers.subjects import (
     ROLE_NOUN_RE,
+    SubjectParts,
     company_from_body,
     is_generic,
+    is_staffing_name,
     org_from_address,
     strip_subject,
     subject_parts,
@@ -247,21 +250,87 @@ def _context(unit: _Unit) -> _Context:
     )
 
 
-def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
+_GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|greetings)\b[^,.!:\n]{0,30}[,.!:]\s*", re.I)
+_IN_PLACE_RE = re.compile(r"\s+(?:in|near)\s+(?P<l>[A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,2}(?:, [A-Z]{2})?)$")
+
+
+def _words_near(text: str, href: str, url: str) -> tuple[str, bool]:
+    """The mail's words naming the job a link points to, and whether they stand on the link's
+    own line: the text before the link, or (when that is just "Apply:" or nothing) the line
+    above it, as in "Senior Financial Analyst - Sabre" / "Apply: <url>"."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if href not in line and url not in line:
+            continue
+        before = line.split(href if href in line else url, 1)[0]
+        before = _GREETING_RE.sub("", re.sub(r"[<(\[]+\s*$", "", before).strip(" -–—:*•·>\t"))
+        if _names_role(before):
+            return before, True
+        for above in reversed(lines[max(0, i - 2) : i]):
+            above = _GREETING_RE.sub("", above.strip(" -–—:*•·>\t"))
+            if not above:
+                continue
+            if find_urls(above) or not _names_role(above):
+                break
+            return above, False
+        break
+    return "", False
+
+
+def _names_role(text: str) -> bool:
+    """Words beside a link that name a job ("Payroll Specialist at Frontier Freight"), not an
+    intro ("Here is the link", "Hi Sam, see below")."""
+    return bool(text) and _good_link_text(text) and bool(ROLE_NOUN_RE.search(text))
+
+
+def _link_words(text: str) -> SubjectParts | None:
+    """Title, company and place in a link's words, as in a subject; a trailing "in Dallas, TX"
+    of a sentence is the place."""
+    if not _good_link_text(text):
+        return None
+    parts = subject_parts(text)
+    place = _IN_PLACE_RE.search(parts.title.rstrip(". "))
+    if place and not parts.location and looks_like_place(place.group("l")):
+        parts.title, parts.location = parts.title.rstrip(". ")[: place.start()], place.group("l")
+    return parts
+
+
+def _url_company(url: str) -> str:
+    """The employer whose ATS board or careers site the link is on; a staffing firm's own
+    board names the middleman, not the employer."""
+    name = company_from_url(url)
+    return "" if is_staffing_name(name) else name
+
+
+def _link_posting(
+    unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: bool
+) -> Posting:
+    """One posting for a job link: its own words first ("Senior Buyer at Acme <url>"), then the
+    subject, then the words on the line above ("Senior Buyer - Acme" / "Apply: <url>", which
+    describe it when the subject does not or when the mail lists many jobs), then its URL."""
+    href, url, text = link
     canonical = canonicalize_url(url)
     slug_title, slug_company = title_from_url(url)
-    link = subject_parts(text) if _good_link_text(text) else None
-    title = link.title if link and not is_generic(link.title) else ""
+    own = _link_words(text)
+    if own is None:
+        near, same_line = _words_near(unit.text, href, url)
+        words = _link_words(near)
+        if words is not None and not (same_line or many or not ctx.title):
+            words = None  # the line above a lone link says less than the subject does
+        own = words
+    title = own.title if own and not is_generic(own.title) else ""
+    if title and slug_title and slug_title.casefold() in title.casefold():
+        title = slug_title  # "Supply Chain Analyst in Fort Worth": the URL has the title alone
     title = title or slug_title or _role_near(unit.text, url) or ctx.title
-    company = (link.company if link else "") or ctx.company or slug_company
+    company = (own.company if own else "") or ctx.company or slug_company
     in_note = unit.in_forward and (url in unit.note or canonical in unit.note)
     return Posting(
         title=title,
         url=url,
         canonical_url=canonical,
-        company=company or ctx.body_company or ctx.org,
-        location=(link.location if link else "") or ctx.location,
-        remote=ctx.remote or bool(link and link.remote) or mentions_remote(title),
+        company=company or ctx.body_company or ctx.org or _url_company(url),
+        location=(own.location if own else "") or ctx.location,
+        remote=ctx.remote or bool(own and own.remote) or mentions_remote(title),
         description=ctx.description,
         origin="forward" if unit.in_forward and not in_note else "link",
     )
@@ -273,16 +342,17 @@ def _link_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Pos
     links = _unit_links(unit)
     if len(links) > MAX_LINKS:
         warnings.append(f"only the first {MAX_LINKS} of {len(links)} links were examined")
+    found: list[tuple[str, str, str]] = []
     for href, text in links[:MAX_LINKS]:
         url = unwrap_redirect(href)
-        if not is_job_url(url):
+        if not is_job_link(url, text):
             continue
         key = job_id_key(url) or canonicalize_url(url)
         if key in seen:
             continue
         seen.add(key)
-        postings.append(_link_posting(unit, ctx, url, text))
-    return postings
+        found.append((href, url, text))
+    return [_link_posting(unit, ctx, link, len(found) > 1) for link in found]
 
 
 def looks_like_job(subject: str, body: str) -> bool:
