@@ -5,6 +5,7 @@ suffixes, a leading "The", accents, case and punctuation must not matter.
 
 Interface (stable):
     normalize_company(name: str) -> str
+    is_legal_form(word: str) -> bool      # "Inc.", "LLC", "GmbH"
 """
 
 from __future__ import annotations
@@ -51,3 +52,8 @@ def normalize_company(name: str) -> str:
         words.pop()
     result = " ".join(words)
     return result or " ".join(original)
+
+
+def is_legal_form(word: str) -> bool:
+    """'Inc.', 'LLC', 'S.A.', 'GmbH': a legal form or structure word, not a name or a place."""
+    return _fold(word).replace(".", "").strip(" ,") in _SUFFIXES

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from parsers.alerts import is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
+from parsers.company import is_legal_form
+from parsers.dates import absolute_date, iso_date, parse_date
 from parsers.forwards import Forward, forward_subject, split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
@@ -295,11 +298,36 @@ def _link_words(text: str) -> SubjectParts | None:
     return parts
 
 
-def _url_company(url: str) -> str:
-    """The employer whose ATS board or careers site the link is on; a staffing firm's own
-    board names the middleman, not the employer."""
+def _url_company(url: str, text: str) -> str:
+    """The employer whose ATS board or careers site the link is on, spelled as the mail
+    spells it ("acmeanalytics" is "Acme Analytics"); a staffing firm's own board names the
+    middleman, not the employer."""
     name = company_from_url(url)
-    return "" if is_staffing_name(name) else name
+    if not name or is_staffing_name(name):
+        return ""
+    squashed = re.sub(r"\W+", "", name).casefold()
+    for match in _CAPITALISED_RUN_RE.finditer(text[:20_000]):
+        words = match.group(0).split()
+        for size in range(min(4, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                if re.sub(r"\W+", "", phrase).casefold() == squashed:
+                    return phrase
+    return name
+
+
+_CAPITALISED_RUN_RE = re.compile(r"[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5}")
+
+
+def _line_tail(text: str, href: str, url: str) -> str:
+    """What follows a link on its line when it reads "<title> <url> – Acme Analytics, Dallas"."""
+    for line in text.splitlines():
+        key = href if href in line else url if url in line else ""
+        if key:
+            after = line.split(key, 1)[1].lstrip(" >)]")
+            m = re.match(r"(?:[-–—|,]|at\b|@)\s*(?P<rest>\S.{1,80})$", after)
+            return m.group("rest").strip() if m and not find_urls(after) else ""
+    return ""
 
 
 def _link_posting(
@@ -312,6 +340,14 @@ def _link_posting(
     canonical = canonicalize_url(url)
     slug_title, slug_company = title_from_url(url)
     own = _link_words(text)
+    if own is not None and not own.company:
+        tail = _line_tail(unit.text, href, url)
+        fuller = _link_words(f"{text} - {tail}") if tail else None
+        if fuller is not None and fuller.title == own.title:
+            own = fuller
+            head, _, place = own.company.rpartition(", ")
+            if head and not own.location and looks_like_place(place) and not is_legal_form(place):
+                own.company, own.location = head, place  # "Acme Analytics, Dallas"
     if own is None:
         near, same_line = _words_near(unit.text, href, url)
         words = _link_words(near)
@@ -328,7 +364,7 @@ def _link_posting(
         title=title,
         url=url,
         canonical_url=canonical,
-        company=company or ctx.body_company or ctx.org or _url_company(url),
+        company=company or ctx.body_company or ctx.org or _url_company(url, unit.text),
         location=(own.location if own else "") or ctx.location,
         remote=ctx.remote or bool(own and own.remote) or mentions_remote(title),
         description=ctx.description,
@@ -459,6 +495,7 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         postings = _link_postings(
             unit, seen, item.warnings
         )  # the member's own links beside the attachments
+    _date_postings(postings, _reference(mail, inner))
     if not (in_forward or inner or mail.attached) and any(p.origin == "link" for p in postings):
         item.note = own_words(body, {text for _, text in html_links(mail.html)})
     elif fwd.reply and not in_forward and postings:
@@ -469,6 +506,25 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         item.forwarded.append(_as_forwarded(attached))
         postings.extend(_read(attached, item, True, seen))
     return postings
+
+
+def _reference(mail: DecodedMail, inner: ForwardedMessage | None) -> datetime | None:
+    """When the postings' ages were written: the forwarded original's date (an alert forwarded
+    two weeks later still says "Just posted"), else the mail's own Date header."""
+    for text in (inner.date if inner else "", mail.date):
+        when = parse_date(text)
+        if when is not None:
+            return when
+    return None
+
+
+def _date_postings(postings: list[Posting], reference: datetime | None) -> None:
+    """Posting dates as ISO 8601: ages resolved against `reference`; an age with nothing to
+    count from, or a text that is no date, is dropped rather than shown as written."""
+    for posting in postings:
+        if posting.posted_at:
+            value = posting.posted_at
+            posting.posted_at = absolute_date(value, reference) if reference else iso_date(value)
 
 
 def own_words(body: str, link_texts: set[str] | frozenset[str] = frozenset()) -> str | None:
