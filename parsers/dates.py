@@ -56,7 +56,9 @@ _MONTH_WORD = r"(?P<mon>[^\W\d_]{3,12})\.?"
 _TIME = r"(?:\D{0,12}?(?P<h>\d{1,2})[:.h](?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ap>[ap]\.?m\.?)?)?"
 _WRITTEN_DATES = (
     # "Mar 4, 2024 at 10:02 AM", "March 24, 2016 at 20:16:25", "Tuesday, March 5, 2024 10:12 AM"
-    re.compile(rf"{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I),
+    re.compile(
+        rf"{_MONTH_WORD}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I
+    ),
     # "5 March 2024 at 09:12", "martedì 5 marzo 2024, 10:12", "24. november 2025 10:00",
     # "2 ноября 2021 г., 09:26", "4 de mar. de 2024 às 10:02"
     re.compile(
@@ -68,7 +70,9 @@ _WRITTEN_DATES = (
     # "05/03/2024 10:12", "28.10.2021, 14:41", "3/4/24"
     re.compile(rf"(?P<a>\d{{1,2}})[/.-](?P<b>\d{{1,2}})[/.-](?P<y>\d{{4}}|\d{{2}})\b{_TIME}"),
     # "2024年3月4日", "2024년 3월 4일"
-    re.compile(rf"(?P<y>\d{{4}})\s*[年년]\s*(?P<m>\d{{1,2}})\s*[月월]\s*(?P<d>\d{{1,2}})\s*[日일]?{_TIME}"),
+    re.compile(
+        rf"(?P<y>\d{{4}})\s*[年년]\s*(?P<m>\d{{1,2}})\s*[月월]\s*(?P<d>\d{{1,2}})\s*[日일]?{_TIME}"
+    ),
 )
 
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "un": 1, "une": 1, "ein": 1, "einem": 1, "einer": 1}

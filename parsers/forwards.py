@@ -235,6 +235,7 @@ def find_url(text: str) -> bool:
     """Whether a line holds a link: wrapped subjects never do, bodies often start with one."""
     return bool(_URL.search(text))
 
+
 _MAX_BLOCK_LINES = 40
 _MAX_LEVELS = 20
 
@@ -490,9 +491,9 @@ def _wrapped_value(name: str, value: str, lines: list[str], i: int) -> bool:
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
     following = _label(nxt)
-    if following and following[0] not in ("other",):
+    if following and following[0] != "other":
         return True
-    if line[:1] in (" ", "\t") and not lines[i - 1][:1] in (" ", "\t"):
+    if line[:1] in (" ", "\t") and lines[i - 1][:1] not in (" ", "\t"):
         return name == "subject" and not nxt.strip()
     return (
         name == "subject"

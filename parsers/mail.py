@@ -254,7 +254,9 @@ def _context(unit: _Unit) -> _Context:
 
 
 _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|greetings)\b[^,.!:\n]{0,30}[,.!:]\s*", re.I)
-_IN_PLACE_RE = re.compile(r"\s+(?:in|near)\s+(?P<l>[A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,2}(?:, [A-Z]{2})?)$")
+_IN_PLACE_RE = re.compile(
+    r"\s+(?:in|near)\s+(?P<l>[A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,2}(?:, [A-Z]{2})?)$"
+)
 
 
 def _words_near(text: str, href: str, url: str) -> tuple[str, bool]:
@@ -330,9 +332,7 @@ def _line_tail(text: str, href: str, url: str) -> str:
     return ""
 
 
-def _link_posting(
-    unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: bool
-) -> Posting:
+def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: bool) -> Posting:
     """One posting for a job link: its own words first ("Senior Buyer at Acme <url>"), then the
     subject, then the words on the line above ("Senior Buyer - Acme" / "Apply: <url>", which
     describe it when the subject does not or when the mail lists many jobs), then its URL."""
@@ -374,7 +374,6 @@ def _link_posting(
 
 def _link_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Posting]:
     ctx = _context(unit)
-    postings: list[Posting] = []
     links = _unit_links(unit)
     if len(links) > MAX_LINKS:
         warnings.append(f"only the first {MAX_LINKS} of {len(links)} links were examined")
