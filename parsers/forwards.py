@@ -155,7 +155,7 @@ _ATTRIBUTION = re.compile(
     r"napsal\(a\)|napsala?|napísal\(a\)|napísala?|napisał\(a\)|napisała?|napisal|"
     r"написал\(а\)|написала?|написав\(ла\)|написав|geschreven|skrev|följande|kirjoitti|"
     r"ezt írta|írta|şunu yazdı|yazdı|a scris|έγραψε|kirjutas|rašė|pisze|写道|寫道|"
-    r"が書きました|작성|đã viết)[^\n]{0,160}?[:：][ \t]*$",
+    r"が書きました|작성|đã viết|menulis|kirjoitti)[^\n]{0,160}?[:：][ \t]*$",
     re.IGNORECASE,
 )
 _ATTRIBUTION_FILLER = re.compile(
@@ -617,6 +617,8 @@ def _attribution_at(lines: list[str], i: int) -> tuple[str, int] | None:
         verb_line = True
     elif _ADDRESS_END.search(line) and _DATE_EVIDENCE.search(line):
         return content, i
+    elif _introduces_quote(lines, i, content):
+        return content, i
     else:
         return None
     text, first = line, i
@@ -632,6 +634,17 @@ def _attribution_at(lines: list[str], i: int) -> tuple[str, int] | None:
     if not _ATTRIBUTION_EVIDENCE.search(text):
         return None
     return text.lstrip("-> \t"), first
+
+
+def _introduces_quote(lines: list[str], i: int, content: str) -> bool:
+    """A line in any language that ends with ":", names an address and a date or time, and
+    is followed by "> " quoted lines: how every client introduces the message it quotes."""
+    if not content.endswith((":", "：")) or "@" not in content or len(content) > 300:
+        return False
+    if not _DATE_EVIDENCE.search(content):
+        return False
+    nxt = _next_nonblank(lines, i, 3)
+    return nxt is not None and _quote_depth(lines[nxt]) > _quote_depth(lines[i])
 
 
 def _indented_body(lines: list[str], i: int, depth: int) -> bool:

@@ -50,10 +50,10 @@ _TRACKING_PARAMS = frozenset(
         "ocid", "cmpid", "eid", "lipi", "midtoken", "midsig", "otptoken", "alertaction",
         "origin", "from", "tk", "sjdu", "acatk", "xkcb", "iaid", "igshid", "campaign",
         "campaignid", "emailtype", "recommendedflavor", "share_id", "shareid", "_ga", "_gl",
-        "s_kwcid", "iis", "iisn",
+        "s_kwcid", "iis", "iisn", "promotion", "jvs", "jvst", "jvsd",
     }
 )  # fmt: skip
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_", "__hs", "li_", "ttc")
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_", "__hs", "li_", "ttc", "__jv")
 #: Redirector query parameters that may carry the real destination.
 _TARGET_PARAMS = ("url", "u", "q", "redirect", "redirect_url", "redirecturl", "redir", "target",
                   "dest", "destination", "link", "goto", "to", "r", "next", "href", "l", "uri",
@@ -284,13 +284,14 @@ def _workday(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
         segs.pop()
     if not any(s in ("job", "details") for s in segs) or not segs:
         return None
-    m = re.search(r"_([A-Za-z0-9][A-Za-z0-9.\-]*?)(?:-\d+)?$", segs[-1])
+    m = re.search(r"_([A-Za-z0-9][A-Za-z0-9.\-]*)$", segs[-1])
     if not m:
         return None
+    job_id = re.sub(r"(?<=\d)-\d{1,2}$", "", m.group(1))  # "JR109876-1": a copy of JR109876
     tenant = host.split(".", 1)[0]
     if host.endswith("myworkdaysite.com") and len(segs) > 1 and segs[0] == "recruiting":
         tenant = segs[1]
-    return f"https://{host}/{'/'.join(segs)}", f"workday:{tenant}:{m.group(1).lower()}"
+    return f"https://{host}/{'/'.join(segs)}", f"workday:{tenant}:{job_id.lower()}"
 
 
 _Builder = Callable[[str, str, dict[str, str]], "tuple[str, str] | None"]
@@ -426,6 +427,12 @@ def _generic_canonical(url: str) -> str:
         out = _w3_canonicalize(rebuilt)
     except (ValueError, UnicodeError):
         out = rebuilt
+    if "?" in frag:  # "#en/sites/jobsearch/job/240012?utm_medium=jobshare"
+        route, _, fquery = frag.partition("?")
+        kept_f = [
+            (k, v) for k, v in parse_qsl(fquery, keep_blank_values=True) if not _is_tracking(k)
+        ]
+        frag = route + (f"?{urlencode(kept_f)}" if kept_f else "")
     return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
 
 
@@ -622,6 +629,7 @@ def _slug_company(slug: str) -> str:
     slug = unquote(slug).strip()
     if not slug or re.search(r"\d{3,}", slug) or len(slug) > 40:
         return ""
+    slug = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", slug)  # "LoneStarLogistics"
     words = [w for w in re.split(r"[-_+ ]+", slug) if w]
     return " ".join(w.upper() if len(w) <= 3 else w[:1].upper() + w[1:] for w in words)
 
@@ -634,4 +642,7 @@ def _workday_words(slug: str) -> str:
 
 def _words(slug: str) -> str:
     text = re.sub(r"[-_+]+", " ", slug).strip()
-    return " ".join(w if w.isupper() else w.capitalize() for w in text.split())
+    return " ".join(
+        w if w.isupper() else w.upper() if re.fullmatch(r"i{2,3}|iv", w, re.I) else w.capitalize()
+        for w in text.split()
+    )

@@ -96,10 +96,21 @@ _SIGNATURE_RE = re.compile(
 )
 #: Longer own text than this is a message of its own, not a note on a link.
 MAX_NOTE = 2000
+#: Words that only ask to click, in the languages members forward: "Apply here:", "Postuler :".
+_CTA_WORDS = (
+    r"apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
+    r"this (?:job|role|position|link)|bewerben|bewerbung|jetzt bewerben|postuler|candidater|"
+    r"candidature|candidatura|candidatar(?:-se)?|candidarsi|solicitud|solicitar|aplicar|"
+    r"postularse|inscrever-se|solliciteren|sollicitatie|ansøg|ansök|sök|hakemus|details ansehen"
+)
 _CTA_RE = re.compile(
-    r"^(?:(?:apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
-    r"this (?:job|role|position|link))\b(?:\W+\w+){0,4}|link|here|https?://\S+|www\.\S+|"
+    rf"^(?:(?:{_CTA_WORDS})\b(?:\W+\w+){{0,4}}|link|here|https?://\S+|www\.\S+|"
     r"job (?:link|posting|description)|more info(?:rmation)?|full description)\W*$",
+    re.IGNORECASE,
+)
+#: A click request ending a link's words: "Full-time, on site. Apply", "Details and apply".
+_CTA_TAIL_RE = re.compile(
+    rf"(?:^|[.;:,–—-]\s*|\s+)(?:(?:details|more info) and )?(?:{_CTA_WORDS})(?:\s+(?:here|now|online|today))?\W*$",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(r"\s*[:\-–—|]\s+|\s*[:：]\s*")
@@ -246,13 +257,19 @@ def _context(unit: _Unit) -> _Context:
         title=title,
         company=parts.company,
         body_company=company_from_body(unit.body),
-        org=org_from_address(unit.sender) if unit.in_forward else "",
+        org=as_written(org_from_address(unit.sender), unit.body) if unit.in_forward else "",
         location=parts.location or _body_location(unit.body),
         remote=parts.remote,
         description=unit.body.strip()[:MAX_DESCRIPTION],
     )
 
 
+#: Words that say how a job is held or worked, not which job: "Full-time, on site".
+_TERMS_ONLY_RE = re.compile(
+    r"(?:\W*\b(?:full|part)[- ]?time|\W*\b(?:on[- ]?site|onsite|remote|hybrid|contract|"
+    r"permanent|temporary|temp|in[- ]office|direct hire|w2|c2c|salary|benefits)\b)+\W*",
+    re.IGNORECASE,
+)
 _GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|greetings)\b[^,.!:\n]{0,30}[,.!:]\s*", re.I)
 _IN_PLACE_RE = re.compile(
     r"\s+(?:in|near)\s+(?P<l>[A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,2}(?:, [A-Z]{2})?)$"
@@ -290,8 +307,9 @@ def _names_role(text: str) -> bool:
 
 def _link_words(text: str) -> SubjectParts | None:
     """Title, company and place in a link's words, as in a subject; a trailing "in Dallas, TX"
-    of a sentence is the place."""
-    if not _good_link_text(text):
+    of a sentence is the place, a trailing "Apply" only asks to click."""
+    text = _CTA_TAIL_RE.sub("", text).strip() if not _CTA_RE.match(text.strip()) else text
+    if not _good_link_text(text) or _TERMS_ONLY_RE.fullmatch(text):
         return None
     parts = subject_parts(text)
     place = _IN_PLACE_RE.search(parts.title.rstrip(". "))
@@ -302,17 +320,24 @@ def _link_words(text: str) -> SubjectParts | None:
 
 def _url_company(url: str, text: str) -> str:
     """The employer whose ATS board or careers site the link is on, spelled as the mail
-    spells it ("acmeanalytics" is "Acme Analytics"); a staffing firm's own board names the
-    middleman, not the employer."""
+    spells it; a staffing firm's own board names the middleman, not the employer."""
     name = company_from_url(url)
     if not name or is_staffing_name(name):
+        return ""
+    return as_written(name, text)
+
+
+def as_written(name: str, text: str) -> str:
+    """A name read from a domain or a URL ("Acmeanalytics") as the mail writes it ("Acme
+    Analytics"), or unchanged when the mail never writes it."""
+    if not name:
         return ""
     squashed = re.sub(r"\W+", "", name).casefold()
     for match in _CAPITALISED_RUN_RE.finditer(text[:20_000]):
         words = match.group(0).split()
         for size in range(min(4, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
-                phrase = " ".join(words[start : start + size])
+                phrase = " ".join(words[start : start + size]).strip(".,'’-&")
                 if re.sub(r"\W+", "", phrase).casefold() == squashed:
                     return phrase
     return name
@@ -352,11 +377,16 @@ def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: 
         near, same_line = _words_near(unit.text, href, url)
         words = _link_words(near)
         if words is not None and not (same_line or many or not ctx.title):
-            words = None  # the line above a lone link says less than the subject does
+            if words.title.casefold() != ctx.title.casefold():
+                words = None  # the line above a lone link says less than the subject does
         own = words
     title = own.title if own and not is_generic(own.title) else ""
-    if title and slug_title and slug_title.casefold() in title.casefold():
-        title = slug_title  # "Supply Chain Analyst in Fort Worth": the URL has the title alone
+    at = title.casefold().find(slug_title.casefold()) if title and slug_title else -1
+    if at >= 0:  # "Supply Chain Analyst in Fort Worth": the URL has the title alone
+        title = title[at : at + len(slug_title)]
+    if slug_title and not title:  # written as the mail writes it: "HR", not "Hr"
+        found = re.search(re.escape(slug_title), unit.text[:20_000], re.IGNORECASE)
+        slug_title = found.group(0) if found else slug_title
     title = title or slug_title or _role_near(unit.text, url) or ctx.title
     company = (own.company if own else "") or ctx.company or slug_company
     in_note = unit.in_forward and (url in unit.note or canonical in unit.note)

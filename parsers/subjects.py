@@ -56,8 +56,11 @@ _NOISE_SUFFIX_RE = re.compile(
 _SHARE_RE = re.compile(r"^check out this job at (?P<co>[^:]+):\s*(?P<title>.+)$", re.I)
 _COMPANY_WORDS = r"[A-Z0-9][\w&.,'’-]*(?:[ \t]+(?:&|and|of|the|de|[A-Z0-9][\w&.'’-]*)){0,6}"
 _HIRING_RE = re.compile(
-    r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:is|are) (?:now |currently |actively )?"
-    r"(?:hiring|looking for|seeking|recruiting(?: for)?)(?::| (?:a|an|for|the)?)?\s*(?P<title>.*)$"
+    r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:(?:is|are) (?:now |currently |actively )?"
+    r"(?:hiring|looking for|seeking|recruiting(?: for)?)(?::| (?:a|an|for|the)?)?|"
+    # "Acme zoekt een", "Acme sucht einen", "Acme recherche un", "Acme busca un", "cerca un"
+    r"(?:sucht|zoekt|recherche|recrute|busca|cerca|söker|procura|szuka|contrata)"
+    r"(?: (?:eine?n?|een|un|une|uno|una|um|uma|en|ett|des|unos))?)\s*(?P<title>.*)$"
 )
 _JOIN_RE = re.compile(
     rf"\bjoin (?:the team at )?(?P<co>{_COMPANY_WORDS}) as (?:an? )?(?P<title>.+)$"
@@ -76,7 +79,9 @@ _TEAM_AT_RE = re.compile(
     rf"\b(?:on|in|to) (?:my|our|the) (?:\w+ )?(?:team|group|department)(?: here)? "
     rf"(?:at|with) (?P<co>{_COMPANY_WORDS})\s*$"
 )
-_AT_RE = re.compile(r"^(?P<title>.+?)\s+(?:at|@|chez|bei)\s+(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$")
+_AT_RE = re.compile(
+    r"^(?P<title>.+?)\s+(?:at|@|chez|bei|bij|presso|hos)\s+(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$"
+)
 _WITH_RE = re.compile(
     r"^(?P<title>.+?\b(?:role|post|opening|position|opportunity|job|search))\s+(?:with|for)\s+"
     r"(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$",
@@ -277,8 +282,8 @@ def _split_company_place(parts: SubjectParts) -> None:
     if len(pieces) == 2 and looks_like_place(pieces[1]):
         parts.company, parts.location = pieces[0], parts.location or pieces[1]
         return
-    head, sep, tail = parts.company.partition(", ")
-    if sep and re.search(r",\s*[A-Z]{2}$|^[A-Z]{2}$", tail) and looks_like_place(tail):
+    head, sep, tail = parts.company.rstrip(". ").partition(", ")
+    if sep and re.search(r",\s*[A-Z]{2}$|^[A-Z]{2}$|\s[A-Z]{2}$", tail) and looks_like_place(tail):
         parts.company, parts.location = head, parts.location or tail
 
 

@@ -25,7 +25,11 @@ def check_golden(path: Path, actual: str, how: str = "") -> None:
     """`actual` must equal the golden file at `path`; with JOBDIGEST_UPDATE_GOLDEN=1 it is
     written instead. `how` names the command that regenerates it, for the failure message."""
     regenerate = how or f"{UPDATE_ENV}=1 python -m pytest tests/"
-    shown = path.relative_to(GOLDEN.parent.parent) if path.is_relative_to(GOLDEN.parent.parent) else path
+    shown = (
+        path.relative_to(GOLDEN.parent.parent)
+        if path.is_relative_to(GOLDEN.parent.parent)
+        else path
+    )
     if updating():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
