@@ -613,17 +613,12 @@ def _attribution_at(lines: list[str], i: int) -> tuple[str, int] | None:
     dashed = _DASH_SEPARATOR.fullmatch(content)
     if dashed and _ANDROID_VERB.search(dashed.group("phrase")):
         return content, i
-    if _ATTRIBUTION.search(line):
-        verb_line = True
-    elif _ADDRESS_END.search(line) and _DATE_EVIDENCE.search(line):
-        return content, i
-    elif _introduces_quote(lines, i, content):
-        return content, i
-    else:
-        return None
+    if not _ATTRIBUTION.search(line):
+        verbless = _ADDRESS_END.search(line) and _DATE_EVIDENCE.search(line)
+        return (content, i) if verbless or _introduces_quote(lines, i, content) else None
     text, first = line, i
     for back in (1, 2):
-        if i - back < 0 or not verb_line or _OPENER.match(text):
+        if i - back < 0 or _OPENER.match(text):
             break
         previous = lines[i - back].strip()[:400]
         if not previous or _label(previous.lstrip("> \t")):

@@ -376,9 +376,9 @@ def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: 
     if own is None:
         near, same_line = _words_near(unit.text, href, url)
         words = _link_words(near)
-        if words is not None and not (same_line or many or not ctx.title):
-            if words.title.casefold() != ctx.title.casefold():
-                words = None  # the line above a lone link says less than the subject does
+        lone = not (same_line or many or not ctx.title)
+        if words is not None and lone and words.title.casefold() != ctx.title.casefold():
+            words = None  # the line above a lone link says less than the subject does
         own = words
     title = own.title if own and not is_generic(own.title) else ""
     at = title.casefold().find(slug_title.casefold()) if title and slug_title else -1
