@@ -107,8 +107,8 @@ def _drop_place_pieces(title: str, places: tuple[str, ...]) -> str:
     kept = [pieces[0]]
     for piece in pieces[1:]:
         key = place_key(piece)
-        if (key.city and key.city in cities) or (key.region and not key.city) or key.remote:
-            continue
+        if (key.city and key.city in cities) or key.region or key.remote:
+            continue  # the posting's city, or any "City, ST" / state / "Remote"
         if is_arrangement(piece):
             continue
         kept.append(piece)

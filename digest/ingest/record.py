@@ -119,8 +119,8 @@ class PostingBatch:
         self.new_rows: list[_Row] = []
         self.by_url: dict[str, _Row] = {}
         self.by_fp: dict[str, _Row] = {}
-        #: rows by the first word of their company key: candidates for parsers.same_job
-        self.by_company: dict[str, list[_Row]] = {}
+        #: rows by (a first word of the company, title key): candidates for parsers.same_job
+        self.by_company: dict[tuple[str, str], list[_Row]] = {}
         self.asked_companies: set[str] = set()
         self.credits: list[_Credit] = []
         #: (raw message id, posting row) pairs already credited, in the database or this batch
@@ -184,8 +184,10 @@ class PostingBatch:
         return row
 
     def _index_company(self, row: _Row) -> None:
-        for head in company.company_heads(row.values["company"] or row.values["company_key"]):
-            self.by_company.setdefault(head, []).append(row)
+        values = row.values
+        title = fingerprint.title_key(values["title"] or "", values["location"] or "")
+        for head in company.company_heads(values["company"] or values["company_key"]):
+            self.by_company.setdefault((head, title), []).append(row)
 
     def _fuzzy_match(self, p: ParsedPosting) -> _Row | None:
         """A recent posting that parsers.fingerprint.same_job calls the same job (the same
@@ -208,10 +210,11 @@ class PostingBatch:
             )
             for mapping in self.session.execute(query).mappings():
                 self._known(mapping)
+        title = fingerprint.title_key(p.title, p.location)
         seen: set[int] = set()
         candidates = []
         for head in heads:
-            for r in self.by_company.get(head, []):
+            for r in self.by_company.get((head, title), []):
                 if id(r) not in seen and r.values["first_seen"] >= since:
                     seen.add(id(r))
                     candidates.append(r)
