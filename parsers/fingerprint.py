@@ -73,6 +73,8 @@ _REQ_ID_RE = re.compile(
     r"\s*[)\]]|#\s*\d{3,}|\b(?:req(?:uisition)?|job)\s*(?:id|#|no\.?)?\s*[:#]?\s*[a-z]{0,3}\d{3,}\b|"
     r"\b[a-z]{1,3}[-_]?\d{4,}\b|\b\d{5,}\b"
 )
+#: "(m/w/d)", "(f/m/x)", "(H/F)": who may apply, written in European postings, not the job.
+_GENDER_TAG_RE = re.compile(r"[(\[]\s*(?:[mfwdxhi*]\s*/\s*){1,3}[mfwdxhi*]\s*[)\]]", re.IGNORECASE)
 _LEVEL_RE = re.compile(r"\blevel\s+(\d|i{1,3}|iv|v)\b")
 
 
@@ -81,6 +83,7 @@ def _tokens(title: str) -> list[str]:
     data = _words()
     text = _fold(title)
     text = re.sub(r"\b((?:[a-z]\.){2,})", lambda m: m.group(1).replace(".", ""), text)  # I.T.
+    text = _GENDER_TAG_RE.sub(" ", text)
     text = _REQ_ID_RE.sub(" ", text)
     text = _LEVEL_RE.sub(r" \1 ", text)
     text = text.replace("fp&a", " fpa ").replace("&", " and ").replace("e-commerce", "ecommerce")
@@ -127,7 +130,8 @@ def title_key(title: str, *places: str) -> str:
         drop.update(key.city.split())
         if key.region:
             drop.add(key.region)
-    words = [w for w in _tokens(_drop_place_pieces(title or "", places)) if w not in drop]
+    title = _GENDER_TAG_RE.sub(" ", title or "")
+    words = [w for w in _tokens(_drop_place_pieces(title, places)) if w not in drop]
     return " ".join(sorted(words))
 
 

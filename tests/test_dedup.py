@@ -39,6 +39,7 @@ def job(
         ("Senior Financial Analyst", "Senior Financial Analyst (R12345)"),
         ("FP&A Analyst", "Analyst, FP&A"),
         ("VP of Sales", "Vice President, Sales"),
+        ("Controller", "Controller (m/w/d)"),
     ],
 )
 def test_the_same_title_written_by_another_source(a: str, b: str) -> None:
