@@ -333,6 +333,9 @@ class _SiteData:
     sites: tuple[_Site, ...]
     not_job_hosts: tuple[str, ...]
     career_labels: frozenset[str]
+    #: host name (or suffix) -> the first site owning it; sites recognised by a query parameter
+    by_host: dict[str, _Site]
+    by_query: tuple[_Site, ...]
 
 
 def _pattern(value: object) -> re.Pattern[str] | None:
@@ -357,15 +360,36 @@ def _site_data() -> _SiteData:
         )
         for entry in raw.get("site", ())
     )
+    by_host: dict[str, _Site] = {}
+    for site in sites:
+        for host in site.hosts:
+            by_host.setdefault(host, site)
     return _SiteData(
         sites=sites,
         not_job_hosts=tuple(str(h).lower() for h in raw.get("not_job_hosts", ())),
         career_labels=frozenset(str(x).lower() for x in raw.get("career_labels", ())),
+        by_host=by_host,
+        by_query=tuple(site for site in sites if site.also_query),
     )
 
 
+@lru_cache(maxsize=8192)
+def _site_for_host(host: str) -> _Site | None:
+    """The site owning a host: the host itself or its nearest parent domain in the data."""
+    labels = host.split(".")
+    by_host = _site_data().by_host
+    for i in range(len(labels)):
+        site = by_host.get(".".join(labels[i:]))
+        if site is not None:
+            return site
+    return None
+
+
 def _site_of(host: str, q: dict[str, str]) -> _Site | None:
-    return next((site for site in _site_data().sites if site.applies(host, q)), None)
+    site = _site_for_host(host)
+    if site is not None:
+        return site
+    return next((s for s in _site_data().by_query if s.applies(host, q)), None)
 
 
 def _declared_id(site: _Site, path: str, q: dict[str, str], fragment: str) -> str:

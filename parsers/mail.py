@@ -153,13 +153,41 @@ def _role_from_body(body: str) -> str:
     return ""
 
 
-def _role_near(text: str, url: str) -> str:
+class _TextIndex:
+    """A unit's text as lines, with the line each URL first stands on, built once: a mail with
+    hundreds of links must not be scanned again for every one of them."""
+
+    def __init__(self, text: str, few: bool) -> None:
+        self.lines = text.splitlines()
+        self.few = few  # few links: an unindexed href may still be searched for, line by line
+        self._at: dict[str, int] | None = None
+
+    def line_of(self, *keys: str) -> tuple[int, str] | None:
+        """(line number, the key found on it) for the first key that stands in the text."""
+        if self._at is None:
+            self._at = {}
+            for i, line in enumerate(self.lines):
+                if "://" in line or "www." in line:
+                    for found in find_urls(line):
+                        self._at.setdefault(found, i)
+        for key in keys:
+            if key and key in self._at and key in self.lines[self._at[key]]:
+                return self._at[key], key
+        if self.few:
+            for i, line in enumerate(self.lines):
+                for key in keys:
+                    if key and key in line:
+                        return i, key
+        return None
+
+
+def _role_near(index: _TextIndex, url: str) -> str:
     """'Apply here <url> for the Product Marketing Manager opening': the role beside a link."""
-    for line in text.splitlines():
-        if url in line:
-            m = _ROLE_IN_BODY[1].search(line.replace(url, " "))
-            if m:
-                return m.group("t").strip()
+    found = index.line_of(url)
+    if found:
+        m = _ROLE_IN_BODY[1].search(index.lines[found[0]].replace(url, " "))
+        if m:
+            return m.group("t").strip()
     return ""
 
 
@@ -276,26 +304,25 @@ _IN_PLACE_RE = re.compile(
 )
 
 
-def _words_near(text: str, href: str, url: str) -> tuple[str, bool]:
+def _words_near(index: _TextIndex, href: str, url: str) -> tuple[str, bool]:
     """The mail's words naming the job a link points to, and whether they stand on the link's
     own line: the text before the link, or (when that is just "Apply:" or nothing) the line
     above it, as in "Senior Financial Analyst - Sabre" / "Apply: <url>"."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if href not in line and url not in line:
+    found = index.line_of(href, url)
+    if found is None:
+        return "", False
+    i, key = found
+    before = index.lines[i].split(key, 1)[0]
+    before = _GREETING_RE.sub("", re.sub(r"[<(\[]+\s*$", "", before).strip(" -–—:*•·>\t"))
+    if _names_role(before):
+        return before, True
+    for above in reversed(index.lines[max(0, i - 2) : i]):
+        above = _GREETING_RE.sub("", above.strip(" -–—:*•·>\t"))
+        if not above:
             continue
-        before = line.split(href if href in line else url, 1)[0]
-        before = _GREETING_RE.sub("", re.sub(r"[<(\[]+\s*$", "", before).strip(" -–—:*•·>\t"))
-        if _names_role(before):
-            return before, True
-        for above in reversed(lines[max(0, i - 2) : i]):
-            above = _GREETING_RE.sub("", above.strip(" -–—:*•·>\t"))
-            if not above:
-                continue
-            if find_urls(above) or not _names_role(above):
-                break
-            return above, False
-        break
+        if find_urls(above) or not _names_role(above):
+            break
+        return above, False
     return "", False
 
 
@@ -346,18 +373,20 @@ def as_written(name: str, text: str) -> str:
 _CAPITALISED_RUN_RE = re.compile(r"[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5}")
 
 
-def _line_tail(text: str, href: str, url: str) -> str:
+def _line_tail(index: _TextIndex, href: str, url: str) -> str:
     """What follows a link on its line when it reads "<title> <url> – Acme Analytics, Dallas"."""
-    for line in text.splitlines():
-        key = href if href in line else url if url in line else ""
-        if key:
-            after = line.split(key, 1)[1].lstrip(" >)]")
-            m = re.match(r"(?:[-–—|,]|at\b|@)\s*(?P<rest>\S.{1,80})$", after)
-            return m.group("rest").strip() if m and not find_urls(after) else ""
-    return ""
+    found = index.line_of(href, url)
+    if found is None:
+        return ""
+    i, key = found
+    after = index.lines[i].split(key, 1)[1].lstrip(" >)]")
+    m = re.match(r"(?:[-–—|,]|at\b|@)\s*(?P<rest>\S.{1,80})$", after)
+    return m.group("rest").strip() if m and not find_urls(after) else ""
 
 
-def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: bool) -> Posting:
+def _link_posting(
+    unit: _Unit, ctx: _Context, index: _TextIndex, link: tuple[str, str, str], many: bool
+) -> Posting:
     """One posting for a job link: its own words first ("Senior Buyer at Acme <url>"), then the
     subject, then the words on the line above ("Senior Buyer - Acme" / "Apply: <url>", which
     describe it when the subject does not or when the mail lists many jobs), then its URL."""
@@ -366,7 +395,7 @@ def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: 
     slug_title, slug_company = title_from_url(url)
     own = _link_words(text)
     if own is not None and not own.company:
-        tail = _line_tail(unit.text, href, url)
+        tail = _line_tail(index, href, url)
         fuller = _link_words(f"{text} - {tail}") if tail else None
         if fuller is not None and fuller.title == own.title:
             own = fuller
@@ -374,7 +403,7 @@ def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: 
             if head and not own.location and looks_like_place(place) and not is_legal_form(place):
                 own.company, own.location = head, place  # "Acme Analytics, Dallas"
     if own is None:
-        near, same_line = _words_near(unit.text, href, url)
+        near, same_line = _words_near(index, href, url)
         words = _link_words(near)
         lone = not (same_line or many or not ctx.title)
         if words is not None and lone and words.title.casefold() != ctx.title.casefold():
@@ -387,7 +416,7 @@ def _link_posting(unit: _Unit, ctx: _Context, link: tuple[str, str, str], many: 
     if slug_title and not title:  # written as the mail writes it: "HR", not "Hr"
         found = re.search(re.escape(slug_title), unit.text[:20_000], re.IGNORECASE)
         slug_title = found.group(0) if found else slug_title
-    title = title or slug_title or _role_near(unit.text, url) or ctx.title
+    title = title or slug_title or _role_near(index, url) or ctx.title
     company = (own.company if own else "") or ctx.company or slug_company
     in_note = unit.in_forward and (url in unit.note or canonical in unit.note)
     return Posting(
@@ -417,7 +446,8 @@ def _link_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Pos
             continue
         seen.add(key)
         found.append((href, url, text))
-    return [_link_posting(unit, ctx, link, len(found) > 1) for link in found]
+    index = _TextIndex(unit.text, few=len(found) <= 20)
+    return [_link_posting(unit, ctx, index, link, len(found) > 1) for link in found]
 
 
 def looks_like_job(subject: str, body: str) -> bool:
