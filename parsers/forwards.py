@@ -2,6 +2,8 @@
 
 Interface (stable, used by parsers.mail):
     split_forward(text: str, subject: str = "") -> Forward
+    forward_subject(subject: str) -> str    # the subject without "Fwd:" when it says forward,
+                                            # else unchanged
 
 Mail clients mark a forward in three ways, from most to least certain:
 
@@ -28,10 +30,16 @@ from parsers.model import Address, ForwardedMessage
 
 @dataclass(slots=True)
 class Forward:
-    """The forwarder's own note (None if empty) and the forwarded originals, outermost first."""
+    """The forwarder's own note (None if empty) and the forwarded originals, outermost first.
+
+    A reply is no forward (`messages` stays empty, `note` None), but what it quotes may still
+    be a recruiter's mail: `reply` is that quoted original and `reply_note` the replier's own
+    words above it, so postings can be read from it and credited to the replier."""
 
     note: str | None = None
     messages: list[ForwardedMessage] = field(default_factory=list)
+    reply: ForwardedMessage | None = None
+    reply_note: str | None = None
 
 
 def _words(spec: str) -> tuple[str, ...]:
@@ -46,7 +54,7 @@ def _words(spec: str) -> tuple[str, ...]:
 _FROM_LABELS = _words(
     "From|Sender|Od|Odesílatel|Odosielateľ|Fra|Afsender|Avsender|Von|Absender|De|De la|"
     "Lähettäjä|Šalje|Pošiljatelj|Feladó|Da|Mittente|Van|Afzender|Expeditorul|Expeditor|"
-    "Отправитель|От|Від кого|Від|Відправник|Från|Avsändare|Kimden|Gönderen|Saatja|Nadawca|"
+    "Отправитель|От кого|От|Від кого|Від|Відправник|Från|Avsändare|Kimden|Gönderen|Saatja|Nadawca|"
     "Remitente|Remetente|Expéditeur|送信元|差出人|发件人|寄件者|寄件人|보낸 사람|보낸사람|Από|Αποστολέας|Từ|Dari|"
     "Pengirim|Nuo|Kellelt"
 )
@@ -147,7 +155,7 @@ _ATTRIBUTION = re.compile(
     r"napsal\(a\)|napsala?|napísal\(a\)|napísala?|napisał\(a\)|napisała?|napisal|"
     r"написал\(а\)|написала?|написав\(ла\)|написав|geschreven|skrev|följande|kirjoitti|"
     r"ezt írta|írta|şunu yazdı|yazdı|a scris|έγραψε|kirjutas|rašė|pisze|写道|寫道|"
-    r"が書きました|작성)[^\n]{0,60}?[:：][ \t]*$",
+    r"が書きました|작성|đã viết|menulis|kirjoitti)[^\n]{0,160}?[:：][ \t]*$",
     re.IGNORECASE,
 )
 _ATTRIBUTION_FILLER = re.compile(
@@ -161,6 +169,25 @@ _ATTRIBUTION_FILLER = re.compile(
 # An attribution names an address or a date/time; "Bob wrote about 2 roles:" is just prose.
 _ATTRIBUTION_EVIDENCE = re.compile(
     r"@|\d{1,2}[:.]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}年"
+)
+#: A date or a time, without which an "<addr>:" line is no attribution.
+_DATE_EVIDENCE = re.compile(
+    r"\d{1,2}[:.]\d{2}|\b(?:19|20)\d{2}\b|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}\s?[年년]"
+)
+#: Gmail in Japanese, Russian and a few more names no verb: "<date> Jane <jane@x.jp>:".
+_ADDRESS_END = re.compile(
+    r"[<\[(]\s*(?:mailto:)?[^\s<>\[\]()@]{1,64}@[^\s<>\[\]()]{1,255}\s*[>\])]\s*[:：]\s*$"
+)
+#: How attributions open ("On", "Le", "Am", ...): a wrapped attribution's first line.
+_OPENER = re.compile(
+    r"(?:>\s*)*(?:on|le|am|el|il giorno|w dniu|dnia|op|em|den|dne|på|vào|d\.)\s", re.IGNORECASE
+)
+_ANDROID_VERB = re.compile(r"\b(?:wrote|schrieb|a écrit|escribió|ha scritto|escreveu)\s*$", re.I)
+#: Nouns for "message" in announcements ("Begin forwarded message:", "Forwarded message:").
+_MESSAGE_STEMS = _words(
+    "message|nachricht|mensaje|mensagem|messaggio|bericht|meddelande|besked|melding|mejl|"
+    "wiadomo|zpráv|správ|üzenet|levél|viesti|poruk|mesaj|ileti|сообщени|повідомлен|листа|"
+    "mail|メッセージ|邮件|郵件|메일|μήνυμα"
 )
 _NAME_CONNECTOR = re.compile(
     r".*(?:\bpoužívateľ|\bпользователь|\bкористувач|\bużytkownik|\bheeft|\bidőpontban|\bskrev|"
@@ -201,6 +228,14 @@ _ON_BEHALF = re.compile(
 _QUOTES = "\"'«»„“”‘’*_ \t\u00a0"  # also Markdown-ish emphasis from HTML-to-text
 
 _MAX_LINE = 1000
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def find_url(text: str) -> bool:
+    """Whether a line holds a link: wrapped subjects never do, bodies often start with one."""
+    return bool(_URL.search(text))
+
+
 _MAX_BLOCK_LINES = 40
 _MAX_LEVELS = 20
 
@@ -219,6 +254,11 @@ def _subject_hint(subject: str) -> str | None:
     if prefix in _REPLY_PREFIXES:
         return "reply"
     return None
+
+
+def forward_subject(subject: str) -> str:
+    """'Fwd: RE: Analyst' -> 'Analyst' when the first prefix says forward; else unchanged."""
+    return _strip_prefixes(subject) if _subject_hint(subject) == "fwd" else subject.strip()
 
 
 def _strip_prefixes(subject: str) -> str:
@@ -420,8 +460,9 @@ def _label(line: str) -> tuple[str, str] | None:
     return name, value
 
 
-def _is_continuation(name: str, value: str, line: str) -> bool:
-    """Whether a label-less line carries on the previous header value."""
+def _is_continuation(name: str, value: str, lines: list[str], i: int) -> bool:
+    """Whether the label-less line i carries on the previous header value."""
+    line = lines[i]
     stripped = line.strip()
     if not value:
         return len(stripped) <= 200
@@ -431,11 +472,37 @@ def _is_continuation(name: str, value: str, line: str) -> bool:
         if re.match(r"(?:on behalf of|im auftrag von|de la part de)\b", stripped, re.I):
             return True
         return "@" in stripped and len(stripped) < 200 and " " not in stripped.strip("<>[]")
-    if name == "date":
-        return bool(
-            re.fullmatch(r"(?:AM|PM|a\.m\.|p\.m\.|[A-Z]{2,5}|[+-]\d{4}|GMT[+-]?\d*)", stripped)
-        )
+    if name == "date" and re.fullmatch(
+        r"(?:AM|PM|a\.m\.|p\.m\.|[A-Z]{2,5}|[+-]\d{4}|GMT[+-]?\d*)", stripped
+    ):
+        return True
+    if name in ("subject", "date"):
+        return _wrapped_value(name, value, lines, i)
     return False
+
+
+def _wrapped_value(name: str, value: str, lines: list[str], i: int) -> bool:
+    """A long subject or date wrapped onto the next line: the line is folded (starts with
+    white space), or sits between the label and a further header label, or ends a long
+    subject right before the blank line that closes the header block."""
+    line = lines[i]
+    stripped = line.strip()
+    if not stripped or len(stripped) > 200 or _attribution_at(lines, i):
+        return False
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    following = _label(nxt)
+    if following and following[0] != "other":
+        return True
+    if line[:1] in (" ", "\t") and lines[i - 1][:1] not in (" ", "\t"):
+        return name == "subject" and not nxt.strip()
+    return (
+        name == "subject"
+        and len(value) >= 55
+        and len(stripped) <= 60
+        and not nxt.strip()
+        and not stripped.endswith((".", "!", "?", ":"))
+        and not find_url(stripped)
+    )
 
 
 def _parse_block(lines: list[str], start: int) -> _Block:
@@ -463,7 +530,7 @@ def _parse_block(lines: list[str], start: int) -> _Block:
                 break
             block.fields[name] = value
             current = name
-        elif current and _is_continuation(current, block.fields[current], line):
+        elif current and _is_continuation(current, block.fields[current], lines, i):
             block.fields[current] = (block.fields[current] + " " + line.strip()).strip()
         else:
             break
@@ -532,64 +599,110 @@ def _separator_kind(content: str) -> tuple[str, str] | None:
     return None
 
 
-def _is_attribution(lines: list[str], i: int) -> str:
-    """The attribution text ending at line i ("On ... X <x> wrote:"), or ""."""
+def _attribution_at(lines: list[str], i: int) -> tuple[str, int] | None:
+    """(attribution text, first line) when a reply attribution ends at line i, else None.
+
+    "On <date>, <name> <addr> wrote:" in any language, wrapped over up to three lines (Gmail
+    puts "wrote:" on a line of its own, Missive the address); also the verb-less forms Gmail
+    writes in some languages ("2024年3月4日(月) 10:02 Jane <jane@x.jp>:") and Android's
+    "---- Jane wrote ----"."""
     line = lines[i].strip()[:400]
-    if not line or not _ATTRIBUTION.search(line) or _label(line):
-        return ""
-    text = line
-    if not _ATTRIBUTION_EVIDENCE.search(line) and i > 0:
-        text = lines[i - 1].strip()[:400] + " " + line
+    if not line or _label(line.lstrip("> \t")):
+        return None
+    content = line.lstrip("> \t")
+    dashed = _DASH_SEPARATOR.fullmatch(content)
+    if dashed and _ANDROID_VERB.search(dashed.group("phrase")):
+        return content, i
+    if not _ATTRIBUTION.search(line):
+        verbless = _ADDRESS_END.search(line) and _DATE_EVIDENCE.search(line)
+        return (content, i) if verbless or _introduces_quote(lines, i, content) else None
+    text, first = line, i
+    for back in (1, 2):
+        if i - back < 0 or _OPENER.match(text):
+            break
+        previous = lines[i - back].strip()[:400]
+        if not previous or _label(previous.lstrip("> \t")):
+            break
+        if _ATTRIBUTION_EVIDENCE.search(text) and not _OPENER.match(previous):
+            break
+        text, first = previous + " " + text, i - back
     if not _ATTRIBUTION_EVIDENCE.search(text):
-        return ""
-    return text.lstrip("-> \t")
+        return None
+    return text.lstrip("-> \t"), first
 
 
-def _find_marker(lines: list[str], hint: str | None, subject: str) -> _Marker | None:
-    """The first forward marker the hint allows; None when the text is no forward."""
+def _introduces_quote(lines: list[str], i: int, content: str) -> bool:
+    """A line in any language that ends with ":", names an address and a date or time, and
+    is followed by "> " quoted lines: how every client introduces the message it quotes."""
+    if not content.endswith((":", "：")) or "@" not in content or len(content) > 300:
+        return False
+    if not _DATE_EVIDENCE.search(content):
+        return False
+    nxt = _next_nonblank(lines, i, 3)
+    return nxt is not None and _quote_depth(lines[nxt]) > _quote_depth(lines[i])
+
+
+def _indented_body(lines: list[str], i: int, depth: int) -> bool:
+    """Outlook for Mac forwards as an attribution over a body indented by four spaces."""
+    seen = 0
+    for line in lines[i + 1 : i + 40]:
+        if _is_blank(line):
+            continue
+        if _quote_depth(line) > depth:
+            return False
+        content = _unquote(line, depth)
+        if not content.startswith(("    ", "\t")):
+            return False
+        seen += 1
+    return seen > 0
+
+
+def _find_marker(lines: list[str], hint: str | None, subject: str) -> tuple[str, _Marker | None]:
+    """("forward", marker) at the first forward marker the hint allows, ("reply", marker) when
+    a reply's quote starts first, ("", None) when the text quotes nothing."""
     i = 0
     while i < len(lines):
         if _is_blank(lines[i]):
             i += 1
             continue
         verdict, marker, step = _marker_at(lines, i, hint, subject)
-        if verdict == "found":
-            return marker
-        if verdict == "stop":
-            return None
+        if verdict in ("forward", "reply"):
+            return verdict, marker
         i += step
-    return None
+    return "", None
 
 
 def _marker_at(
     lines: list[str], i: int, hint: str | None, subject: str
 ) -> tuple[str, _Marker | None, int]:
-    """("found", marker, 0), ("stop", None, 0) when a reply starts here, or ("next", None, n)."""
+    """("forward" | "reply", marker, 0) when a quote starts here, or ("next", None, n)."""
     depth = _quote_depth(lines[i])
     content = _unquote(lines[i], depth)
     sep = _separator_kind(content)
     if sep and sep[0] == "announce":
-        # "Begin forwarded message:" counts only when a header block follows it.
-        if _block_after(lines, i, depth).fields:
-            return "found", _Marker(i, "separator", depth), 0
+        # "Begin forwarded message:" with headers after it, or naming a forwarded message.
+        if _block_after(lines, i, depth).fields or _has_stem(content, _MESSAGE_STEMS):
+            return "forward", _Marker(i, "separator", depth), 0
     elif sep and sep[0] == "separator":
-        return "found", _Marker(i, "separator", depth, sep[1]), 0
+        return "forward", _Marker(i, "separator", depth, sep[1]), 0
     elif sep:  # "-----Original Message-----": Outlook writes it for replies too
         return _judge(_Marker(i, "original", depth, sep[1]), _block_after(lines, i, depth), hint)
     if _RULE_LINE.fullmatch(content[:_MAX_LINE]):
         block = _block_after(lines, i, depth)
         if block.fields.get("from") and block.strength() >= 1:
             return _judge(_Marker(i, "rule", depth), block, hint)
-    if _is_attribution(lines, i):
-        return (
-            ("found", _Marker(i, "attribution", depth), 0) if hint == "fwd" else ("stop", None, 0)
-        )
+    found = _attribution_at(lines, i)
+    if found:
+        marker = _Marker(found[1], "attribution", depth)
+        if hint == "fwd" and _indented_body(lines, i, depth):
+            return "forward", marker, 0
+        return "reply", marker, 0
     if _label(content):
         block = _block_at(lines, i, depth)
         if block.fields.get("from") and block.strength() >= 2:
             if _accept_bare_block(lines, i, block, hint, subject):
-                return "found", _Marker(i, "block", depth), 0
-            return "stop", None, 0
+                return "forward", _Marker(i, "block", depth), 0
+            return "reply", _Marker(i, "block", depth), 0
         return "next", None, max(1, block.end)
     return "next", None, 1
 
@@ -597,10 +710,10 @@ def _marker_at(
 def _judge(marker: _Marker, block: _Block, hint: str | None) -> tuple[str, _Marker | None, int]:
     """A rule or "Original Message" line: a forward unless the subjects say it quotes a reply."""
     if hint == "reply":
-        return "stop", None, 0
+        return "reply", marker, 0
     if hint is None and _subject_hint(block.fields.get("subject", "")) == "reply":
-        return "stop", None, 0
-    return "found", marker, 0
+        return "reply", marker, 0
+    return "forward", marker, 0
 
 
 def _block_after(lines: list[str], i: int, depth: int) -> _Block:
@@ -657,10 +770,23 @@ def _message(fields: dict[str, str], body: str, fallback_subject: str) -> Forwar
         from_=from_list[0] if from_list else Address(),
         to=_parse_mailboxes(fields.get("to", "")),
         cc=_parse_mailboxes(fields.get("cc", "")),
-        subject=fields.get("subject", "").strip() or fallback_subject,
+        subject=_full_subject(fields.get("subject", "").strip(), fallback_subject),
         date=fields.get("date", "").strip(),
         body=_clean_body(body),
     )
+
+
+def _full_subject(quoted: str, outer: str) -> str:
+    """The quoted subject, or the outer one when the quote shows only its start (a header
+    line cut where the client wrapped it)."""
+    if not quoted:
+        return outer
+    if len(quoted) < 40:  # too short to have been wrapped; a longer outer subject is an edit
+        return quoted
+    squashed = " ".join(quoted.split()).casefold()
+    if len(outer) > len(quoted) and " ".join(outer.split()).casefold().startswith(squashed):
+        return outer
+    return quoted
 
 
 def _clean_body(body: str) -> str:
@@ -686,9 +812,15 @@ def _after_separator(lines: list[str], start: int) -> tuple[dict[str, str], str]
 
 
 def _attribution_message(lines: list[str], i: int, subject: str) -> ForwardedMessage:
-    """Outlook for Mac forwards as 'On <date>, "Name" <addr> wrote:' plus an indented body."""
-    text = _is_attribution(lines, i)
-    body = "\n".join(lines[i + 1 :])
+    """The original under 'On <date>, "Name" <addr> wrote:': a reply's quote or an Outlook for
+    Mac forward (body indented); the attribution may span lines i.. and the quote follows."""
+    text, end = "", i
+    for j in range(i, min(len(lines), i + 3)):
+        found = _attribution_at(lines, j)
+        if found and found[1] <= i:
+            text, end = found[0], j
+            break
+    body = "\n".join(lines[end + 1 :])
     body = _unquote_if_all_quoted(body)
     body = textwrap.dedent(body.replace("\t", "    "))
     name, address, date = _parse_attribution(text)
@@ -761,16 +893,18 @@ def _normalize(text: str) -> str:
 
 def _split(text: str, subject: str) -> Forward:
     lines = _normalize(text).split("\n")
-    marker = _find_marker(lines, _subject_hint(subject), subject)
+    kind, marker = _find_marker(lines, _subject_hint(subject), subject)
     if marker is None:
         return Forward()
     note, first = _split_at(lines, marker, subject)
+    if kind == "reply":
+        return Forward(reply=first, reply_note=note)
     messages = [first]
     while len(messages) < _MAX_LEVELS:
         current = messages[-1]
         inner_lines = current.body.split("\n")
-        inner = _find_marker(inner_lines, _subject_hint(current.subject), current.subject)
-        if inner is None:
+        kind, inner = _find_marker(inner_lines, _subject_hint(current.subject), current.subject)
+        if kind != "forward" or inner is None:
             break
         _, nested = _split_at(inner_lines, inner, current.subject)
         if nested.body == current.body:

@@ -5,8 +5,14 @@ is capped and the tree is walked with lxml's iterative `iterwalk`, never by recu
 shaped so that `parsers.forwards` can read Outlook "Word HTML" forward headers
 (`<b>From:</b> ...<br><b>Sent:</b> ...`) exactly as it reads plain-text ones.
 
+With `quotes=True` the quoting structure of a reply or forward is kept the way plain-text mail
+shows it: the content of `<blockquote>` (Gmail's `gmail_quote`, Apple's and Thunderbird's
+`type="cite"`) and of Yahoo's `yahoo_quoted` block is prefixed with "> " per level, and the
+attribution or header lines above it stay on lines of their own, so the forward reader sees
+where a quote starts and ends whatever the language of its header.
+
 Interface (stable):
-    html_to_text(html: str) -> str
+    html_to_text(html: str, quotes: bool = False) -> str
     html_links(html: str) -> list[tuple[str, str]]     # (href, link text), in document order
     parse_html(html: str) -> lxml element or None
 """
@@ -41,6 +47,9 @@ _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u034f\u00ad\u180e]")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 _LINK_SCHEMES = ("http://", "https://")
+#: Private-use characters marking where a quoted block opens and closes while text is written.
+_QUOTE_OPEN = "\ue000"
+_QUOTE_CLOSE = "\ue001"
 
 
 def parse_html(html: str) -> Any:
@@ -77,7 +86,8 @@ def _href(el: Any) -> str:
 class _Writer:
     """Collects text pieces; `pre` depth decides whether whitespace is kept."""
 
-    def __init__(self) -> None:
+    def __init__(self, quotes: bool = False) -> None:
+        self.quotes = quotes
         self.parts: list[str] = []
         self.pre = 0
         #: Newlines asked for by block boundaries; adjacent boundaries share them.
@@ -116,7 +126,19 @@ class _Writer:
         self.raw(f" <{href}>" if inside else f"<{href}>")
 
 
+def _is_quote(writer: _Writer, el: Any, tag: str) -> bool:
+    """A quoted part: any blockquote, or Yahoo's quoted-reply block (a div)."""
+    if not writer.quotes:
+        return False
+    if tag == "blockquote":
+        return True
+    return tag == "div" and "yahoo_quoted" in (el.get("class") or "") + (el.get("id") or "")
+
+
 def _start(writer: _Writer, el: Any, tag: str) -> None:
+    if _is_quote(writer, el, tag):
+        writer.newline(1)
+        writer.raw(_QUOTE_OPEN)
     if tag in _BLOCK:
         writer.newline(2 if tag in _PARAGRAPH and el.get("class") != "MsoNormal" else 1)
     if tag == "pre":
@@ -141,12 +163,15 @@ def _end(writer: _Writer, el: Any, tag: str) -> None:
         writer.raw("\n")
     elif tag in _CELL:
         writer.raw(_CELL_MARK)
+    if _is_quote(writer, el, tag):
+        writer.raw(_QUOTE_CLOSE)
+        writer.newline(1)
     if tag in _BLOCK:
         writer.newline(2 if tag in _PARAGRAPH and el.get("class") != "MsoNormal" else 1)
 
 
-def _walk(root: Any) -> str:
-    writer = _Writer()
+def _walk(root: Any, quotes: bool = False) -> str:
+    writer = _Writer(quotes)
     walker = etree.iterwalk(root, events=("start", "end"))
     skipped: set[int] = set()
     for event, el in walker:
@@ -193,15 +218,43 @@ def _tidy(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def html_to_text(html: str) -> str:
-    """Readable text of an HTML document; '' when there is nothing readable. Never raises."""
+def _apply_quotes(text: str) -> str:
+    """Turns the quote marks written by the walk into "> " prefixes, one per open level."""
+    out: list[str] = []
+    depth = 0
+    for line in text.split("\n"):
+        i = 0
+        while i < len(line) and line[i] in (_QUOTE_OPEN, _QUOTE_CLOSE):
+            depth = depth + 1 if line[i] == _QUOTE_OPEN else max(0, depth - 1)
+            i += 1
+        rest = line[i:]
+        content = rest.replace(_QUOTE_OPEN, "").replace(_QUOTE_CLOSE, "").strip()
+        line_depth = depth
+        for ch in rest:
+            if ch in (_QUOTE_OPEN, _QUOTE_CLOSE):
+                depth = depth + 1 if ch == _QUOTE_OPEN else max(0, depth - 1)
+        if not content:
+            if out and out[-1].strip(" >"):
+                out.append(">" * line_depth)
+            continue
+        out.append("> " * line_depth + content if line_depth else content)
+    while out and not out[-1].strip(" >"):
+        out.pop()
+    return "\n".join(out)
+
+
+def html_to_text(html: str, quotes: bool = False) -> str:
+    """Readable text of an HTML document; '' when there is nothing readable. Never raises.
+
+    `quotes`: quoted parts of a reply or forward prefixed with "> " (see the module notes)."""
     root = parse_html(html)
     if root is None:
         return ""
     try:
-        return _tidy(_walk(root))
+        text = _tidy(_walk(root, quotes))
     except (etree.LxmlError, ValueError, RecursionError):
         return ""
+    return _apply_quotes(text) if quotes else text
 
 
 def html_links(html: str) -> list[tuple[str, str]]:

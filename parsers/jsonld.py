@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from parsers.dates import iso_date
 from parsers.htmltext import html_to_text, parse_html
 from parsers.links import canonicalize_url, is_job_url
 from parsers.model import Posting
@@ -264,7 +265,7 @@ def _from_node(node: dict[str, Any], page_url: str) -> JobPostingData | None:
         company=_company(node),
         location=_location(node),
         remote=_is_remote(node),
-        posted_at=_text(node.get("datePosted")),
+        posted_at=iso_date(_text(node.get("datePosted"))),
         description=desc,
         salary=_salary(node),
         origin="jsonld",
@@ -322,7 +323,7 @@ def _microdata(root: Any, url: str) -> list[JobPostingData]:
             canonical_url=canonicalize_url(url) if url else "",
             company=_itemprop(scope, "hiringOrganization"),
             location=_itemprop(scope, "jobLocation"),
-            posted_at=_itemprop(scope, "datePosted"),
+            posted_at=iso_date(_itemprop(scope, "datePosted")),
             description=_itemprop(scope, "description"),
             origin="microdata",
         )

@@ -4,6 +4,12 @@ The same posting reaches the inbox as a LinkedIn `/comm/` link, a SafeLinks-wrap
 Indeed `rc/clk` click and a clean `viewjob` URL. Dedup needs one form per posting, so the
 known boards and applicant-tracking systems get a fixed canonical URL and a `job_id_key`.
 
+Which hosts are boards and applicant-tracking systems, where their posting ids sit (path,
+query or fragment) and which employer a link names is data: parsers/data/ats_hosts.toml.
+Company career sites (careers.acme.com/..., acme.com/careers/.../<id>, /jobs/<id>) are
+recognised by their shape. A link whose own words say "job" ("Apply: <url>", "Job posting:
+<url>") is a job link even when its URL has no such shape (`is_job_link`).
+
 Interface (stable):
     find_urls(text: str) -> list[str]
     unwrap_redirect(url: str) -> str
@@ -12,6 +18,8 @@ Interface (stable):
     job_id_key(url: str) -> str | None
     title_from_url(url: str) -> tuple[str, str]     # (title, company) read from a URL slug
     web_link(url: str) -> str                       # the URL if it may be a link, else ""
+    is_job_link(url: str, label: str) -> bool       # is_job_url, or a link labelled as a job
+    company_from_url(url: str) -> str               # the employer an ATS or careers link names
 """
 
 from __future__ import annotations
@@ -20,7 +28,11 @@ import base64
 import binascii
 import html
 import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3_canonicalize
@@ -39,23 +51,16 @@ _TRACKING_PARAMS = frozenset(
         "ocid", "cmpid", "eid", "lipi", "midtoken", "midsig", "otptoken", "alertaction",
         "origin", "from", "tk", "sjdu", "acatk", "xkcb", "iaid", "igshid", "campaign",
         "campaignid", "emailtype", "recommendedflavor", "share_id", "shareid", "_ga", "_gl",
-        "s_kwcid",
+        "s_kwcid", "iis", "iisn", "promotion", "jvs", "jvst", "jvsd",
     }
 )  # fmt: skip
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_", "__hs", "li_", "ttc")
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "vero_", "oly_", "__hs", "li_", "ttc", "__jv")
 #: Redirector query parameters that may carry the real destination.
 _TARGET_PARAMS = ("url", "u", "q", "redirect", "redirect_url", "redirecturl", "redir", "target",
                   "dest", "destination", "link", "goto", "to", "r", "next", "href", "l", "uri",
                   "out", "rurl", "continue")  # fmt: skip
 _BASE64_RE = re.compile(r"^[A-Za-z0-9_\-+/]{16,}={0,2}$")
 
-_NOT_JOB_HOSTS = (
-    "facebook.com", "twitter.com", "x.com", "instagram.com", "youtube.com", "youtu.be",
-    "tiktok.com", "pinterest.com", "apps.apple.com", "itunes.apple.com", "play.google.com",
-    "maps.google.com", "accounts.google.com", "support.google.com", "aka.ms",
-    "support.microsoft.com", "go.microsoft.com", "privacy.microsoft.com", "zoom.us",
-    "calendly.com", "gravatar.com", "w3.org", "schema.org",
-)  # fmt: skip
 _NOT_JOB_PATH_RE = re.compile(
     r"unsubscribe|optout|opt-out|/settings|/preferences|/psettings|email-?pref|/help\b|/help/|"
     r"/support\b|/legal|privacy|/terms|/cookie|/login|/signin|/sign-in|/signup|/sign-up|"
@@ -304,50 +309,146 @@ def _workday(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
         segs.pop()
     if not any(s in ("job", "details") for s in segs) or not segs:
         return None
-    m = re.search(r"_([A-Za-z0-9][A-Za-z0-9.\-]*?)(?:-\d+)?$", segs[-1])
+    m = re.search(r"_([A-Za-z0-9][A-Za-z0-9.\-]*)$", segs[-1])
     if not m:
         return None
+    job_id = re.sub(r"(?<=\d)-\d{1,2}$", "", m.group(1))  # "JR109876-1": a copy of JR109876
     tenant = host.split(".", 1)[0]
     if host.endswith("myworkdaysite.com") and len(segs) > 1 and segs[0] == "recruiting":
         tenant = segs[1]
-    return f"https://{host}/{'/'.join(segs)}", f"workday:{tenant}:{m.group(1).lower()}"
+    return f"https://{host}/{'/'.join(segs)}", f"workday:{tenant}:{job_id.lower()}"
 
 
-def _misc_ats(host: str, path: str, q: dict[str, str]) -> tuple[str, str] | None:
-    """Smaller systems: a stable key is enough; the canonical URL stays the generic one."""
-    rules = (
-        ("icims.com", r"/jobs/(\d+)", "icims"),
-        ("jobvite.com", r"/job/(o[A-Za-z0-9]+)", "jobvite"),
-        ("workable.com", r"/j/([A-Za-z0-9]{6,})", "workable"),
-        ("bamboohr.com", r"/(?:careers|jobs)/(\d+)", "bamboohr"),
-        ("dice.com", rf"/job-detail/({_UUID})", "dice"),
-        ("recruitee.com", r"/o/([^/?#]+)", "recruitee"),
-        ("ziprecruiter.com", r"/(?:jobs|c/[^/]+/job)/[^?#]*?([0-9a-f]{8,})$", "ziprecruiter"),
+_Builder = Callable[[str, str, dict[str, str]], "tuple[str, str] | None"]
+_BUILDERS: dict[str, _Builder] = {
+    "linkedin": _linkedin,
+    "indeed": _indeed,
+    "glassdoor": _glassdoor,
+    "greenhouse": _greenhouse,
+    "lever": _lever,
+    "ashby": _ashby,
+    "smartrecruiters": _smartrecruiters,
+    "workday": _workday,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """One [[site]] of parsers/data/ats_hosts.toml."""
+
+    name: str
+    hosts: tuple[str, ...]
+    rule: _Builder | None = None
+    id_path: re.Pattern[str] | None = None
+    id_query: tuple[str, ...] = ()
+    id_fragment: re.Pattern[str] | None = None
+    also_query: tuple[str, ...] = ()
+    board: bool = False
+    company: str = ""
+
+    def owns(self, host: str) -> bool:
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+    def applies(self, host: str, q: dict[str, str]) -> bool:
+        return self.owns(host) or any(q.get(name) for name in self.also_query)
+
+
+@dataclass(frozen=True, slots=True)
+class _SiteData:
+    sites: tuple[_Site, ...]
+    not_job_hosts: tuple[str, ...]
+    career_labels: frozenset[str]
+    #: host name (or suffix) -> the first site owning it; sites recognised by a query parameter
+    by_host: dict[str, _Site]
+    by_query: tuple[_Site, ...]
+
+
+def _pattern(value: object) -> re.Pattern[str] | None:
+    return re.compile(str(value)) if value else None
+
+
+@lru_cache(maxsize=1)
+def _site_data() -> _SiteData:
+    """The host list, read once; a broken data file is a packaging bug and fails loudly."""
+    raw = tomllib.loads(files("parsers").joinpath("data/ats_hosts.toml").read_text("utf-8"))
+    sites = tuple(
+        _Site(
+            name=str(entry["name"]),
+            hosts=tuple(str(h).lower() for h in entry.get("hosts", ())),
+            rule=_BUILDERS[entry["rule"]] if entry.get("rule") else None,
+            id_path=_pattern(entry.get("id_path")),
+            id_query=tuple(str(x).lower() for x in entry.get("id_query", ())),
+            id_fragment=_pattern(entry.get("id_fragment")),
+            also_query=tuple(str(x).lower() for x in entry.get("also_query", ())),
+            board=bool(entry.get("board", False)),
+            company=str(entry.get("company", "")),
+        )
+        for entry in raw.get("site", ())
     )
-    for suffix, pattern, name in rules:
-        if host.endswith(suffix):
-            m = re.search(pattern, path)
-            if m:
-                return "", f"{name}:{host.split('.')[0]}:{m.group(1).lower()}"
-    if "taleo.net" in host and (q.get("job") or "").strip():
-        return "", f"taleo:{host.split('.')[0]}:{q['job'].lower()}"
+    by_host: dict[str, _Site] = {}
+    for site in sites:
+        for host in site.hosts:
+            by_host.setdefault(host, site)
+    return _SiteData(
+        sites=sites,
+        not_job_hosts=tuple(str(h).lower() for h in raw.get("not_job_hosts", ())),
+        career_labels=frozenset(str(x).lower() for x in raw.get("career_labels", ())),
+        by_host=by_host,
+        by_query=tuple(site for site in sites if site.also_query),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _site_for_host(host: str) -> _Site | None:
+    """The site owning a host: the host itself or its nearest parent domain in the data."""
+    labels = host.split(".")
+    by_host = _site_data().by_host
+    for i in range(len(labels)):
+        site = by_host.get(".".join(labels[i:]))
+        if site is not None:
+            return site
     return None
 
 
-_BOARDS = (_linkedin, _indeed, _glassdoor, _greenhouse, _lever, _ashby, _smartrecruiters,
-           _workday, _misc_ats)  # fmt: skip
+def _site_of(host: str, q: dict[str, str]) -> _Site | None:
+    site = _site_for_host(host)
+    if site is not None:
+        return site
+    return next((s for s in _site_data().by_query if s.applies(host, q)), None)
+
+
+def _declared_id(site: _Site, path: str, q: dict[str, str], fragment: str) -> str:
+    """The posting id where the site's data says it lives: path, query or fragment."""
+    if site.id_path:
+        m = site.id_path.search(path)
+        if m:
+            return m.group(1)
+    for name in site.id_query:
+        value = (q.get(name) or "").strip()
+        if value:
+            return value
+    if site.id_fragment:
+        m = site.id_fragment.search(unquote(fragment))
+        if m:
+            return m.group(1)
+    return ""
 
 
 def _known(url: str) -> tuple[str, str] | None:
+    """(canonical URL or '' for the generic one, dedup key) of a known site's posting link."""
     parts = _split(url)
     if not parts:
         return None
-    host, path, q = _host(url), parts[2], _params(parts[3])
-    for rule in _BOARDS:
-        found = rule(host, path, q)
-        if found:
-            return found
-    return None
+    host, path, q, fragment = _host(url), parts[2], _params(parts[3]), parts[4]
+    site = _site_of(host, q)
+    if site is None:
+        return None
+    if site.rule is not None:
+        return site.rule(host, path, q)
+    job_id = _declared_id(site, path, q, fragment)
+    if not job_id:
+        return None
+    return "", f"{site.name}:{host.split('.')[0]}:{job_id.lower()}"
 
 
 # --- canonical form -----------------------------------------------------------------------------
@@ -367,13 +468,20 @@ def _generic_canonical(url: str) -> str:
     if (scheme.lower(), netloc.rsplit(":", 1)[-1]) in (("http", "80"), ("https", "443")):
         netloc = netloc.rsplit(":", 1)[0]
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
-    # Single-page job sites route with "#/job/123"; other fragments are just anchors.
-    frag = fragment if fragment.startswith(("/", "!")) else ""
+    # Single-page job sites route with "#/job/123" (Oracle: "#en/sites/CX/job/123"); other
+    # fragments are just anchors.
+    frag = fragment if fragment.startswith(("/", "!")) or _fragment_id(fragment) else ""
     rebuilt = urlunsplit((scheme.lower(), netloc, path or "/", urlencode(kept), ""))
     try:
         out = _w3_canonicalize(rebuilt)
     except (ValueError, UnicodeError):
         out = rebuilt
+    if "?" in frag:  # "#en/sites/jobsearch/job/240012?utm_medium=jobshare"
+        route, _, fquery = frag.partition("?")
+        kept_f = [
+            (k, v) for k, v in parse_qsl(fquery, keep_blank_values=True) if not _is_tracking(k)
+        ]
+        frag = route + (f"?{urlencode(kept_f)}" if kept_f else "")
     return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
 
 
@@ -401,6 +509,19 @@ def job_id_key(url: str) -> str | None:
 # --- deciding -----------------------------------------------------------------------------------
 
 
+_FRAGMENT_ID_RE = re.compile(
+    r"(?:^|[/=&?])(?:job|jobs|jobid|requisition|requisitions|req|posting|opening|position|vacancy)"
+    r"(?:/preview)?[/=:-](?P<id>[A-Za-z]{0,4}[-_]?\d{3,}|" + _UUID + r")(?:[/&?]|$)",
+    re.IGNORECASE,
+)
+
+
+def _fragment_id(fragment: str) -> str:
+    """A posting id routed after '#' ("#en/sites/jobsearch/job/240012", "#job=123")."""
+    m = _FRAGMENT_ID_RE.search(unquote(fragment)[:500])
+    return m.group("id") if m else ""
+
+
 def _has_posting_id(path: str, q: dict[str, str]) -> bool:
     if any(q.get(name) for name in _ID_PARAMS):
         return True
@@ -421,7 +542,7 @@ def is_job_url(url: str) -> bool:
     if not parts:
         return False
     host, path, q = _host(url), parts[2], _params(parts[3])
-    if any(host == h or host.endswith("." + h) for h in _NOT_JOB_HOSTS):
+    if _not_job_host(host):
         return False
     try:
         known = _known(url)
@@ -429,13 +550,51 @@ def is_job_url(url: str) -> bool:
         known = None
     if known:
         return True
-    if host.endswith(("linkedin.com", "indeed.com", "glassdoor.com", "lnkd.in")):
-        return False  # these boards' postings all match a rule above; the rest is chrome
+    site = _site_of(host, q)
+    if site is not None and site.board:
+        return False  # these boards' postings all match their rule; the rest is chrome
     if _NOT_JOB_PATH_RE.search(path) or _SEARCH_PATH_RE.search(path):
         return False
+    if _fragment_id(parts[4]) and (_JOB_WORD_RE.search(host) or _JOB_WORD_RE.search(path)):
+        return True  # "careers.oracle.com/jobs/#en/sites/jobsearch/job/240012"
     if not (_JOB_WORD_RE.search(host) or _JOB_WORD_RE.search(path) or "jobid" in parts[3].lower()):
         return False
     return _has_posting_id(path, q)
+
+
+def _not_job_host(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) for h in _site_data().not_job_hosts)
+
+
+#: Words that make a link a job link whatever its URL ("Apply: <url>"); "Careers" or "Jobs"
+#: alone are site menus, not one job.
+_LABEL_RE = re.compile(
+    r"(?:^|\b)(?:apply|application|job|posting|position|role|opening|vacancy|opportunity|"
+    r"requisition|req|listing|job description|jd|stelle|poste|empleo|vaga)\b"
+    r"(?:\W+\w+){0,3}\W*$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def is_job_link(url: str, label: str = "") -> bool:
+    """A job link as a person sees it: a posting URL, or any other page link whose own words
+    say it is the job ("Apply: <url>", "Job description here: <url>", a button "Apply now")."""
+    if is_job_url(url):
+        return True
+    if not label or not _LABEL_RE.search(label[-80:]):
+        return False
+    url = unwrap_redirect(url)
+    parts = _split(url)
+    if not parts:
+        return False
+    host, path, q = _host(url), parts[2], _params(parts[3])
+    site = _site_of(host, q)
+    if _not_job_host(host) or (site is not None and site.board):
+        return False
+    if _NOT_JOB_PATH_RE.search(path) or _SEARCH_PATH_RE.search(path):
+        return False
+    return path.strip("/") != "" or bool(parts[3])
 
 
 def title_from_url(url: str) -> tuple[str, str]:
@@ -458,7 +617,70 @@ def title_from_url(url: str) -> tuple[str, str]:
         m = re.match(r"^/[^/]+/\d{6,}-([a-z0-9][a-z0-9\-]*)/?$", path, re.I)
         if m:
             return _words(m.group(1)), ""
-    return "", ""
+        return "", ""
+    return _slug_title(path) if is_job_url(url) else "", ""
+
+
+_ID_WORD_RE = re.compile(r"^(?:[a-z]{0,4}\d{3,}[a-z0-9]*|\d+|r|jr|req)$", re.IGNORECASE)
+
+
+def _slug_title(path: str) -> str:
+    """'senior-brand-manager' in /en/jobs/jr245817/senior-brand-manager/ or /jobs/123-x-y:
+    the last slug of a posting path that names a role, ids and numbers dropped."""
+    from parsers.subjects import is_title_like  # noqa: PLC0415 - subjects imports links' users
+
+    for seg in reversed([x for x in path.split("/") if x][-4:]):
+        words = [w for w in re.split(r"[-_+]+", seg) if w]
+        while words and _ID_WORD_RE.match(words[0]):
+            words.pop(0)
+        while words and _ID_WORD_RE.match(words[-1]):
+            words.pop()
+        level = len(words) > 2 and re.fullmatch(r"i{1,3}|iv|[1-4]", words[-1], re.I)
+        core = words[:-1] if level else words
+        if len(words) >= 2 and all(w.isalnum() for w in words) and is_title_like(core[-1]):
+            if level:
+                words[-1] = words[-1].upper()
+            return _words("-".join(words))  # ends with its role noun: no place or team after
+    return ""
+
+
+def company_from_url(url: str) -> str:
+    """The employer an ATS or careers link names: 'Sabre' for sabre.wd1.myworkdayjobs.com,
+    'Acme' for jobs.lever.co/acme or careers.acme.com; '' when the link names none."""
+    parts = _split(unwrap_redirect(url))
+    if not parts:
+        return ""
+    host, path, q = _host(url), parts[2], _params(parts[3])
+    site = _site_of(host, q)
+    labels = [x for x in host.split(".") if x]
+    career = _site_data().career_labels
+    if site is not None:
+        if site.company == "path":
+            segs = [x for x in path.split("/") if x]
+            if segs and segs[0].lower() in ("embed", "j", "o", "jobs", "job", "v1"):
+                return _slug_company(q.get("for", ""))
+            return _slug_company(segs[0]) if segs else ""
+        if site.company in ("subdomain", "tenant") and len(labels) > 2:
+            head = re.sub(r"^(?:careers?|jobs?|uscareers)-|-(?:careers?|jobs?)$", "", labels[0])
+            return "" if head in career else _slug_company(head)
+        return ""
+    # careers.acme.com, jobs.sap.com: the company's own careers site (not a job board)
+    second_level = len(labels) >= 4 and labels[-2] in ("co", "com", "org", "net", "ac", "gov")
+    owner = labels[:-2] if second_level else labels[:-1]
+    if len(owner) != 2 or owner[0] not in ("careers", "career", "jobs", "job"):
+        return ""
+    name = owner[1]
+    return "" if name in career or _JOB_WORD_RE.search(name) else _slug_company(name)
+
+
+def _slug_company(slug: str) -> str:
+    """'acme-foods' -> 'Acme Foods', 'sap' -> 'SAP'; a slug with digits names no company."""
+    slug = unquote(slug).strip()
+    if not slug or re.search(r"\d{3,}", slug) or len(slug) > 40:
+        return ""
+    slug = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", slug)  # "LoneStarLogistics"
+    words = [w for w in re.split(r"[-_+ ]+", slug) if w]
+    return " ".join(w.upper() if len(w) <= 3 else w[:1].upper() + w[1:] for w in words)
 
 
 def _workday_words(slug: str) -> str:
@@ -469,4 +691,7 @@ def _workday_words(slug: str) -> str:
 
 def _words(slug: str) -> str:
     text = re.sub(r"[-_+]+", " ", slug).strip()
-    return " ".join(w if w.isupper() else w.capitalize() for w in text.split())
+    return " ".join(
+        w if w.isupper() else w.upper() if re.fullmatch(r"i{2,3}|iv", w, re.I) else w.capitalize()
+        for w in text.split()
+    )

@@ -11,11 +11,21 @@ Interface (stable):
     is_arrangement(text: str) -> bool
     mentions_remote(*texts: str) -> bool
     title_says_remote(title: str) -> bool
+    place_key(text: str) -> PlaceKey          # ("dallas", "tx", remote?) for comparing places
+    same_place(a: str, b: str) -> bool        # could two postings' places be the same job's?
+
+Place names written differently ("Dallas, Texas" / "Dallas, TX, United States") are data:
+parsers/data/places.toml.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
 
 _ARRANGEMENT = (
     r"hybrid|remote|on[- ]?site|onsite|in[- ]office|in[- ]person|office|days?|"
@@ -88,3 +98,80 @@ def looks_like_place(text: str) -> bool:
     if _STATE_RE.search(text) or mentions_remote(text) or re.search(r"\bhybrid\b", text, re.I):
         return True
     return all(w[:1].isupper() or w.lower() in ("of", "de", "la", "am", "upon") for w in words)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceKey:
+    """A place as compared: city and state/province code ('' when not stated), remote work."""
+
+    city: str = ""
+    region: str = ""
+    remote: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Places:
+    regions: dict[str, str]
+    codes: frozenset[str]
+    countries: frozenset[str]
+    filler: tuple[str, ...]
+    cities: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _places() -> _Places:
+    raw = tomllib.loads(files("parsers").joinpath("data/places.toml").read_text("utf-8"))
+    regions = {str(k): str(v) for k, v in raw.get("regions", {}).items()}
+    return _Places(
+        regions=regions,
+        codes=frozenset(regions.values()),
+        countries=frozenset(str(x) for x in raw.get("countries", ())),
+        filler=tuple(str(x) for x in raw.get("filler", ())),
+        cities={str(k): str(v) for k, v in raw.get("cities", {}).items()},
+    )
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@lru_cache(maxsize=8192)
+def place_key(text: str) -> PlaceKey:
+    """'Dallas, Texas, United States' and 'Hybrid work in Dallas, TX 75201' -> ('dallas', 'tx')."""
+    data = _places()
+    remote = mentions_remote(text or "")
+    value = _fold(tidy_location(text or ""))
+    value = re.sub(r"\b\d{5}(?:-\d{4})?\b", " ", value)  # ZIP codes
+    value = re.sub(r"\([^)]*\)", " ", value)
+    pieces = [p.strip(" .") for p in re.split(r"\s*[,;|]\s*|\s+[-–—]\s+", value) if p.strip(" .")]
+    pieces = [p for p in pieces if p not in data.countries and not is_arrangement(p)]
+    region = ""
+    for i, piece in enumerate(pieces[1:], start=1):
+        code = data.regions.get(piece) or (piece if piece in data.codes else "")
+        if code:
+            region, pieces = code, pieces[:i] + pieces[i + 1 :]
+            break
+    if not pieces:
+        return PlaceKey("", region, remote)
+    city = pieces[0]
+    for word in data.filler:
+        city = re.sub(rf"\b{re.escape(word)}\b", " ", city)
+    city = " ".join(city.split())
+    head, _, tail = city.rpartition(" ")  # "dallas tx"
+    if head and not region and (tail in data.codes):
+        city, region = head, tail
+    if city in data.regions and not region:  # "Texas" alone is a region, not a city
+        return PlaceKey("", data.regions[city], remote)
+    return PlaceKey(data.cities.get(city, city), region, remote)
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether two postings' places may be one job's: the same city (and state, when both
+    say one), or one side says no city at all (not stated, "Remote", only a state)."""
+    ka, kb = place_key(a or ""), place_key(b or "")
+    if not ka.city or not kb.city:
+        return not (ka.region and kb.region and ka.region != kb.region and ka.city + kb.city)
+    if ka.city != kb.city:
+        return False
+    return not (ka.region and kb.region and ka.region != kb.region)

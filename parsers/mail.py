@@ -18,26 +18,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from parsers.alerts import is_alert_sender, parse_alert, sent_at
 from parsers.autoforward import forwarded_by
-from parsers.forwards import Forward, split_forward
+from parsers.company import is_legal_form
+from parsers.dates import absolute_date, iso_date, parse_date
+from parsers.forwards import Forward, forward_subject, split_forward
 from parsers.htmltext import html_links, html_to_text
 from parsers.links import (
     canonicalize_url,
+    company_from_url,
     find_urls,
-    is_job_url,
+    is_job_link,
     job_id_key,
     title_from_url,
     unwrap_redirect,
 )
-from parsers.location import mentions_remote, tidy_location, title_says_remote
+from parsers.location import looks_like_place, mentions_remote, tidy_location, title_says_remote
 from parsers.mime import DecodedMail, decode_mail, is_readable
 from parsers.model import Address, ForwardedMessage, ParsedItem, Posting
 from parsers.subjects import (
     ROLE_NOUN_RE,
+    SubjectParts,
     company_from_body,
     is_generic,
+    is_staffing_name,
     org_from_address,
     strip_subject,
     subject_parts,
@@ -90,10 +96,21 @@ _SIGNATURE_RE = re.compile(
 )
 #: Longer own text than this is a message of its own, not a note on a link.
 MAX_NOTE = 2000
+#: Words that only ask to click, in the languages members forward: "Apply here:", "Postuler :".
+_CTA_WORDS = (
+    r"apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
+    r"this (?:job|role|position|link)|bewerben|bewerbung|jetzt bewerben|postuler|candidater|"
+    r"candidature|candidatura|candidatar(?:-se)?|candidarsi|solicitud|solicitar|aplicar|"
+    r"postularse|inscrever-se|solliciteren|sollicitatie|ansøg|ansök|sök|hakemus|details ansehen"
+)
 _CTA_RE = re.compile(
-    r"^(?:(?:apply|view|see|click|details|read|learn|more|open|visit|go|check|job link|"
-    r"this (?:job|role|position|link))\b(?:\W+\w+){0,4}|link|here|https?://\S+|www\.\S+|"
+    rf"^(?:(?:{_CTA_WORDS})\b(?:\W+\w+){{0,4}}|link|here|https?://\S+|www\.\S+|"
     r"job (?:link|posting|description)|more info(?:rmation)?|full description)\W*$",
+    re.IGNORECASE,
+)
+#: A click request ending a link's words: "Full-time, on site. Apply", "Details and apply".
+_CTA_TAIL_RE = re.compile(
+    rf"(?:^|[.;:,–—-]\s*|\s+)(?:(?:details|more info) and )?(?:{_CTA_WORDS})(?:\s+(?:here|now|online|today))?\W*$",
     re.IGNORECASE,
 )
 _SEPARATOR_RE = re.compile(r"\s*[:\-–—|]\s+|\s*[:：]\s*")
@@ -137,13 +154,41 @@ def _role_from_body(body: str) -> str:
     return ""
 
 
-def _role_near(text: str, url: str) -> str:
+class _TextIndex:
+    """A unit's text as lines, with the line each URL first stands on, built once: a mail with
+    hundreds of links must not be scanned again for every one of them."""
+
+    def __init__(self, text: str, few: bool) -> None:
+        self.lines = text.splitlines()
+        self.few = few  # few links: an unindexed href may still be searched for, line by line
+        self._at: dict[str, int] | None = None
+
+    def line_of(self, *keys: str) -> tuple[int, str] | None:
+        """(line number, the key found on it) for the first key that stands in the text."""
+        if self._at is None:
+            self._at = {}
+            for i, line in enumerate(self.lines):
+                if "://" in line or "www." in line:
+                    for found in find_urls(line):
+                        self._at.setdefault(found, i)
+        for key in keys:
+            if key and key in self._at and key in self.lines[self._at[key]]:
+                return self._at[key], key
+        if self.few:
+            for i, line in enumerate(self.lines):
+                for key in keys:
+                    if key and key in line:
+                        return i, key
+        return None
+
+
+def _role_near(index: _TextIndex, url: str) -> str:
     """'Apply here <url> for the Product Marketing Manager opening': the role beside a link."""
-    for line in text.splitlines():
-        if url in line:
-            m = _ROLE_IN_BODY[1].search(line.replace(url, " "))
-            if m:
-                return m.group("t").strip()
+    found = index.line_of(url)
+    if found:
+        m = _ROLE_IN_BODY[1].search(index.lines[found[0]].replace(url, " "))
+        if m:
+            return m.group("t").strip()
     return ""
 
 
@@ -241,28 +286,147 @@ def _context(unit: _Unit) -> _Context:
         title=title,
         company=parts.company,
         body_company=company_from_body(unit.body),
-        org=org_from_address(unit.sender) if unit.in_forward else "",
+        org=as_written(org_from_address(unit.sender), unit.body) if unit.in_forward else "",
         location=parts.location or _body_location(unit.body),
         remote=parts.remote,
         description=unit.body.strip()[:MAX_DESCRIPTION],
     )
 
 
-def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
+#: Words that say how a job is held or worked, not which job: "Full-time, on site".
+_TERMS_ONLY_RE = re.compile(
+    r"(?:\W*\b(?:full|part)[- ]?time|\W*\b(?:on[- ]?site|onsite|remote|hybrid|contract|"
+    r"permanent|temporary|temp|in[- ]office|direct hire|w2|c2c|salary|benefits)\b)+\W*",
+    re.IGNORECASE,
+)
+_GREETING_RE = re.compile(r"^(?:hi|hello|hey|dear|greetings)\b[^,.!:\n]{0,30}[,.!:]\s*", re.I)
+_IN_PLACE_RE = re.compile(
+    r"\s+(?:in|near)\s+(?P<l>[A-Z][\w.'-]*(?:[ -][A-Z][\w.'-]*){0,2}(?:, [A-Z]{2})?)$"
+)
+
+
+def _words_near(index: _TextIndex, href: str, url: str) -> tuple[str, bool]:
+    """The mail's words naming the job a link points to, and whether they stand on the link's
+    own line: the text before the link, or (when that is just "Apply:" or nothing) the line
+    above it, as in "Senior Financial Analyst - Sabre" / "Apply: <url>"."""
+    found = index.line_of(href, url)
+    if found is None:
+        return "", False
+    i, key = found
+    before = index.lines[i].split(key, 1)[0]
+    before = _GREETING_RE.sub("", re.sub(r"[<(\[]+\s*$", "", before).strip(" -–—:*•·>\t"))
+    if _names_role(before):
+        return before, True
+    for above in reversed(index.lines[max(0, i - 2) : i]):
+        above = _GREETING_RE.sub("", above.strip(" -–—:*•·>\t"))
+        if not above:
+            continue
+        if find_urls(above) or not _names_role(above):
+            break
+        return above, False
+    return "", False
+
+
+def _names_role(text: str) -> bool:
+    """Words beside a link that name a job ("Payroll Specialist at Frontier Freight"), not an
+    intro ("Here is the link", "Hi Sam, see below")."""
+    return bool(text) and _good_link_text(text) and bool(ROLE_NOUN_RE.search(text))
+
+
+def _link_words(text: str) -> SubjectParts | None:
+    """Title, company and place in a link's words, as in a subject; a trailing "in Dallas, TX"
+    of a sentence is the place, a trailing "Apply" only asks to click."""
+    text = _CTA_TAIL_RE.sub("", text).strip() if not _CTA_RE.match(text.strip()) else text
+    if not _good_link_text(text) or _TERMS_ONLY_RE.fullmatch(text):
+        return None
+    parts = subject_parts(text)
+    place = _IN_PLACE_RE.search(parts.title.rstrip(". "))
+    if place and not parts.location and looks_like_place(place.group("l")):
+        parts.title, parts.location = parts.title.rstrip(". ")[: place.start()], place.group("l")
+    return parts
+
+
+def _url_company(url: str, text: str) -> str:
+    """The employer whose ATS board or careers site the link is on, spelled as the mail
+    spells it; a staffing firm's own board names the middleman, not the employer."""
+    name = company_from_url(url)
+    if not name or is_staffing_name(name):
+        return ""
+    return as_written(name, text)
+
+
+def as_written(name: str, text: str) -> str:
+    """A name read from a domain or a URL ("Acmeanalytics") as the mail writes it ("Acme
+    Analytics"), or unchanged when the mail never writes it."""
+    if not name:
+        return ""
+    squashed = re.sub(r"\W+", "", name).casefold()
+    for match in _CAPITALISED_RUN_RE.finditer(text[:20_000]):
+        words = match.group(0).split()
+        for size in range(min(4, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size]).strip(".,'’-&")
+                if re.sub(r"\W+", "", phrase).casefold() == squashed:
+                    return phrase
+    return name
+
+
+_CAPITALISED_RUN_RE = re.compile(r"[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5}")
+
+
+def _line_tail(index: _TextIndex, href: str, url: str) -> str:
+    """What follows a link on its line when it reads "<title> <url> – Acme Analytics, Dallas"."""
+    found = index.line_of(href, url)
+    if found is None:
+        return ""
+    i, key = found
+    after = index.lines[i].split(key, 1)[1].lstrip(" >)]")
+    m = re.match(r"(?:[-–—|,]|at\b|@)\s*(?P<rest>\S.{1,80})$", after)
+    return m.group("rest").strip() if m and not find_urls(after) else ""
+
+
+def _link_posting(
+    unit: _Unit, ctx: _Context, index: _TextIndex, link: tuple[str, str, str], many: bool
+) -> Posting:
+    """One posting for a job link: its own words first ("Senior Buyer at Acme <url>"), then the
+    subject, then the words on the line above ("Senior Buyer - Acme" / "Apply: <url>", which
+    describe it when the subject does not or when the mail lists many jobs), then its URL."""
+    href, url, text = link
     canonical = canonicalize_url(url)
     slug_title, slug_company = title_from_url(url)
-    link = subject_parts(text) if _good_link_text(text) else None
-    title = link.title if link and not is_generic(link.title) else ""
-    title = title or slug_title or _role_near(unit.text, url) or ctx.title
-    company = (link.company if link else "") or ctx.company or slug_company
+    own = _link_words(text)
+    if own is not None and not own.company:
+        tail = _line_tail(index, href, url)
+        fuller = _link_words(f"{text} - {tail}") if tail else None
+        if fuller is not None and fuller.title == own.title:
+            own = fuller
+            head, _, place = own.company.rpartition(", ")
+            if head and not own.location and looks_like_place(place) and not is_legal_form(place):
+                own.company, own.location = head, place  # "Acme Analytics, Dallas"
+    if own is None:
+        near, same_line = _words_near(index, href, url)
+        words = _link_words(near)
+        lone = not (same_line or many or not ctx.title)
+        if words is not None and lone and words.title.casefold() != ctx.title.casefold():
+            words = None  # the line above a lone link says less than the subject does
+        own = words
+    title = own.title if own and not is_generic(own.title) else ""
+    at = title.casefold().find(slug_title.casefold()) if title and slug_title else -1
+    if at >= 0:  # "Supply Chain Analyst in Fort Worth": the URL has the title alone
+        title = title[at : at + len(slug_title)]
+    if slug_title and not title:  # written as the mail writes it: "HR", not "Hr"
+        found = re.search(re.escape(slug_title), unit.text[:20_000], re.IGNORECASE)
+        slug_title = found.group(0) if found else slug_title
+    title = title or slug_title or _role_near(index, url) or ctx.title
+    company = (own.company if own else "") or ctx.company or slug_company
     in_note = unit.in_forward and (url in unit.note or canonical in unit.note)
     return Posting(
         title=title,
         url=url,
         canonical_url=canonical,
-        company=company or ctx.body_company or ctx.org,
-        location=(link.location if link else "") or ctx.location,
-        remote=ctx.remote or bool(link and link.remote) or title_says_remote(title),
+        company=company or ctx.body_company or ctx.org or _url_company(url, unit.text),
+        location=(own.location if own else "") or ctx.location,
+        remote=ctx.remote or bool(own and own.remote) or title_says_remote(title),
         description=ctx.description,
         origin="forward" if unit.in_forward and not in_note else "link",
     )
@@ -270,20 +434,21 @@ def _link_posting(unit: _Unit, ctx: _Context, url: str, text: str) -> Posting:
 
 def _link_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Posting]:
     ctx = _context(unit)
-    postings: list[Posting] = []
     links = _unit_links(unit)
     if len(links) > MAX_LINKS:
         warnings.append(f"only the first {MAX_LINKS} of {len(links)} links were examined")
+    found: list[tuple[str, str, str]] = []
     for href, text in links[:MAX_LINKS]:
         url = unwrap_redirect(href)
-        if not is_job_url(url):
+        if not is_job_link(url, text):
             continue
         key = job_id_key(url) or canonicalize_url(url)
         if key in seen:
             continue
         seen.add(key)
-        postings.append(_link_posting(unit, ctx, url, text))
-    return postings
+        found.append((href, url, text))
+    index = _TextIndex(unit.text, few=len(found) <= 20)
+    return [_link_posting(unit, ctx, index, link, len(found) > 1) for link in found]
 
 
 def looks_like_job(subject: str, body: str) -> bool:
@@ -341,24 +506,49 @@ def _as_forwarded(mail: DecodedMail) -> ForwardedMessage:
     )
 
 
+def _quotes(mail: DecodedMail, body: str) -> tuple[Forward, str]:
+    """The forward or reply the mail is, read from its text and, when that shows no quote at
+    all, from its HTML structure (blockquotes, Yahoo's quoted block): (result, text read)."""
+    found = split_forward(body, mail.subject) if mail.text.strip() else Forward()
+    if found.messages or found.reply or not mail.html.strip():
+        return found, body
+    quoted = html_to_text(mail.html, quotes=True)
+    from_html = split_forward(quoted, mail.subject)
+    if from_html.messages or from_html.reply:
+        return from_html, quoted
+    return found, body
+
+
+def _bare_forward(mail: DecodedMail, body: str) -> Forward:
+    """'Fwd: <subject>' with no quote header in the body: the whole body is the original."""
+    return Forward(
+        messages=[ForwardedMessage(subject=forward_subject(mail.subject), body=body.strip())]
+    )
+
+
 def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str]) -> list[Posting]:
     """Postings of `mail` and of every message attached to it; fills item.forwarded in order."""
     body = _body_text(mail)
     direct_alert = not in_forward and is_alert_sender(mail.sender.address)
-    fwd = Forward() if direct_alert else split_forward(body, mail.subject)
+    fwd = Forward()
+    if not direct_alert:
+        fwd, body = _quotes(mail, body)
+        bare = not (fwd.messages or fwd.reply or mail.attached or in_forward)
+        if bare and forward_subject(mail.subject) != mail.subject.strip() and body.strip():
+            fwd = _bare_forward(mail, body)
     if not in_forward:
         item.note = fwd.note
         if not fwd.messages and mail.attached:
             item.note = body.strip() or None
     item.forwarded.extend(fwd.messages)
-    inner = fwd.messages[-1] if fwd.messages else None
+    inner = fwd.messages[-1] if fwd.messages else fwd.reply
     unit = _Unit(
         sender=inner.from_ if inner else mail.sender,
         subject=inner.subject if inner else mail.subject,
         html=mail.html,
         text=body,
         body=inner.body if inner else body,
-        note=(fwd.note or "") if inner else ("" if in_forward else body),
+        note=((fwd.note or fwd.reply_note) or "") if inner else ("" if in_forward else body),
         in_forward=in_forward or inner is not None,
         date=inner.date if inner else mail.date,
     )
@@ -368,14 +558,36 @@ def _read(mail: DecodedMail, item: ParsedItem, in_forward: bool, seen: set[str])
         postings = _link_postings(
             unit, seen, item.warnings
         )  # the member's own links beside the attachments
+    _date_postings(postings, _reference(mail, inner))
     if not (in_forward or inner or mail.attached) and any(p.origin == "link" for p in postings):
         item.note = own_words(body, {text for _, text in html_links(mail.html)})
+    elif fwd.reply and not in_forward and postings:
+        item.note = own_words(fwd.reply_note or "")  # a reply's own words, as a note
     for attached in mail.attached:
         if attached.special:
             continue
         item.forwarded.append(_as_forwarded(attached))
         postings.extend(_read(attached, item, True, seen))
     return postings
+
+
+def _reference(mail: DecodedMail, inner: ForwardedMessage | None) -> datetime | None:
+    """When the postings' ages were written: the forwarded original's date (an alert forwarded
+    two weeks later still says "Just posted"), else the mail's own Date header."""
+    for text in (inner.date if inner else "", mail.date):
+        when = parse_date(text)
+        if when is not None:
+            return when
+    return None
+
+
+def _date_postings(postings: list[Posting], reference: datetime | None) -> None:
+    """Posting dates as ISO 8601: ages resolved against `reference`; an age with nothing to
+    count from, or a text that is no date, is dropped rather than shown as written."""
+    for posting in postings:
+        if posting.posted_at:
+            value = posting.posted_at
+            posting.posted_at = absolute_date(value, reference) if reference else iso_date(value)
 
 
 def own_words(body: str, link_texts: set[str] | frozenset[str] = frozenset()) -> str | None:

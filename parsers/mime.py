@@ -288,7 +288,11 @@ def _lenient_base64(payload: str) -> bytes:
     if len(text) < len(payload) // 2:
         text = payload
     chars = re.sub(r"[^A-Za-z0-9+/]", "", text)
-    chars = chars[: len(chars) - len(chars) % 4]
+    # A last group of 2-3 characters is what "=" padding ends (it holds the final bytes); only
+    # a lone leftover character carries no whole byte.
+    if len(chars) % 4 == 1:
+        chars = chars[:-1]
+    chars += "=" * (-len(chars) % 4)
     try:
         return base64.b64decode(chars)
     except (binascii.Error, ValueError):

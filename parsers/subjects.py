@@ -12,6 +12,7 @@ Interface (stable):
     title_company(subject: str) -> tuple[str, str]
     company_from_body(body: str) -> str
     org_from_address(address: Address) -> str
+    is_staffing_name(name: str) -> bool
     is_generic(title: str) -> bool
 """
 
@@ -44,7 +45,11 @@ _NOISE_PREFIX_RE = re.compile(
     r"(?:job|role|position|opening|opportunity|job opportunity|career opportunity|job lead|"
     r"job posting|hiring|now hiring|hiring now|we'?re hiring|job alert|lead|fyi|for your interest)"
     r"(?:\s+alert)?\s*[:\-–—|!]+|check out this job(?: at [^:]+)?\s*:|"
-    r"(?:thought (?:of|you)[^:]*|you may be interested[^:]*|interested\?)\s*[:\-–—]?)\s*",
+    r"(?:thought (?:of|you)[^:]*|you may be interested[^:]*|interested\?)\s*[:\-–—]?|"
+    # "We're hiring a Senior Brand Manager at Salesforce", "Looking for an FP&A Analyst"
+    r"(?:(?:we|i|they)(?:'re|’re|'m|’m| are| am)|(?:my|our) (?:team|client|company) is)?\s*"
+    r"(?:currently |now |actively )?(?:hiring|looking for|seeking|recruiting(?: for)?|searching for)"
+    r"\s+(?:an?|the|for an?)\s+(?=\S))\s*",
     re.IGNORECASE,
 )
 _NOISE_SUFFIX_RE = re.compile(
@@ -55,9 +60,13 @@ _NOISE_SUFFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _SHARE_RE = re.compile(r"^check out this job at (?P<co>[^:]+):\s*(?P<title>.+)$", re.I)
-_COMPANY_WORDS = r"[A-Z0-9][\w&.,'’-]*(?:\s+(?:&|and|of|the|de|[A-Z0-9][\w&.'’-]*)){0,6}"
+_COMPANY_WORDS = r"[A-Z0-9][\w&.,'’-]*(?:[ \t]+(?:&|and|of|the|de|[A-Z0-9][\w&.'’-]*)){0,6}"
 _HIRING_RE = re.compile(
-    r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:is|are) (?:now )?hiring(?::| (?:a|an|for)?)?\s*(?P<title>.*)$"
+    r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:(?:is|are) (?:now |currently |actively )?"
+    r"(?:hiring|looking for|seeking|recruiting(?: for)?)(?::| (?:a|an|for|the)?)?|"
+    # "Acme zoekt een", "Acme sucht einen", "Acme recherche un", "Acme busca un", "cerca un"
+    r"(?:sucht|zoekt|recherche|recrute|busca|cerca|söker|procura|szuka|contrata)"
+    r"(?: (?:eine?n?|een|un|une|uno|una|um|uma|en|ett|des|unos))?)\s*(?P<title>.*)$"
 )
 _JOIN_RE = re.compile(
     rf"\bjoin (?:the team at )?(?P<co>{_COMPANY_WORDS}) as (?:an? )?(?P<title>.+)$"
@@ -76,7 +85,9 @@ _TEAM_AT_RE = re.compile(
     rf"\b(?:on|in|to) (?:my|our|the) (?:\w+ )?(?:team|group|department)(?: here)? "
     rf"(?:at|with) (?P<co>{_COMPANY_WORDS})\s*$"
 )
-_AT_RE = re.compile(r"^(?P<title>.+?)\s+(?:at|@|chez|bei)\s+(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$")
+_AT_RE = re.compile(
+    r"^(?P<title>.+?)\s+(?:at|@|chez|bei|bij|presso|hos)\s+(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$"
+)
 _WITH_RE = re.compile(
     r"^(?P<title>.+?\b(?:role|post|opening|position|opportunity|job|search))\s+(?:with|for)\s+"
     r"(?P<co>[A-Z0-9][^,;:!?]{1,60}?)\s*$",
@@ -194,6 +205,8 @@ def bare_title(text: str) -> str:
     if tail and tail.start() > 0 and not is_title_like(tail.group("rest")):
         text = text[: tail.start()]
     text = _ROLE_TAIL_RE.sub("", text).strip(" -–—:|,")
+    if re.search(r"[a-z]{4}[.!]$", text):  # a sentence's full stop, not "Sr."
+        text = text[:-1]
     remote = _REMOTE_HEAD_RE.match(text)
     return text[remote.end() :] if remote else text
 
@@ -277,8 +290,8 @@ def _split_company_place(parts: SubjectParts) -> None:
     if len(pieces) == 2 and looks_like_place(pieces[1]):
         parts.company, parts.location = pieces[0], parts.location or pieces[1]
         return
-    head, sep, tail = parts.company.partition(", ")
-    if sep and re.search(r",\s*[A-Z]{2}$|^[A-Z]{2}$", tail) and looks_like_place(tail):
+    head, sep, tail = parts.company.rstrip(". ").partition(", ")
+    if sep and re.search(r",\s*[A-Z]{2}$|^[A-Z]{2}$|\s[A-Z]{2}$", tail) and looks_like_place(tail):
         parts.company, parts.location = head, parts.location or tail
 
 
@@ -394,6 +407,11 @@ def is_staffing(address: Address) -> bool:
     """
     domain = address.address.rpartition("@")[2]
     return bool(_STAFFING_RE.search(domain) or _STAFFING_NAME_RE.search(address.name))
+
+
+def is_staffing_name(name: str) -> bool:
+    """'Quickhire Staffing', 'Summit Search Partners': a firm placing people, not an employer."""
+    return bool(_STAFFING_NAME_RE.search(name or ""))
 
 
 def org_from_address(address: Address) -> str:

@@ -49,7 +49,6 @@ def configure(cfg: Config) -> Celery:
     app.close()  # connections to a broker named before are dropped, not reused
     app.amqp._producer_pool = None  # noqa: SLF001 - Celery keeps the producer pool past close()
     _state["cfg"] = cfg
-    os.environ["JOBDIGEST_CONFIG"] = str(cfg.path) if cfg.path else ""
     app.conf.update(
         broker_url=broker_url(cfg),
         broker_connection_retry_on_startup=True,

@@ -24,13 +24,15 @@ pytestmark = pytest.mark.servers
 MEMBERS = "email,name,subgroups,past_employers,keywords,location\nalice@members.example,Alice,,,,\n"
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(
+    predicate: Callable[[], bool], timeout: float, what: str, show: Callable[[], object] = str
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout}s")
+    raise AssertionError(f"{what}: not within {timeout}s ({show()})")
 
 
 class Group:
@@ -97,6 +99,13 @@ class Group:
         with self.db.session() as s:
             return list(s.scalars(select(RawMessage.status).order_by(RawMessage.id)))
 
+    def state(self) -> str:
+        """What a failing wait shows: stored mail and what is left in the inbox."""
+        with self.db.session() as s:
+            rows = s.execute(select(RawMessage.id, RawMessage.status, RawMessage.reason)).all()
+        inbox = self.dovecot.fetch_all("INBOX", username=self.account.username)
+        return f"stored {[tuple(r) for r in rows]}, {len(inbox)} left in INBOX"
+
     def close(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -151,7 +160,9 @@ def test_killed_worker_loses_no_mail(group: Group) -> None:
     first.wait(timeout=10)
     group.start("worker", "--concurrency", "1")
     group.queue("run_job", "poll")  # and the redelivered one, after the visibility timeout
-    wait_for(lambda: group.recorded() == ["processed"] * 3, 180, "every mail recorded once")
+    wait_for(
+        lambda: group.recorded() == ["processed"] * 3, 180, "every mail recorded once", group.state
+    )
     assert group.count(RawMessage) == 3
 
 

@@ -286,10 +286,15 @@ def test_reply_quoting_from_lines_is_not_a_forward() -> None:
         "Subject: Backend Developer\n\n"
         "Would you be interested?\n"
     )
-    assert split_forward(text, "RE: Backend Developer") == Forward()
-    assert split_forward(text, "AW: Backend Developer") == Forward()
-    # Without a prefix the same layout is still a reply: its subject is not the quoted one.
-    assert split_forward(text, "Quick question") == Forward()
+    for subject in ("RE: Backend Developer", "AW: Backend Developer", "Quick question"):
+        # Without a prefix the same layout is still a reply: its subject is not the quoted one.
+        reply = split_forward(text, subject)
+        assert (reply.messages, reply.note) == ([], None)
+        # ...whose quoted original is still there to read postings from.
+        assert reply.reply is not None
+        assert reply.reply.from_ == Address("Jane Recruiter", "jane@talent.example.com")
+        assert reply.reply.body == "Would you be interested?"
+        assert reply.reply_note == "Thanks, I'll apply today!"
     # ...but a forward prefix makes it a forward with a note.
     assert split_forward(text, "FW: Backend Developer").note == "Thanks, I'll apply today!"
 

@@ -411,6 +411,9 @@ def test_subject_and_body_cues_name_the_employer_not_the_recruiters_domain(
 def test_staffing_firms_and_personal_mailboxes_never_become_the_company(sender: str) -> None:
     raw = _forward(sender, "Senior Buyer", "Hi Sam, a buyer role, apply below.", _LEVER)
     [posting] = parse_mail(raw).postings
+    assert posting.company == "Globex"  # whose Lever board it is; never the sender's firm
+    raw = _forward(sender, "Senior Buyer", "Hi Sam, a buyer role.", "https://x.example/jobs/123")
+    [posting] = parse_mail(raw).postings
     assert posting.company == ""
 
 
@@ -572,7 +575,8 @@ def test_base64_with_a_little_junk_still_parses() -> None:
 def test_in_house_recruiter_writes_for_the_employer_but_a_staffing_firm_does_not() -> None:
     in_house = _forward("jane@initech.example", "Senior Buyer", "Hi Sam.", _LEVER, "Recruiter")
     assert parse_mail(in_house).postings[0].company == "Initech"
-    firm = _forward("jane@apex.example", "Senior Buyer", "Hi Sam.", _LEVER, "Apex Staffing Group")
+    link = "https://x.example/jobs/4471"
+    firm = _forward("jane@apex.example", "Senior Buyer", "Hi Sam.", link, "Apex Staffing Group")
     assert parse_mail(firm).postings[0].company == ""
 
 

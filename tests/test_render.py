@@ -1,14 +1,14 @@
 """The digest as members read it: golden HTML and text parts, headers, safety, size, a screenshot.
 
-Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 pytest tests/test_render.py`
-and review the diff.
+Regenerate the golden files after an intended change with
+`JOBDIGEST_UPDATE_GOLDEN=1 python -m pytest tests/test_render.py` and review the diff; a missing
+golden file fails.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import struct
 import zlib
@@ -27,6 +27,7 @@ from digest.delivery.render import Links, build_message, message_bytes, render
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from tests.digest_seed import PERIOD, seed_group
+from tests.support import golden
 
 GOLDEN = Path(__file__).parent / "golden"
 OUTPUT = Path(__file__).parent / "output"
@@ -78,11 +79,9 @@ def normalize(text: str) -> str:
 
 
 def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs; UPDATE_GOLDEN=1 to accept"
+    golden.check_golden(
+        GOLDEN / name, actual, f"{golden.UPDATE_ENV}=1 python -m pytest tests/test_render.py"
+    )
 
 
 def test_text_part_matches_golden_and_reads_on_its_own(world) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,15 @@ TASK_SIZE = 4
 Result = ParsedItem | BaseException
 
 
+def in_worker_process() -> bool:
+    """True inside a Celery (or any daemonic) worker process: it may not start processes of its
+    own, and needs none, since the parallelism is the workers themselves."""
+    return multiprocessing.current_process().daemon
+
+
 def workers() -> int:
+    if in_worker_process():
+        return 1
     configured = os.environ.get("JOBDIGEST_PARSE_WORKERS")
     if configured and configured.isdigit():
         return max(1, int(configured))
@@ -104,7 +112,13 @@ def _results(future: Future[list[Result]] | BaseException, n: int) -> list[Resul
 def parse_alone(raw_id: int, raw: bytes) -> Result:
     """One mail in a fresh worker process of its own, for a mail that already crashed a parse:
     whatever it does (kills its worker, runs out of time or memory) it cannot take this process
-    or other mails with it. Never raises: a dead worker becomes the mail's exception."""
+    or other mails with it. Never raises: a dead worker becomes the mail's exception.
+
+    In a Celery worker process (which may not fork) the mail is parsed in place: if it kills
+    that process, Celery redelivers the task, and the attempts counted before each try set the
+    mail aside after the third."""
+    if in_worker_process():
+        return _parse_one(raw_id, raw)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
     try:

@@ -30,7 +30,7 @@ from digest.store.models import Member, Posting, RawMessage, Reply, Sighting
 from digest.store.retry import TransientStorageError, retry_transient
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
-from parsers.fingerprint import similar_titles
+from parsers.fingerprint import same_job
 from parsers.links import web_link
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
@@ -40,7 +40,6 @@ PARSE_CHUNK = 200
 #: parsed mails recorded together while the workers parse the next ones: one lookup per group
 RECORD_GROUP = 16
 FUZZY_WINDOW = timedelta(days=60)
-FUZZY_THRESHOLD = 0.8
 #: postings.canonical_url's size (unique index): longer ones keep a digest of the whole
 CANONICAL_URL_SIZE = 1000
 #: bound parameters per IN (...) list, well under every backend's limit
@@ -142,7 +141,9 @@ class PostingBatch:
         self.new_rows: list[_Row] = []
         self.by_url: dict[str, _Row] = {}
         self.by_fp: dict[str, _Row] = {}
-        self.by_company: dict[str, list[_Row]] = {}
+        #: rows by (a first word of the company, title key): candidates for parsers.same_job
+        self.by_company: dict[tuple[str, str], list[_Row]] = {}
+        self.asked_companies: set[str] = set()
         self.credits: list[_Credit] = []
         #: (raw message id, posting row) pairs already credited, in the database or this batch
         self.credited: set[tuple[int, int]] = set()
@@ -206,33 +207,42 @@ class PostingBatch:
         return row
 
     def _index_company(self, row: _Row) -> None:
-        if row.values["company_key"]:
-            self.by_company.setdefault(row.values["company_key"], []).append(row)
+        values = row.values
+        title = fingerprint.title_key(values["title"] or "", values["location"] or "")
+        for head in company.company_heads(values["company"] or values["company_key"]):
+            self.by_company.setdefault((head, title), []).append(row)
 
     def _fuzzy_match(self, p: ParsedPosting) -> _Row | None:
-        """A recent posting at the same company whose title has nearly the same words."""
-        comp = normalize_company(p.company)
-        if not (comp and p.title):
+        """A recent posting that parsers.fingerprint.same_job calls the same job (the same
+        employer however written, the same place, the same title once normalised)."""
+        heads = company.company_heads(p.company)
+        if not (heads and p.title):
             return None
         since = datetime.utcnow() - FUZZY_WINDOW
-        query = (
-            select(*_loaded_columns())
-            .where(_POSTINGS.c.company_key == comp, _POSTINGS.c.first_seen >= since)
-            .order_by(_POSTINGS.c.id)
-            .limit(200)
-        )
-        for mapping in self.session.execute(query).mappings():
-            self._known(mapping)
-        candidates = [r for r in self.by_company.get(comp, []) if r.values["first_seen"] >= since]
+        for head in heads - self.asked_companies:
+            self.asked_companies.add(head)
+            query = (
+                select(*_loaded_columns())
+                .where(
+                    _POSTINGS.c.company_key >= head,
+                    _POSTINGS.c.company_key < head + "\uffff",
+                    _POSTINGS.c.first_seen >= since,
+                )
+                .order_by(_POSTINGS.c.id)
+                .limit(500)
+            )
+            for mapping in self.session.execute(query).mappings():
+                self._known(mapping)
+        title = fingerprint.title_key(p.title, p.location)
+        seen: set[int] = set()
+        candidates = []
+        for head in heads:
+            for r in self.by_company.get((head, title), []):
+                if id(r) not in seen and r.values["first_seen"] >= since:
+                    seen.add(id(r))
+                    candidates.append(r)
         candidates.sort(key=lambda r: (r.new, r.id or 0))
-        return next(
-            (
-                r
-                for r in candidates
-                if similar_titles(r.values["title"], p.title) >= FUZZY_THRESHOLD
-            ),
-            None,
-        )
+        return next((r for r in candidates if same_job(r.values, p)), None)
 
     # -- placing and crediting ----------------------------------------------------------------
 
@@ -240,11 +250,10 @@ class PostingBatch:
         """The posting row `p` is a sighting of: an existing one (merged) or a new one."""
         fp = _fingerprint(p.title, p.company, p.location)
         url = _canonical(p.canonical_url)
-        row = (
-            (self.by_url.get(url) if url else None)
-            or self.by_fp.get(fp)
-            or (None if p.canonical_url else self._fuzzy_match(p))
-        )
+        by_fp = self.by_fp.get(fp)
+        if by_fp is not None and not same_job(by_fp.values, p):
+            by_fp = None  # same words, but two requisitions on one site
+        row = (self.by_url.get(url) if url else None) or by_fp or self._fuzzy_match(p)
         if row is None:
             row = self._new_row(p, fp, held)
         else:
