@@ -34,6 +34,7 @@ class CareersSite:
     ident: str  # "sabre.wd1/SabreJobs": how the board is written in [[boards]] company
     api_url: str
     careers_url: str
+    name: str = ""  # "sabre": the company as the board's address spells it
 
     @property
     def label(self) -> str:
@@ -108,12 +109,13 @@ def _fill(template: str, groups: dict[str, str]) -> str:
 
 def _site(kind: str, groups: dict[str, str], api: str = "", careers: str = "") -> CareersSite:
     spec = _data().kinds[kind]
-    ident = spec["id_format"].format(**{k: unquote(v) for k, v in groups.items()})
+    plain = {k: unquote(v) for k, v in groups.items()}
     return CareersSite(
         kind=kind,
-        ident=ident,
+        ident=spec["id_format"].format(**plain),
         api_url=_fill(api or spec["api"], groups),
         careers_url=_fill(careers or spec["careers"], groups),
+        name=spec["name"].format(**plain),
     )
 
 
@@ -138,6 +140,8 @@ def _match(pattern: _Pattern, host: str, path: str, query: dict[str, list[str]])
 
 def _parts(url: str) -> tuple[str, str, dict[str, list[str]]]:
     text = (url or "").strip()
+    if "://" not in text and re.match(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)", text):
+        raise UnknownCareersSite("not a web address (expected https://...)")
     if "://" not in text:
         text = "https://" + text  # "sabre.wd1.myworkdayjobs.com/SabreJobs" as people paste it
     try:
