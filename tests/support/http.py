@@ -35,6 +35,7 @@ def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
             self._answer({"method": "POST", "body": body})
 
         def _answer(self, extra: dict[str, str]) -> None:
+            self.body = extra.get("body", "")  # routes answering a POST read it here
             seen = {"path": self.path, **{k: v for k, v in self.headers.items()}, **extra}
             server.requests.append(seen)
             route = server.routes.get(self.path.split("?")[0])
