@@ -41,7 +41,7 @@ class Suggestion:
 def _clean_name(name: str) -> str:
     text = " ".join((name or "").split())
     if not text:
-        raise UserError("watch add: the company name is empty (e.g. \"Sabre\")")
+        raise UserError('watch add: the company name is empty (e.g. "Sabre")')
     if len(text) > MAX_NAME:
         raise UserError(f"watch add: the company name is longer than {MAX_NAME} characters")
     return text
@@ -98,7 +98,9 @@ def remove_watch(session: Session, ref: str) -> Source:
     """Stop watching; one clear error when the reference matches no watch or several."""
     found = _find(session, ref)
     if not found:
-        raise UserError(f"watch remove: no watched career site {ref!r} (see `jobdigest watch list`)")
+        raise UserError(
+            f"watch remove: no watched career site {ref!r} (see `jobdigest watch list`)"
+        )
     if len(found) > 1:
         ids = ", ".join(str(s.id) for s in found)
         raise UserError(f"watch remove: {ref!r} names several watches ({ids}); give the id")

@@ -169,9 +169,7 @@ class Source(Base):
     #: the careers URL a watch was made from, as the lead gave it
     careers_url: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: parsers.company.normalize_company of the board's company: which careers sites are known
-    company_key: Mapped[str] = mapped_column(
-        String(300), default="", server_default="", index=True
-    )
+    company_key: Mapped[str] = mapped_column(String(300), default="", server_default="", index=True)
     #: when a watch was removed; its sightings keep crediting it, it is no longer fetched
     removed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
