@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE
-from digest.store.models import Member, PastEmployer, Role, Subgroup
+from digest.store.models import Member, MemberTarget, PastEmployer, Role, Subgroup
 from digest.tagging.rules import SubgroupSpec
 from parsers.company import normalize_company
 
-MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location")
+MEMBER_COLUMNS = ("email", "name", "subgroups", "past_employers", "keywords", "location", "targets")
 
 
 @dataclass
@@ -27,6 +27,8 @@ class MemberRow:
     past_employers: list[str]
     keywords: list[str]
     location: str
+    #: target companies; None when the file has no `targets` column (the field is left alone)
+    targets: list[str] | None = None
 
 
 def _split(value: str) -> list[str]:
@@ -76,6 +78,7 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
                 past_employers=_split(rec.get("past_employers", "")),
                 keywords=_split(rec.get("keywords", "")),
                 location=rec.get("location", ""),
+                targets=_split(rec["targets"]) if "targets" in rec else None,
             )
         )
     return rows
@@ -117,8 +120,21 @@ def import_members(
         member.employers = [
             PastEmployer(name=e, company_key=normalize_company(e)) for e in row.past_employers
         ]
+        if row.targets is not None:
+            set_targets(member, row.targets)
     session.flush()
     return created, updated
+
+
+def set_targets(member: Member, names: list[str]) -> None:
+    """The member's target companies, in their order, each once as people mean it."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = normalize_company(name)
+        if key and key not in seen:
+            seen[key] = name.strip()[:200]
+    if [(t.company_key, t.name) for t in member.targets] != list(seen.items()):
+        member.targets = [MemberTarget(name=n, company_key=k) for k, n in seen.items()]
 
 
 def import_subgroups(session: Session, specs: list[SubgroupSpec]) -> tuple[int, int]:
@@ -168,6 +184,7 @@ def export_members(session: Session) -> str:
                 ";".join(e.name for e in m.employers),
                 ";".join(m.keywords),
                 m.location,
+                ";".join(t.name for t in m.targets),
             ]
         )
     return out.getvalue()

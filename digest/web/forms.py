@@ -147,6 +147,9 @@ class PreferencesForm(FlaskForm):
     subgroups = MultiCheckboxField("My sub-groups", coerce=int)
     keywords = TextAreaField("Keywords I look for (one per line)", validators=[Length(max=3000)])
     location = StringField("Where I want to work", validators=[Length(max=200)])
+    targets = TextAreaField(
+        "Companies I want to work at (one per line)", validators=[Length(max=3000)]
+    )
     remote_ok = BooleanField("Remote jobs are fine for me")
     show_name = BooleanField("Show my name when I share a posting")
     thank_opt_in = BooleanField("Thank me by name among the week's top contributors")
@@ -185,3 +188,15 @@ class SubgroupForm(FlaskForm):
 
 class LeadsForm(FlaskForm):
     leads = TextAreaField("Lead email addresses (one per line)", validators=[Length(max=5000)])
+
+
+class WatchForm(FlaskForm):
+    name = StringField("Company", validators=[DataRequired(), Length(max=300)])
+    url = StringField(
+        "Careers URL (any page of the company's job site)",
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={
+            "inputmode": "url",
+            "placeholder": "https://sabre.wd1.myworkdayjobs.com/SabreJobs",
+        },
+    )
