@@ -141,8 +141,11 @@ def test_the_lead_page_offers_target_companies_nobody_watches(app: Flask, world:
     page = text_of(alice.get("/lead/"))
     assert "nobody watches their careers site yet" in page
     assert "Initrode wanted by Carol King" in page
-    # Sabre's careers site is not watched, but a Workday job link is no careers site either:
-    assert "Sabre wanted by Carol King" in page
+    # Nobody watches Sabre's careers site, but the job Carol forwarded links to it:
+    assert (
+        "Sabre wanted by Carol King · a shared posting points to its Workday careers site" in page
+    )
+    assert 'value="https://sabre.wd1.myworkdayjobs.com/SabreJobs"' in html_of(alice.get("/lead/"))
     bob = sign_in(app, world.bob)  # leads IT: not his members' targets
     assert "Carol King" not in text_of(bob.get("/lead/"))
     assert sign_in(app, world.carol).get("/lead/watches/").status_code == 403  # not a lead
@@ -275,3 +278,28 @@ def test_company_page_in_chromium(browser: Browser, app: Flask, site: str, world
         assert width <= 390, f"company page scrolls sideways on a phone ({width}px)"
     finally:
         context.close()
+
+
+def test_a_lead_watches_a_suggested_company_in_chromium(
+    browser: Browser, app: Flask, site: str, world: World, db: Database
+) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        browser_sign_in(page, app, site, world.alice)
+        page.get_by_role("link", name="My sub-groups").click()
+        expect(page.get_by_label("Careers URL of Sabre")).to_have_value(
+            "https://sabre.wd1.myworkdayjobs.com/SabreJobs"
+        )
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "lead-target-suggestions.png"), full_page=True)
+        page.get_by_role("button", name="Watch Sabre").click()
+        expect(page.get_by_role("status")).to_contain_text("Watching Sabre")
+        expect(page.get_by_role("button", name="Stop watching Sabre")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "lead-watches.png"), full_page=True)
+    finally:
+        context.close()
+    with db.session() as s:
+        (watch,) = s.scalars(select(Source).where(Source.origin == "watch")).all()
+        assert (watch.kind, watch.name) == ("workday", "Sabre")

@@ -36,6 +36,9 @@ class Suggestion:
     name: str
     company_key: str
     members: list[str] = field(default_factory=list)
+    #: a careers URL seen in a posting at the company (a forwarded Workday link, say), if any
+    careers_url: str = ""
+    careers_kind: str = ""
 
 
 def _clean_name(name: str) -> str:
@@ -154,4 +157,28 @@ def unwatched_targets(session: Session, member_ids: list[int] | None = None) -> 
         if who not in people[key]:
             people[key].add(who)
             found[key].members.append(who)
+    _careers_urls_seen(session, found)
     return sorted(found.values(), key=lambda s: (-len(s.members), s.name.casefold()))
+
+
+def _careers_urls_seen(session: Session, found: dict[str, Suggestion]) -> None:
+    """Prefill each suggestion with a posting link of a system that can be watched: members
+    often forward a job of their target company whose link names its careers site."""
+    if not found:
+        return
+    rows = session.execute(
+        select(Posting.company_key, Posting.canonical_url, Posting.url)
+        .where(Posting.company_key.in_(list(found)))
+        .order_by(Posting.first_seen.desc())
+        .limit(50 * len(found))
+    )
+    for key, canonical, url in rows:
+        suggestion = found[key]
+        for link in (canonical, url):
+            if suggestion.careers_url or not link:
+                continue
+            try:
+                site = recognise(link)
+            except UnknownCareersSite:
+                continue
+            suggestion.careers_url, suggestion.careers_kind = site.careers_url, site.kind
