@@ -21,7 +21,7 @@ from waitress.server import create_server
 from digest.config import Config
 from digest.ingest.record import process_message
 from digest.store.db import Database
-from digest.store.imports import set_targets
+from digest.store.members import set_targets
 from digest.store.models import Member, PastEmployer, Posting, RawMessage, Source
 from digest.web import create_app
 from tests.test_web import World, build_world, csrf, make_config, sign_in, token_for

@@ -18,7 +18,8 @@ from digest.delivery.compose import TARGET_SECTION, MemberDigest
 from digest.delivery.render import build_message, message_bytes
 from digest.errors import UserError
 from digest.store.db import Database
-from digest.store.imports import import_members, parse_members_csv, set_targets
+from digest.store.imports import import_members, parse_members_csv
+from digest.store.members import set_targets
 from digest.store.models import Member, Posting, Subgroup, Tag
 from parsers.company import normalize_company
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group

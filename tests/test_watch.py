@@ -456,3 +456,24 @@ def test_config_boards_of_the_new_kinds_are_checked() -> None:
         parse_config('[[boards]]\nkind = "workday"\ncompany = "sabre"\n')
     with pytest.raises(Exception, match=r"boards\[0\]\.kind: expected one of workday, greenhouse"):
         parse_config('[[boards]]\nkind = "taleo"\ncompany = "x"\n')
+
+
+def test_a_one_response_board_that_moved_is_followed_and_flagged(
+    lite: Database, http_server: LocalServer
+) -> None:
+    http_server.routes["/api/offers/"] = redirect(http_server.url("/new/api/offers/"), 301)
+    http_server.routes["/new/api/offers/"] = reply((DATA / "recruitee-acme.json").read_bytes())
+    sid = watch(lite, http_server, "recruitee", "/api/offers/", "Acme")
+    result = fetch_source(lite, sid, config())
+    assert (result.status, result.entries) == ("ok", 1)
+    assert (
+        f"the Recruitee board now answers at {http_server.url('/new/api/offers/')}"
+        in result.warnings
+    )
+
+    http_server.routes["/api/offers/"] = redirect(http_server.url("/careers-page"), 301)
+    http_server.routes["/careers-page"] = reply(b"<html><body>We moved to a new site</body></html>")
+    moved = fetch_source(lite, sid, config(), force=True)
+    assert moved.status == "failed"
+    assert "not a Recruitee job board response" in moved.error
+    assert f"(redirected to {http_server.url('/careers-page')})" in moved.error

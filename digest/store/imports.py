@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.store.members import EMAIL_RE
-from digest.store.models import Member, MemberTarget, PastEmployer, Role, Subgroup
+from digest.store.members import EMAIL_RE, set_targets
+from digest.store.models import Member, PastEmployer, Role, Subgroup
 from digest.tagging.rules import SubgroupSpec
 from parsers.company import normalize_company
 
@@ -124,17 +124,6 @@ def import_members(
             set_targets(member, row.targets)
     session.flush()
     return created, updated
-
-
-def set_targets(member: Member, names: list[str]) -> None:
-    """The member's target companies, in their order, each once as people mean it."""
-    seen: dict[str, str] = {}
-    for name in names:
-        key = normalize_company(name)
-        if key and key not in seen:
-            seen[key] = name.strip()[:200]
-    if [(t.company_key, t.name) for t in member.targets] != list(seen.items()):
-        member.targets = [MemberTarget(name=n, company_key=k) for k, n in seen.items()]
 
 
 def import_subgroups(session: Session, specs: list[SubgroupSpec]) -> tuple[int, int]:

@@ -7,7 +7,8 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest.store.models import Member, MemberAlias
+from digest.store.models import Member, MemberAlias, MemberTarget
+from parsers.company import normalize_company
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -50,3 +51,14 @@ def set_aliases(member: Member, addresses: list[str]) -> None:
     keep = [a for a in member.aliases if a.address in wanted]
     have = {a.address for a in keep}
     member.aliases = keep + [MemberAlias(address=a) for a in wanted if a not in have]
+
+
+def set_targets(member: Member, names: list[str]) -> None:
+    """The member's target companies, in their order, each once as people mean it."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = normalize_company(name)
+        if key and key not in seen:
+            seen[key] = name.strip()[:200]
+    if [(t.company_key, t.name) for t in member.targets] != list(seen.items()):
+        member.targets = [MemberTarget(name=n, company_key=k) for k, n in seen.items()]

@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.delivery.render import FEEDBACK_KINDS, Links, render
 from digest.delivery.tokens import LINK_MAX_AGE
-from digest.store.imports import set_targets
-from digest.store.members import alias_error, set_aliases
+from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.web.context import db_session, state
 from digest.web.digests import current_period, member_digest
