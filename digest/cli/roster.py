@@ -51,7 +51,7 @@ def subgroups_export(state: State, file: str) -> None:
 
 @click.group(short_help="Members as CSV: import, export.")
 def members() -> None:
-    """Members as CSV: email,name,subgroups,past_employers,keywords,location (';' separates values)."""
+    """Members as CSV: email,name,subgroups,past_employers,keywords,location[,targets] (";" separates values)."""
 
 
 @members.command("import")
