@@ -11,6 +11,7 @@ from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import UserError, os_problem
+from parsers.careers import KINDS, UnknownCareersSite, site_for
 
 DEFAULT_CONFIG = "jobdigest.toml"
 SECURITY_MODES = ("ssl", "starttls", "none")
@@ -103,6 +104,8 @@ class FetchConfig:
     allow_file: bool = False
     enrich_links: bool = False
     enrich_per_run: int = 50
+    max_pages_per_run: int = 60
+    page_delay_seconds: float = 0.5
     user_agent: str = "JobLeadDigest/0.1 (+https://github.com/jobdigest/jobdigest)"
 
     @property
@@ -137,7 +140,7 @@ class FeedConfig:
 
 @dataclass
 class BoardConfig:
-    kind: str = ""  # "greenhouse" | "lever"
+    kind: str = ""  # a kind of parsers.careers.KINDS: "greenhouse", "lever", "workday", ...
     company: str = ""
     subgroups: list[str] = field(default_factory=list)
     name: str = ""
@@ -288,9 +291,11 @@ def _validate(cfg: Config, where: str) -> None:
         raise UserError(
             f"{where}: group.timezone: unknown time zone {cfg.group.timezone!r} (e.g. 'America/Chicago')"
         ) from None
-    for i, board in enumerate(cfg.boards):
-        if board.kind not in ("greenhouse", "lever"):
-            raise UserError(f"{where}: boards[{i}].kind: expected 'greenhouse' or 'lever'")
+    _validate_boards(cfg, where)
+    if cfg.fetch.max_pages_per_run < 1:
+        raise UserError(f"{where}: fetch.max_pages_per_run: expected at least 1")
+    if cfg.fetch.page_delay_seconds < 0:
+        raise UserError(f"{where}: fetch.page_delay_seconds: expected 0 or more")
     for i, feed in enumerate(cfg.feeds):
         if not feed.url:
             raise UserError(f"{where}: feeds[{i}].url: missing")
@@ -313,6 +318,17 @@ def _validate_web_and_fetch(cfg: Config, where: str) -> None:
         )
     if cfg.fetch.deadline_seconds < 0:
         raise UserError(f"{where}: fetch.deadline_seconds: expected 0 (3 x timeout) or more")
+
+
+def _validate_boards(cfg: Config, where: str) -> None:
+    """Every board names a known kind and a board that kind can read (an id or a careers URL)."""
+    for i, board in enumerate(cfg.boards):
+        if board.kind not in KINDS:
+            raise UserError(f"{where}: boards[{i}].kind: expected one of {', '.join(KINDS)}")
+        try:
+            site_for(board.kind, board.company)
+        except UnknownCareersSite as exc:
+            raise UserError(f"{where}: boards[{i}].company: {exc}") from None
 
 
 def parse_config(text: str, path: Path | None = None) -> Config:

@@ -1,8 +1,14 @@
-"""Company job boards (Greenhouse and Lever public APIs) as postings with stable entry keys.
+"""Company job boards (the public APIs of applicant tracking systems) as postings with stable
+entry keys: Greenhouse and Lever here, Workday, Ashby, SmartRecruiters, Workable, Recruitee and
+Personio in parsers/ats/.
 
 Interface (stable):
-    parse_board(data: bytes, url: str = "", *, company: str = "") -> ParsedItem | None
-    parse_board_entries(data, url="", *, company="") -> tuple[ParsedItem, list[FeedEntry]] | None
+    parse_board(data: bytes, url: str = "", *, company: str = "", kind: str = "") -> ParsedItem | None
+    parse_board_entries(data, url="", *, company="", kind="")
+        -> tuple[ParsedItem, list[FeedEntry]] | None
+
+`kind` (a board kind of parsers.careers.KINDS) reads the bytes as that system's response; without
+it the shape of the document decides, so saved responses of any system can be parsed.
 
 Shapes, as the public APIs return them:
 - Greenhouse `GET https://boards-api.greenhouse.io/v1/boards/<board>/jobs?content=true`:
@@ -22,8 +28,10 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from parsers.ats import ashby, personio, recruitee, smartrecruiters, workable, workday
+from parsers.ats._common import company_from_slug
 from parsers.feeds import (
     MAX_DESCRIPTION,
     FeedEntry,
@@ -37,13 +45,6 @@ from parsers.model import ParsedItem
 _GREENHOUSE_PATH = re.compile(r"/boards/([^/?#]+)", re.I)
 _LEVER_API_PATH = re.compile(r"/postings/([^/?#]+)", re.I)
 _LEVER_HOSTED_PATH = re.compile(r"^/([^/?#]+)/")
-
-
-def company_from_slug(slug: str) -> str:
-    """'acme-corp' -> 'Acme Corp'; a slug with capitals is kept as its owner wrote it."""
-    words = re.split(r"[-_\s]+", unquote(slug).strip())
-    text = " ".join(w for w in words if w)
-    return text.title() if text.islower() else text
 
 
 def _board_slug(url: str, pattern: re.Pattern[str]) -> str:
@@ -195,30 +196,69 @@ def _collect(
     return item, entries
 
 
-def parse_board_entries(
-    data: bytes, url: str = "", *, company: str = ""
+#: The ATS modules' readers, tried in this order when the kind is not known (Ashby and Workable
+#: before Greenhouse: all three answer {"jobs": [...]}).
+_READERS = {
+    "workday": workday.entries,
+    "ashby": ashby.entries,
+    "workable": workable.entries,
+    "smartrecruiters": smartrecruiters.entries,
+    "recruitee": recruitee.entries,
+}
+
+
+def _items(url: str, entries: list[FeedEntry]) -> tuple[ParsedItem, list[FeedEntry]]:
+    item = ParsedItem(kind="board", file=url)
+    item.postings = [e.posting for e in entries]
+    return item, entries
+
+
+def _greenhouse_or_lever(
+    doc: Any, url: str, company: str, kind: str
 ) -> tuple[ParsedItem, list[FeedEntry]] | None:
-    """Postings with entry keys (the board's job ids); None when the JSON is no known board."""
-    try:
-        doc = json.loads(data.decode("utf-8-sig", "replace"))
-    except (ValueError, RecursionError):
-        return None
-    try:
-        jobs = _parse_greenhouse(doc, url, company)
-        if jobs is not None:
-            named = [_text(j.get("company_name")) for j in jobs if _text(j.get("company_name"))]
-            fallback = named[0] if named else company_from_slug(_board_slug(url, _GREENHOUSE_PATH))
-            return _collect(jobs, url, company, fallback, greenhouse=True)
-        jobs = _parse_lever(doc, url)
-        if jobs is not None:
-            slug = company_from_slug(_board_slug(url, _LEVER_API_PATH))
-            return _collect(jobs, url, company, slug, greenhouse=False)
-    except Exception as exc:  # noqa: BLE001 - parsers never raise on bad input
-        return ParsedItem(kind="board", file=url, error=f"cannot read board: {exc}"), []
+    jobs = _parse_greenhouse(doc, url, company) if kind in ("", "greenhouse") else None
+    if jobs is not None:
+        named = [_text(j.get("company_name")) for j in jobs if _text(j.get("company_name"))]
+        fallback = named[0] if named else company_from_slug(_board_slug(url, _GREENHOUSE_PATH))
+        return _collect(jobs, url, company, fallback, greenhouse=True)
+    jobs = _parse_lever(doc, url) if kind in ("", "lever") else None
+    if jobs is not None:
+        slug = company_from_slug(_board_slug(url, _LEVER_API_PATH))
+        return _collect(jobs, url, company, slug, greenhouse=False)
     return None
 
 
-def parse_board(data: bytes, url: str = "", *, company: str = "") -> ParsedItem | None:
-    """A Greenhouse or Lever job-board API response as postings (kind "board")."""
-    result = parse_board_entries(data, url, company=company)
+def _json_board(
+    doc: Any, url: str, company: str, kind: str
+) -> tuple[ParsedItem, list[FeedEntry]] | None:
+    for name, read in _READERS.items():
+        if kind in ("", name):
+            entries = read(doc, url, company)
+            if entries is not None:
+                return _items(url, entries)
+    return _greenhouse_or_lever(doc, url, company, kind)
+
+
+def parse_board_entries(
+    data: bytes, url: str = "", *, company: str = "", kind: str = ""
+) -> tuple[ParsedItem, list[FeedEntry]] | None:
+    """Postings with entry keys (the board's job ids); None when the bytes are no known board."""
+    try:
+        if kind in ("", "personio") and personio.looks_like(data):
+            entries = personio.entries(data, url, company)
+            return _items(url, entries) if entries is not None else None
+        try:
+            doc = json.loads(data.decode("utf-8-sig", "replace"))
+        except (ValueError, RecursionError):
+            return None
+        return _json_board(doc, url, company, kind)
+    except Exception as exc:  # noqa: BLE001 - parsers never raise on bad input
+        return ParsedItem(kind="board", file=url, error=f"cannot read board: {exc}"), []
+
+
+def parse_board(
+    data: bytes, url: str = "", *, company: str = "", kind: str = ""
+) -> ParsedItem | None:
+    """A job-board API response of any known ATS as postings (kind "board")."""
+    result = parse_board_entries(data, url, company=company, kind=kind)
     return result[0] if result else None

@@ -1,4 +1,5 @@
-"""Which parser a file needs: a mail, a saved web page, a feed or a job-board API response.
+"""Which parser a file needs: a mail, a saved web page, a feed or a job-board API response
+(JSON of any known ATS, or Personio's XML).
 
 `jobdigest parse` and the ingest stage get files of any kind from operators ("I saved the
 posting page", "here is the .eml"). We sniff the bytes, not the name, because names lie; the
@@ -26,6 +27,8 @@ _MAIL_HEADERS_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _FEED_RE = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
+#: Job-board APIs that answer in XML (Personio's position feed).
+_BOARD_XML_RE = re.compile(rb"<workzag-jobs[\s>]")
 _HTML_RE = re.compile(rb"<(!doctype html|html|head|body|meta|div|p|table|script|title)[\s>/]", re.I)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -70,6 +73,12 @@ def _json_item(name: str, data: bytes) -> ParsedItem:
         if item is not None and not item.error:
             return item
     return ParsedItem(kind="board", file=name, error="JSON file is no known job board or feed")
+
+
+def _board_xml_item(name: str, data: bytes) -> ParsedItem:
+    board = _optional("parsers.boards", "parse_board")
+    item = _as_item(board(data, url=name), "board", name) if board is not None else None
+    return item or ParsedItem(kind="board", file=name, error="XML file is no readable job board")
 
 
 def _feed_item(name: str, data: bytes) -> ParsedItem:
@@ -124,6 +133,8 @@ def _sniff(name: str, data: bytes) -> str:
         return "text" if stripped and b"\x00" not in head else "unknown"
     if _looks_like_mail(head):
         return "email"
+    if _BOARD_XML_RE.search(head):
+        return "board-xml"
     is_html = bool(re.search(rb"<html[\s>]", head, re.I))
     if not is_html and (_FEED_RE.search(head) or stripped.startswith(b"<?xml")):
         return "feed"
@@ -144,6 +155,8 @@ def parse_file(name: str, data: bytes) -> ParsedItem:
             return _json_item(name, data)
         if kind == "feed":
             return _feed_item(name, data)
+        if kind == "board-xml":
+            return _board_xml_item(name, data)
         if kind == "page":
             return _page_item(name, data)
         if kind == "text":

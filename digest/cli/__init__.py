@@ -55,6 +55,7 @@ from digest.cli.setup import db, demo, init  # noqa: E402
 from digest.cli.sources import sources  # noqa: E402
 from digest.cli.tags import tags  # noqa: E402
 from digest.cli.tools import match, parse  # noqa: E402
+from digest.cli.watch import watch  # noqa: E402
 from digest.cli.web import sign_in_link, web  # noqa: E402
 
 for _command in (
@@ -67,6 +68,7 @@ for _command in (
     fetch,
     retag,
     sources,
+    watch,
     inbox,
     import_mail_cmd,
     send_digests_cmd,

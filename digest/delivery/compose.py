@@ -22,6 +22,7 @@ from digest.store.models import (
     Feedback,
     Member,
     MemberSubgroup,
+    MemberTarget,
     PastEmployer,
     Posting,
     Sighting,
@@ -32,6 +33,8 @@ from parsers.company import normalize_company
 
 _WORD = re.compile(r"[\w+#]+")
 KEYWORD_SECTION = "Your keywords"
+#: Postings at the companies a member targets: a section of its own, first, by company.
+TARGET_SECTION = "At your target companies"
 #: How many fellow members are named as inside contacts beside one posting.
 MAX_CONTACTS = 3
 NEGATIVE = {"not_relevant": 0.2, "dead_link": 0.3}
@@ -139,6 +142,8 @@ class MemberDigest:
     sections: list[Section]
     more: int
     contributors: list[tuple[str, int]]
+    #: the member's target companies as they wrote them (loaded with the period, not lazily)
+    targets: list[str] = field(default_factory=list)
 
     @property
     def leads(self) -> list[Lead]:
@@ -189,6 +194,10 @@ class Week:
             for gid, tag in info.tags.items():
                 self.group_ranks[gid][pid] = tag.score + info.base
         self.company_of = {pid: i.posting.company_key or f"#{pid}" for pid, i in self.info.items()}
+        self.by_company: dict[str, list[int]] = defaultdict(list)
+        for pid, i in self.info.items():
+            if i.posting.company_key:
+                self.by_company[i.posting.company_key].append(pid)
         self.remote = frozenset(pid for pid, i in self.info.items() if i.posting.remote)
         self._locations = {pid: i.posting.location.casefold() for pid, i in self.info.items()}
         companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
@@ -199,6 +208,7 @@ class Week:
         self.top_contributors = self._contributors()
         self.sent: dict[int, set[int]] = {}
         self.own_negative: dict[int, set[int]] = {}
+        self.targets: dict[int, dict[str, str]] = {}  # member -> company key -> their spelling
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
 
@@ -211,6 +221,7 @@ class Week:
         ids = list(member_ids)
         self.sent = {mid: set() for mid in ids}
         self.own_negative = {mid: set() for mid in ids}
+        self.targets = _load_targets(session, ids)
         if not ids or not self.info:
             return
         for i in range(0, len(ids), 500):
@@ -237,6 +248,12 @@ class Week:
         if member_id not in self.sent:
             self.load_history(self._session, [member_id])
         return self.sent[member_id], self.own_negative[member_id]
+
+    def targets_of(self, member_id: int) -> dict[str, str]:
+        """The member's target companies: company key -> the name as they wrote it."""
+        if member_id not in self.sent:
+            self.load_history(self._session, [member_id])
+        return self.targets.get(member_id, {})
 
     # -- keyword matching ------------------------------------------------------------------
 
@@ -366,6 +383,21 @@ def _load_contacts(session: Session, companies: set[str]) -> dict[str, list[tupl
     return out
 
 
+def _load_targets(session: Session, ids: list[int]) -> dict[int, dict[str, str]]:
+    """Target companies of these members, keyed like postings' companies."""
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    for part in _chunks(ids):
+        rows = session.execute(
+            select(MemberTarget.member_id, MemberTarget.company_key, MemberTarget.name)
+            .where(MemberTarget.member_id.in_(part))
+            .order_by(MemberTarget.id)
+        )
+        for mid, key, name in rows:
+            if key:
+                out[mid].setdefault(key, name)
+    return out
+
+
 def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
     people: dict[int, Person] = {}
     groups: dict[int, list[str]] = defaultdict(list)
@@ -399,10 +431,13 @@ def _city(member: Member) -> str:
     return "" if city == "remote" else city
 
 
-def _ranks(week: Week, member: Member, my_groups: list[int]) -> dict[int, float]:
+def _ranks(
+    week: Week, member: Member, my_groups: list[int], targets: Iterable[str] = ()
+) -> dict[int, float]:
     """pid -> rank for every posting the member could get: best tag of their sub-groups (or 0.5
-    for a keyword-only match) + freshness/sharers/feedback + keywords + place. Set operations
-    and dict lookups only: this runs once per member over hundreds of postings."""
+    for a keyword-only match) + freshness/sharers/feedback + keywords + place. A posting at a
+    target company that fits none of these still counts (freshness and place only). Set
+    operations and dict lookups only: this runs once per member over hundreds of postings."""
     sent, rejected = week.history(member.id)
     ranks: dict[int, float] = {}
     for gid in my_groups:
@@ -412,6 +447,9 @@ def _ranks(week: Week, member: Member, my_groups: list[int]) -> dict[int, float]
     for kw in member.keywords or []:
         for pid in week.keyword_matches(kw):
             ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
+    for key in targets:
+        for pid in week.by_company.get(key, ()):
+            ranks.setdefault(pid, week.info[pid].base)
     for pid in (sent | rejected) & ranks.keys():
         del ranks[pid]
     city = _city(member)
@@ -424,43 +462,91 @@ def _ranks(week: Week, member: Member, my_groups: list[int]) -> dict[int, float]
     return ranks
 
 
+def _pick(
+    ranks: dict[int, float], company: dict[int, str], cap: int, per_company: int
+) -> tuple[list[tuple[float, int]], int]:
+    """The best `cap` postings, at most `per_company` from one company, and how many could
+    have been shown (within the per-company limit)."""
+    ordered = sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True)
+    chosen: list[tuple[float, int]] = []
+    per: Counter[str] = Counter()
+    for rank, pid in ordered:
+        if len(chosen) >= cap:
+            break
+        key = company[pid]
+        if per[key] < per_company:
+            per[key] += 1
+            chosen.append((rank, pid))
+    eligible = sum(min(n, per_company) for n in Counter(map(company.__getitem__, ranks)).values())
+    return chosen, eligible
+
+
 def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3) -> MemberDigest:
     """The member's leads, best first, grouped by sub-group, at most `cap`, `per_company` each.
 
     Rank = tag score + 0.15 per personal keyword + location/remote fit + freshness + sharers
     - negative feedback; postings already sent to the member or that they rejected are left out.
-    Everything past the cap (after the per-company limit) is counted as "N more"."""
+    Postings at the member's target companies come first, in a section of their own ranked the
+    same way, taking at most half the cap. Everything past the cap (after the per-company limit)
+    is counted as "N more"."""
     my_groups = [g.id for g in member.subgroups]
-    ranks = _ranks(week, member, my_groups)
-    ordered = sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True)
-    company = week.company_of
-    chosen: list[tuple[float, int]] = []
-    per: Counter[str] = Counter()
-    for rank, pid in ordered:
-        key = company[pid]
-        if per[key] < per_company:
-            per[key] += 1
-            chosen.append((rank, pid))
-            if len(chosen) == cap:
-                break
-    eligible = sum(min(n, per_company) for n in Counter(map(company.__getitem__, ranks)).values())
-    sections = _sections(week, member, chosen, my_groups)
+    targets = week.targets_of(member.id)
+    ranks = _ranks(week, member, my_groups, targets)
+    at_targets = {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets}
+    for pid in at_targets:
+        del ranks[pid]
+    picked, target_eligible = _pick(at_targets, week.company_of, (cap + 1) // 2, per_company)
+    chosen, eligible = _pick(ranks, week.company_of, cap - len(picked), per_company)
+    sections = _target_section(week, member, picked, my_groups, targets)
+    sections += _sections(week, member, chosen, my_groups)
+    more = eligible + target_eligible - len(chosen) - len(picked)
     return MemberDigest(
-        member, week.period, sections, eligible - len(chosen), week.top_contributors
+        member, week.period, sections, more, week.top_contributors, list(targets.values())
     )
+
+
+def _fit(
+    week: Week, member: Member, pid: int, my_groups: list[int]
+) -> tuple[TagView | None, list[str]]:
+    """The member's best tag on a posting and the personal keywords it mentions."""
+    info = week.info[pid]
+    tag = max(
+        (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
+    )
+    kws = [k for k in member.keywords or [] if pid in week.keyword_matches(k)]
+    return tag, kws
+
+
+def _target_section(
+    week: Week,
+    member: Member,
+    picked: list[tuple[float, int]],
+    my_groups: list[int],
+    targets: dict[str, str],
+) -> list[Section]:
+    """'At your target companies': grouped by company (the member's spelling), best first."""
+    if not picked:
+        return []
+    section = Section(TARGET_SECTION)
+    for rank, pid in picked:
+        tag, kws = _fit(week, member, pid, my_groups)
+        company = targets[week.company_of[pid]]
+        why = [f"at your target company {company}"] + (list(tag.why) if tag else [])
+        why += [f"your keyword '{k}'" for k in kws]
+        score = tag.score if tag else 0.0
+        lead = _lead(week, member, week.info[pid], TARGET_SECTION, company, score, why)
+        lead.rank = rank
+        section.leads.append(lead)
+    return [section]
 
 
 def _sections(
     week: Week, member: Member, chosen: list[tuple[float, int]], my_groups: list[int]
 ) -> list[Section]:
     by_name: dict[str, Section] = {}
-    keywords = member.keywords or []
     for rank, pid in chosen:
         info = week.info[pid]
-        tag = max(
-            (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
-        )
-        kws = [k for k in keywords if pid in week.keyword_matches(k)]
+        tag, kws = _fit(week, member, pid, my_groups)
         why = (list(tag.why) if tag else []) + [f"your keyword '{k}'" for k in kws]
         subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
         lead = _lead(

@@ -208,6 +208,8 @@ def why_you_get_this(cfg: Config, digest: MemberDigest) -> str:
         reason += f" in {', '.join(groups)}"
     if member.keywords:
         reason += f" and follow the keywords: {', '.join(member.keywords)}"
+    if digest.targets:
+        reason += f"; you want to work at {', '.join(digest.targets)}"
     if member.always_send:
         reason += ", and asked for a digest even in weeks without leads"
     return reason + "."

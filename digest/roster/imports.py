@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.store.members import EMAIL_RE, control_char_error
+from digest.store.members import EMAIL_RE, control_char_error, set_targets
 from digest.store.models import Member, PastEmployer, Role, Subgroup
 from digest.store.roster import new_member, set_leads, waiting_leads
 from digest.tagging.rules import RoleRule, SubgroupRules
@@ -24,6 +24,7 @@ MEMBER_COLUMNS = (
     "keywords",
     "location",
     "inside_contact",
+    "targets",
 )
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
@@ -41,6 +42,8 @@ class MemberRow:
     keywords: list[str] | None = None
     location: str | None = None
     inside_contact: bool | None = None
+    #: target companies (';'-separated in the file)
+    targets: list[str] | None = None
 
 
 @dataclass
@@ -131,7 +134,11 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
                 f"{where}: line {line}, column email: {email} already on line {seen[email]}"
             )
         seen[email] = line
-        lists = {k: _split(rec[k]) for k in ("subgroups", "past_employers", "keywords") if k in rec}
+        lists = {
+            k: _split(rec[k])
+            for k in ("subgroups", "past_employers", "keywords", "targets")
+            if k in rec
+        }
         rows.append(
             MemberRow(
                 line=line,
@@ -202,6 +209,9 @@ def _apply_member(member: Member, row: MemberRow, groups: dict[str, Subgroup]) -
             f"inside contact {_shown(member.contact_opt_in)} -> {_shown(row.inside_contact)}"
         )
         member.contact_opt_in = row.inside_contact
+    if row.targets is not None:
+        changes.append(_list_change("targets", [t.name for t in member.targets], row.targets))
+        set_targets(member, row.targets)
     return [c for c in changes if c]
 
 
@@ -384,6 +394,7 @@ def export_members(session: Session) -> str:
             ";".join(m.keywords),
             m.location,
             "yes" if m.contact_opt_in else "no",
+            ";".join(t.name for t in m.targets),
         ]
         writer.writerow([escape_cell(cell) for cell in cells])
     return out.getvalue()

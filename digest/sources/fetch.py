@@ -1,7 +1,7 @@
 """Fetching a URL a user configured, without letting it reach the machine's own network.
 
 Interface (stable):
-    fetch(url, *, cfg: FetchConfig, etag="", last_modified="") -> FetchResult
+    fetch(url, *, cfg: FetchConfig, etag="", last_modified="", json_body=None) -> FetchResult
     address_problem(ip: str) -> str        # "" when the address is public
     check_url(url, cfg) -> str             # "" when the URL may be fetched as far as can be told
 
@@ -12,7 +12,9 @@ Why it is built this way:
   is then made to the checked address (the URL's host goes in the Host header and TLS SNI), so a
   DNS answer that changes between the check and the connect ("DNS rebinding") cannot slip through.
   Proxies from the environment are therefore not used.
-- Redirects are followed by hand (at most MAX_REDIRECTS) so each hop is checked.
+- Redirects are followed by hand (at most MAX_REDIRECTS) so each hop is checked. A POST (job
+  lists that take a JSON query, like Workday's) is never redirected: a career site that moved
+  answers with the redirect as an error naming the new address, so the watch can be fixed.
 - The body is read raw and decompressed here, not by httpx: httpx inflates each received chunk
   in one call, so a 3.5 KB `Content-Encoding: gzip, gzip` body becomes gigabytes in memory
   before any cap is checked. Each encoding layer is inflated a piece at a time
@@ -35,6 +37,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -71,6 +74,8 @@ class FetchResult:
     not_modified: bool = False
     redirects: int = 0
     error: str = ""
+    #: where a redirect that was not followed pointed (a POST's 301/302/307/308)
+    location: str = ""
 
     @property
     def ok(self) -> bool:
@@ -203,16 +208,21 @@ def _too_big(url: str, cfg: FetchConfig) -> str:
 
 
 def _request(
-    client: httpx.Client, url: httpx.URL, cfg: FetchConfig, headers: dict[str, str]
+    client: httpx.Client,
+    url: httpx.URL,
+    cfg: FetchConfig,
+    headers: dict[str, str],
+    body: bytes | None = None,
 ) -> httpx.Request:
     """A request pinned to a checked address, carrying the real host for Host and SNI."""
     address = _pick_address(url, cfg)
     host_header = url.netloc.decode("ascii")
     pinned = url.copy_with(host=address)
     return client.build_request(
-        "GET",
+        "GET" if body is None else "POST",
         pinned,
         headers={**headers, "Host": host_header},
+        content=body,
         extensions={"sni_hostname": url.host},
     )
 
@@ -390,7 +400,7 @@ def _transport(deadline: _Deadline) -> httpx.HTTPTransport:
     public way to pass a network backend, so the pool it built is replaced by an equal one."""
     transport = httpx.HTTPTransport(trust_env=False)
     transport._pool = httpcore.ConnectionPool(  # noqa: SLF001
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=_tls_context(),
         max_connections=4,
         network_backend=_DeadlineBackend(deadline),
     )
@@ -407,15 +417,47 @@ def _next_hop(current: httpx.URL, response: httpx.Response) -> httpx.URL:
         raise _Refused(f"{current}: redirect to an invalid URL {location!r}: {exc}") from None
 
 
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every fetch: building one loads the CA bundle (~30-90 ms),
+    which was most of the cost of a request to a paged career site."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def _http_error(url: httpx.URL, response: httpx.Response) -> str:
     reason = response.reason_phrase or ""
     return f"HTTP {response.status_code} {reason}".rstrip() + f" from {url}"
 
 
+def _moved(url: str, current: httpx.URL, hop: int, response: httpx.Response) -> FetchResult:
+    """A POST that was redirected: not followed (the body would be lost or re-sent blindly)."""
+    location = response.headers.get("location", "")
+    try:
+        target = urljoin(str(current), location) if location else ""
+    except ValueError:
+        target = location
+    where = f" to {target}" if target else " without a Location"
+    return FetchResult(
+        url=url,
+        final_url=str(current),
+        status=response.status_code,
+        redirects=hop,
+        location=target,
+        error=f"{current}: HTTP {response.status_code} redirect{where}",
+    )
+
+
 def _fetch_http(
-    url: str, cfg: FetchConfig, etag: str, last_modified: str, deadline: _Deadline
+    url: str,
+    cfg: FetchConfig,
+    etag: str,
+    last_modified: str,
+    deadline: _Deadline,
+    body: bytes | None = None,
 ) -> FetchResult:
     headers = {"User-Agent": cfg.user_agent, "Accept": "*/*", "Accept-Encoding": ACCEPT_ENCODING}
+    if body is not None:
+        headers |= {"Accept": "application/json", "Content-Type": "application/json"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -431,9 +473,11 @@ def _fetch_http(
                 raise _Refused(f"refusing to follow a redirect from http to {current}")
             if not current.host:
                 raise _Refused(f"refusing to fetch {current}: no host in the URL")
-            request = _request(client, current, cfg, headers)
+            request = _request(client, current, cfg, headers, body)
             response = client.send(request, stream=True)
             try:
+                if response.status_code in REDIRECT_CODES and body is not None:
+                    return _moved(url, current, hop, response)
                 if response.status_code in REDIRECT_CODES:
                     current = _next_hop(current, response)
                     continue
@@ -468,17 +512,27 @@ def _result(
     return FetchResult(**common, content=body)  # type: ignore[arg-type]
 
 
-def fetch(url: str, *, cfg: FetchConfig, etag: str = "", last_modified: str = "") -> FetchResult:
-    """GET `url` safely (see the module docstring); conditional when etag/last_modified given."""
+def fetch(
+    url: str,
+    *,
+    cfg: FetchConfig,
+    etag: str = "",
+    last_modified: str = "",
+    json_body: bytes | None = None,
+) -> FetchResult:
+    """GET `url` safely (see the module docstring); conditional when etag/last_modified given.
+    With `json_body`, POST that JSON instead (a job list that takes a query)."""
     deadline = _Deadline(cfg.deadline)
     try:
         _check_scheme(url, cfg)
         scheme = urlsplit(url).scheme.lower()
+        if scheme in (BUNDLED, "file") and json_body is not None:
+            return FetchResult(url=url, error=f"{url}: a {scheme}: URL cannot take a query")
         if scheme == BUNDLED:
             return _fetch_bundled(url, cfg)
         if scheme == "file":
             return _fetch_file(url, cfg)
-        return _fetch_http(url, cfg, etag, last_modified, deadline)
+        return _fetch_http(url, cfg, etag, last_modified, deadline, json_body)
     except _Refused as exc:
         return FetchResult(url=url, error=str(exc))
     except httpx.TimeoutException as exc:

@@ -7,6 +7,12 @@ Interface (stable):
     resume_source(session, source_id) -> None
     board_url(kind, company) -> str
 
+Sources are the configured feeds and `[[boards]]` (jobdigest.toml) and the career sites leads
+watch (digest/sources/watches.py: Source rows with origin "watch"); both are fetched here. Boards
+that take one request (Greenhouse, Lever, Ashby, Workable, Recruitee, Personio) are fetched like
+feeds, with conditional GETs; paged boards (Workday, SmartRecruiters) go through
+digest/sources/crawl.py, capped at `[fetch] max_pages_per_run` requests a run.
+
 Why it is shaped like this:
 - No database transaction is held open during network I/O: a source's state is read, the URL is
   fetched, and the outcome (postings, validators, health) is written in one short transaction, so
@@ -27,7 +33,6 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +41,13 @@ from sqlalchemy.orm import Session
 from digest.config import Config
 from digest.errors import UserError
 from digest.ingest.record import store_postings
+from digest.sources.crawl import PAGED_KINDS, crawl
 from digest.sources.fetch import FetchResult, fetch
 from digest.store.db import Database
 from digest.store.models import Sighting, Source, Subgroup
 from parsers.boards import parse_board_entries
+from parsers.careers import KINDS, UnknownCareersSite, label, recognise, site_for
+from parsers.company import normalize_company
 from parsers.feeds import FeedEntry, parse_feed_entries
 from parsers.model import ParsedItem
 
@@ -47,7 +55,7 @@ BASE_BACKOFF = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(days=1)
 PAUSE_AFTER = timedelta(days=3)
 JITTER = 0.1
-BOARD_KINDS = ("greenhouse", "lever")
+BOARD_KINDS = KINDS
 
 
 def backoff(
@@ -82,31 +90,38 @@ class SourceResult:
 
 
 def board_url(kind: str, company: str) -> str:
-    """The public API URL of a company's board."""
-    slug = quote(company.strip(), safe="")
-    if kind == "greenhouse":
-        return f"https://boards-api.greenhouse.io/v1/boards/{slug}/jobs?content=true"
-    if kind == "lever":
-        return f"https://api.lever.co/v0/postings/{slug}?mode=json"
-    raise ValueError(f"unknown board kind {kind!r} (expected greenhouse or lever)")
+    """The public API URL of a company's board (`company`: its id or any careers URL)."""
+    return site_for(kind, company).api_url
 
 
-def _upsert(session: Session, kind: str, key: str, name: str, subgroups: list[str]) -> int:
+def _upsert(
+    session: Session, kind: str, key: str, name: str, subgroups: list[str], careers: str = ""
+) -> int:
     source = session.scalar(select(Source).where(Source.key == key))
     if source is None:
         source = Source(kind=kind, key=key, name=name, subgroups=list(subgroups))
         session.add(source)
     else:
         source.kind, source.name, source.subgroups = kind, name, list(subgroups)
+    if kind in BOARD_KINDS:
+        source.careers_url = careers or source.careers_url
+        source.company_key = normalize_company(name)
     session.flush()
     return source.id
+
+
+def _watch_ids(session: Session) -> list[int]:
+    """Career sites leads watch (not removed): fetched like the configured boards."""
+    query = select(Source.id).where(Source.origin == "watch", Source.removed_at.is_(None))
+    return list(session.scalars(query.order_by(Source.id)))
 
 
 def sync_sources(session: Session, cfg: Config) -> list[int]:
     """Sources for cfg.feeds and cfg.boards (keyed by URL); returns their ids in config order.
 
     Sources no longer configured are left in place (their sightings credit them) but are not
-    returned, so they are no longer fetched.
+    returned, so they are no longer fetched. Watched career sites are not config: see
+    `fetch_due_sources`.
     """
     known = {name.casefold(): name for name in session.scalars(select(Subgroup.name))}
     ids: list[int] = []
@@ -114,10 +129,11 @@ def sync_sources(session: Session, cfg: Config) -> list[int]:
         names = _known_subgroups(cfg, f"feed {feed.name or feed.url}", feed.subgroups, known)
         ids.append(_upsert(session, "feed", feed.url, feed.name or feed.url, names))
     for board in cfg.boards:
-        url = board_url(board.kind, board.company)
-        where = f"{board.kind} board {board.name or board.company}"
+        site = site_for(board.kind, board.company)
+        name = board.name or site.name
+        where = f"{board.kind} board {name}"
         names = _known_subgroups(cfg, where, board.subgroups, known)
-        ids.append(_upsert(session, board.kind, url, board.name or board.company, names))
+        ids.append(_upsert(session, board.kind, site.api_url, name, names, site.careers_url))
     return list(dict.fromkeys(ids))
 
 
@@ -159,6 +175,7 @@ class _Snapshot:
     last_modified: str
     paused: bool
     next_attempt: datetime | None
+    origin: str = "config"
 
 
 def _snapshot(db: Database, source_id: int) -> _Snapshot | None:
@@ -167,33 +184,60 @@ def _snapshot(db: Database, source_id: int) -> _Snapshot | None:
         if s is None:
             return None
         return _Snapshot(
-            s.id, s.kind, s.key, s.name, s.etag, s.last_modified, s.paused, s.next_attempt
+            s.id, s.kind, s.key, s.name, s.etag, s.last_modified, s.paused, s.next_attempt, s.origin
         )
+
+
+def _board_company(snap: _Snapshot) -> str:
+    """The company a board's postings are at: the watch's or the board's given name. A board
+    configured without a name is named after its address ("sabre"); its own data (Workday's
+    hiring organisation, Greenhouse's company name) or the address's words then say better."""
+    if not snap.name or snap.name == snap.key:
+        return ""
+    if snap.origin != "watch":
+        try:
+            if recognise(snap.key).name == snap.name:
+                return ""
+        except UnknownCareersSite:
+            pass
+    return snap.name
 
 
 def _parse(snap: _Snapshot, got: FetchResult) -> tuple[ParsedItem, list[FeedEntry]]:
     """Entries of a fetched body; an unreadable body becomes an item with `error`."""
     if snap.kind in BOARD_KINDS:
-        company = snap.name if snap.name and snap.name != snap.key else ""
-        parsed = parse_board_entries(got.content, got.final_url or snap.key, company=company)
+        company = _board_company(snap)
+        parsed = parse_board_entries(
+            got.content, got.final_url or snap.key, company=company, kind=snap.kind
+        )
         if parsed is None:
             item = ParsedItem(kind="board", file=snap.key)
-            item.error = f"{snap.key}: not a {snap.kind.title()} job board response"
+            moved = f" (redirected to {got.final_url})" if got.redirects else ""
+            item.error = f"{snap.key}: not a {label(snap.kind)} job board response{moved}"
             return item, []
         return parsed
     return parse_feed_entries(got.content, got.final_url or snap.key)
 
 
-def _unseen(session: Session, source_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
-    """Entries not ingested from this source before, found with one query per 500 keys.
+def board_error(kind: str, got: FetchResult) -> str:
+    """A board's fetch error with what it means: a site that moved or is gone is named so."""
+    what = f"{label(kind)} career site"
+    if got.location:
+        return f"{got.error}: the {what} moved; watch the new address and remove this one"
+    if got.status in (404, 410):
+        return (
+            f"{got.error}: the {what} is not there (the company may have moved it or closed "
+            "the board); check it in a browser, then remove this board or watch its new address"
+        )
+    return got.error
 
-    Most fetches of a feed repeat what the last one had; store_postings would skip those too,
-    but one lookup per entry.
-    """
-    keys = list(dict.fromkeys(e.key for e in entries))
+
+def _seen_keys(session: Session, source_id: int, keys: list[str]) -> set[str]:
+    """Which of these entry keys this source has ingested before, one query per 500 keys."""
+    wanted = list(dict.fromkeys(k for k in keys if k))
     seen: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         seen.update(
             k
             for k in session.scalars(
@@ -203,6 +247,16 @@ def _unseen(session: Session, source_id: int, entries: list[FeedEntry]) -> list[
             )
             if k
         )
+    return seen
+
+
+def _unseen(session: Session, source_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
+    """Entries not ingested from this source before.
+
+    Most fetches of a feed repeat what the last one had; store_postings would skip those too,
+    but one lookup per entry.
+    """
+    seen = _seen_keys(session, source_id, [e.key for e in entries])
     return [e for e in entries if e.key not in seen]
 
 
@@ -269,9 +323,12 @@ def fetch_source(
         return SourceResult(snap.id, snap.key, "paused")
     if not force and snap.next_attempt and snap.next_attempt > now:
         return SourceResult(snap.id, snap.key, "skipped")
+    if snap.kind in PAGED_KINDS:
+        return _fetch_paged(db, snap, cfg, now)
     got = fetch(snap.key, cfg=cfg.fetch, etag=snap.etag, last_modified=snap.last_modified)
     if got.error:
-        return _failed(db, snap, got.error, now)
+        error = board_error(snap.kind, got) if snap.kind in BOARD_KINDS else got.error
+        return _failed(db, snap, error, now)
     if got.not_modified:
         _store(db, snap, got, [], now)
         return SourceResult(snap.id, snap.key, "not_modified")
@@ -279,8 +336,29 @@ def fetch_source(
     if item.error and not entries:
         return _failed(db, snap, item.error, now)
     ids = _store(db, snap, got, entries, now)
+    warnings = list(item.warnings)
+    if got.redirects and snap.kind in BOARD_KINDS:
+        warnings.append(f"the {label(snap.kind)} board now answers at {got.final_url}")
     return SourceResult(
-        snap.id, snap.key, "ok", entries=len(entries), posting_ids=ids, warnings=item.warnings
+        snap.id, snap.key, "ok", entries=len(entries), posting_ids=ids, warnings=warnings
+    )
+
+
+def _fetch_paged(db: Database, snap: _Snapshot, cfg: Config, now: datetime) -> SourceResult:
+    """A paged board (Workday, SmartRecruiters): list pages and new jobs' details, capped."""
+
+    def known(keys: list[str]) -> set[str]:
+        with db.session() as session:
+            return _seen_keys(session, snap.id, keys)
+
+    run = crawl(snap.kind, snap.key, company=_board_company(snap), cfg=cfg.fetch, known=known)
+    if run.error:
+        failed = run.result is not None and bool(run.result.error)
+        error = board_error(snap.kind, run.result) if failed and run.result else run.error
+        return _failed(db, snap, error, now)
+    ids = _store(db, snap, FetchResult(url=snap.key), run.entries, now)
+    return SourceResult(
+        snap.id, snap.key, "ok", entries=len(run.entries), posting_ids=ids, warnings=run.warnings
     )
 
 
@@ -290,11 +368,11 @@ def _failed(db: Database, snap: _Snapshot, error: str, now: datetime) -> SourceR
 
 
 def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
-    """Every configured source that is neither paused nor backing off, `[fetch] concurrency` at a
-    time; results in source order."""
+    """Every configured source and watched career site that is neither paused nor backing off,
+    `[fetch] concurrency` at a time; results in source order."""
     now = now or datetime.utcnow()
     with db.session() as session:
-        ids = sync_sources(session, cfg)
+        ids = list(dict.fromkeys(sync_sources(session, cfg) + _watch_ids(session)))
         due = list(
             session.scalars(
                 select(Source.id)

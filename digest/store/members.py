@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest.store.models import Member, MemberAlias
+from digest.store.models import Member, MemberAlias, MemberTarget
+from parsers.company import normalize_company
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
@@ -104,3 +105,14 @@ def control_char_error(value: str) -> str:
     return (
         f"character {found.start() + 1} is {what}: remove it (names and other fields are one line)"
     )
+
+
+def set_targets(member: Member, names: list[str]) -> None:
+    """The member's target companies, in their order, each once as people mean it."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = normalize_company(name)
+        if key and key not in seen:
+            seen[key] = name.strip()[:200]
+    if [(t.company_key, t.name) for t in member.targets] != list(seen.items()):
+        member.targets = [MemberTarget(name=n, company_key=k) for k, n in seen.items()]

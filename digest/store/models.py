@@ -75,6 +75,9 @@ class Member(Base):
     aliases: Mapped[list[MemberAlias]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
     )
+    targets: Mapped[list[MemberTarget]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="MemberTarget.id"
+    )
 
     @property
     def display_name(self) -> str:
@@ -88,6 +91,17 @@ class PastEmployer(Base):
     name: Mapped[str] = mapped_column(String(200))
     company_key: Mapped[str] = mapped_column(String(200), index=True)
     member: Mapped[Member] = relationship(back_populates="employers")
+
+
+class MemberTarget(Base):
+    """A company the member wants to work at: its postings get a digest section of their own."""
+
+    __tablename__ = "member_targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company_key: Mapped[str] = mapped_column(String(200), index=True)
+    member: Mapped[Member] = relationship(back_populates="targets")
 
 
 class MemberAlias(Base):
@@ -139,7 +153,8 @@ class Source(Base):
 
     __tablename__ = "sources"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # imap | feed | greenhouse | lever
+    #: imap | feed | a board kind of parsers.careers.KINDS (greenhouse, lever, workday, ...)
+    kind: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(1000), unique=True)  # URL or host/user/folder
     name: Mapped[str] = mapped_column(String(300), default="")
     subgroups: Mapped[list[str]] = mapped_column(default=list)
@@ -155,6 +170,14 @@ class Source(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "config" (jobdigest.toml, the inbox) or "watch" (a career site a lead watches)
+    origin: Mapped[str] = mapped_column(String(20), default="config", server_default="config")
+    #: the careers URL a watch was made from, as the lead gave it
+    careers_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: parsers.company.normalize_company of the board's company: which careers sites are known
+    company_key: Mapped[str] = mapped_column(String(300), default="", server_default="", index=True)
+    #: when a watch was removed; its sightings keep crediting it, it is no longer fetched
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class RawMessage(Base):

@@ -19,10 +19,12 @@ from digest.config import Config
 from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
+from digest.web.companies import slug_of
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
 from digest.web.proxies import TrustedProxies
 from digest.web.ratelimit import RateLimiter
+from parsers.careers import label as ats_label
 
 SIGNIN_PER_ADDRESS = (5, 15 * 60)  # five links per address per quarter hour
 SIGNIN_PER_IP = (20, 15 * 60)
@@ -65,10 +67,12 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from digest.web import aliases, auth, lead, member, operator
+    from digest.web import aliases, auth, companies, lead, member, operator, watches
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(lead.bp)
+    app.register_blueprint(watches.bp)
+    app.register_blueprint(companies.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(member.bp)
     app.register_blueprint(aliases.bp)
@@ -81,6 +85,9 @@ def _register_hooks(app: Flask, config: Config) -> None:
     app.teardown_appcontext(close_db_session)
     app.jinja_env.filters["clean"] = clean_text
     app.jinja_env.filters["safe_url"] = web_url  # only http(s) links become href values
+    app.jinja_env.filters["web_url"] = web_url
+    app.jinja_env.filters["company_slug"] = slug_of
+    app.jinja_env.filters["ats_label"] = ats_label
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -167,6 +167,9 @@ class PreferencesForm(FlaskForm):
         "Keywords I look for (one per line)", validators=[Length(max=3000), lines_of_text]
     )
     location = StringField("Where I want to work", validators=[Length(max=200), one_line])
+    targets = TextAreaField(
+        "Companies I want to work at (one per line)", validators=[Length(max=3000), lines_of_text]
+    )
     remote_ok = BooleanField("Remote jobs are fine for me")
     show_name = BooleanField("Show my name when I share a posting")
     thank_opt_in = BooleanField("Thank me by name among the week's top contributors")
@@ -229,3 +232,15 @@ class ConfirmForm(FlaskForm):
     """A destructive action's second step: the button on the confirm page sends `confirm`."""
 
     confirm = StringField(validators=[DataRequired()])
+
+
+class WatchForm(FlaskForm):
+    name = StringField("Company", validators=[DataRequired(), Length(max=300)])
+    url = StringField(
+        "Careers URL (any page of the company's job site)",
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={
+            "inputmode": "url",
+            "placeholder": "https://sabre.wd1.myworkdayjobs.com/SabreJobs",
+        },
+    )

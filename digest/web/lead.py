@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
+from digest.sources.watches import list_watches
 from digest.store.models import Member, PendingCorrection, Posting, Role, Subgroup, Tag
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
@@ -35,6 +36,7 @@ from digest.web.forms import (
     split_list,
 )
 from digest.web.preview import Preview, preview_rules
+from digest.web.watches import suggestions_for
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
 MAX_ROWS = 500
@@ -61,7 +63,12 @@ def index() -> str:
     groups = led_subgroups(member)
     if not groups and not member.is_operator:
         abort(403)
-    return render_template("web/lead/index.html", groups=groups)
+    return render_template(
+        "web/lead/index.html",
+        groups=groups,
+        suggestions=suggestions_for(member),
+        watch_count=len(list_watches(db_session())),
+    )
 
 
 def _period() -> tuple[str, datetime, datetime]:

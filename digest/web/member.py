@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
-from digest.store.members import alias_error, set_aliases
+from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
@@ -76,6 +76,7 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "subgroups": [g.id for g in member.subgroups],
         "keywords": "\n".join(member.keywords),
         "location": member.location,
+        "targets": "\n".join(t.name for t in member.targets),
         "remote_ok": member.remote_ok,
         "show_name": member.show_name,
         "thank_opt_in": member.thank_opt_in,
@@ -123,6 +124,7 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
     member.subgroups = [groups[g] for g in form.subgroups.data or [] if g in groups]
     member.keywords = split_list(form.keywords.data)
     member.location = (form.location.data or "").strip()
+    set_targets(member, split_list(form.targets.data))
     for name in ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send"):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data

@@ -27,7 +27,17 @@ class LocalServer:
 def _handler_for(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            server.requests.append({"path": self.path, **{k: v for k, v in self.headers.items()}})
+            self._answer({})
+
+        def do_POST(self) -> None:  # noqa: N802 - job lists that take a JSON query (Workday)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            self._answer({"method": "POST", "body": body})
+
+        def _answer(self, extra: dict[str, str]) -> None:
+            self.body = extra.get("body", "")  # routes answering a POST read it here
+            seen = {"path": self.path, **{k: v for k, v in self.headers.items()}, **extra}
+            server.requests.append(seen)
             route = server.routes.get(self.path.split("?")[0])
             if route is None:
                 self.send_error(404, "Not Found")
