@@ -73,6 +73,7 @@ def add_sabre(db: Database, world: World) -> None:
         set_targets(carol, ["Sabre", "Initrode"])
         dan, bob = s.get_one(Member, world.dan), s.get_one(Member, world.bob)
         dan.employers = [PastEmployer(name="Sabre Holdings", company_key="sabre")]
+        dan.contact_opt_in = True  # inside contacts are opt-in
         bob.employers = [PastEmployer(name="SABRE Inc.", company_key="sabre")]
         bob.contact_opt_in = False
         raw = RawMessage(
