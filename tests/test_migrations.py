@@ -56,3 +56,37 @@ def test_concurrent_upgrades_of_one_database_are_safe(postgres, tmp_path) -> Non
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert _differences(url) == []
     postgres.drop_database(name)
+
+
+def test_status_columns_refuse_values_outside_their_enum(db_url: str) -> None:
+    """A typo'd status ('unsubscibed') is refused by the database, on both engines."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from digest.store.models import Member
+    from digest.store.statuses import MemberStatus
+
+    db = Database(db_url)
+    try:
+        with db.session() as session:
+            session.add(Member(email="ok@example.org", status=MemberStatus.UNSUBSCRIBED))
+        with pytest.raises(IntegrityError), db.session() as session:
+            session.add(Member(email="typo@example.org", status="unsubscibed"))
+    finally:
+        db.dispose()
+
+
+def test_the_check_constraints_list_every_enum_value() -> None:
+    """The newest revision's CHECK lists and the StrEnums say the same."""
+    import importlib.util
+
+    from digest.store.db import MIGRATIONS
+    from digest.store.statuses import CHECKED, check_sql, constraint_name
+
+    path = MIGRATIONS / "versions" / "0009_statuses.py"
+    spec = importlib.util.spec_from_file_location("statuses_revision", path)
+    assert spec and spec.loader
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    expected = [(t, constraint_name(t, c), check_sql(c, e)) for t, c, e in CHECKED]
+    assert list(revision.CHECKS) == expected

@@ -14,6 +14,7 @@ from digest.delivery.ledger import DONE
 from digest.delivery.periods import window
 from digest.store.db import Database
 from digest.store.models import Delivery, Member
+from digest.store.statuses import MemberStatus
 
 CHUNK = 500
 
@@ -25,7 +26,7 @@ def eligible(
     if email:
         query = query.where(func.lower(Member.email) == email.lower())
     else:
-        query = query.where(Member.status == "active", Member.id > after)
+        query = query.where(Member.status == MemberStatus.ACTIVE, Member.id > after)
         query = query.where((Member.paused_until.is_(None)) | (Member.paused_until <= today))
     if pending_only:
         done = exists().where(

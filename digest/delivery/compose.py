@@ -29,6 +29,7 @@ from digest.store.models import (
     Subgroup,
     Tag,
 )
+from digest.store.statuses import DeliveryStatus, PostingStatus
 from parsers.company import normalize_company
 
 _WORD = re.compile(r"[\w+#]+")
@@ -230,7 +231,7 @@ class Week:
                 select(Delivery.member_id, Delivery.posting_ids).where(
                     Delivery.member_id.in_(part),
                     Delivery.period != self.period,
-                    Delivery.status == "sent",
+                    Delivery.status == DeliveryStatus.SENT,
                     Delivery.created_at >= self.begin,
                 )
             )
@@ -308,7 +309,7 @@ def _load_postings(
         select(*cols).where(
             Posting.first_seen >= begin,
             Posting.first_seen < end,
-            Posting.status == "active",
+            Posting.status == PostingStatus.ACTIVE,
             Posting.held.is_(False),
         )
     )

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from digest.inbox.bounces import mark_bouncing
 from digest.store.db import Database
 from digest.store.models import Delivery, Member
+from digest.store.statuses import DeliveryStatus
 
 #: A member with one of these rows for the period gets nothing more in that period.
-DONE = ("sent", "skipped", "bounced")
+DONE = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.BOUNCED)
 
 
 def _row(session: Session, member_id: int, period: str) -> Delivery | None:
@@ -41,7 +42,7 @@ def claim(
         if row is None:
             row = Delivery(member_id=member_id, period=period)
             session.add(row)
-        row.status = "sending"
+        row.status = DeliveryStatus.SENDING
         row.message_id = message_id
         row.posting_ids = posting_ids
         row.attempts = (row.attempts or 0) + 1
@@ -57,7 +58,7 @@ def skip(db: Database, member_id: int, period: str) -> None:
     """A member without leads this period: recorded, so a later run does not mail them either."""
     with db.session() as session:
         if _row(session, member_id, period) is None:
-            session.add(Delivery(member_id=member_id, period=period, status="skipped"))
+            session.add(Delivery(member_id=member_id, period=period, status=DeliveryStatus.SKIPPED))
 
 
 def finish(db: Database, delivery_id: int, status: str, error: str = "") -> None:
@@ -65,9 +66,9 @@ def finish(db: Database, delivery_id: int, status: str, error: str = "") -> None
         row = session.get_one(Delivery, delivery_id)
         row.status = status
         row.last_error = error[:2000]
-        if status == "sent":
+        if status == DeliveryStatus.SENT:
             row.sent_at = datetime.utcnow()
-        if status == "bounced":
+        if status == DeliveryStatus.BOUNCED:
             member = session.get_one(Member, row.member_id)
             member.bounce_count = (member.bounce_count or 0) + 1
             mark_bouncing(member)
@@ -83,7 +84,7 @@ def fail_unsent(db: Database, member_id: int, period: str, error: str) -> None:
             session.add(row)
         elif row.status in DONE:
             return
-        row.status = "failed"
+        row.status = DeliveryStatus.FAILED
         row.last_error = error[:2000]
 
 
@@ -92,7 +93,7 @@ def interrupted(db: Database, period: str) -> dict[int, str]:
     with db.session() as session:
         rows = session.execute(
             select(Delivery.member_id, Delivery.message_id).where(
-                Delivery.period == period, Delivery.status == "sending"
+                Delivery.period == period, Delivery.status == DeliveryStatus.SENDING
             )
         )
         return {mid: msg_id for mid, msg_id in rows}
@@ -100,5 +101,7 @@ def interrupted(db: Database, period: str) -> dict[int, str]:
 
 def count_sent(db: Database, period: str) -> int:
     with db.session() as session:
-        query = select(func.count()).where(Delivery.period == period, Delivery.status == "sent")
+        query = select(func.count()).where(
+            Delivery.period == period, Delivery.status == DeliveryStatus.SENT
+        )
         return int(session.scalar(query.select_from(Delivery)) or 0)

@@ -35,6 +35,7 @@ from digest.errors import ServiceError, UserError
 from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
 from digest.store.models import Member
+from digest.store.statuses import DeliveryStatus
 
 #: refusals of one kind that, being over half of the recipients tried, say the relay is wrong
 RELAY_TRIP = 5
@@ -172,7 +173,7 @@ def _check_relay(cfg: Config, refusals: _Refusals) -> None:
 def _settle_refusals(db: Database, refusals: _Refusals) -> None:
     """The run ended without the relay tripping: each 5xx refusal was the recipient's own."""
     for delivery_id, error in refusals.pending:
-        finish(db, delivery_id, "bounced", error)
+        finish(db, delivery_id, DeliveryStatus.BOUNCED, error)
 
 
 def _send_one(
@@ -209,21 +210,21 @@ def _send_one(
         code, reply = next(iter(exc.recipients.values()))
         text = _reply_text(reply)
         # Failed for now (retryable); bounced once the run shows the relay was not at fault.
-        _fail(db, delivery_id, "failed", f"{code} {text}", member, result)
+        _fail(db, delivery_id, DeliveryStatus.FAILED, f"{code} {text}", member, result)
         if code >= 500:
             refusals.refused(delivery_id, code, text)
     except smtplib.SMTPResponseException as exc:
         text = _reply_text(exc.smtp_error)
-        _fail(db, delivery_id, "failed", f"{exc.smtp_code} {text}", member, result)
+        _fail(db, delivery_id, DeliveryStatus.FAILED, f"{exc.smtp_code} {text}", member, result)
         if exc.smtp_code >= 500:  # e.g. the return path refused: the relay, for everyone
             refusals.refused(None, exc.smtp_code, text)
     except (ServiceError, UserError) as exc:  # cannot connect or log in: everyone would fail too
-        _fail(db, delivery_id, "failed", str(exc), member, result)
+        _fail(db, delivery_id, DeliveryStatus.FAILED, str(exc), member, result)
         raise
     except (smtplib.SMTPException, OSError) as exc:
-        _fail(db, delivery_id, "failed", describe(exc), member, result)
+        _fail(db, delivery_id, DeliveryStatus.FAILED, describe(exc), member, result)
     else:
-        finish(db, delivery_id, "sent")
+        finish(db, delivery_id, DeliveryStatus.SENT)
         result.sent += 1
 
 

@@ -19,6 +19,7 @@ from digest.roster.imports import import_members, import_subgroups, parse_member
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database
 from digest.store.models import Posting, RawMessage, Sighting, Source, Tag
+from digest.store.statuses import MailStatus
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending
 
@@ -143,9 +144,11 @@ def run_demo(directory: Path, out: Console) -> None:
         postings = session.scalar(select(func.count(Posting.id)))
         sightings = session.scalar(select(func.count(Sighting.id)))
         tags = session.scalar(select(func.count(Tag.id)).where(Tag.current))
-        held = session.scalar(select(func.count(RawMessage.id)).where(RawMessage.status == "held"))
+        held = session.scalar(
+            select(func.count(RawMessage.id)).where(RawMessage.status == MailStatus.HELD)
+        )
         failed = session.scalar(
-            select(func.count(RawMessage.id)).where(RawMessage.status == "failed")
+            select(func.count(RawMessage.id)).where(RawMessage.status == MailStatus.FAILED)
         )
     db.dispose()
     out.print(f"[bold]Job Lead Digest demo[/] in {directory.resolve()}")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from digest.store.members import find_member
 from digest.store.models import Delivery, Member, RawMessage
+from digest.store.statuses import MailStatus, MemberStatus
 from parsers.dsn import returned_message_ids
 from parsers.envelope import delivered_to
 from parsers.mime import bounce_recipients
@@ -94,7 +95,7 @@ def apply_bounces(session: Session, limit: int = HARD_BOUNCE_LIMIT) -> BounceRes
     result = BounceResult()
     rows = session.scalars(
         select(RawMessage)
-        .where(RawMessage.status == "bounce", RawMessage.reason.not_like(f"{APPLIED}%"))
+        .where(RawMessage.status == MailStatus.BOUNCE, RawMessage.reason.not_like(f"{APPLIED}%"))
         .order_by(RawMessage.id)
     ).all()
     for raw in rows:
@@ -145,7 +146,7 @@ def _apply_one(
     countable[0].status = "bounced"
     result.hard += 1
     member.bounce_count = (member.bounce_count or 0) + 1
-    if member.bounce_count >= limit and member.status == "active":
+    if member.bounce_count >= limit and member.status == MemberStatus.ACTIVE:
         mark_bouncing(member)
         result.now_bouncing.append(member.email)
     return f"{address} {status} (hard bounce {member.bounce_count})"
@@ -153,4 +154,4 @@ def _apply_one(
 
 def mark_bouncing(member: Member) -> None:
     """Digests skip bouncing members until the operator or the member fixes the address."""
-    member.status = "bouncing"
+    member.status = MemberStatus.BOUNCING

@@ -28,6 +28,7 @@ from digest.store.clean import storable
 from digest.store.db import Database
 from digest.store.models import RawMessage, Source
 from digest.store.retry import retry_transient
+from digest.store.statuses import MailStatus
 
 Progress = Callable[[int, int], None]
 
@@ -113,10 +114,10 @@ def _store_batch(
         rows = []
         now = datetime.utcnow()
         for uid, raw in new.items():
-            status, reason, mid = "new", "", mids[uid]
+            status, reason, mid = MailStatus.NEW, "", mids[uid]
             if mid and mid in seen:
                 # The same mail again (re-appended, or UIDVALIDITY changed): keep it, ingest it once.
-                status, reason = "duplicate", f"same Message-ID as {seen[mid]}"
+                status, reason = MailStatus.DUPLICATE, f"same Message-ID as {seen[mid]}"
             elif mid:
                 seen[mid] = f"UID {uid}"
             rows.append(
@@ -197,7 +198,7 @@ def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]
     rows = retry_transient(load)
     by_folder: dict[str, list[int]] = {}
     for uid, status, moved in rows:
-        if moved or status == "new" or uid is None:
+        if moved or status == MailStatus.NEW or uid is None:
             continue
         folder = cfg.inbox.failed_folder if status == "failed" else cfg.inbox.processed_folder
         by_folder.setdefault(folder, []).append(uid)

@@ -9,6 +9,7 @@ from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
 from digest.store.db import Database
 from digest.store.models import RawMessage
+from digest.store.statuses import MailStatus
 
 
 def stored_failures(db: Database, include_held: bool = False) -> list[RawMessage]:
@@ -32,7 +33,9 @@ def reprocess(
         )
     if all_failed:
         with db.session() as session:
-            ids = list(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
+            ids = list(
+                session.scalars(select(RawMessage.id).where(RawMessage.status == MailStatus.FAILED))
+            )
     else:
         with db.session() as session:
             found = set(session.scalars(select(RawMessage.id).where(RawMessage.id.in_(ids))))

@@ -28,6 +28,7 @@ from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
 from digest.store.models import Member, Posting, RawMessage, Reply, Sighting
 from digest.store.retry import TransientStorageError, retry_transient
+from digest.store.statuses import MailStatus
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import same_job
@@ -662,7 +663,7 @@ def start_pending(
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
     query = select(RawMessage.id, RawMessage.attempts)
     if not force:
-        query = query.where(RawMessage.status == "new")
+        query = query.where(RawMessage.status == MailStatus.NEW)
     if ids is not None:
         query = query.where(RawMessage.id.in_(list(ids)))
     with sessions() as session:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from digest.config import Config
+from digest.store.statuses import MailStatus
 from parsers.envelope import delivered_to, dkim_aligned, dkim_pass_domains, is_automatic
 from parsers.model import ParsedItem
 
@@ -101,7 +102,7 @@ def _to_unsubscribe(item: ParsedItem, rules: Rules, raw: bytes) -> bool:
 
 
 def _unsubscribe(out: Outcome, item: ParsedItem, raw: bytes, member_of: MemberOf) -> Outcome:
-    out.status = "unsubscribe"
+    out.status = MailStatus.UNSUBSCRIBE
     failed = _failed_auth(item)
     out.member_id = None if failed else member_of(out.sender)
     if failed:
@@ -133,14 +134,14 @@ def judge(
     # Any subject, any body (even an empty one); never a bounce or an auto-reply.
     unsubscribing = not (item.error or item.special) and _to_unsubscribe(item, rules, raw)
     if item.error:
-        out.status, out.reason = "failed", item.error
+        out.status, out.reason = MailStatus.FAILED, item.error
     elif unsubscribing:
         return _unsubscribe(out, item, raw, member_of)
     elif not item.postings and item.warnings:
         # Nothing came out and something was wrong: a person should look at it.
-        out.status, out.reason = "failed", "; ".join(item.warnings)
+        out.status, out.reason = MailStatus.FAILED, "; ".join(item.warnings)
     elif item.special:
-        out.status, out.reason = item.special, f"recognized as {item.special}"
+        out.status, out.reason = MailStatus(item.special), f"recognized as {item.special}"
     else:
         _judge_lead(out, item, member_of, rules, raw)
     return out
@@ -161,9 +162,9 @@ def _judge_lead(
     reason = "" if out.member_id else untrusted or f"sender {sender or '(none)'} is not a member"
     reason = reason or _failed_auth(item)
     out.store, out.held = True, bool(reason)
-    out.status, out.reason = ("held", reason) if out.held else ("processed", "")
+    out.status, out.reason = (MailStatus.HELD, reason) if out.held else (MailStatus.PROCESSED, "")
     if not item.postings and not out.held:
         # Nothing lost silently: set aside for review (and reprocessing after a parser fix).
-        out.status, out.reason = "failed", NO_POSTING
+        out.status, out.reason = MailStatus.FAILED, NO_POSTING
         if rules.receipts and out.member_id and not is_automatic(raw):
             out.reply = "receipt"

@@ -13,6 +13,7 @@ from digest.errors import UserError
 from digest.store.members import EMAIL_RE, control_char_error, set_targets
 from digest.store.models import Member, PastEmployer, Role, Subgroup
 from digest.store.roster import new_member, set_leads, waiting_leads
+from digest.store.statuses import MemberStatus
 from digest.tagging.rules import RoleRule, SubgroupRules
 from parsers.company import normalize_company
 
@@ -257,7 +258,7 @@ def import_members(
             )
             continue
         changes = _apply_member(member, row, groups)
-        if changes and member.status == "removed":
+        if changes and member.status == MemberStatus.REMOVED:
             changes.append("still removed (Resume on the Members page brings them back)")
         if changes:
             report.updated += 1

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.store.models import Member, MemberAlias, MemberTarget
+from digest.store.statuses import MemberStatus
 from parsers.company import normalize_company
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
@@ -32,7 +33,7 @@ def find_member(session: Session, address: str) -> Member | None:
             )
         )
         member = alias.member if alias else None
-    if member is not None and member.status == "removed":
+    if member is not None and member.status == MemberStatus.REMOVED:
         return None
     return member
 

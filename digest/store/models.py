@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -20,6 +21,17 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from digest.store.statuses import (
+    DeliveryStatus,
+    FeedbackKind,
+    MailStatus,
+    MemberStatus,
+    PostingStatus,
+    SourceKind,
+    check_sql,
+    constraint_name,
+)
 
 
 class Base(DeclarativeBase):
@@ -48,14 +60,18 @@ class MemberSubgroup(Base):
 
 class Member(Base):
     __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint(
+            check_sql("status", MemberStatus), name=constraint_name("members", "status")
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     keywords: Mapped[list[str]] = mapped_column(default=list)
     location: Mapped[str] = mapped_column(String(200), default="")
     remote_ok: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: "active" | "paused" | "bouncing" | "unsubscribed" | "removed"
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.ACTIVE)
     paused_until: Mapped[date | None] = mapped_column(Date, default=None)
     show_name: Mapped[bool] = mapped_column(Boolean, default=True)
     #: shown to others as an inside contact at past employers: opt-in ([group] inside_contacts_default)
@@ -152,6 +168,9 @@ class Source(Base):
     """A place leads come from (the IMAP inbox, a feed, a job board) and its health."""
 
     __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint(check_sql("kind", SourceKind), name=constraint_name("sources", "kind")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     #: imap | feed | a board kind of parsers.careers.KINDS (greenhouse, lever, workday, ...)
     kind: Mapped[str] = mapped_column(String(20))
@@ -185,6 +204,9 @@ class RawMessage(Base):
 
     __tablename__ = "raw_messages"
     __table_args__ = (
+        CheckConstraint(
+            check_sql("status", MailStatus), name=constraint_name("raw_messages", "status")
+        ),
         UniqueConstraint("source_id", "uidvalidity", "uid", name="uq_raw_imap_identity"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,8 +220,7 @@ class RawMessage(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
-    #: new | processed | failed | held | bounce | auto-reply | duplicate
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MailStatus.NEW, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
     #: set once the message was moved out of the inbox on the server
@@ -230,6 +251,11 @@ class Reply(Base):
 
 class Posting(Base):
     __tablename__ = "postings"
+    __table_args__ = (
+        CheckConstraint(
+            check_sql("status", PostingStatus), name=constraint_name("postings", "status")
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500), default="")
     company: Mapped[str] = mapped_column(String(300), default="")
@@ -244,8 +270,7 @@ class Posting(Base):
     salary: Mapped[str] = mapped_column(String(200), default="")
     origin: Mapped[str] = mapped_column(String(40), default="")
     first_seen: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
-    #: active | hidden | filled | expired | merged
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=PostingStatus.ACTIVE)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), default=None)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
     #: when the posting's page was fetched for details (link-only postings; [fetch] enrich_links)
@@ -312,12 +337,16 @@ class Delivery(Base):
     """One member's digest for one period: the send log, and what makes sending idempotent."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("member_id", "period", name="uq_delivery"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "period", name="uq_delivery"),
+        CheckConstraint(
+            check_sql("status", DeliveryStatus), name=constraint_name("deliveries", "status")
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(10))
-    #: pending | sending | sent | failed | bounced | skipped
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     message_id: Mapped[str] = mapped_column(String(300), default="")
     posting_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -329,11 +358,14 @@ class Delivery(Base):
 
 class Feedback(Base):
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("member_id", "posting_id", "kind", name="uq_feedback"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "posting_id", "kind", name="uq_feedback"),
+        CheckConstraint(check_sql("kind", FeedbackKind), name=constraint_name("feedback", "kind")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
-    #: not_relevant | applied | interviewing | hired | dead_link
+    #: a FeedbackKind
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE
 from digest.store.models import Member, Subgroup
+from digest.store.statuses import MemberStatus
 
 
 def member_by_email(session: Session, email: str) -> Member | None:
@@ -93,8 +94,8 @@ def add_operator(session: Session, email: str, inside_contacts_default: bool = F
         member = new_member(session, address, inside_contacts_default=inside_contacts_default)
         member.is_operator = True
         return f"{address} is now an operator (new member)."
-    if member.status == "removed":
-        member.status = "active"
+    if member.status == MemberStatus.REMOVED:
+        member.status = MemberStatus.ACTIVE
     if member.is_operator:
         return f"{address} is already an operator."
     member.is_operator = True
@@ -106,7 +107,9 @@ def remove_operator(session: Session, email: str) -> str:
     member = member_by_email(session, email)
     if member is None or not member.is_operator:
         raise UserError(f"{email}: not an operator (see `jobdigest operators list`)")
-    others = [m for m in operators(session) if m.id != member.id and m.status != "removed"]
+    others = [
+        m for m in operators(session) if m.id != member.id and m.status != MemberStatus.REMOVED
+    ]
     if not others:
         raise UserError(
             f"{member.email} is the only operator; add another first "

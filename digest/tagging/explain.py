@@ -12,6 +12,7 @@ from digest.config import Config
 from digest.errors import UserError
 from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
+from digest.store.statuses import PostingStatus
 from digest.tagging.compile import group_matcher, load_rules, vocabulary_for
 from digest.tagging.gaps import gap_suggestions
 from digest.tagging.tag import restricted_sources, rules_key
@@ -120,7 +121,7 @@ def _untagged_titles(session: Session, since: datetime) -> list[str]:
     return list(
         session.scalars(
             select(Posting.title)
-            .where(Posting.first_seen >= since, Posting.status == "active", ~tagged)
+            .where(Posting.first_seen >= since, Posting.status == PostingStatus.ACTIVE, ~tagged)
             .order_by(Posting.first_seen.desc(), Posting.id.desc())
         )
     )

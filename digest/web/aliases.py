@@ -19,6 +19,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from digest.delivery.headers import header_text, mailbox
 from digest.store.members import EMAIL_RE, confirm_alias
 from digest.store.models import Member
+from digest.store.statuses import MemberStatus
 from digest.web.context import db_session, state
 from digest.web.forms import ActionForm
 
@@ -71,7 +72,7 @@ def _claim(token: str) -> tuple[Member, str]:
     well_formed = isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)
     if well_formed and isinstance(data[1], str) and EMAIL_RE.match(data[1]):
         member = db_session().get(Member, data[0])
-    if member is None or member.status == "removed":
+    if member is None or member.status == MemberStatus.REMOVED:
         abort(
             400,
             "This confirmation link is not valid any more. Save the address again in your"

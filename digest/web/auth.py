@@ -24,6 +24,7 @@ from digest.delivery.headers import header_text, mailbox
 from digest.delivery.tokens import Signer
 from digest.store.members import find_member
 from digest.store.models import Member, UsedSignInToken
+from digest.store.statuses import MemberStatus
 from digest.web import sessions
 from digest.web.context import current_member, db_session, safe_next, signin_required, state
 from digest.web.forms import ActionForm, SignInForm
@@ -94,7 +95,7 @@ def _read_token(token: str) -> tuple[Member, str, str] | None:
     if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], int)):
         return None
     member = db_session().get(Member, data[0])
-    if member is None or member.status == "removed":
+    if member is None or member.status == MemberStatus.REMOVED:
         return None
     if db_session().get(UsedSignInToken, str(data[1])) is not None:
         return None

@@ -30,6 +30,7 @@ from digest.store.models import (
     Sighting,
     Source,
 )
+from digest.store.statuses import PostingStatus
 from digest.web.context import db_session, signin_required, state
 from parsers.mail import parse_mail
 
@@ -156,7 +157,9 @@ def _weeks(session: Session, key: str) -> list[tuple[str, int]]:
     since = (now - timedelta(weeks=WEEKS)).replace(tzinfo=None)
     seen = session.scalars(
         select(Posting.first_seen).where(
-            Posting.company_key == key, Posting.first_seen >= since, Posting.status != "merged"
+            Posting.company_key == key,
+            Posting.first_seen >= since,
+            Posting.status != PostingStatus.MERGED,
         )
     )
     counts = Counter(period_of(s.replace(tzinfo=UTC), tz) for s in seen)

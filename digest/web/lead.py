@@ -14,6 +14,7 @@ from digest.delivery.render import Links, render
 from digest.errors import UserError
 from digest.sources.watches import list_watches
 from digest.store.models import Member, PendingCorrection, Posting, Role, Subgroup, Tag
+from digest.store.statuses import PostingStatus
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
 from digest.tagging.tag import tag_pending
@@ -97,7 +98,7 @@ def week(group: Subgroup) -> str:
     has_tag = exists().where(Tag.posting_id == Posting.id, Tag.current)
     untagged = sess.scalars(
         select(Posting)
-        .where(~has_tag, Posting.status != "merged", *in_window)
+        .where(~has_tag, Posting.status != PostingStatus.MERGED, *in_window)
         .order_by(Posting.id.desc())
         .limit(MAX_ROWS)
     ).all()

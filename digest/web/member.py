@@ -31,6 +31,7 @@ from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
+from digest.store.statuses import MemberStatus
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
@@ -60,7 +61,7 @@ def _member(purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Member:
     """The member a link was made for; 400 for a forged, expired or other-purpose token."""
     member_id = state().signer.loads(purpose, token, max_age=max_age)
     member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
-    if member is None or member.status == "removed":
+    if member is None or member.status == MemberStatus.REMOVED:
         _refuse(token)
     assert member is not None
     return member
@@ -72,7 +73,7 @@ def _member(purpose: str, token: str, max_age: int = LINK_MAX_AGE) -> Member:
 def _preferences_data(member: Member) -> dict[str, Any]:
     return {
         "name": member.name,
-        "subscribed": member.status != "unsubscribed",
+        "subscribed": member.status != MemberStatus.UNSUBSCRIBED,
         "subgroups": [g.id for g in member.subgroups],
         "keywords": "\n".join(member.keywords),
         "location": member.location,
@@ -116,10 +117,10 @@ def preferences(token: str) -> Any:
 
 def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -> list[str]:
     """Store the form; the aliases that still need their owner's confirmation."""
-    if form.subscribed.data and member.status == "unsubscribed":
-        member.status = "active"
-    elif not form.subscribed.data and member.status != "unsubscribed":
-        member.status = "unsubscribed"
+    if form.subscribed.data and member.status == MemberStatus.UNSUBSCRIBED:
+        member.status = MemberStatus.ACTIVE
+    elif not form.subscribed.data and member.status != MemberStatus.UNSUBSCRIBED:
+        member.status = MemberStatus.UNSUBSCRIBED
     member.name = (form.name.data or "").strip()
     member.subgroups = [groups[g] for g in form.subgroups.data or [] if g in groups]
     member.keywords = split_list(form.keywords.data)
@@ -167,8 +168,8 @@ def unsubscribe(token: str) -> Any:
         return render_template(
             "web/member/unsubscribe.html", member=member, token=token, prefs=prefs
         )
-    if member.status != "unsubscribed":
-        member.status = "unsubscribed"
+    if member.status != MemberStatus.UNSUBSCRIBED:
+        member.status = MemberStatus.UNSUBSCRIBED
         db_session().commit()
     return render_template("web/member/unsubscribed.html", member=member, prefs=prefs)
 
@@ -178,7 +179,12 @@ def unsubscribe(token: str) -> Any:
 
 def _feedback_posting(member: Member | None, posting_id: object, kind: str) -> Posting:
     item = db_session().get(Posting, posting_id) if isinstance(posting_id, int) else None
-    if member is None or member.status == "removed" or item is None or kind not in KIND_LABELS:
+    if (
+        member is None
+        or member.status == MemberStatus.REMOVED
+        or item is None
+        or kind not in KIND_LABELS
+    ):
         abort(400, "This link is not valid any more.")
     assert item is not None
     return item

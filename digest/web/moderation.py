@@ -23,6 +23,7 @@ from digest.store.models import (
     SubgroupLead,
     Tag,
 )
+from digest.store.statuses import PostingStatus
 from digest.tagging.compile import group_matcher
 from digest.web.context import state
 from parsers.company import normalize_company
@@ -134,7 +135,9 @@ def resolve(session: Session, posting: Posting) -> Posting:
     """Follow merges to the posting that survives (guarding against cycles)."""
     seen = {posting.id}
     while (
-        posting.status == "merged" and posting.merged_into_id and posting.merged_into_id not in seen
+        posting.status == PostingStatus.MERGED
+        and posting.merged_into_id
+        and posting.merged_into_id not in seen
     ):
         nxt = session.get(Posting, posting.merged_into_id)
         if nxt is None:

@@ -24,6 +24,7 @@ from digest.store.models import (
     Subgroup,
 )
 from digest.store.roster import new_member, operators
+from digest.store.statuses import MailStatus, MemberStatus
 from digest.web import sessions
 from digest.web.context import current_member, db_session, operator_required, state
 from digest.web.forms import (
@@ -218,7 +219,7 @@ def _remove(member: Member) -> Any:
     if member.is_operator and not _other_operators(member):
         flash(f"{member.email} is the only operator: make someone else an operator first.")
         return redirect(url_for("operator.member_edit", member_id=member.id))
-    member.status = "removed"
+    member.status = MemberStatus.REMOVED
     sessions.end_all(db_session(), member.id)  # every copy of their cookie stops working
     db_session().commit()
     flash(f"Removed {member.email}: no more digests, and they cannot sign in.")
@@ -228,7 +229,9 @@ def _remove(member: Member) -> Any:
 
 
 def _other_operators(member: Member) -> list[Member]:
-    return [m for m in operators(db_session()) if m.id != member.id and m.status != "removed"]
+    return [
+        m for m in operators(db_session()) if m.id != member.id and m.status != MemberStatus.REMOVED
+    ]
 
 
 def _edit_data(member: Member) -> dict[str, Any]:
@@ -410,7 +413,7 @@ def held() -> Any:
 def _held_message(message_id: int) -> RawMessage:
     form = ActionForm()
     raw = db_session().get(RawMessage, message_id)
-    if raw is None or raw.status != "held":
+    if raw is None or raw.status != MailStatus.HELD:
         abort(404)
     if not form.validate():
         abort(400)

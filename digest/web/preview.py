@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.store.models import Posting
+from digest.store.statuses import PostingStatus
 from digest.tagging.compile import build_matcher
 from digest.tagging.matcher import Matcher
 from digest.tagging.matcher import Tag as MatchTag
@@ -102,7 +103,7 @@ def preview_rules(
     since = (now or datetime.utcnow()) - timedelta(days=days)
     rows = session.execute(
         select(Posting.id, Posting.title, Posting.description, Posting.company, Posting.location)
-        .where(Posting.first_seen >= since, Posting.status == "active")
+        .where(Posting.first_seen >= since, Posting.status == PostingStatus.ACTIVE)
         .order_by(Posting.id.desc())
         .limit(MAX_POSTINGS)
     ).all()

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from digest.store.models import Member, WebSession
+from digest.store.statuses import MemberStatus
 
 LIFETIME = timedelta(hours=12)
 COOKIE_KEY = "sid"
@@ -49,7 +50,7 @@ def signed_in(db: Session) -> Member | None:
         session.pop(COOKIE_KEY, None)
         return None
     member = db.get(Member, row.member_id)
-    if member is None or member.status == "removed":
+    if member is None or member.status == MemberStatus.REMOVED:
         session.pop(COOKIE_KEY, None)
         return None
     return member
