@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +22,7 @@ class GroupConfig:
     name: str = "Job Network"
     timezone: str = "UTC"
     contact: str = ""
+    inbox_address: str = ""  # where members forward postings; shown in every digest
 
 
 @dataclass
@@ -208,6 +210,12 @@ def _validate(cfg: Config, where: str) -> None:
         raise UserError(
             f"{where}: group.timezone: unknown time zone {cfg.group.timezone!r} (e.g. 'America/Chicago')"
         ) from None
+    address = cfg.group.inbox_address.strip()
+    if address and not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address):
+        raise UserError(
+            f"{where}: group.inbox_address: expected a bare address like 'leads@example.org', "
+            f"got {address!r}"
+        )
     for i, board in enumerate(cfg.boards):
         if board.kind not in ("greenhouse", "lever"):
             raise UserError(f"{where}: boards[{i}].kind: expected 'greenhouse' or 'lever'")

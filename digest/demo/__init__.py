@@ -26,6 +26,7 @@ DEMO_CONFIG = """\
 name = "North Texas Job Network (demo)"
 timezone = "America/Chicago"
 contact = "volunteers@northtexasjobs.example.org"
+inbox_address = "leads@northtexasjobs.example.org"
 
 [database]
 url = "sqlite:///demo.db"
