@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from digest.config import Config, load_config
 from digest.errors import ServiceError, UserError
+from digest.formatting import when
 from digest.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,8 +108,9 @@ def _describe(result: Any) -> str:
     return str(result)
 
 
-def _when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: Any, tz: ZoneInfo | None = None) -> str:
+    """A stored (naive UTC) time in the group's zone with its abbreviation: '2026-12-02 07:00 CST'."""
+    return when(moment, tz or ZoneInfo("UTC")) if moment else ""
 
 
 def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:

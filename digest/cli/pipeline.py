@@ -11,6 +11,7 @@ from digest.cli.base import (
     out,
     pass_state,
 )
+from digest.formatting import plural
 
 
 @click.command(short_help="Read the group inbox once.")
@@ -47,4 +48,4 @@ def retag(state: State) -> None:
     from digest.tagging.tag import semantic_tagger, tag_pending
 
     result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg))
-    out.print(f"Tagged {result.postings} postings: {result.tags} tags.")
+    out.print(f"Tagged {plural(result.postings, 'posting')}: {plural(result.tags, 'tag')}.")

@@ -141,7 +141,9 @@ def shown(posting: PostingView) -> Shown:
     meta = [clean_text(posting.company, 100) or "Company not stated"]
     meta += place_parts(clean_text(posting.location, 100), posting.remote)
     meta += [clean_text(posting.salary, 80)] if posting.salary else []
-    meta += [f"posted {day(posting.posted_at, posting.first_seen.year)}"] if posting.posted_at else []
+    meta += (
+        [f"posted {day(posting.posted_at, posting.first_seen.year)}"] if posting.posted_at else []
+    )
     head = wrap(f"* {title}", indent="  ", first="") + "\n" + wrap(" - ".join(meta), indent="  ")
     return Shown(title, web_url(posting.link), tuple(meta), head)
 

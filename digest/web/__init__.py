@@ -18,6 +18,7 @@ from digest.config import Config
 from digest.delivery.render import clean_text, templates_dir
 from digest.delivery.tokens import Signer
 from digest.errors import UserError
+from digest.formatting import install_filters
 from digest.store.db import Database
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 def _register_hooks(app: Flask, config: Config) -> None:
     app.teardown_appcontext(close_db_session)
     app.jinja_env.filters["clean"] = clean_text
+    install_filters(app.jinja_env, config.tz)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
+from digest.formatting import plural
 from digest.store.models import Member, Posting, Role, Subgroup, Tag
 from digest.tagging.matcher import Matcher
 from digest.tagging.tag import subgroup_rules, tag_pending
@@ -174,7 +175,9 @@ def _save_roles(group: Subgroup, form: RolesForm) -> Any:
     group.rules_version += 1
     db_session().commit()
     result = tag_pending(state().db)
-    flash(f"Saved (rules version {group.rules_version}); {result.postings} postings re-tagged.")
+    flash(
+        f"Saved (rules version {group.rules_version}); {plural(result.postings, 'posting')} re-tagged."
+    )
     return redirect(url_for("lead.roles", subgroup_id=group.id))
 
 
