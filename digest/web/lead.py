@@ -195,7 +195,8 @@ def roles_preview(group: Subgroup) -> Any:
     else:
         preview = _edited_preview(group, form)
     html = render_template("web/lead/_preview.html", preview=preview, group=group)
-    return jsonify(preview.as_json() | {"html": html})
+    bar = render_template("web/lead/_preview_bar.html", preview=preview)
+    return jsonify(preview.as_json() | {"html": html, "summary": bar})
 
 
 # -- moderation -----------------------------------------------------------------------------
