@@ -58,6 +58,18 @@
     facts.textContent = parts.join(" \u00b7 ");
   }
 
+  // An opened role shows all of its fields, clear of the summary bar (scroll-padding in app.css).
+  // Only when the lead opens it: rows open in the page's markup must not move the page.
+  Array.prototype.forEach.call(form.querySelectorAll("details.role"), function (row) {
+    var asked = false;
+    var summary = row.querySelector("summary");
+    if (summary) { summary.addEventListener("click", function () { asked = true; }); }
+    row.addEventListener("toggle", function () {
+      if (asked && row.open && row.scrollIntoView) { row.scrollIntoView({ block: "nearest" }); }
+      asked = false;
+    });
+  });
+
   form.addEventListener("input", function (event) {
     var row = event.target.closest ? event.target.closest("details.role") : null;
     if (row) { summarize(row); }
