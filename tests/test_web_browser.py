@@ -243,10 +243,21 @@ def furnish(site: Site) -> None:
         ])  # fmt: skip
 
 
-def open_as(browser: Browser, site: Site, member_id: int, viewport: dict[str, int]) -> Page:
+def open_as(
+    browser: Browser,
+    site: Site,
+    member_id: int,
+    viewport: dict[str, int],
+    color_scheme: str = "light",
+) -> Page:
     """A new tab of the given size, signed in through a fresh sign-in link's confirm page."""
     phone = viewport["width"] < 500
-    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    context = browser.new_context(
+        viewport=viewport,  # type: ignore[arg-type]
+        is_mobile=phone,
+        has_touch=phone,
+        color_scheme=color_scheme,  # type: ignore[arg-type]
+    )
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     token = site.app.extensions["jobdigest"].signer.dumps(
