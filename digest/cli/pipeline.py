@@ -34,7 +34,7 @@ def fetch(state: State) -> None:
 
     results = fetch_all(state.db, state.cfg) or []
     for r in results:
-        detail = r.error or f"{r.entries} entries, {r.new_sightings} new"
+        detail = r.error or f"{plural(r.entries, 'entry')}, {r.new_sightings} new"
         out.print(f"{r.status:>12}  {r.key}  {detail}", highlight=False)
     if not results:
         out.print("No feeds or boards configured or due.")
