@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -98,7 +99,7 @@ class Lead:
     more_contacts: int = 0
     shared_by_you: bool = False
 
-    @property
+    @cached_property
     def credit(self) -> str:
         """'Shared by Dan Whitaker and Sarah Kim': anonymous sharers are counted, never named.
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import css_inline
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from digest.config import Config
 from digest.delivery.compose import MemberDigest, PostingView
@@ -183,6 +184,21 @@ class Links:
 
     def feedback(self, posting_id: int, kind: str) -> str:
         return f"{self.feedback_base(posting_id)}/{kind}"
+
+    def feedback_html(self, posting_id: int) -> Markup:
+        """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: built
+        here rather than in a template loop, since every lead of every digest has them."""
+        base = html_lib.escape(self.feedback_base(posting_id), quote=True)
+        return Markup(
+            " &middot; ".join(
+                f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS
+            )
+        )
+
+    def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
+        """The same five links for the plain-text part, one 'Label: URL' line each."""
+        base = self.feedback_base(posting_id)
+        return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
 
     @property
     def preferences(self) -> str:
