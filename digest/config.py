@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,7 @@ class GroupConfig:
     contact: str = ""
     #: the group's members agreed to be shown as inside contacts unless they opt out
     inside_contacts_default: bool = False
+    inbox_address: str = ""  # where members forward postings; shown in every digest
 
 
 @dataclass
@@ -291,6 +293,12 @@ def _validate(cfg: Config, where: str) -> None:
         raise UserError(
             f"{where}: group.timezone: unknown time zone {cfg.group.timezone!r} (e.g. 'America/Chicago')"
         ) from None
+    address = cfg.group.inbox_address.strip()
+    if address and not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address):
+        raise UserError(
+            f"{where}: group.inbox_address: expected a bare address like 'leads@example.org', "
+            f"got {address!r}"
+        )
     _validate_boards(cfg, where)
     if cfg.fetch.max_pages_per_run < 1:
         raise UserError(f"{where}: fetch.max_pages_per_run: expected at least 1")

@@ -15,6 +15,7 @@ name = "My Job Network"
 timezone = "America/Chicago"      # IANA zone: digests go out on [digest] day/time here
 contact = ""                      # shown in every digest's footer
 inside_contacts_default = false   # true only if your members agreed to be inside contacts
+inbox_address = "leads@example.org"  # where members forward postings (said in every digest)
 
 [database]
 url = "sqlite:///jobdigest.db"    # relative to this file; or postgresql+psycopg://user@host/db

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
-from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.compose import (
+    Lead,
+    MemberDigest,
+    PostingView,
+    Section,
+    Week,
+    build_digest,
+)
 from digest.delivery.periods import window
 from digest.store.db import Database
 from digest.store.models import Delivery, Member
@@ -77,9 +84,46 @@ def test_credits_name_sharers_count_anonymous_ones_and_say_you(group) -> None:  
     brand_for = {k: next(lead for lead in d.leads if lead.posting.title == "Senior Brand Manager")
                  for k, d in all_digests.items() if k in ("dan", "erin")}  # fmt: skip
     # Alice and Dan named, Bob (anonymous) only counted.
-    assert brand_for["erin"].credit == "Shared by Alice Moreno and 2 others"
-    assert brand_for["dan"].credit == "Shared by you and 2 others"
+    assert brand_for["erin"].credit == "Shared by Alice Moreno, Dan Whitaker and 1 other"
+    # Dan's own share is no credit: he reads who else shared it.
+    assert brand_for["dan"].credit == "You shared this; also shared by Alice Moreno and 1 other"
     assert "Bob" not in brand_for["erin"].credit
+
+
+def _lead(role: str, pid: int = 1, **extra: object) -> Lead:
+    posting = PostingView(pid, "t", "c", "c", "", False, "", "", "", "", datetime(2026, 11, 20))
+    fields: dict[str, object] = {"sharers": [], "anonymous_sharers": 0} | extra
+    return Lead(posting, "Marketing", role, 1.0, [], contacts=[], **fields)  # type: ignore[arg-type]
+
+
+def test_a_role_heading_only_groups_several_leads() -> None:
+    leads = [_lead(r, i) for i, r in enumerate(["Brand", "Brand", "SEO", "PR", "Email", "Email"])]
+    blocks = Section("Marketing", leads).blocks
+    assert [(b.heading, len(b.leads)) for b in blocks] == [("Brand", 2), ("", 2), ("Email", 2)]
+    assert Section("Marketing", [_lead("SEO")]).blocks[0].heading == ""
+
+
+@pytest.mark.parametrize(
+    ("names", "anonymous", "yours", "credit"),
+    [
+        ([], 0, False, ""),
+        ([], 0, True, "You shared this"),
+        (["Dan Whitaker"], 0, False, "Shared by Dan Whitaker"),
+        (["Dan Whitaker", "Sarah Kim"], 0, False, "Shared by Dan Whitaker and Sarah Kim"),
+        (["A", "B", "C"], 0, False, "Shared by A, B and C"),
+        (["A", "B", "C", "D"], 0, False, "Shared by A, B and 2 others"),
+        (["A", "B", "C"], 2, False, "Shared by A, B and 3 others"),
+        (["A"], 1, False, "Shared by A and 1 other"),
+        ([], 1, False, "Shared by a member"),
+        ([], 3, False, "Shared by 3 members"),
+        (["A", "B", "C"], 0, True, "You shared this; also shared by A, B and C"),
+    ],
+)
+def test_credit_names_up_to_three_sharers_and_never_counts_your_own(
+    names: list[str], anonymous: int, yours: bool, credit: str
+) -> None:
+    lead = _lead("", sharers=names, anonymous_sharers=anonymous, shared_by_you=yours)
+    assert lead.credit == credit
 
 
 def test_inside_contacts_opted_in_members_with_normalized_company(group) -> None:  # type: ignore[no-untyped-def]
@@ -87,7 +131,7 @@ def test_inside_contacts_opted_in_members_with_normalized_company(group) -> None
     alice = digests(db, cfg)["alice"]
     brand = next(lead for lead in alice.leads if lead.posting.title == "Senior Brand Manager")
     # "Sabre Corporation" matches Dan's "Sabre Inc."; Erin worked there too but did not opt in.
-    assert brand.contacts == [("Dan Whitaker", "Marketing", "Sabre Inc.")]
+    assert brand.contacts == [("Dan Whitaker", "Marketing sub-group", "Sabre Inc.")]
     acme = next(lead for lead in alice.leads if lead.posting.company == "Acme Foods")
     assert acme.contacts == []  # Alice herself is not her own contact
 

@@ -162,7 +162,7 @@ def test_the_operator_makes_a_member_a_lead_who_edits_a_role_and_sees_the_previe
         dan.get_by_role("link", name="My sub-groups").click()
         dan.get_by_role("link", name="target roles").first.click()
         expect(dan.get_by_role("heading", level=1, name=re.compile("Marketing"))).to_be_visible()
-        blank = dan.locator("fieldset.role", has_text="(new)")
+        blank = dan.locator("details.role.fresh")  # the blank row, open for a new role
         blank.get_by_label("Target role").fill("Cloud Security Engineer")
         preview = dan.locator("#preview-body")
         expect(preview).to_contain_text("Would newly match", timeout=15_000)

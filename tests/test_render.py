@@ -23,8 +23,16 @@ from playwright.sync_api import Browser
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
-from digest.delivery.render import Links, build_message, message_bytes, render
+from digest.delivery.render import (
+    FEEDBACK_KINDS,
+    Links,
+    build_message,
+    group_inbox,
+    message_bytes,
+    render,
+)
 from digest.delivery.tokens import Signer
+from digest.errors import UserError
 from digest.store.db import Database
 from tests.digest_seed import PERIOD, seed_group
 from tests.support import golden
@@ -42,6 +50,7 @@ from_address = "Test Leads <leads@group.example.org>"
 [web]
 base_url = "https://leads.group.example.org"
 """
+_LINK_LINE = re.compile(r"^\s*([A-Z][a-z ]+: )?https?://\S+$")
 _TOKEN = re.compile(
     r"(/(?:feedback|preferences|unsubscribe|digest)/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
 )
@@ -87,11 +96,53 @@ def check_golden(name: str, actual: str) -> None:
 def test_text_part_matches_golden_and_reads_on_its_own(world) -> None:  # type: ignore[no-untyped-def]
     text = alice_message(world).get_body(("plain",)).get_content()
     check_golden("digest.txt", normalize(text))
-    for line in text.splitlines():
-        assert len(line) <= 72 or line.strip().startswith("http"), line
-    assert "Shared by you and 2 others" in text
-    assert "Inside contact: Dan Whitaker (Marketing) used to work at Sabre Inc." in text
+    for line in text.splitlines():  # wrapped, except that a link is never broken
+        assert len(line) <= 72 or _LINK_LINE.match(line), line
+    assert "You shared this; also shared by Dan Whitaker and 1 other" in text
+    assert "Shared by you" not in text
+    words = " ".join(text.split())
+    assert "Inside contact: Dan Whitaker (Marketing sub-group) used to work at Sabre Inc." in words
     assert "<script>" not in text and "<b>" not in text
+    assert "week of Nov 23" in text and "2026-W48" not in text
+
+
+def test_text_part_offers_the_same_feedback_as_the_html_part(world) -> None:  # type: ignore[no-untyped-def]
+    msg = alice_message(world)
+    html, text = msg.get_body(("html",)).get_content(), msg.get_body(("plain",)).get_content()
+    in_html = sorted(re.findall(r'href="([^"]*/feedback/[^"]+)"', html))
+    in_text = sorted(re.findall(r"(https://\S+/feedback/\S+)", text))
+    assert in_html and in_text == in_html
+    for _kind, label in FEEDBACK_KINDS:
+        assert f"  {label}: https://" in text
+
+
+def test_digest_reads_as_people_write(world) -> None:  # type: ignore[no-untyped-def]
+    msg = alice_message(world)
+    html = msg.get_body(("html",)).get_content()
+    assert "week of Nov 23" in html and "2026-W48" not in html
+    assert "Remote &#183; Remote" not in html and "Remote · Remote" not in html
+    # A role heading appears only above several leads of that role.
+    cfg, all_digests = world
+    for section in all_digests["alice"].sections:
+        for group in section.roles:
+            shown_as_heading = f">{group.role} <span" in html
+            assert shown_as_heading == (len(group.leads) > 1), group.role
+    # Inside contacts are not in the colour of an error.
+    contact_colour = re.search(r'class="contact" style="[^"]*color: ?(#[0-9a-f]{6})', html)
+    assert contact_colour and contact_colour.group(1) not in ("#9a3412", "#b91c1c", "#dc2626")
+
+
+def test_forward_address_is_the_groups_inbox_address_not_the_imap_login() -> None:
+    cfg = parse_config(
+        CONFIG.replace('contact = "', 'inbox_address = "jobs@group.example.org"\ncontact = "')
+        + '[inbox]\nusername = "imap-login-7"\n'
+    )
+    assert group_inbox(cfg) == "jobs@group.example.org"
+    assert group_inbox(parse_config(CONFIG + '[inbox]\nusername = "x@imap.example"\n')) == (
+        "leads@group.example.org"  # unset: the address digests come from
+    )
+    with pytest.raises(UserError, match="group.inbox_address"):
+        parse_config(CONFIG.replace('contact = "', 'inbox_address = "Jobs Inbox"\ncontact = "'))
 
 
 def test_html_part_matches_golden_and_is_safe(world) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ def test_sources_lists_health_and_resume_unpauses(tmp_path: Path) -> None:
         source.last_error = "paused after failing for 3 days (14 attempts); last error: HTTP 500"
         source_id = source.id
     listing = runner.invoke(cli, ["--config", str(config), "sources", "list"], terminal_width=200)
-    assert "paused" in listing.output and "14x since 2026-11-20 08:00" in listing.output
+    assert "paused" in listing.output and "14x since 2026-11-20 02:00 CST" in listing.output
     resumed = runner.invoke(cli, ["--config", str(config), "sources", "resume", str(source_id)])
     assert resumed.exit_code == 0 and f"Source {source_id} resumed" in resumed.output
     with db.session() as s:

@@ -177,7 +177,7 @@ def test_gaps_lists_unmatched_titles_and_suggests_words(db_url: str, tmp_path: P
     tag_pending(db)
     db.dispose()
     text = _run(tmp_path, db_url, "tags", "gaps", "marketing", "--weeks", "1")
-    assert "5 postings from the last 1 week matched no sub-group" in text
+    assert "5 postings from the last week matched no sub-group" in text
     assert "Marketing Manager\n" not in text  # it matched
     assert "growth hacker (3)" in text
     assert "community manager (2)" in text  # no role holds both words

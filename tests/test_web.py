@@ -792,6 +792,30 @@ def test_send_log_and_sources_pages_show_rows(
     assert "Jobs feed" in sources and "3 failures" in sources and "HTTP 503" in sources
 
 
+def test_times_weeks_and_counts_read_as_people_say_them(
+    app: Flask, db: Database, world: World
+) -> None:
+    from digest.store.models import Delivery, Source
+
+    noon_utc = datetime(2026, 12, 2, 13, 0)  # stored naive UTC; 07:00 in Chicago
+    with db.session() as s:
+        s.add(Delivery(member_id=world.carol, period="2026-W49", status="sent", sent_at=noon_utc))
+        s.add(Source(kind="feed", key="https://j.example/rss", name="Jobs", last_success=noon_utc,
+                     consecutive_failures=1, last_error="HTTP 503"))  # fmt: skip
+        s.add(RawMessage(raw=b"x", status="failed", reason="broken", received_at=noon_utc))
+    op = sign_in(app, world.operator)
+    log = op.get("/operator/deliveries").get_data(as_text=True)
+    assert "2026-12-02 07:00 CST" in log and "week of Nov 30, 2026" in log
+    assert ">2026-W49<" not in log  # the ISO week is only the filter's value
+    sources = op.get("/operator/sources").get_data(as_text=True)
+    assert "2026-12-02 07:00 CST" in sources and "1 failure<" in sources
+    assert "2026-12-02 07:00 CST" in op.get("/operator/failed").get_data(as_text=True)
+    week = op.get(f"/lead/{world.marketing}/?period=2026-W49").get_data(as_text=True)
+    assert "week of Nov 30" in week and "2026-W49" not in week
+    index = op.get("/lead/").get_data(as_text=True)
+    assert "1 target role ·" in index and "2 target roles" in index and "1 members" not in index
+
+
 # -- member pages from digest links -----------------------------------------------------------
 
 

@@ -6,9 +6,11 @@ Screenshots of the main pages go to tests/web_screenshots/ (gitignored) for a hu
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from digest.config import Config
 from digest.delivery.render import Links
 from digest.delivery.send import send_digests
 from digest.store.db import Database
-from digest.store.models import Member
+from digest.store.models import Delivery, Member, RawMessage, Role, Source, Subgroup
 from digest.tagging.compile import load_rules
 from digest.tagging.matcher import Matcher
 from digest.web import create_app
@@ -104,8 +106,10 @@ def test_lead_edits_a_role_with_live_preview_and_the_matcher_uses_it(
     expect(page.get_by_text("Senior Marketing Manager")).to_be_visible()
     shot(page, "lead-week")
     page.goto(f"{site.url}/lead/{site.world.marketing}/roles")
+    page.locator("#role-0 summary").click()  # roles are collapsed rows: open one to edit it
     synonyms = page.locator("#roles-0-synonyms")
     synonyms.fill("Brand Manager")
+    expect(page.locator("#role-0 summary")).to_contain_text("also Brand Manager")
     preview = page.locator("#preview-body")
     expect(preview).to_contain_text("Would newly match", timeout=10_000)
     expect(preview.locator("li", has_text="Brand Manager")).to_be_visible()
@@ -134,6 +138,7 @@ def test_preview_button_works_without_javascript(
     try:
         sign_in_by_mail(page, site, smtp_server, "alice@example.org")
         page.goto(f"{site.url}/lead/{site.world.marketing}/roles")
+        page.locator("#role-0 summary").click()  # <details> opens without a script too
         page.locator("#roles-0-synonyms").fill("Brand Manager")
         page.get_by_role("button", name="Preview").click()
         expect(page.locator("#preview-body")).to_contain_text("Would newly match")
@@ -196,3 +201,172 @@ def test_member_changes_preferences_and_unsubscribes_in_one_click(
     written = sorted(p.name for p in result.written)
     assert "dan@example.org.eml" in written
     assert "alice@example.org.eml" not in written and "carol@example.org.eml" not in written
+
+
+# -- layout at 1280 and 390 px ------------------------------------------------------------------
+
+WIDE = {"width": 1280, "height": 900}
+#: The demo's Marketing roles: a sub-group's list as long as real ones get.
+MANY_ROLES = ["Marketing Director", "Event Marketing", "Digital Marketing Manager", "Product Marketing Manager",
+              "Content Marketing", "Marketing Communications", "Email Marketing", "SEO Specialist",
+              "Public Relations", "Marketing Coordinator", "Market Research Analyst", "Growth Marketing"]  # fmt: skip
+#: Page heights of the roles page with these 14 roles before it was made compact.
+ROLES_HEIGHT_BEFORE = {1280: 3113, 390: 7201}
+
+
+def furnish(site: Site) -> None:
+    """What a running group's pages show: a long list of roles, sources (one failing), held and
+    failed mail, sent digests."""
+    now = datetime(2026, 12, 2, 13, 0)
+    with site.db.session() as s:
+        group = s.get_one(Subgroup, site.world.marketing)
+        start = len(group.roles)
+        for i, phrase in enumerate(MANY_ROLES):
+            synonyms = (
+                ["Communications Manager", "Media Relations"]
+                if phrase == "Public Relations"
+                else []
+            )
+            group.roles.append(Role(phrase=phrase, synonyms=synonyms, position=start + i))
+        s.add_all([
+            Source(kind="feed", key="https://jobs.example.org/dallas-marketing-jobs.rss", name="Dallas marketing jobs",
+                   last_success=now),
+            Source(kind="greenhouse", key="https://boards-api.greenhouse.io/v1/boards/acme/jobs", name="Acme careers",
+                   consecutive_failures=3, failing_since=now, last_error="HTTP 503 from boards-api.greenhouse.io",
+                   next_attempt=now),
+            RawMessage(raw=b"x", status="failed", sender="dan@example.org", subject="Fwd: a great role",
+                       reason="no job posting found in the mail", received_at=now),
+            RawMessage(raw=b"x", status="held", sender="stranger@example.net", subject="Jobs!",
+                       reason="sender is not a member", received_at=now),
+            Delivery(member_id=site.world.carol, period="2026-W49", status="sent", sent_at=now, posting_ids=[1]),
+            Delivery(member_id=site.world.dan, period="2026-W49", status="bounced", last_error="550 no such user"),
+        ])  # fmt: skip
+
+
+def open_as(
+    browser: Browser,
+    site: Site,
+    member_id: int,
+    viewport: dict[str, int],
+    color_scheme: str = "light",
+) -> Page:
+    """A new tab of the given size, signed in through a fresh sign-in link's confirm page."""
+    phone = viewport["width"] < 500
+    context = browser.new_context(
+        viewport=viewport,  # type: ignore[arg-type]
+        is_mobile=phone,
+        has_touch=phone,
+        color_scheme=color_scheme,  # type: ignore[arg-type]
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    token = site.app.extensions["jobdigest"].signer.dumps(
+        "signin", [member_id, secrets.token_urlsafe(9), "/"]
+    )
+    tab.goto(f"{site.url}/signin/{token}")
+    tab.get_by_role("button", name="Sign in").click()
+    expect(tab.get_by_role("heading", name=re.compile("^Hello"))).to_be_visible()
+    return tab
+
+
+def in_view(page: Page, box: dict[str, float] | None) -> bool:
+    """The whole box inside the window, horizontally and vertically."""
+    size = page.viewport_size
+    assert box is not None and size is not None
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"] + 0.5
+        and box["y"] + box["height"] <= size["height"] + 0.5
+    )
+
+
+def no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_roles_page_is_compact_and_keeps_the_preview_in_view(
+    site: Site, browser: Browser, width: int
+) -> None:
+    furnish(site)
+    page = open_as(browser, site, site.world.alice, WIDE if width == 1280 else PHONE)
+    try:
+        page.goto(f"{site.url}/lead/{site.world.marketing}/roles")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        before = ROLES_HEIGHT_BEFORE[width]
+        assert height <= before * (0.5 if width == 1280 else 0.35), (height, before)
+        no_sideways_scroll(page)
+        shot(page, f"lead-roles-{width}")
+        # Collapsed rows still say what each role holds.
+        expect(page.locator("#role-10 summary")).to_contain_text("also Communications Manager")
+        page.locator("#role-10 summary").click()
+        synonyms = page.locator("#roles-10-synonyms")
+        synonyms.fill("Communications Manager; Media Relations; Brand Manager")
+        expect(page.locator("#preview-body")).to_contain_text("Would newly match", timeout=10_000)
+        assert page.evaluate("document.activeElement.id") == "roles-10-synonyms"
+        assert in_view(page, synonyms.bounding_box())
+        if width == 1280:  # the whole preview beside the form
+            preview = page.locator("#preview")
+            expect(preview.locator("li", has_text="Brand Manager")).to_be_visible()
+            box = preview.bounding_box()
+            assert box is not None and box["x"] > synonyms.bounding_box()["x"] + 300  # type: ignore[index]
+            assert in_view(page, page.get_by_test_id("preview-summary").bounding_box())
+        else:  # a summary bar at the bottom of the screen, the list one tap away
+            bar = page.locator("#preview-bar")
+            expect(bar).to_contain_text("1 new")
+            assert in_view(page, bar.bounding_box())
+            assert synonyms.bounding_box()["y"] + synonyms.bounding_box()["height"] <= bar.bounding_box()["y"]  # type: ignore[index]  # fmt: skip
+        page.screenshot(path=str(SHOTS / f"lead-roles-editing-{width}.png"))
+        save = page.get_by_role("button", name="Save")
+        save.scroll_into_view_if_needed()
+        assert in_view(page, save.bounding_box())
+        save.click()
+        expect(page.get_by_role("status")).to_contain_text("Saved (rules version 2)")
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_operator_pages_keep_every_column_and_action_in_reach(
+    site: Site, browser: Browser, width: int
+) -> None:
+    furnish(site)
+    page = open_as(browser, site, site.world.operator, WIDE if width == 1280 else PHONE)
+    try:
+        for path, name in (
+            ("/operator/", "overview"),
+            ("/operator/subgroups", "subgroups"),
+            ("/operator/held", "held"),
+            ("/operator/failed", "failed"),
+            ("/operator/deliveries", "send-log"),
+        ):
+            page.goto(site.url + path)
+            no_sideways_scroll(page)
+            shot(page, f"operator-{name}-{width}")
+        page.goto(f"{site.url}/operator/sources")
+        no_sideways_scroll(page)
+        failing = page.locator("tr", has_text="Acme careers")
+        for text in ("greenhouse", "3 failures", "HTTP 503", "2026-12-02 07:00 CST"):
+            expect(failing.get_by_text(text, exact=False).first).to_be_visible()
+        shot(page, f"operator-sources-{width}")
+        page.goto(f"{site.url}/operator/members")
+        no_sideways_scroll(page)
+        shot(page, f"operator-members-{width}")
+        for address in ("alice@example.org", "carol@example.org", "op@example.org"):
+            row = page.locator("tr", has_text=address)
+            expect(row.locator('td[data-label="Sub-groups"]')).to_have_text(
+                "Marketing" if address != "op@example.org" else "none"
+            )
+            expect(row.get_by_text("active")).to_be_visible()
+            for role, label in (("button", "Pause"), ("link", "Remove")):
+                button = row.get_by_role(role, name=f"{label} {address}")  # type: ignore[arg-type]
+                button.scroll_into_view_if_needed()
+                assert in_view(page, button.bounding_box()), (address, label)
+        page.get_by_role("button", name="Pause carol@example.org").click()
+        expect(page.get_by_role("status")).to_contain_text("carol@example.org is now paused")
+        row = page.locator("tr", has_text="carol@example.org")
+        expect(row.get_by_role("button", name="Resume carol@example.org")).to_be_visible()
+    finally:
+        page.context.close()

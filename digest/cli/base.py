@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -16,6 +17,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from digest.config import DEFAULT_CONFIG, Config, load_config
 from digest.errors import ServiceError, UserError, decode_utf8, os_problem
+from digest.formatting import when
 from digest.store.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,8 +139,9 @@ def _describe(result: Any) -> str:
     return str(result)
 
 
-def _when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: Any, tz: ZoneInfo | None = None) -> str:
+    """A stored (naive UTC) time in the group's zone with its abbreviation: '2026-12-02 07:00 CST'."""
+    return when(moment, tz or ZoneInfo("UTC")) if moment else ""
 
 
 def _show_rows(title: str, columns: list[str], rows: list[list[Any]]) -> None:

@@ -16,6 +16,7 @@ from digest.cli.base import (
     pass_state,
 )
 from digest.errors import UserError
+from digest.formatting import plural, week_of
 
 
 @click.command("send-digests", short_help="Send this period's digests now.")
@@ -41,11 +42,12 @@ def send_digests_cmd(
     result = send_digests(
         state.db, state.cfg, period=period, member_email=member_email, dry_run=dry_run
     )
+    week = f"{week_of(result.period).capitalize()} ({result.period})"
     if dry_run is not None:
-        out.print(f"{result.period}: wrote {len(result.written)} digests to {dry_run}")
+        out.print(f"{week}: wrote {plural(len(result.written), 'digest')} to {dry_run}")
     else:
         out.print(
-            f"{result.period}: {result.sent} sent, {result.already} already sent, "
+            f"{week}: {result.sent} sent, {result.already} already sent, "
             f"{result.skipped_no_leads} without leads, {result.failed} failed"
         )
     for line in result.errors:
@@ -97,6 +99,6 @@ def preview(state: State, email: str, out_file: Path | None, period: str | None)
     )
     if out_file:
         out_file.write_text(html, encoding="utf-8")
-        out.print(f"Wrote {out_file} ({len(digests[0].leads)} leads).")
+        out.print(f"Wrote {out_file} ({plural(len(digests[0].leads), 'lead')}).")
     else:
         click.echo(html)

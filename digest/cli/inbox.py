@@ -9,11 +9,13 @@ import click
 from digest.cli.base import (
     State,
     _counts,
+    _when,
     err,
     friendly,
     out,
     pass_state,
 )
+from digest.formatting import plural
 
 
 @click.group(short_help="Failed mail: list and reprocess.")
@@ -31,17 +33,21 @@ def inbox_failures(state: State, show_all: bool) -> None:
     """List stored mails that could not be processed, with their reason."""
     from digest.ingest.failures import stored_failures
 
+    tz = state.cfg.tz
     data = [
-        (r.id, r.status, r.sender or "(no sender)", r.message_id or "(no Message-ID)", r.reason)
+        (r.id, r.status, _when(r.received_at, tz), r.sender or "(no sender)",
+         r.message_id or "(no Message-ID)", r.reason)
         for r in stored_failures(state.db, include_held=show_all)
-    ]
+    ]  # fmt: skip
     if not data:
         out.print("No failures.")
         return
     # One line each, reason in full: it is what the operator acts on (and greps for).
-    for raw_id, status, sender, message_id, reason in data:
-        click.echo(f"{raw_id}\t{status}\t{sender}\t{message_id}\t{reason}")
-    out.print(f"{len(data)} message(s). Reprocess with `jobdigest inbox reprocess ID` or `--all`.")
+    for row in data:
+        click.echo("\t".join(str(v) for v in row))
+    out.print(
+        f"{plural(len(data), 'message')}. Reprocess with `jobdigest inbox reprocess ID` or `--all`."
+    )
 
 
 @inbox.command("reprocess")

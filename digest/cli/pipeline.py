@@ -11,6 +11,7 @@ from digest.cli.base import (
     out,
     pass_state,
 )
+from digest.formatting import plural
 
 
 @click.command(short_help="Read the group inbox once.")
@@ -38,7 +39,7 @@ def fetch(state: State) -> None:
 
     results = fetch_all(state.db, state.cfg) or []
     for r in results:
-        detail = r.error or f"{r.entries} entries, {r.new_sightings} new"
+        detail = r.error or f"{plural(r.entries, 'entry')}, {r.new_sightings} new"
         out.print(f"{r.status:>12}  {r.key}  {detail}", highlight=False)
     if not results:
         out.print("No feeds or boards configured or due.")
@@ -52,4 +53,4 @@ def retag(state: State) -> None:
     from digest.tagging.tag import semantic_tagger, tag_pending
 
     result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg), cfg=state.cfg)
-    out.print(f"Tagged {result.postings} postings: {result.tags} tags.")
+    out.print(f"Tagged {plural(result.postings, 'posting')}: {plural(result.tags, 'tag')}.")

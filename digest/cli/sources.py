@@ -29,14 +29,17 @@ def sources_list(state: State) -> None:
     """List every source and its health."""
     from digest.sources.pull import list_sources
 
+    tz = state.cfg.tz
     rows = [
         [
             s.id,
             s.kind,
             s.name or s.key,
-            _when(s.last_success),
-            f"{s.consecutive_failures}x since {_when(s.failing_since)}" if s.failing_since else "",
-            "paused" if s.paused else _when(s.next_attempt) or "now",
+            _when(s.last_success, tz),
+            f"{s.consecutive_failures}x since {_when(s.failing_since, tz)}"
+            if s.failing_since
+            else "",
+            "paused" if s.paused else _when(s.next_attempt, tz) or "now",
             (s.last_error or "")[:200],
         ]
         for s in list_sources(state.db, state.cfg)

@@ -13,10 +13,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.formatting import join_names, plural, subgroups_label
 from digest.store.models import (
     Delivery,
     Feedback,
@@ -82,7 +84,7 @@ class Person:
     contact_opt_in: bool
     thank_opt_in: bool
     listed: bool  # still in the group (not removed or unsubscribed)
-    subgroups: str
+    subgroups: str  # 'Marketing sub-group', 'HR and Marketing sub-groups'
 
 
 @dataclass
@@ -96,30 +98,46 @@ class Lead:
     why: list[str]
     sharers: list[str]
     anonymous_sharers: int
-    contacts: list[tuple[str, str, str]]  # (name, their sub-groups, company as they wrote it)
+    contacts: list[tuple[str, str, str]]  # (name, 'Marketing sub-group', company as they wrote it)
     rank: float = 0.0
     more_contacts: int = 0
     shared_by_you: bool = False
 
-    @property
+    @cached_property
     def credit(self) -> str:
-        """'Shared by Alice Moreno and 2 others': anonymous sharers are counted, never named."""
-        names = (["you"] if self.shared_by_you else []) + list(self.sharers)
-        total = len(names) + self.anonymous_sharers
+        """'Shared by Dan Whitaker and Sarah Kim': anonymous sharers are counted, never named.
+
+        Up to three sharers are all named ('A, B and C'); past that, two and a count ('A, B and
+        2 others'). The member's own share reads 'You shared this' and is no credit to count."""
+        others = self._others(list(self.sharers), self.anonymous_sharers)
+        if self.shared_by_you:
+            return f"You shared this; also shared by {others}" if others else "You shared this"
+        return f"Shared by {others}" if others else ""
+
+    @staticmethod
+    def _others(names: list[str], anonymous: int) -> str:
+        total = len(names) + anonymous
         if total == 0:
             return ""
         if not names:
-            return "Shared by a member" if total == 1 else f"Shared by {total} members"
-        others = total - 1
-        if others == 0:
-            return f"Shared by {names[0]}"
-        return f"Shared by {names[0]} and {others} other{'s' if others > 1 else ''}"
+            return "a member" if total == 1 else f"{total} members"
+        shown = names if total <= 3 else names[:2]
+        rest = total - len(shown)
+        if rest == 0:
+            return join_names(shown)
+        return join_names([*shown, plural(rest, "other")])
 
 
 @dataclass
 class RoleGroup:
     role: str
     leads: list[Lead]
+
+    @property
+    def heading(self) -> str:
+        """The role as a heading, only where it groups several leads: above a single lead it
+        just repeats the title (eleven times in one digest, before)."""
+        return self.role if self.role and len(self.leads) > 1 else ""
 
 
 @dataclass
@@ -134,6 +152,20 @@ class Section:
         for lead in self.leads:
             groups.setdefault(lead.role, RoleGroup(lead.role, [])).leads.append(lead)
         return list(groups.values())
+
+    @property
+    def blocks(self) -> list[RoleGroup]:
+        """`roles` as the digest shows them: a role with several leads under its heading, and
+        neighbouring roles with one lead each run together without one (role '')."""
+        out: list[RoleGroup] = []
+        for group in self.roles:
+            if group.heading:
+                out.append(group)
+            elif out and not out[-1].heading:
+                out[-1].leads.extend(group.leads)
+            else:
+                out.append(RoleGroup("", list(group.leads)))
+        return out
 
 
 @dataclass
@@ -413,7 +445,7 @@ def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
             groups[mid].append(name)
         for m in session.scalars(select(Member).where(Member.id.in_(part))):
             people[m.id] = Person(m.id, m.display_name, m.show_name, m.contact_opt_in, m.thank_opt_in,
-                                  m.status not in ("removed", "unsubscribed"), ", ".join(groups[m.id]))  # fmt: skip
+                                  m.status not in ("removed", "unsubscribed"), subgroups_label(groups[m.id]))  # fmt: skip
     return people
 
 

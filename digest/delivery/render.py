@@ -13,7 +13,7 @@ import html as html_lib
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -24,11 +24,13 @@ from importlib.resources import files
 import css_inline
 import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from digest.config import Config
 from digest.delivery.compose import MemberDigest, PostingView
 from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.tokens import Signer
+from digest.formatting import install_filters, place_parts, plural, week_of
 from parsers.links import web_link
 
 FEEDBACK_KINDS = (
@@ -67,6 +69,7 @@ def environment() -> Environment:
     env.filters["safe_url"] = web_url
     env.filters["day"] = day
     env.filters["shown"] = shown
+    install_filters(env)
     return env
 
 
@@ -102,10 +105,18 @@ def web_url(value: str) -> str:
     return web_link(value)
 
 
-def day(value: str) -> str:
-    """'2026-11-23T09:00:00Z' -> '2026-11-23'; other date text as written."""
+def day(value: str, this_year: int | None = None) -> str:
+    """'2026-11-23T09:00:00Z' -> 'Nov 23', as a person says it; with the year ('Nov 23, 2025')
+    when it is not `this_year` (the year the group first saw the posting). Other text as written."""
     match = _DATE.match(value or "")
-    return match.group(0) if match else clean_text(value, 40)
+    if not match:
+        return clean_text(value, 40)
+    try:
+        posted = date.fromisoformat(match.group(0))
+    except ValueError:
+        return match.group(0)
+    text = f"{posted:%b} {posted.day}"
+    return text if posted.year == (this_year or posted.year) else f"{text}, {posted.year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +133,11 @@ class Shown:
 def shown(posting: PostingView) -> Shown:
     title = clean_text(posting.title, 160) or "Job posting"
     meta = [clean_text(posting.company, 100) or "Company not stated"]
-    meta += [clean_text(posting.location, 100)] if posting.location else []
-    meta += ["Remote"] if posting.remote else []
+    meta += place_parts(clean_text(posting.location, 100), posting.remote)
     meta += [clean_text(posting.salary, 80)] if posting.salary else []
-    meta += [f"posted {day(posting.posted_at)}"] if posting.posted_at else []
+    meta += (
+        [f"posted {day(posting.posted_at, posting.first_seen.year)}"] if posting.posted_at else []
+    )
     head = wrap(f"* {title}", indent="  ", first="") + "\n" + wrap(" - ".join(meta), indent="  ")
     return Shown(title, web_url(posting.link), tuple(meta), head)
 
@@ -169,6 +181,21 @@ class Links:
     def feedback(self, posting_id: int, kind: str) -> str:
         return f"{self.feedback_base(posting_id)}/{kind}"
 
+    def feedback_html(self, posting_id: int) -> Markup:
+        """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: built
+        here rather than in a template loop, since every lead of every digest has them."""
+        base = html_lib.escape(self.feedback_base(posting_id), quote=True)
+        return Markup(
+            " &middot; ".join(
+                f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS
+            )
+        )
+
+    def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
+        """The same five links for the plain-text part, one 'Label: URL' line each."""
+        base = self.feedback_base(posting_id)
+        return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
+
     @property
     def preferences(self) -> str:
         return self._cached(("", "preferences"), "preferences", "preferences", self.member_id)
@@ -197,7 +224,9 @@ class ViewLinks(Links):
 
 
 def group_inbox(cfg: Config) -> str:
-    return cfg.inbox.username if "@" in cfg.inbox.username else parseaddr(cfg.smtp.from_address)[1]
+    """Where members forward postings: `group.inbox_address`, else the address digests come from
+    (the IMAP login name is not necessarily an address members can write to)."""
+    return cfg.group.inbox_address.strip() or parseaddr(cfg.smtp.from_address)[1]
 
 
 def why_you_get_this(cfg: Config, digest: MemberDigest) -> str:
@@ -232,6 +261,7 @@ def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, objec
         "group_inbox": group_inbox(cfg),
         "thanks": _thanks(digest),
         "preheader": clean_text(first, 90),
+        "week": week_of(digest.period),
     }
 
 
@@ -265,11 +295,11 @@ def _inliner() -> css_inline.CSSInliner:
 
 
 def subject_line(cfg: Config, digest: MemberDigest) -> str:
-    n = digest.total
+    n, week = digest.total, week_of(digest.period)
     group = header_text(cfg.group.name)
     if n == 0:
-        return f"{group}: no new job leads this week ({digest.period})"
-    return f"{group}: {n} job lead{'s' if n != 1 else ''} for you ({digest.period})"
+        return f"{group}: no new job leads this week ({week})"
+    return f"{group}: {plural(n, 'job lead')} for you ({week})"
 
 
 def mail_domain(cfg: Config) -> str:

@@ -30,6 +30,7 @@ name = "North Texas Job Network (demo)"
 timezone = "America/Chicago"
 contact = "volunteers@northtexasjobs.example.org"
 inside_contacts_default = true    # the demo's made-up members all agreed
+inbox_address = "leads@northtexasjobs.example.org"
 
 [database]
 url = "sqlite:///demo.db"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.errors import UserError
+from digest.formatting import plural
 from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
 from digest.store.statuses import PostingStatus
@@ -100,8 +101,8 @@ def gap_report(
         _, rules = load_rules(session)
         titles = _untagged_titles(session, since)
     rule = next(r for r in rules if r.name == group.name)
-    period = f"the last {weeks} week{'s' if weeks > 1 else ''}"
-    out.append(f"{len(titles)} postings from {period} matched no sub-group:")
+    period = "the last week" if weeks == 1 else f"the last {weeks} weeks"
+    out.append(f"{plural(len(titles), 'posting')} from {period} matched no sub-group:")
     for title in titles[:MAX_TITLES]:
         out.append(f"  {title}")
     if len(titles) > MAX_TITLES:

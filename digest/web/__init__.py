@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from digest.config import Config
 from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
+from digest.formatting import install_filters
 from digest.store.db import Database
 from digest.web.companies import slug_of
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
@@ -88,6 +89,7 @@ def _register_hooks(app: Flask, config: Config) -> None:
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.filters["company_slug"] = slug_of
     app.jinja_env.filters["ats_label"] = ats_label
+    install_filters(app.jinja_env, config.tz)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
+from digest.formatting import plural
 from digest.sources.watches import list_watches
 from digest.store.models import Member, PendingCorrection, Posting, Role, Subgroup, Tag
 from digest.store.statuses import PostingStatus
@@ -195,7 +196,9 @@ def _save_roles(group: Subgroup, form: RolesForm) -> Any:
     group.rules_version += 1
     db_session().commit()
     result = tag_pending(state().db, cfg=state().cfg)
-    flash(f"Saved (rules version {group.rules_version}); {result.postings} postings re-tagged.")
+    flash(
+        f"Saved (rules version {group.rules_version}); {plural(result.postings, 'posting')} re-tagged."
+    )
     return redirect(url_for("lead.roles", subgroup_id=group.id))
 
 
@@ -213,7 +216,8 @@ def roles_preview(group: Subgroup) -> Any:
     else:
         preview = _edited_preview(group, form)
     html = render_template("web/lead/_preview.html", preview=preview, group=group)
-    return jsonify(preview.as_json() | {"html": html})
+    bar = render_template("web/lead/_preview_bar.html", preview=preview)
+    return jsonify(preview.as_json() | {"html": html, "summary": bar})
 
 
 # -- moderation -----------------------------------------------------------------------------
