@@ -216,7 +216,7 @@ class RawMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     #: parse attempts started (counted before each one): a mail whose parsing keeps crashing
     #: or running out of time is set aside as failed after MAX_ATTEMPTS (digest.ingest.record)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=false())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Reply(Base):
