@@ -26,6 +26,8 @@ class GroupConfig:
     contact: str = ""
     #: the group's members agreed to be shown as inside contacts unless they opt out
     inside_contacts_default: bool = False
+    #: introduction requests one inside contact gets at most in seven days
+    intro_requests_per_week: int = 3
 
 
 @dataclass
