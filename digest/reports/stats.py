@@ -95,7 +95,7 @@ def _count_leads(session: Session, cfg: Config, stats: GroupStats, tagged, begin
     stats.by_source = {w: {} for w in stats.weeks}
     rows = session.execute(
         select(Posting.id, Posting.first_seen, Sighting.member_id, Source.kind, Member)
-        .join(Sighting, Sighting.posting_id == Posting.id)
+        .outerjoin(Sighting, Sighting.posting_id == Posting.id)
         .outerjoin(Source, Source.id == Sighting.source_id)
         .outerjoin(Member, Member.id == Sighting.member_id)
         .where(Posting.id.in_(tagged), Posting.first_seen >= begin, Posting.status != "merged")
@@ -113,6 +113,7 @@ def _count_leads(session: Session, cfg: Config, stats: GroupStats, tagged, begin
         seen.add(pid)
         week = period_of(first_seen.replace(tzinfo=UTC), cfg.tz)
         source = "members' mail" if member_id is not None or kind == "imap" else (kind or "other")
+        # (a posting with no sighting at all, e.g. entered by hand, counts as "other")
         counts = stats.by_source.setdefault(week, {})
         counts[source] = counts.get(source, 0) + 1
     stats.by_source = {w: stats.by_source.get(w, {}) for w in stats.weeks}
