@@ -21,6 +21,7 @@ LAYERS = [
     "tagging",
     "roster",
     "delivery",
+    "reports",
     "web",
     "demo",
     "cli",

@@ -156,6 +156,7 @@ def _open_intros(session: Session, ids: set[int]) -> list[str]:
     return [
         f"{r.asker.display_name} asked {r.contact.display_name} about "
         f"{r.posting.company or 'a company'} ({r.posting.title})"
+        + ("" if r.mailed_at else " (not mailed yet)")
         for r in rows
     ]
 

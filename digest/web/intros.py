@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.delivery.headers import header_text, mailbox
+from digest.store.db import Database
 from digest.store.intros import (
     answer,
     answer_line,
@@ -109,10 +110,21 @@ def _ask(asker: Member, contact: Member, posting: Posting) -> Any:
             line="",
             **context,
         ), 429
-    made.mailed_at = datetime.utcnow()
     db_session().commit()
-    state().outbox.send(_request_mail(made, asker, contact, posting))
+    db, req_id = state().db, made.id
+    state().outbox.send(
+        _request_mail(made, asker, contact, posting), on_sent=lambda: _mailed(db, req_id)
+    )
     return render_template("web/member/intro_sent.html", **context)
+
+
+def _mailed(db: Database, req_id: int) -> None:
+    """Noted only once the SMTP server took the mail: a request whose mail failed shows as
+    not mailed (sheet, logs) instead of silently waiting for an answer that cannot come."""
+    with db.session() as session:
+        found = session.get(IntroRequest, req_id)
+        if found is not None:
+            found.mailed_at = datetime.utcnow()
 
 
 def _request_mail(
