@@ -21,7 +21,7 @@ from digest.delivery.periods import period_of, window
 from digest.delivery.render import environment
 from digest.errors import UserError
 from digest.store.intros import LISTED, celebrations, pitch_of
-from digest.store.models import IntroRequest, Member, PastEmployer, Posting, Subgroup, Tag
+from digest.store.models import IntroRequest, Landing, Member, PastEmployer, Posting, Subgroup, Tag
 from parsers.company import normalize_company
 
 MAX_LEADS = 60
@@ -72,9 +72,14 @@ def build_sheet(session: Session, cfg: Config, group: Subgroup, period: str | No
     sheet = Sheet(cfg.group.name, group.name, period)
     members = [m for m in _members(session, group) if m.status not in LISTED]
     ids = {m.id for m in members}
+    celebrated = set(
+        session.scalars(
+            select(Landing.member_id).where(Landing.celebrate, Landing.member_id.in_(ids))
+        )
+    )  # a landing kept private is not marked
     for m in members:
         targets = [t.name for t in m.targets]
-        sheet.members.append(SheetMember(m.display_name, pitch_of(m), targets, bool(m.landed_at)))
+        sheet.members.append(SheetMember(m.display_name, pitch_of(m), targets, m.id in celebrated))
     sheet.leads = _leads(session, group, begin, end)
     sheet.intros = _open_intros(session, ids)
     # this sub-group's members' landings (the digest celebrates them group-wide)
