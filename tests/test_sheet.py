@@ -147,6 +147,13 @@ def test_the_stats_page_draws_svg_charts_for_the_lead_only(
     assert resp.text.count("<svg") == 3 and "<script" not in resp.text.split("<main")[-1]
     assert "tag precision 50% (1 of 2 rated postings called not relevant)" in resp.text
     assert "median 30 days from joining to landing" in resp.text
+    lead = sign_in(app, world.alice)
+    sheet = lead.get(f"/lead/{world.marketing}/sheet")
+    assert (
+        "Alice Moreno asked Dan Whitaker about Acme" in sheet.text and "@media print" in sheet.text
+    )
+    pdf = lead.get(f"/lead/{world.marketing}/sheet.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
     assert sign_in(app, world.bob).get(f"/lead/{world.marketing}/stats").status_code == 403
     assert sign_in(app, world.carol).get(f"/lead/{world.marketing}/sheet").status_code == 403
 
