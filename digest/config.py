@@ -28,6 +28,8 @@ class GroupConfig:
     #: the group's members agreed to be shown as inside contacts unless they opt out
     inside_contacts_default: bool = False
     inbox_address: str = ""  # where members forward postings; shown in every digest
+    #: introduction requests one inside contact gets at most in seven days
+    intro_requests_per_week: int = 3
 
 
 @dataclass

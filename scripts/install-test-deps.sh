@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(dovecot-imapd postgresql chromium redis-server)
+SYSTEM_PACKAGES=(dovecot-imapd postgresql chromium redis-server libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 PYTHON="${PYTHON:-$(command -v python || command -v python3 || true)}"
 
 as_root() {

@@ -22,6 +22,7 @@ LAYERS = [
     "tagging",
     "roster",
     "delivery",
+    "reports",
     "web",
     "demo",
     "cli",

@@ -106,3 +106,19 @@ def test_strangers_and_broken_mail_are_kept_but_never_in_a_digest(demo_dir: Path
     texts = " ".join(m.get_body(("plain",)).get_content() for m in digests(demo_dir).values())  # type: ignore[union-attr]
     for title in held_titles:
         assert title not in texts
+
+
+def test_the_demo_shows_an_intro_request_and_a_landing(demo_dir: Path) -> None:
+    alice = digests(demo_dir)["alice.moreno@example.org"].get_body(("plain",)).get_content()
+    flat = " ".join(alice.split())
+    assert (
+        "Landed: Kevin Brooks, Compensation Analyst at Starlight Hotels & Resorts; lead shared by"
+        " Linda Castillo, intro by Sarah Kim" in flat
+    )
+    assert "Ask Dan for an introduction:" in alice
+    assert "kevin.brooks@example.net" not in digests(demo_dir)  # landed: his leads stopped
+    with sqlite3.connect(demo_dir / "demo.db") as conn:
+        assert conn.execute("SELECT status FROM intro_requests ORDER BY id").fetchall() == [
+            ("pending",),
+            ("accepted",),
+        ]

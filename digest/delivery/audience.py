@@ -28,6 +28,8 @@ def eligible(
     else:
         query = query.where(Member.status == MemberStatus.ACTIVE, Member.id > after)
         query = query.where((Member.paused_until.is_(None)) | (Member.paused_until <= today))
+        # a member who landed stops getting leads, unless they chose to keep helping
+        query = query.where(Member.landed_at.is_(None) | Member.keep_helping)
     if pending_only:
         done = exists().where(
             Delivery.member_id == Member.id, Delivery.period == period, Delivery.status.in_(DONE)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.formatting import join_names, plural, subgroups_label
+from digest.store.intros import Celebration, answered_for, celebrations
 from digest.store.models import (
     Delivery,
     Feedback,
@@ -85,6 +86,7 @@ class Person:
     thank_opt_in: bool
     listed: bool  # still in the group (not removed or unsubscribed)
     subgroups: str  # 'Marketing sub-group', 'HR and Marketing sub-groups'
+    intro_opt_in: bool = False  # takes introduction requests
 
 
 @dataclass
@@ -102,6 +104,8 @@ class Lead:
     rank: float = 0.0
     more_contacts: int = 0
     shared_by_you: bool = False
+    #: aligned with `contacts`: (member id, works there now, takes introduction requests)
+    contact_extra: list[tuple[int, bool, bool]] = field(default_factory=list)
 
     @cached_property
     def credit(self) -> str:
@@ -177,6 +181,10 @@ class MemberDigest:
     contributors: list[tuple[str, int]]
     #: the member's target companies as they wrote them (loaded with the period, not lazily)
     targets: list[str] = field(default_factory=list)
+    #: the group's landings of the period the members let the group celebrate
+    landings: list[Celebration] = field(default_factory=list)
+    #: answers the member's introduction requests got this period
+    intro_answers: list[str] = field(default_factory=list)
 
     @property
     def leads(self) -> list[Lead]:
@@ -236,9 +244,11 @@ class Week:
         companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
         self.contacts = _load_contacts(session, companies)
         wanted = {m for i in self.info.values() for m in i.sharer_ids}
-        wanted |= {e_member for lst in self.contacts.values() for e_member, _ in lst}
+        wanted |= {c[0] for lst in self.contacts.values() for c in lst}
         self.people = _load_people(session, wanted)
         self.top_contributors = self._contributors()
+        self.landings = celebrations(session, begin, end)
+        self.intro_answers: dict[int, list[str]] = {}
         self.sent: dict[int, set[int]] = {}
         self.own_negative: dict[int, set[int]] = {}
         self.targets: dict[int, dict[str, str]] = {}  # member -> company key -> their spelling
@@ -255,6 +265,7 @@ class Week:
         self.sent = {mid: set() for mid in ids}
         self.own_negative = {mid: set() for mid in ids}
         self.targets = _load_targets(session, ids)
+        self.intro_answers = answered_for(session, ids, self.begin, self.end)
         if not ids or not self.info:
             return
         for i in range(0, len(ids), 500):
@@ -402,17 +413,18 @@ def _load_penalties(session: Session, pids: list[int]) -> dict[int, float]:
     return out
 
 
-def _load_contacts(session: Session, companies: set[str]) -> dict[str, list[tuple[int, str]]]:
-    """company key -> [(member id, employer as they wrote it)], keys normalized the same way."""
-    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
+def _load_contacts(session: Session, companies: set[str]) -> dict[str, list[tuple[int, str, bool]]]:
+    """company key -> [(member id, employer as they wrote it, works there now)], keys
+    normalized the same way."""
+    out: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
     if not companies:
         return out
-    for mid, name, stored in session.execute(
-        select(PastEmployer.member_id, PastEmployer.name, PastEmployer.company_key)
-    ):
+    cols = (PastEmployer.member_id, PastEmployer.name, PastEmployer.company_key,
+            PastEmployer.current)  # fmt: skip
+    for mid, name, stored, current in session.execute(select(*cols)):
         key = normalize_company(name) or stored
         if key in companies:
-            out[key].append((mid, name))
+            out[key].append((mid, name, bool(current)))
     return out
 
 
@@ -445,7 +457,8 @@ def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
             groups[mid].append(name)
         for m in session.scalars(select(Member).where(Member.id.in_(part))):
             people[m.id] = Person(m.id, m.display_name, m.show_name, m.contact_opt_in, m.thank_opt_in,
-                                  m.status not in ("removed", "unsubscribed"), subgroups_label(groups[m.id]))  # fmt: skip
+                                  m.status not in ("removed", "unsubscribed"), subgroups_label(groups[m.id]),
+                                  bool(m.intro_opt_in))  # fmt: skip
     return people
 
 
@@ -533,9 +546,12 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     sections = _target_section(week, member, picked, my_groups, targets)
     sections += _sections(week, member, chosen, my_groups)
     more = eligible + target_eligible - len(chosen) - len(picked)
-    return MemberDigest(
+    digest = MemberDigest(
         member, week.period, sections, more, week.top_contributors, list(targets.values())
     )
+    digest.landings = list(week.landings)
+    digest.intro_answers = list(week.intro_answers.get(member.id, []))
+    return digest
 
 
 def _fit(
@@ -616,9 +632,9 @@ def _lead(
             names.append(person.display_name)
         else:
             anonymous += 1
-    contacts: list[tuple[str, str, str]] = []
+    contacts: list[tuple[str, str, str, int, bool, bool]] = []
     seen: set[int] = set()
-    for mid, employer in week.contacts.get(info.posting.company_key, []):
+    for mid, employer, current in week.contacts.get(info.posting.company_key, []):
         person = week.people.get(mid)
         if (
             person is None
@@ -629,9 +645,13 @@ def _lead(
         ):
             continue
         seen.add(mid)
-        contacts.append((person.display_name, person.subgroups, employer))
-    contacts.sort(key=lambda c: c[0].casefold())
-    lead = Lead(info.posting, subgroup, role, score, why, names, anonymous, contacts[:MAX_CONTACTS])
+        contacts.append(
+            (person.display_name, person.subgroups, employer, mid, current, person.intro_opt_in)
+        )
+    contacts.sort(key=lambda c: (not c[4], c[0].casefold()))  # current employees first
+    shown = contacts[:MAX_CONTACTS]
+    lead = Lead(info.posting, subgroup, role, score, why, names, anonymous, [c[:3] for c in shown])
+    lead.contact_extra = [(c[3], c[4], c[5]) for c in shown]
     lead.more_contacts = max(0, len(contacts) - MAX_CONTACTS)
     lead.shared_by_you = shared_by_you
     return lead

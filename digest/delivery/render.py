@@ -153,6 +153,8 @@ class Links:
       /preferences/<token>      purpose "preferences", data member_id
       /unsubscribe/<token>      purpose "unsubscribe", data member_id (GET shows a button;
                                 POST unsubscribes: RFC 8058 one-click)
+      /intro/<token>            purpose "intro-ask", data [member_id, contact_id, posting_id]:
+                                GET shows a confirm button, POST asks (mails the contact)
       /digest/<token>           purpose "view", data member_id: the web digest page, read-only
                                 (its own links are ViewLinks), so a forwarded digest's "see N
                                 more" link hands over nothing
@@ -196,6 +198,11 @@ class Links:
         base = self.feedback_base(posting_id)
         return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
 
+    def intro(self, posting_id: int, contact_id: int) -> str:
+        """'Ask Dan for an introduction': purpose "intro-ask", [member, contact, posting]."""
+        data = [self.member_id, contact_id, posting_id]
+        return self._cached((f"{posting_id}.{contact_id}", "intro"), "intro", "intro-ask", data)
+
     @property
     def preferences(self) -> str:
         return self._cached(("", "preferences"), "preferences", "preferences", self.member_id)
@@ -220,6 +227,8 @@ class ViewLinks(Links):
             return super()._url(path, purpose, data)
         if purpose == "feedback" and isinstance(data, list):
             return f"{base}/me/feedback/{data[1]}"
+        if purpose == "intro-ask" and isinstance(data, list):
+            return f"{base}/me/intro/{data[2]}/{data[1]}"
         return f"{base}/me"
 
 

@@ -9,6 +9,9 @@ salt, so a token signed for one purpose does not verify under another. The purpo
     feedback        one posting's feedback buttons (confirm page, then POST)
     alias-confirm   confirms that a member owns an extra address (mailed to that address)
     signin          a one-time sign-in link
+    intro-ask       asking one inside contact for an introduction at one posting (confirm, POST)
+    intro-answer    the contact's answer to one introduction request (confirm, POST)
+    landing         the "where did you land?" form after "Hired" feedback on one posting
 
 Digests used to carry a preferences token in their web digest link ("see N more"), so a
 forwarded digest handed its reader the member's settings for 90 days. Those generic tokens were signed with the salt
@@ -34,6 +37,9 @@ SALTS = {
     "feedback": "feedback",
     "alias-confirm": "alias-confirm",
     "signin": "signin",
+    "intro-ask": "intro-ask",
+    "intro-answer": "intro-answer",
+    "landing": "landing",
 }
 #: the salt of the generic tokens of older digests (preferences and the web digest alike)
 LEGACY_SALT = "preferences"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from digest.config import load_config
 from digest.delivery.send import send_digests
@@ -18,7 +19,17 @@ from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, import_subgroups, parse_members_csv
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database
-from digest.store.models import Posting, RawMessage, Sighting, Source, Tag
+from digest.store.intros import answer, ask, record_landing
+from digest.store.models import (
+    IntroRequest,
+    Landing,
+    Member,
+    Posting,
+    RawMessage,
+    Sighting,
+    Source,
+    Tag,
+)
 from digest.store.statuses import MailStatus
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending
@@ -60,6 +71,13 @@ name = "it-jobs"
 subgroups = ["Information Technology"]
 """
 KEY_FILE = ".secret_key"
+#: who helps whom in the demo: (asker, contact, posting title, answer or None for open)
+DEMO_INTROS = (
+    ("alice.moreno@example.org", "dan.whitaker@example.com", "Product Marketing Manager", None),
+    ("kevin.brooks@example.net", "sarah.kim@example.org", "Compensation Analyst", True),
+)
+#: (member, posting title the member landed, keeps helping)
+DEMO_LANDING = ("kevin.brooks@example.net", "Compensation Analyst", False)
 
 
 def demo_data() -> Path:
@@ -139,6 +157,8 @@ def run_demo(directory: Path, out: Console) -> None:
     feeds = fetch_due_sources(db, cfg)
     entries = sum(r.entries for r in feeds)
     tagged = tag_pending(db, cfg=cfg)
+    with db.session() as session:
+        intros, landings = _people_helping(session, cfg.group.intro_requests_per_week)
     outbox = directory / "outbox"
     result = send_digests(db, cfg, dry_run=outbox)
     with db.session() as session:
@@ -164,6 +184,7 @@ def run_demo(directory: Path, out: Console) -> None:
     out.print(
         f"  postings: {postings} ({sightings} sightings), {tags} current tags ({tagged.postings} postings tagged now)"
     )
+    out.print(f"  people: {intros} introduction requests, {landings} landing to celebrate")
     out.print(
         f"  digests: {len(result.written)} written to {outbox.resolve()}, "
         f"{result.skipped_no_leads} members without leads this week"
@@ -173,4 +194,28 @@ def run_demo(directory: Path, out: Console) -> None:
         f"Their links work once the web app runs: cd {directory} && jobdigest web "
         "(sign in with `jobdigest sign-in-link alice.moreno@example.org`)",
         highlight=False,
+    )
+
+
+def _people_helping(session: Session, per_week: int) -> tuple[int, int]:
+    """The demo's warm intros (one open, one answered) and a landing, made once (idempotent)."""
+    people = {m.email: m for m in session.scalars(select(Member))}
+    for asker, contact, title, accepted in DEMO_INTROS:
+        posting = session.scalar(select(Posting).where(Posting.title == title).limit(1))
+        if posting is None or asker not in people or contact not in people:
+            continue
+        people[contact].intro_opt_in = people[contact].contact_opt_in = True
+        made, _problem = ask(session, people[asker], people[contact], posting, per_week)
+        if made is not None:
+            made.mailed_at = made.mailed_at or made.created_at  # as if mailed (no SMTP in the demo)
+        if made is not None and accepted is not None:
+            answer(made, accepted)
+    member, title, keep = DEMO_LANDING
+    posting = session.scalar(select(Posting).where(Posting.title == title).limit(1))
+    if posting is not None and member in people:
+        record_landing(session, people[member], posting, posting.company, posting.title, True, keep)
+    session.flush()
+    return (
+        session.scalar(select(func.count(IntroRequest.id))) or 0,
+        session.scalar(select(func.count(Landing.id))) or 0,
     )

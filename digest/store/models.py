@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -78,6 +79,12 @@ class Member(Base):
     contact_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     thank_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
     always_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: takes introduction requests from fellow members (only shown as askable when opted in)
+    intro_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when the member told the group they landed a job: their leads stop unless keep_helping
+    landed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: a landed member who still wants the digest, to pass leads on to the others
+    keep_helping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
@@ -106,6 +113,8 @@ class PastEmployer(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     company_key: Mapped[str] = mapped_column(String(200), index=True)
+    #: the member works there now (set by a landing): a current employee can refer
+    current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     member: Mapped[Member] = relationship(back_populates="employers")
 
 
@@ -427,3 +436,48 @@ class PendingCorrection(Base):
 
     posting: Mapped[Posting] = relationship()
     proposed_by: Mapped[Member | None] = relationship(foreign_keys=[proposed_by_id])
+
+
+class IntroRequest(Base):
+    """A member asking an inside contact for an introduction at a posting's company.
+
+    The contact is mailed once (mailed_at); their answer ("accepted" | "declined") is shown on the
+    asker's page and in the asker's next digest."""
+
+    __tablename__ = "intro_requests"
+    __table_args__ = (
+        UniqueConstraint("asker_id", "contact_id", "posting_id", name="uq_intro_request"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asker_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
+    #: pending | accepted | declined
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    asker: Mapped[Member] = relationship(foreign_keys=[asker_id])
+    contact: Mapped[Member] = relationship(foreign_keys=[contact_id])
+    posting: Mapped[Posting] = relationship()
+
+
+class Landing(Base):
+    """A member landed a job: where, which role, and whether the group may celebrate it."""
+
+    __tablename__ = "landings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    posting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("postings.id", ondelete="SET NULL"), default=None
+    )
+    company: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(300), default="")
+    celebrate: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+
+    member: Mapped[Member] = relationship()
+    posting: Mapped[Posting | None] = relationship()

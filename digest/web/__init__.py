@@ -68,7 +68,17 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from digest.web import aliases, auth, companies, lead, member, operator, watches
+    from digest.web import (
+        aliases,
+        auth,
+        companies,
+        intros,
+        lead,
+        member,
+        operator,
+        reports,
+        watches,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(lead.bp)
@@ -77,6 +87,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     app.register_blueprint(operator.bp)
     app.register_blueprint(member.bp)
     app.register_blueprint(aliases.bp)
+    app.register_blueprint(intros.bp)
+    app.register_blueprint(reports.bp)
     csrf.exempt(
         member.unsubscribe
     )  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL protects it

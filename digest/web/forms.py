@@ -183,6 +183,23 @@ class PreferencesForm(FlaskForm):
     )
     paused_until = DateField("Pause my digest until", validators=[Optional()])
     always_send = BooleanField("Send the digest even in weeks with no leads for me")
+    intro_opt_in = BooleanField(
+        "Members may ask me for an introduction at my employers (a few requests a week at most)"
+    )
+    keep_helping = BooleanField("I have landed, but keep sending me leads so I can pass them on")
+
+
+class LandingForm(FlaskForm):
+    """After "Hired": where, which role, and may the group celebrate it."""
+
+    company = StringField(
+        "Where did you land?", validators=[DataRequired(), Length(max=300), one_line]
+    )
+    role = StringField("Which role?", validators=[Length(max=300), one_line])
+    celebrate = BooleanField(
+        "Yes, the group may celebrate it in the next digest (name, role, company)"
+    )
+    keep_helping = BooleanField("Keep sending me leads so I can pass them on to the others")
 
 
 class AddMemberForm(FlaskForm):

@@ -36,6 +36,7 @@ from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
 from digest.web.forms import ActionForm, PreferencesForm, choices, split_list
+from digest.web.intros import my_requests
 from parsers.company import normalize_company
 
 bp = Blueprint("member", __name__)
@@ -86,6 +87,8 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "aliases": "\n".join(a.address for a in member.aliases),
         "paused_until": member.paused_until,
         "always_send": member.always_send,
+        "intro_opt_in": member.intro_opt_in,
+        "keep_helping": member.keep_helping,
     }
 
 
@@ -111,7 +114,12 @@ def preferences(token: str) -> Any:
     code = 400 if form.errors else 200
     pending = [a.address for a in member.aliases if a.confirmed_at is None]
     return render_template(
-        "web/member/preferences.html", form=form, member=member, token=token, pending=pending
+        "web/member/preferences.html",
+        form=form,
+        member=member,
+        token=token,
+        pending=pending,
+        intros=my_requests(sess, member),
     ), code
 
 
@@ -126,7 +134,15 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
     member.keywords = split_list(form.keywords.data)
     member.location = (form.location.data or "").strip()
     set_targets(member, split_list(form.targets.data))
-    for name in ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send"):
+    for name in (
+        "remote_ok",
+        "show_name",
+        "thank_opt_in",
+        "contact_opt_in",
+        "always_send",
+        "intro_opt_in",
+        "keep_helping",
+    ):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
     unconfirmed = set_aliases(member, split_list(form.aliases.data))
@@ -203,6 +219,9 @@ def _feedback(member: Member, item: Posting, kind: str) -> Any:
             label=KIND_LABELS[kind],
         ), code
     _record(member.id, item.id, kind)
+    if kind == "hired":  # "Hired" opens the short landing form
+        token = state().signer.dumps("landing", [member.id, item.id])
+        return redirect(url_for("intros.landed", token=token), code=303)
     return render_template(
         "web/member/feedback.html", posting=item, label=KIND_LABELS[kind], prefs=_signin_to_me()
     )

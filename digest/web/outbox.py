@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from email.message import EmailMessage
 
@@ -25,8 +26,9 @@ class Outbox:
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
-    def send(self, msg: EmailMessage) -> None:
-        future = self._pool.submit(self._deliver, msg)
+    def send(self, msg: EmailMessage, on_sent: Callable[[], None] | None = None) -> None:
+        """Queue `msg`; `on_sent` runs (on the worker thread) once the server accepted it."""
+        future = self._pool.submit(self._deliver, msg, on_sent)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)
@@ -41,14 +43,16 @@ class Outbox:
         with self._lock:
             self._pending.discard(future)
 
-    def _deliver(self, msg: EmailMessage) -> None:
+    def _deliver(self, msg: EmailMessage, on_sent: Callable[[], None] | None = None) -> None:
         try:
             conn = connect(self.cfg)
             try:
                 conn.send_message(msg)
             finally:
                 conn.quit()
+            if on_sent is not None:
+                on_sent()
         except (UserError, ServiceError) as exc:
-            log.error("could not send sign-in mail to %s: %s", msg["To"], exc)
-        except Exception:  # noqa: BLE001 - a failed sign-in mail must not kill the worker
-            log.exception("could not send sign-in mail to %s", msg["To"])
+            log.error("could not send %r to %s: %s", msg["Subject"], msg["To"], exc)
+        except Exception:  # noqa: BLE001 - a failed mail must not kill the worker
+            log.exception("could not send %r to %s", msg["Subject"], msg["To"])

@@ -1,0 +1,1 @@
+"""Reports for the group's people: the weekly table sheet and what the leads led to."""
