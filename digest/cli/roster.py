@@ -100,7 +100,7 @@ def subgroups_export(state: State, file: str) -> None:
 
 @click.group(short_help="Members as CSV: import, export.")
 def members() -> None:
-    """Members as CSV: email,name,subgroups,past_employers,keywords,location,inside_contact,targets
+    """Members as CSV: email,name,subgroups,past_employers,keywords,location,inside_contact,targets,pitch
     (';' separates values; only email is required)."""
 
 

@@ -25,7 +25,10 @@ MEMBER_COLUMNS = (
     "location",
     "inside_contact",
     "targets",
+    "pitch",
 )
+#: a pitch is a few sentences: who they are, what they look for
+PITCH_MAX = 300
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
 
@@ -44,6 +47,8 @@ class MemberRow:
     inside_contact: bool | None = None
     #: target companies (';'-separated in the file)
     targets: list[str] | None = None
+    #: who they are and what they want, their own words (at most PITCH_MAX characters)
+    pitch: str | None = None
 
 
 @dataclass
@@ -139,11 +144,18 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
             for k in ("subgroups", "past_employers", "keywords", "targets")
             if k in rec
         }
+        pitch = rec.get("pitch")
+        if pitch is not None and len(pitch) > PITCH_MAX:
+            raise UserError(
+                f"{where}: line {line}, column pitch: {len(pitch)} characters, at most "
+                f"{PITCH_MAX} (shorten it to a sentence or two)"
+            )
         rows.append(
             MemberRow(
                 line=line,
                 email=email,
                 name=rec.get("name"),
+                pitch=pitch,
                 location=rec.get("location"),
                 inside_contact=(
                     _yes_no(rec["inside_contact"], where, line) if "inside_contact" in rec else None
@@ -212,6 +224,9 @@ def _apply_member(member: Member, row: MemberRow, groups: dict[str, Subgroup]) -
     if row.targets is not None:
         changes.append(_list_change("targets", [t.name for t in member.targets], row.targets))
         set_targets(member, row.targets)
+    if row.pitch is not None and row.pitch != member.pitch:
+        changes.append("pitch cleared" if not row.pitch else "pitch changed")
+        member.pitch = row.pitch
     return [c for c in changes if c]
 
 
@@ -395,6 +410,7 @@ def export_members(session: Session) -> str:
             m.location,
             "yes" if m.contact_opt_in else "no",
             ";".join(t.name for t in m.targets),
+            m.pitch,
         ]
         writer.writerow([escape_cell(cell) for cell in cells])
     return out.getvalue()

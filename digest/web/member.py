@@ -78,6 +78,8 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "location": member.location,
         "targets": "\n".join(t.name for t in member.targets),
         "remote_ok": member.remote_ok,
+        "pitch": member.pitch,
+        "pitch_public": member.pitch_public,
         "show_name": member.show_name,
         "thank_opt_in": member.thank_opt_in,
         "contact_opt_in": member.contact_opt_in,
@@ -125,7 +127,9 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
     member.keywords = split_list(form.keywords.data)
     member.location = (form.location.data or "").strip()
     set_targets(member, split_list(form.targets.data))
-    for name in ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send"):
+    member.pitch = (form.pitch.data or "").strip()
+    names = ("remote_ok", "show_name", "thank_opt_in", "contact_opt_in", "always_send")
+    for name in (*names, "pitch_public"):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
     unconfirmed = set_aliases(member, split_list(form.aliases.data))
