@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE, control_char_error, set_targets
-from digest.store.models import Member, PastEmployer, Role, Subgroup
+from digest.store.models import Member, PastEmployer, Recruiter, Role, Subgroup
 from digest.store.roster import new_member, set_leads, waiting_leads
 from digest.tagging.rules import RoleRule, SubgroupRules
 from parsers.company import normalize_company
@@ -450,3 +450,84 @@ def export_subgroups(session: Session) -> str:
             lines.append(f"leads = {_toml_list(leads)}")
         chunks.append("\n".join(lines) + "\n")
     return "\n".join(chunks)
+
+
+# -- recruiters ---------------------------------------------------------------------------------
+
+RECRUITER_COLUMNS = ("name", "address", "agency", "specialties")
+
+
+@dataclass
+class RecruiterRow:
+    """One recruiters.csv row; specialties are ';'-separated in the file."""
+
+    line: int
+    address: str
+    name: str = ""
+    agency: str = ""
+    specialties: list[str] = field(default_factory=list)
+
+
+def parse_recruiters_csv(text: str, where: str = "recruiters.csv") -> list[RecruiterRow]:
+    """Rows of recruiters.csv (name,address,agency,specialties); only `address` is required."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "address" not in header:
+        raise UserError(
+            f"{where}: line 1: header must name the columns {','.join(RECRUITER_COLUMNS)}"
+        )
+    unknown = [h for h in header if h not in RECRUITER_COLUMNS]
+    if unknown:
+        raise UserError(
+            f"{where}: line 1: unknown column {unknown[0]!r} (expected {','.join(RECRUITER_COLUMNS)})"
+        )
+    reader.fieldnames = header
+    rows: list[RecruiterRow] = []
+    seen: dict[str, int] = {}
+    for rec in reader:
+        line = reader.line_num
+        if None in rec:
+            raise UserError(f"{where}: line {line}: more cells than the header has columns")
+        cells = {k: unescape_cell((v or "").strip()) for k, v in rec.items()}
+        if not any(cells.values()):
+            continue
+        _check_one_line(cells, where, line)
+        address = cells["address"].lower()
+        if not EMAIL_RE.match(address):
+            raise UserError(
+                f"{where}: line {line}, column address: not an email address: {address!r}"
+            )
+        if address in seen:
+            raise UserError(
+                f"{where}: line {line}, column address: {address} already on line {seen[address]}"
+            )
+        seen[address] = line
+        rows.append(
+            RecruiterRow(
+                line, address, cells.get("name", "")[:200], cells.get("agency", "")[:200],
+                _split(cells.get("specialties", "")),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def import_recruiters(session: Session, rows: list[RecruiterRow]) -> ImportReport:
+    """Create or update recruiters by address; the caller's transaction makes it all-or-nothing."""
+    existing = {r.address: r for r in session.scalars(select(Recruiter))}
+    report = ImportReport()
+    for row in rows:
+        known = existing.get(row.address)
+        wanted = (row.name, row.agency, row.specialties)
+        if known is None:
+            session.add(Recruiter(address=row.address, name=row.name, agency=row.agency,
+                                  specialties=row.specialties, added_by="import"))  # fmt: skip
+            report.created += 1
+            report.changes.append(f"+ {row.address}: new recruiter")
+        elif (known.name, known.agency, list(known.specialties)) != wanted:
+            known.name, known.agency, known.specialties = wanted
+            report.updated += 1
+            report.changes.append(f"~ {row.address}: {row.name}, {row.agency}")
+        else:
+            report.unchanged += 1
+    session.flush()
+    return report
