@@ -16,10 +16,12 @@ _NAME = r"([A-Z][a-z'\-]+(?:\s+[A-Z](?:[a-z'\-]+|\.)?)?)"
 _VOCATIVE = re.compile(r"^\s*(?i:hi|hey|hello|dear)?\s*" + _NAME + r"\s*[,:!\u2014-]")
 _CLOSING = re.compile(r",\s*" + _NAME + r"\s*[.!]*\s*$")
 _AFTER = re.compile(
-    r"\b(?:for|thought of|attn:?|attention:?|cc:?|to)\s+" + _NAME + r"(?![\w@])"
+    r"\b(?i:for|thought of|attn:?|attention:?|cc:?|to)\s+" + _NAME + r"(?![\w@])"
     r"|@" + _NAME
 )
-_NOT_NAMES = frozenset({"hi", "hey", "hello", "dear", "all", "everyone", "you", "folks", "team"})
+_NOT_NAMES = frozenset(
+    {"hi", "hey", "hello", "dear", "all", "everyone", "you", "folks", "team", "for", "to", "cc"}
+)
 
 
 @dataclass(frozen=True, slots=True)
