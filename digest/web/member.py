@@ -31,6 +31,7 @@ from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
+from digest.store.recruiters import mark_recruiters, marked_recruiters, recruiter_error
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
@@ -80,6 +81,7 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "remote_ok": member.remote_ok,
         "pitch": member.pitch,
         "pitch_public": member.pitch_public,
+        "recruiters": "\n".join(marked_recruiters(db_session(), member)),
         "show_name": member.show_name,
         "thank_opt_in": member.thank_opt_in,
         "contact_opt_in": member.contact_opt_in,
@@ -99,10 +101,13 @@ def preferences(token: str) -> Any:
     form.subgroups.choices = choices([(g.id, g.name) for g in groups])
     if request.method == "POST" and form.validate():
         alias_problem = alias_error(sess, member, split_list(form.aliases.data))
+        recruiter_problem = recruiter_error(split_list(form.recruiters.data))
         if form.paused_until.data and form.paused_until.data <= date.today():
             form.paused_until.errors = ["Pick a date in the future, or leave it empty."]
         elif alias_problem:
             form.aliases.errors = [alias_problem]
+        elif recruiter_problem:
+            form.recruiters.errors = [recruiter_problem]
         else:
             unconfirmed = _apply(member, form, {g.id: g for g in groups})
             sess.commit()
@@ -133,6 +138,7 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
     unconfirmed = set_aliases(member, split_list(form.aliases.data))
+    mark_recruiters(db_session(), member, split_list(form.recruiters.data))
     wanted = split_list(form.past_employers.data)
     if wanted != [e.name for e in member.employers]:
         member.employers = [
