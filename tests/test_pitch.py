@@ -201,3 +201,34 @@ def test_recruiters_csv(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"line 2, column address: not an email address"):
         parse_recruiters_csv("name,address\nJane,nobody\n")
     db.dispose()
+
+
+def test_semantic_pitch_matching_is_gated_and_explained_as_close(tmp_path: Path) -> None:
+    """With [tagging] pitch_semantic on, the shipped static model (no download) adds titles
+    sharing no word with the pitch, explained differently from a rules fit."""
+    from digest.delivery.compose import Week, pitch_semantic_of
+    from digest.delivery.periods import window
+    from digest.tagging.pitch_semantic import semantic_fits
+
+    close = semantic_fits(("brand manager",), ["Brand Strategist", "Forklift Operator"], 0.5)
+    assert list(close) == [0]
+    assert pitch_semantic_of(parse_config(CONFIG)) is None
+    cfg = parse_config(
+        CONFIG + "\n[tagging]\npitch_semantic = true\npitch_semantic_threshold = 0.5\n"
+    )
+    assert pitch_semantic_of(cfg) == 0.5
+    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    seed_group(db)
+    with db.session() as s:
+        s.add(Posting(title="Brand Strategist, Snacks", company="Frito-Lay", url="https://f.example/1",
+                      first_seen=WEEK_START - timedelta(hours=3)))  # fmt: skip
+        s.flush()
+        begin, end = window(PERIOD, cfg.tz)
+        rules_only = Week(s, PERIOD, begin, end).pitch_matches(
+            "Looking for a role as brand manager"
+        )
+        both = Week(s, PERIOD, begin, end, 0.5).pitch_matches("Looking for a role as brand manager")
+    db.dispose()
+    titles_rules = set(rules_only.values())
+    assert "close to your pitch: 'brand manager'" not in titles_rules
+    assert "close to your pitch: 'brand manager'" in set(both.values())

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.config import Config
 from digest.store.models import (
     Delivery,
     Feedback,
@@ -188,8 +189,18 @@ class _PostingInfo:
 class Week:
     """Everything a period's digests share, loaded in a few queries and kept as plain objects."""
 
-    def __init__(self, session: Session, period: str, begin: datetime, end: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        period: str,
+        begin: datetime,
+        end: datetime,
+        pitch_semantic: float | None = None,
+    ) -> None:
+        """`pitch_semantic`: the similarity threshold of embedding-based pitch matching
+        ([tagging] pitch_semantic), None for rules only."""
         self.period = period
+        self.pitch_semantic = pitch_semantic
         self.begin, self.end = begin, end
         self._session = session
         self.subgroups = {g.id: g.name for g in session.scalars(select(Subgroup))}
@@ -294,7 +305,7 @@ class Week:
         return found
 
     def pitch_matches(self, pitch: str) -> dict[int, str]:
-        """pid -> the phrase of the pitch the posting fits; cached, pitches repeat rarely but
+        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached, pitches repeat rarely but
         a digest run may build a member's digest twice (size limits)."""
         phrases = tuple(pitch_phrases(pitch or ""))
         found = self._pitch_cache.get(phrases)
@@ -304,11 +315,22 @@ class Week:
                 for pid, info in self.info.items():
                     phrase = pitch_fit(phrases, info.title, info.description)
                     if phrase:
-                        found[pid] = phrase
+                        found[pid] = f"fits your pitch: '{phrase}'"
+                if self.pitch_semantic is not None:
+                    found.update(self._semantic_pitch(phrases, found))
             if len(self._pitch_cache) > 1024:
                 self._pitch_cache.clear()
             self._pitch_cache[phrases] = found
         return found
+
+    def _semantic_pitch(self, phrases: tuple[str, ...], found: dict[int, str]) -> dict[int, str]:
+        """Titles close to a pitch phrase by embeddings, among those rules did not match."""
+        from digest.tagging.pitch_semantic import semantic_fits
+
+        rest = [pid for pid in self.info if pid not in found]
+        titles = [self.info[pid].title for pid in rest]
+        close = semantic_fits(phrases, titles, self.pitch_semantic or 0.0)
+        return {rest[j]: f"close to your pitch: '{phrase}'" for j, (phrase, _) in close.items()}
 
     def city_matches(self, city: str) -> frozenset[int]:
         """Postings whose location names the member's city; cached, members share cities."""
@@ -434,6 +456,12 @@ def _load_targets(session: Session, ids: list[int]) -> dict[int, dict[str, str]]
             if key:
                 out[mid].setdefault(key, name)
     return out
+
+
+def pitch_semantic_of(cfg: Config) -> float | None:
+    """The embedding threshold for pitches when [tagging] pitch_semantic is on, else None."""
+    tagging = cfg.tagging
+    return tagging.pitch_semantic_threshold if tagging.pitch_semantic else None
 
 
 def _load_meant(session: Session, pids: list[int]) -> dict[int, list[tuple[int, int | None, str]]]:
@@ -628,9 +656,9 @@ def _fit(
     )
     why = list(tag.why) if tag else []
     why += [f"your keyword '{k}'" for k in member.keywords or [] if pid in week.keyword_matches(k)]
-    phrase = week.pitch_matches(member.pitch).get(pid)
-    if phrase:
-        why.append(f"fits your pitch: '{phrase}'")
+    fit = week.pitch_matches(member.pitch).get(pid)
+    if fit:
+        why.append(fit)
     return tag, why
 
 
