@@ -232,3 +232,28 @@ def test_semantic_pitch_matching_is_gated_and_explained_as_close(tmp_path: Path)
     titles_rules = set(rules_only.values())
     assert "close to your pitch: 'brand manager'" not in titles_rules
     assert "close to your pitch: 'brand manager'" in set(both.values())
+
+
+def test_a_recruiters_mail_is_accepted_unless_its_authentication_failed() -> None:
+    from dataclasses import replace
+
+    from digest.ingest.verdict import judge
+    from parsers.mail import parse_mail
+    from tests.support.mails import mail
+
+    item = parse_mail(
+        mail(
+            "Jane Roe <jane.roe@acmestaffing.example>",
+            "Social Media Marketing Manager at Initrode",
+            "Initrode is hiring a Social Media Marketing Manager in Austin, TX.\n"
+            "Details: https://acmestaffing.example/jobs/initrode-smm-77\n",
+        )
+    )
+    known = {"jane.roe@acmestaffing.example"}.__contains__
+    nobody = judge(item, None, lambda _a: None)
+    assert (nobody.status, nobody.held) == ("held", True)
+    accepted = judge(item, None, lambda _a: None, is_recruiter=known)
+    assert (accepted.status, accepted.held, accepted.member_id) == ("processed", False, None)
+    spoofed = replace(item, auth={"dmarc": "fail"})
+    refused = judge(spoofed, None, lambda _a: None, is_recruiter=known)
+    assert refused.held and "DMARC" in refused.reason
