@@ -123,6 +123,9 @@ class TaggingConfig:
     vocabulary: str = ""  # a TOML file extending (or replacing) the bundled vocabulary
     semantic: bool = False
     semantic_threshold: float = 0.75
+    #: also match pitches by static embeddings (WordLlama; `pip install 'jobdigest[pitch]'`)
+    pitch_semantic: bool = False
+    pitch_semantic_threshold: float = 0.5
 
 
 @dataclass

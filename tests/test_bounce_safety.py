@@ -240,7 +240,7 @@ def test_members_export_escapes_formula_cells_and_import_takes_them_back(
     line = next(line for line in out.read_text().splitlines() if line.startswith("eve@"))
     assert line == (
         'eve@members.example,"\'=HYPERLINK(""http://evil.example"",""x"")",,,'
-        "'-2+3;@SUM(A1);'=quoted,'+1 555,no,"
+        "'-2+3;@SUM(A1);'=quoted,'+1 555,no,,"  # no targets, no pitch
     )
     with world.db.session() as s:
         s.execute(

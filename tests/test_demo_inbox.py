@@ -29,7 +29,7 @@ def facts(item: ParsedItem) -> list[tuple[str, str, str, str]]:
 
 def test_every_demo_mail_parses_without_crashing() -> None:
     paths = sorted(INBOX.glob("*.eml"))
-    assert len(paths) == 15
+    assert len(paths) == 17
     failed = [p.name for p in paths if parse_mail(p.read_bytes(), p.name).error]
     assert failed == ["11-broken-mime.eml"]
 
@@ -207,3 +207,15 @@ def test_meeting_reminder_has_no_postings() -> None:
     item = parse("15")
     assert item.error is None
     assert item.postings == []
+
+
+def test_demo_note_naming_a_member_and_recruiter_mail() -> None:
+    from parsers.addressee import named_in_note
+
+    meant = parse("16")
+    assert [n.first for n in named_in_note(meant.note or "")] == ["priya"]
+    assert facts(meant)[0][:2] == ("Technical Program Manager", "Metroplex Data Systems")
+    recruiter = parse("17")
+    assert recruiter.sender is not None
+    assert recruiter.sender.address == "jane.roe@acmestaffing.example"
+    assert facts(recruiter)[0][:2] == ("Social Media Marketing Manager", "Initrode")

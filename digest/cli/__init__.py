@@ -51,7 +51,7 @@ from digest.cli.digests import preview, send_digests_cmd  # noqa: E402
 from digest.cli.inbox import import_mail_cmd, inbox  # noqa: E402
 from digest.cli.pipeline import fetch, poll, retag  # noqa: E402
 from digest.cli.reports import sheet, stats  # noqa: E402
-from digest.cli.roster import members, operators, subgroups  # noqa: E402
+from digest.cli.roster import members, operators, recruiters, subgroups  # noqa: E402
 from digest.cli.setup import db, demo, init  # noqa: E402
 from digest.cli.sources import sources  # noqa: E402
 from digest.cli.tags import tags  # noqa: E402
@@ -65,6 +65,7 @@ for _command in (
     db,
     subgroups,
     members,
+    recruiters,
     poll,
     fetch,
     retag,

@@ -100,7 +100,7 @@ def subgroups_export(state: State, file: str) -> None:
 
 @click.group(short_help="Members as CSV: import, export.")
 def members() -> None:
-    """Members as CSV: email,name,subgroups,past_employers,keywords,location,inside_contact,targets
+    """Members as CSV: email,name,subgroups,past_employers,keywords,location,inside_contact,targets,pitch
     (';' separates values; only email is required)."""
 
 
@@ -186,3 +186,23 @@ def operators_list(state: State) -> None:
         out.print("No operators yet: jobdigest operators add EMAIL", highlight=False)
         return
     _show_rows("Operators", ["email", "name", "status"], rows)
+
+
+@click.group(short_help="Recruiters as CSV: import.")
+def recruiters() -> None:
+    """Recruiters as CSV: name,address,agency,specialties (';' separates specialties). Their
+    mail is accepted without holding, and digests name them beside their leads."""
+
+
+@recruiters.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@DRY_RUN
+@pass_state
+@friendly
+def recruiters_import(state: State, file: Path, dry_run: bool) -> None:
+    """Create or update recruiters from FILE by address (all or nothing)."""
+    from digest.roster.imports import import_recruiters, parse_recruiters_csv
+
+    rows = parse_recruiters_csv(_read(file), str(file))
+    report = _in_transaction(state, dry_run, lambda s: import_recruiters(s, rows))
+    _report(file, "recruiters", report, dry_run)

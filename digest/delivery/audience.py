@@ -9,7 +9,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.config import Config
-from digest.delivery.compose import MemberDigest, Week, build_digest
+from digest.delivery.compose import MemberDigest, Week, build_digest, pitch_semantic_of
 from digest.delivery.ledger import DONE
 from digest.delivery.periods import window
 from digest.store.db import Database
@@ -53,7 +53,7 @@ def compose_all(
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
     today = datetime.now(cfg.tz).date()
     with db.session() as session:
-        week = Week(session, period, begin, end)
+        week = Week(session, period, begin, end, pitch_semantic_of(cfg))
     after = 0
     while True:
         with db.session() as session:

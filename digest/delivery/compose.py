@@ -18,25 +18,34 @@ from functools import cached_property
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.config import Config
 from digest.formatting import join_names, plural, subgroups_label
 from digest.store.intros import Celebration, answered_for, celebrations
 from digest.store.models import (
     Delivery,
     Feedback,
+    IntendedRecipient,
     Member,
     MemberSubgroup,
     MemberTarget,
     PastEmployer,
     Posting,
+    Recruiter,
     Sighting,
     Subgroup,
     Tag,
 )
 from digest.store.statuses import DeliveryStatus, PostingStatus
+from digest.tagging.pitch import pitch_fit, pitch_phrases
 from parsers.company import normalize_company
 
 _WORD = re.compile(r"[\w+#]+")
 KEYWORD_SECTION = "Your keywords"
+#: Postings that fit nothing but the member's pitch.
+PITCH_SECTION = "Your pitch"
+#: Leads a fellow member meant for this one: first, whatever the tags say.
+MEANT_SECTION = "Meant for you"
+PITCH_BONUS = 0.2
 #: Postings at the companies a member targets: a section of its own, first, by company.
 TARGET_SECTION = "At your target companies"
 #: How many fellow members are named as inside contacts beside one posting.
@@ -106,6 +115,10 @@ class Lead:
     shared_by_you: bool = False
     #: aligned with `contacts`: (member id, works there now, takes introduction requests)
     contact_extra: list[tuple[int, bool, bool]] = field(default_factory=list)
+    #: 'Alice thought of you: "Sarah, this one is for you"' (a sharer's note naming the member)
+    meant: str = ""
+    #: 'Jane Roe, Acme Staffing — marketing, sales' (the recruiter who sent it)
+    recruiter: str = ""
 
     @cached_property
     def credit(self) -> str:
@@ -210,13 +223,25 @@ class _PostingInfo:
     sharer_ids: list[int]
     words: frozenset[str]
     base: float  # member-independent part of the rank
+    title: str = ""
+    description: str = ""
 
 
 class Week:
     """Everything a period's digests share, loaded in a few queries and kept as plain objects."""
 
-    def __init__(self, session: Session, period: str, begin: datetime, end: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        period: str,
+        begin: datetime,
+        end: datetime,
+        pitch_semantic: float | None = None,
+    ) -> None:
+        """`pitch_semantic`: the similarity threshold of embedding-based pitch matching
+        ([tagging] pitch_semantic), None for rules only."""
         self.period = period
+        self.pitch_semantic = pitch_semantic
         self.begin, self.end = begin, end
         self._session = session
         self.subgroups = {g.id: g.name for g in session.scalars(select(Subgroup))}
@@ -225,9 +250,10 @@ class Week:
         sharers = _load_sharers(session, list(postings))
         penalties = _load_penalties(session, list(postings))
         self.info: dict[int, _PostingInfo] = {}
-        for pid, (view, text) in postings.items():
+        for pid, (view, text, description) in postings.items():
             words = frozenset(_WORD.findall(text.casefold()))
             info = _PostingInfo(view, tags.get(pid, {}), sharers.get(pid, []), words, 0.0)
+            info.title, info.description = view.title, description
             info.base = _base_rank(info, begin, end, penalties.get(pid, 0.0))
             self.info[pid] = info
         self.group_ranks: dict[int, dict[int, float]] = defaultdict(dict)  # tag score + base
@@ -243,7 +269,11 @@ class Week:
         self._locations = {pid: i.posting.location.casefold() for pid, i in self.info.items()}
         companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
         self.contacts = _load_contacts(session, companies)
+        #: member -> [(posting, sharer, their note)]: notes that named the member
+        self.meant = _load_meant(session, list(self.info))
+        self.recruiters = _load_recruiters(session, list(self.info))
         wanted = {m for i in self.info.values() for m in i.sharer_ids}
+        wanted |= {sharer for lst in self.meant.values() for _, sharer, _ in lst if sharer}
         wanted |= {c[0] for lst in self.contacts.values() for c in lst}
         self.people = _load_people(session, wanted)
         self.top_contributors = self._contributors()
@@ -254,6 +284,7 @@ class Week:
         self.targets: dict[int, dict[str, str]] = {}  # member -> company key -> their spelling
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
+        self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
 
     # -- per-member history, loaded per chunk ---------------------------------------------
 
@@ -317,6 +348,34 @@ class Week:
             self._keyword_cache[key] = found
         return found
 
+    def pitch_matches(self, pitch: str) -> dict[int, str]:
+        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached, pitches repeat rarely but
+        a digest run may build a member's digest twice (size limits)."""
+        phrases = tuple(pitch_phrases(pitch or ""))
+        found = self._pitch_cache.get(phrases)
+        if found is None:
+            found = {}
+            if phrases:
+                for pid, info in self.info.items():
+                    phrase = pitch_fit(phrases, info.title, info.description)
+                    if phrase:
+                        found[pid] = f"fits your pitch: '{phrase}'"
+                if self.pitch_semantic is not None:
+                    found.update(self._semantic_pitch(phrases, found))
+            if len(self._pitch_cache) > 1024:
+                self._pitch_cache.clear()
+            self._pitch_cache[phrases] = found
+        return found
+
+    def _semantic_pitch(self, phrases: tuple[str, ...], found: dict[int, str]) -> dict[int, str]:
+        """Titles close to a pitch phrase by embeddings, among those rules did not match."""
+        from digest.tagging.pitch_semantic import semantic_fits
+
+        rest = [pid for pid in self.info if pid not in found]
+        titles = [self.info[pid].title for pid in rest]
+        close = semantic_fits(phrases, titles, self.pitch_semantic or 0.0)
+        return {rest[j]: f"close to your pitch: '{phrase}'" for j, (phrase, _) in close.items()}
+
     def city_matches(self, city: str) -> frozenset[int]:
         """Postings whose location names the member's city; cached, members share cities."""
         found = self._city_cache.get(city)
@@ -344,7 +403,8 @@ class Week:
 
 def _load_postings(
     session: Session, begin: datetime, end: datetime
-) -> dict[int, tuple[PostingView, str]]:
+) -> dict[int, tuple[PostingView, str, str]]:
+    """pid -> (the posting, its searchable text, the start of its description)."""
     cols = (Posting.id, Posting.title, Posting.company, Posting.company_key, Posting.location,
             Posting.remote, Posting.url, Posting.canonical_url, Posting.posted_at, Posting.salary,
             Posting.first_seen, func.substr(Posting.description, 1, 3000))  # fmt: skip
@@ -356,13 +416,13 @@ def _load_postings(
             Posting.held.is_(False),
         )
     )
-    out: dict[int, tuple[PostingView, str]] = {}
+    out: dict[int, tuple[PostingView, str, str]] = {}
     for r in rows:
         key = r.company_key or normalize_company(r.company or "")
         view = PostingView(r.id, r.title or "", r.company or "", key, r.location or "", bool(r.remote),
                            r.url or "", r.canonical_url or "", r.posted_at or "", r.salary or "",
                            r.first_seen)  # fmt: skip
-        out[r.id] = (view, f"{r.title} {r.company} {r[11] or ''}")
+        out[r.id] = (view, f"{r.title} {r.company} {r[11] or ''}", r[11] or "")
     return out
 
 
@@ -443,6 +503,50 @@ def _load_targets(session: Session, ids: list[int]) -> dict[int, dict[str, str]]
     return out
 
 
+def pitch_semantic_of(cfg: Config) -> float | None:
+    """The embedding threshold for pitches when [tagging] pitch_semantic is on, else None."""
+    tagging = cfg.tagging
+    return tagging.pitch_semantic_threshold if tagging.pitch_semantic else None
+
+
+def _load_meant(session: Session, pids: list[int]) -> dict[int, list[tuple[int, int | None, str]]]:
+    """member -> [(posting id, sharer id, note)]: leads a sharer's note named them for."""
+    out: dict[int, list[tuple[int, int | None, str]]] = defaultdict(list)
+    for part in _chunks(pids):
+        rows = session.execute(
+            select(IntendedRecipient.member_id, IntendedRecipient.posting_id,
+                   IntendedRecipient.sharer_id, IntendedRecipient.note)
+            .where(IntendedRecipient.posting_id.in_(part), IntendedRecipient.member_id.is_not(None))
+            .order_by(IntendedRecipient.id)
+        )  # fmt: skip
+        for mid, pid, sharer, note in rows:
+            if all(p != pid for p, _, _ in out[mid]):
+                out[mid].append((pid, sharer, note or ""))
+    return out
+
+
+def recruiter_label(name: str, agency: str, specialties: Iterable[str]) -> str:
+    """'Jane Roe, Acme Staffing — marketing, sales'."""
+    who = ", ".join(x for x in (name, agency) if x)
+    spec = ", ".join(specialties)
+    return f"{who} — {spec}" if spec and who else who or spec
+
+
+def _load_recruiters(session: Session, pids: list[int]) -> dict[int, str]:
+    """posting id -> the recruiter who sent it, as the digest names them."""
+    out: dict[int, str] = {}
+    for part in _chunks(pids):
+        rows = session.execute(
+            select(Sighting.posting_id, Recruiter.name, Recruiter.agency, Recruiter.specialties)
+            .join(Recruiter, Recruiter.address == func.lower(Sighting.sender))
+            .where(Sighting.posting_id.in_(part))
+            .order_by(Sighting.id)
+        )
+        for pid, name, agency, specialties in rows:
+            out.setdefault(pid, recruiter_label(name, agency, specialties or []))
+    return out
+
+
 def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
     people: dict[int, Person] = {}
     groups: dict[int, list[str]] = defaultdict(list)
@@ -490,9 +594,7 @@ def _ranks(
         for pid, static in week.group_ranks.get(gid, {}).items():
             if static > ranks.get(pid, -9.0):
                 ranks[pid] = static
-    for kw in member.keywords or []:
-        for pid in week.keyword_matches(kw):
-            ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
+    _personal(week, member, ranks)
     for key in targets:
         for pid in week.by_company.get(key, ()):
             ranks.setdefault(pid, week.info[pid].base)
@@ -506,6 +608,16 @@ def _ranks(
     for pid in week.remote & ranks.keys():
         ranks[pid] += remote_fit
     return ranks
+
+
+def _personal(week: Week, member: Member, ranks: dict[int, float]) -> None:
+    """Add the member's own targets: each keyword a posting mentions, the pitch it fits (a
+    posting that fits only these starts at 0.5, like a middling tag)."""
+    for kw in member.keywords or []:
+        for pid in week.keyword_matches(kw):
+            ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
+    for pid in week.pitch_matches(member.pitch):
+        ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + PITCH_BONUS
 
 
 def _pick(
@@ -538,12 +650,17 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     my_groups = [g.id for g in member.subgroups]
     targets = week.targets_of(member.id)
     ranks = _ranks(week, member, my_groups, targets)
+    meant = _meant_section(week, member, my_groups)
+    for lead in meant:
+        ranks.pop(lead.posting.id, None)
+    cap = max(cap - len(meant), 0)
     at_targets = {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets}
     for pid in at_targets:
         del ranks[pid]
     picked, target_eligible = _pick(at_targets, week.company_of, (cap + 1) // 2, per_company)
     chosen, eligible = _pick(ranks, week.company_of, cap - len(picked), per_company)
-    sections = _target_section(week, member, picked, my_groups, targets)
+    sections = [Section(MEANT_SECTION, meant)] if meant else []
+    sections += _target_section(week, member, picked, my_groups, targets)
     sections += _sections(week, member, chosen, my_groups)
     more = eligible + target_eligible - len(chosen) - len(picked)
     digest = MemberDigest(
@@ -554,16 +671,44 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     return digest
 
 
+def _meant_section(week: Week, member: Member, my_groups: list[int]) -> list[Lead]:
+    """Leads a sharer's note named this member for, oldest note first, not already sent."""
+    sent, rejected = week.history(member.id)
+    out: list[Lead] = []
+    for pid, sharer_id, note in week.meant.get(member.id, []):
+        if pid in sent or pid in rejected or pid not in week.info:
+            continue
+        tag, why = _fit(week, member, pid, my_groups)
+        lead = _lead(
+            week, member, week.info[pid], MEANT_SECTION, "", tag.score if tag else 1.0, why
+        )
+        person = week.people.get(sharer_id) if sharer_id else None
+        who = person.display_name if person and person.show_name else "A member"
+        lead.meant = (
+            f"{who} thought of you: \u201c{note.strip()}\u201d"
+            if note.strip()
+            else (f"{who} thought of you")
+        )
+        lead.rank = 9.0
+        out.append(lead)
+    return out
+
+
 def _fit(
     week: Week, member: Member, pid: int, my_groups: list[int]
 ) -> tuple[TagView | None, list[str]]:
-    """The member's best tag on a posting and the personal keywords it mentions."""
+    """The member's best tag on a posting and why it is theirs: the tag's reasons, the
+    personal keywords it mentions, the phrase of their pitch it fits."""
     info = week.info[pid]
     tag = max(
         (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
     )
-    kws = [k for k in member.keywords or [] if pid in week.keyword_matches(k)]
-    return tag, kws
+    why = list(tag.why) if tag else []
+    why += [f"your keyword '{k}'" for k in member.keywords or [] if pid in week.keyword_matches(k)]
+    fit = week.pitch_matches(member.pitch).get(pid)
+    if fit:
+        why.append(fit)
+    return tag, why
 
 
 def _target_section(
@@ -578,10 +723,9 @@ def _target_section(
         return []
     section = Section(TARGET_SECTION)
     for rank, pid in picked:
-        tag, kws = _fit(week, member, pid, my_groups)
+        tag, fits = _fit(week, member, pid, my_groups)
         company = targets[week.company_of[pid]]
-        why = [f"at your target company {company}"] + (list(tag.why) if tag else [])
-        why += [f"your keyword '{k}'" for k in kws]
+        why = [f"at your target company {company}", *fits]
         score = tag.score if tag else 0.0
         lead = _lead(week, member, week.info[pid], TARGET_SECTION, company, score, why)
         lead.rank = rank
@@ -595,15 +739,17 @@ def _sections(
     by_name: dict[str, Section] = {}
     for rank, pid in chosen:
         info = week.info[pid]
-        tag, kws = _fit(week, member, pid, my_groups)
-        why = (list(tag.why) if tag else []) + [f"your keyword '{k}'" for k in kws]
+        tag, why = _fit(week, member, pid, my_groups)
+        keyworded = any(w.startswith("your keyword") for w in why)
+        pitch_only = tag is None and not keyworded
         subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
+        subgroup = PITCH_SECTION if pitch_only else subgroup
         lead = _lead(
             week, member, info, subgroup, tag.role if tag else "", tag.score if tag else 0.5, why
         )
         lead.rank = rank
         by_name.setdefault(subgroup, Section(subgroup)).leads.append(lead)
-    order = [week.subgroups.get(g, "") for g in my_groups] + [KEYWORD_SECTION]
+    order = [week.subgroups.get(g, "") for g in my_groups] + [KEYWORD_SECTION, PITCH_SECTION]
     return sorted(
         by_name.values(),
         key=lambda s: order.index(s.subgroup) if s.subgroup in order else len(order),
@@ -654,4 +800,5 @@ def _lead(
     lead.contact_extra = [(c[3], c[4], c[5]) for c in shown]
     lead.more_contacts = max(0, len(contacts) - MAX_CONTACTS)
     lead.shared_by_you = shared_by_you
+    lead.recruiter = week.recruiters.get(info.posting.id, "")
     return lead

@@ -16,7 +16,13 @@ from digest.delivery.send import send_digests
 from digest.errors import ServiceError, os_problem
 from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
-from digest.roster.imports import import_members, import_subgroups, parse_members_csv
+from digest.roster.imports import (
+    import_members,
+    import_recruiters,
+    import_subgroups,
+    parse_members_csv,
+    parse_recruiters_csv,
+)
 from digest.sources.pull import fetch_due_sources, sync_sources
 from digest.store.db import Database
 from digest.store.intros import answer, ask, record_landing
@@ -149,6 +155,9 @@ def run_demo(directory: Path, out: Console) -> None:
             session,
             parse_members_csv((data / "members.csv").read_text("utf-8")),
             inside_contacts_default=cfg.group.inside_contacts_default,
+        )
+        import_recruiters(
+            session, parse_recruiters_csv((data / "recruiters.csv").read_text("utf-8"))
         )
     new_mail = _load_inbox(db, data / "inbox")
     statuses = process_pending(db.sessions, rules=Rules.from_config(cfg))

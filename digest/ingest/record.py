@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.ingest.meant import Recipients
 from digest.ingest.parallel import parse_alone, parse_stream
 from digest.ingest.verdict import Outcome, Rules, judge
 from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
-from digest.store.models import Member, Posting, RawMessage, Reply, Sighting
+from digest.store.models import Member, Posting, RawMessage, Recruiter, Reply, Sighting
 from digest.store.retry import TransientStorageError, retry_transient
 from digest.store.statuses import MailStatus
 from parsers import company, fingerprint
@@ -505,6 +506,8 @@ class MailBatch:
         self.rules = rules or Rules()
         self.raws = raws if raws is not None else {}
         self.postings = PostingBatch(session)
+        self.recipients = Recipients(session)
+        self.recruiters: frozenset[str] | None = None
         self.meta: dict[int, tuple[datetime, int | None]] = {}
         for chunk in _chunks(list(raw_ids)):
             query = select(_RAWS.c.id, _RAWS.c.received_at, _RAWS.c.member_id).where(
@@ -523,6 +526,12 @@ class MailBatch:
         if key not in self.members:
             self.members[key] = _member_id(self.session, address)
         return self.members[key]
+
+    def _recruiter(self, address: str) -> bool:
+        """Is `address` a known recruiter (recruiters.csv, or marked by a member)?"""
+        if self.recruiters is None:
+            self.recruiters = frozenset(self.session.scalars(select(Recruiter.address)))
+        return address.strip().lower() in self.recruiters
 
     def _raw(self, raw_id: int) -> bytes:
         if raw_id not in self.raws:
@@ -548,9 +557,11 @@ class MailBatch:
             out = failure(item, member_id)
         else:
             resolve_relative_dates(item.postings, received_at)
-            out = judge(item, member_id, self._member_of, self.rules, self._raw(raw_id))
+            out = judge(
+                item, member_id, self._member_of, self.rules, self._raw(raw_id), self._recruiter
+            )
             if out.store:
-                _stage_postings(
+                rows = _stage_postings(
                     self.postings,
                     item.postings,
                     member_id=out.member_id,
@@ -559,6 +570,8 @@ class MailBatch:
                     note=item.note or "",
                     held=out.held,
                 )
+                if not out.held:
+                    self.recipients.stage(rows, raw_id, out.member_id, item.note or "")
         self._stage_actions(raw_id, out)
         self.updates.append(outcome_row(raw_id, out))
         return out.status
@@ -575,6 +588,7 @@ class MailBatch:
         """Write the staged postings, then every staged outcome (one UPDATE per column set),
         unsubscribes, and replies to send (one per mail, even when it is recorded again)."""
         self.postings.flush()
+        self.recipients.flush()
         write_outcomes(self.session, self.updates)
         if self.unsubscribes:
             self.session.execute(

@@ -125,6 +125,7 @@ def judge(
     member_of: MemberOf,
     rules: Rules | None = None,
     raw: bytes = b"",
+    is_recruiter: Callable[[str], bool] | None = None,
 ) -> Outcome:
     """Status and reason of a parsed mail; `member_id` is kept when the sender is not looked up.
     `raw` is the stored mail (its header block is read for routing and unsubscribe checks)."""
@@ -143,14 +144,20 @@ def judge(
     elif item.special:
         out.status, out.reason = MailStatus(item.special), f"recognized as {item.special}"
     else:
-        _judge_lead(out, item, member_of, rules, raw)
+        _judge_lead(out, item, member_of, rules, raw, is_recruiter)
     return out
 
 
 def _judge_lead(
-    out: Outcome, item: ParsedItem, member_of: MemberOf, rules: Rules, raw: bytes
+    out: Outcome,
+    item: ParsedItem,
+    member_of: MemberOf,
+    rules: Rules,
+    raw: bytes,
+    is_recruiter: Callable[[str], bool] | None = None,
 ) -> None:
-    """A mail that may hold leads: whose it is, whether it is held, what if nothing is in it."""
+    """A mail that may hold leads: whose it is, whether it is held, what if nothing is in it.
+    A known recruiter's own mail is accepted like a member's (unless its authentication failed)."""
     sender = out.sender
     out.member_id = member_of(sender)
     untrusted = ""
@@ -159,7 +166,12 @@ def _judge_lead(
         if not untrusted:
             out.sender = item.forwarded_by.address  # type: ignore[union-attr]
             out.member_id = member_of(out.sender)
-    reason = "" if out.member_id else untrusted or f"sender {sender or '(none)'} is not a member"
+    recruiter = out.member_id is None and is_recruiter is not None and is_recruiter(sender)
+    reason = (
+        ""
+        if out.member_id or recruiter
+        else untrusted or f"sender {sender or '(none)'} is not a member"
+    )
     reason = reason or _failed_auth(item)
     out.store, out.held = True, bool(reason)
     out.status, out.reason = (MailStatus.HELD, reason) if out.held else (MailStatus.PROCESSED, "")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digest.errors import UserError
 from digest.store.members import EMAIL_RE, control_char_error, set_targets
-from digest.store.models import Member, PastEmployer, Role, Subgroup
+from digest.store.models import Member, PastEmployer, Recruiter, Role, Subgroup
 from digest.store.roster import new_member, set_leads, waiting_leads
 from digest.store.statuses import MemberStatus
 from digest.tagging.rules import RoleRule, SubgroupRules
@@ -26,7 +26,10 @@ MEMBER_COLUMNS = (
     "location",
     "inside_contact",
     "targets",
+    "pitch",
 )
+#: a pitch is a few sentences: who they are, what they look for
+PITCH_MAX = 300
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
 
@@ -45,6 +48,8 @@ class MemberRow:
     inside_contact: bool | None = None
     #: target companies (';'-separated in the file)
     targets: list[str] | None = None
+    #: who they are and what they want, their own words (at most PITCH_MAX characters)
+    pitch: str | None = None
 
 
 @dataclass
@@ -140,11 +145,18 @@ def parse_members_csv(text: str, where: str = "members.csv") -> list[MemberRow]:
             for k in ("subgroups", "past_employers", "keywords", "targets")
             if k in rec
         }
+        pitch = rec.get("pitch")
+        if pitch is not None and len(pitch) > PITCH_MAX:
+            raise UserError(
+                f"{where}: line {line}, column pitch: {len(pitch)} characters, at most "
+                f"{PITCH_MAX} (shorten it to a sentence or two)"
+            )
         rows.append(
             MemberRow(
                 line=line,
                 email=email,
                 name=rec.get("name"),
+                pitch=pitch,
                 location=rec.get("location"),
                 inside_contact=(
                     _yes_no(rec["inside_contact"], where, line) if "inside_contact" in rec else None
@@ -213,6 +225,9 @@ def _apply_member(member: Member, row: MemberRow, groups: dict[str, Subgroup]) -
     if row.targets is not None:
         changes.append(_list_change("targets", [t.name for t in member.targets], row.targets))
         set_targets(member, row.targets)
+    if row.pitch is not None and row.pitch != member.pitch:
+        changes.append("pitch cleared" if not row.pitch else "pitch changed")
+        member.pitch = row.pitch
     return [c for c in changes if c]
 
 
@@ -396,6 +411,7 @@ def export_members(session: Session) -> str:
             m.location,
             "yes" if m.contact_opt_in else "no",
             ";".join(t.name for t in m.targets),
+            m.pitch,
         ]
         writer.writerow([escape_cell(cell) for cell in cells])
     return out.getvalue()
@@ -435,3 +451,84 @@ def export_subgroups(session: Session) -> str:
             lines.append(f"leads = {_toml_list(leads)}")
         chunks.append("\n".join(lines) + "\n")
     return "\n".join(chunks)
+
+
+# -- recruiters ---------------------------------------------------------------------------------
+
+RECRUITER_COLUMNS = ("name", "address", "agency", "specialties")
+
+
+@dataclass
+class RecruiterRow:
+    """One recruiters.csv row; specialties are ';'-separated in the file."""
+
+    line: int
+    address: str
+    name: str = ""
+    agency: str = ""
+    specialties: list[str] = field(default_factory=list)
+
+
+def parse_recruiters_csv(text: str, where: str = "recruiters.csv") -> list[RecruiterRow]:
+    """Rows of recruiters.csv (name,address,agency,specialties); only `address` is required."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "address" not in header:
+        raise UserError(
+            f"{where}: line 1: header must name the columns {','.join(RECRUITER_COLUMNS)}"
+        )
+    unknown = [h for h in header if h not in RECRUITER_COLUMNS]
+    if unknown:
+        raise UserError(
+            f"{where}: line 1: unknown column {unknown[0]!r} (expected {','.join(RECRUITER_COLUMNS)})"
+        )
+    reader.fieldnames = header
+    rows: list[RecruiterRow] = []
+    seen: dict[str, int] = {}
+    for rec in reader:
+        line = reader.line_num
+        if None in rec:
+            raise UserError(f"{where}: line {line}: more cells than the header has columns")
+        cells = {k: unescape_cell((v or "").strip()) for k, v in rec.items()}
+        if not any(cells.values()):
+            continue
+        _check_one_line(cells, where, line)
+        address = cells["address"].lower()
+        if not EMAIL_RE.match(address):
+            raise UserError(
+                f"{where}: line {line}, column address: not an email address: {address!r}"
+            )
+        if address in seen:
+            raise UserError(
+                f"{where}: line {line}, column address: {address} already on line {seen[address]}"
+            )
+        seen[address] = line
+        rows.append(
+            RecruiterRow(
+                line, address, cells.get("name", "")[:200], cells.get("agency", "")[:200],
+                _split(cells.get("specialties", "")),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def import_recruiters(session: Session, rows: list[RecruiterRow]) -> ImportReport:
+    """Create or update recruiters by address; the caller's transaction makes it all-or-nothing."""
+    existing = {r.address: r for r in session.scalars(select(Recruiter))}
+    report = ImportReport()
+    for row in rows:
+        known = existing.get(row.address)
+        wanted = (row.name, row.agency, row.specialties)
+        if known is None:
+            session.add(Recruiter(address=row.address, name=row.name, agency=row.agency,
+                                  specialties=row.specialties, added_by="import"))  # fmt: skip
+            report.created += 1
+            report.changes.append(f"+ {row.address}: new recruiter")
+        elif (known.name, known.agency, list(known.specialties)) != wanted:
+            known.name, known.agency, known.specialties = wanted
+            report.updated += 1
+            report.changes.append(f"~ {row.address}: {row.name}, {row.agency}")
+        else:
+            report.unchanged += 1
+    session.flush()
+    return report

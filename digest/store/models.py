@@ -88,6 +88,10 @@ class Member(Base):
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    #: who they are and what they want, in their own words (matched to postings for them)
+    pitch: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: may fellow members see the pitch (never shown to others otherwise)
+    pitch_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     subgroups: Mapped[list[Subgroup]] = relationship(
         secondary="member_subgroups", back_populates="members", order_by="Subgroup.name"
@@ -318,6 +322,47 @@ class Sighting(Base):
 
     posting: Mapped[Posting] = relationship(back_populates="sightings")
     member: Mapped[Member | None] = relationship()
+
+
+class IntendedRecipient(Base):
+    """A sharer's note named someone: the member the lead is meant for, or (a name that fits
+    several members) the candidates, for the sharer's sub-group lead to settle."""
+
+    __tablename__ = "intended_recipients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    sighting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sightings.id", ondelete="CASCADE"), default=None, index=True
+    )
+    sharer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), default=None
+    )
+    #: None while the name is ambiguous
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), default=None, index=True
+    )
+    #: the name or address as the sharer wrote it
+    named: Mapped[str] = mapped_column(String(320), default="")
+    #: member ids the name fits (two or more when ambiguous)
+    candidates: Mapped[list[int]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+
+
+class Recruiter(Base):
+    """A sender known to be a recruiter: their mail is accepted, their name shown beside leads."""
+
+    __tablename__ = "recruiters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    agency: Mapped[str] = mapped_column(String(200), default="")
+    specialties: Mapped[list[str]] = mapped_column(default=list)
+    #: "import" (recruiters.csv) or "member" (marked by a member)
+    added_by: Mapped[str] = mapped_column(String(20), default="import")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
 
 
 class Tag(Base):

@@ -170,6 +170,15 @@ class PreferencesForm(FlaskForm):
     targets = TextAreaField(
         "Companies I want to work at (one per line)", validators=[Length(max=3000), lines_of_text]
     )
+    pitch = TextAreaField(
+        "My pitch: who I am and what I am looking for",
+        validators=[Length(max=300), one_line],
+    )
+    pitch_public = BooleanField("Show my pitch to fellow members")
+    recruiters = TextAreaField(
+        "Recruiters who send me leads (one address per line)",
+        validators=[Length(max=3000), lines_of_text],
+    )
     remote_ok = BooleanField("Remote jobs are fine for me")
     show_name = BooleanField("Show my name when I share a posting")
     thank_opt_in = BooleanField("Thank me by name among the week's top contributors")

@@ -14,7 +14,15 @@ from digest.delivery.render import Links, render
 from digest.errors import UserError
 from digest.formatting import plural
 from digest.sources.watches import list_watches
-from digest.store.models import Member, PendingCorrection, Posting, Role, Subgroup, Tag
+from digest.store.models import (
+    IntendedRecipient,
+    Member,
+    PendingCorrection,
+    Posting,
+    Role,
+    Subgroup,
+    Tag,
+)
 from digest.store.statuses import PostingStatus
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
@@ -369,7 +377,43 @@ def _merge_problem(group: Subgroup, item: Posting, target: Posting | None) -> st
 @bp.get("/<int:subgroup_id>/members")
 @lead_required
 def members(group: Subgroup) -> str:
-    return render_template("web/lead/members.html", group=group, members=group.members)
+    return render_template(
+        "web/lead/members.html",
+        group=group,
+        members=group.members,
+        unclear=_unclear_recipients(group),
+    )
+
+
+def _unclear_recipients(group: Subgroup) -> list[dict[str, Any]]:
+    """Notes by this sub-group's members naming someone several members could be: the lead
+    tells the sharer or forwards it; nobody guesses."""
+    ids = [m.id for m in group.members]
+    if not ids:
+        return []
+    sess = db_session()
+    rows = sess.execute(
+        select(IntendedRecipient, Posting.title, Posting.company)
+        .join(Posting, Posting.id == IntendedRecipient.posting_id)
+        .where(IntendedRecipient.member_id.is_(None), IntendedRecipient.sharer_id.in_(ids))
+        .order_by(IntendedRecipient.id.desc())
+        .limit(100)
+    ).all()
+    wanted = {c for r, _, _ in rows for c in r.candidates} | {r.sharer_id for r, _, _ in rows}
+    people = {m.id: m for m in sess.scalars(select(Member).where(Member.id.in_(wanted)))}
+    return [
+        {
+            "title": title,
+            "company": company,
+            "named": r.named,
+            "note": r.note,
+            "sharer": people[r.sharer_id].display_name if r.sharer_id in people else "",
+            "candidates": [
+                f"{people[c].display_name} <{people[c].email}>" for c in r.candidates if c in people
+            ],
+        }
+        for r, title, company in rows
+    ]
 
 
 @bp.get("/<int:subgroup_id>/members/<int:member_id>/digest")

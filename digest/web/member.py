@@ -31,6 +31,7 @@ from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
+from digest.store.recruiters import mark_recruiters, marked_recruiters, recruiter_error
 from digest.store.statuses import MemberStatus
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
@@ -80,6 +81,9 @@ def _preferences_data(member: Member) -> dict[str, Any]:
         "location": member.location,
         "targets": "\n".join(t.name for t in member.targets),
         "remote_ok": member.remote_ok,
+        "pitch": member.pitch,
+        "pitch_public": member.pitch_public,
+        "recruiters": "\n".join(marked_recruiters(db_session(), member)),
         "show_name": member.show_name,
         "thank_opt_in": member.thank_opt_in,
         "contact_opt_in": member.contact_opt_in,
@@ -101,10 +105,13 @@ def preferences(token: str) -> Any:
     form.subgroups.choices = choices([(g.id, g.name) for g in groups])
     if request.method == "POST" and form.validate():
         alias_problem = alias_error(sess, member, split_list(form.aliases.data))
+        recruiter_problem = recruiter_error(split_list(form.recruiters.data))
         if form.paused_until.data and form.paused_until.data <= date.today():
             form.paused_until.errors = ["Pick a date in the future, or leave it empty."]
         elif alias_problem:
             form.aliases.errors = [alias_problem]
+        elif recruiter_problem:
+            form.recruiters.errors = [recruiter_problem]
         else:
             unconfirmed = _apply(member, form, {g.id: g for g in groups})
             sess.commit()
@@ -134,6 +141,7 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
     member.keywords = split_list(form.keywords.data)
     member.location = (form.location.data or "").strip()
     set_targets(member, split_list(form.targets.data))
+    member.pitch = (form.pitch.data or "").strip()
     for name in (
         "remote_ok",
         "show_name",
@@ -142,10 +150,12 @@ def _apply(member: Member, form: PreferencesForm, groups: dict[int, Subgroup]) -
         "always_send",
         "intro_opt_in",
         "keep_helping",
+        "pitch_public",
     ):
         setattr(member, name, bool(getattr(form, name).data))
     member.paused_until = form.paused_until.data
     unconfirmed = set_aliases(member, split_list(form.aliases.data))
+    mark_recruiters(db_session(), member, split_list(form.recruiters.data))
     wanted = split_list(form.past_employers.data)
     if wanted != [e.name for e in member.employers]:
         member.employers = [
