@@ -258,7 +258,7 @@ def _author(entry: Mapping[str, Any]) -> str:
     name = detail.get("name") or entry.get("author") or ""
     name = _one_line(str(name))
     if "@" in name:
-        name = re.sub(r"\S+@\S+", "", name).strip(" ()<>")
+        name = re.sub(r"(?<!\S)[^\s@]*+@\S+", "", name).strip(" ()<>")
     return name
 
 

@@ -81,11 +81,16 @@ _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 def _trim(url: str) -> str:
     """Drop sentence punctuation and unbalanced closing brackets that followed a URL."""
     url = html.unescape(url)
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
+    # Counted once, not per dropped character: "http://x.com/" + ")" * 100_000 stays linear.
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end]
 
 
 def find_urls(text: str) -> list[str]:

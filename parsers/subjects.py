@@ -330,8 +330,8 @@ def _is_place_piece(piece: str, company_so_far: str) -> bool:
 # --- bodies and senders --------------------------------------------------------------------------
 
 _COMPANY_LINE_RE = re.compile(
-    r"^\s*[-*•]?\s*(?:company|employer|client|organi[sz]ation|hiring company)\s*[:\-–]\s*"
-    r"(?P<c>[^\n]{2,60})$",
+    r"^[ \t]*+[-*•]?[ \t]*+(?:company|employer|client|organi[sz]ation|hiring company)[ \t]*+"
+    r"[:\-–][ \t]*+(?:\n[ \t]*+)?(?P<c>[^\n]{2,60})$",
     re.I | re.M,
 )
 _BODY_CUES = tuple(

@@ -45,8 +45,9 @@ def _parse(sender: str, html: str, text: str) -> list[Posting] | None:
         if sender and spec.owns_sender(sender):
             return _safe_parse(spec, html, text)
     body = f"{html}\n{text}"
+    lowered = body.lower()
     for spec in SPECS:
-        if spec.senders.search(body.lower()):
+        if spec.senders.search(lowered):
             return _safe_parse(spec, html, text)
     candidates = [s for s in SPECS if sender and s.owns_domain(sender)]
     candidates += [s for s in SPECS if s not in candidates and s.markers.search(body)]

@@ -96,15 +96,16 @@ _HEADER = re.compile(
 )
 _WORKPLACE = re.compile(r"^\(?(remote|hybrid|on-?site|in[- ]person|work from home|wfh)\)?$", re.I)
 _WORKPLACE_SUFFIX = re.compile(
-    r"\s*[(\[]\s*(remote|hybrid|on-?site|in[- ]person)\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
-    r"(remote|hybrid|on-?site|in[- ]person)\s*$",
+    r"(?<!\s)\s*+[(\[]\s*+(remote|hybrid|on-?site|in[- ]person)\s*+[)\]]\s*$"
+    r"|(?<!\s)\s*+[-\u2013|\u2022\u00b7,]\s*+(remote|hybrid|on-?site|in[- ]person)\s*$",
     re.I,
 )
 _CURRENCY = (
     r"(?:[$\u20ac\u00a3\u00a5\u20b9\u20a6]|\b(?:US\$|CA\$|A\$|USD|EUR|GBP|CAD|AUD|INR|PKR|RM)\s?)"
 )
 _SALARY = re.compile(
-    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to)\s*\d[\d,.]*\s*[kK]\b",
+    rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b"
+    r"|\b(?<!\d[,.])\d[\d,.]*+\s*+[kK]\s*+(?:-|\u2013|to)\s*+\d[\d,.]*+\s*+[kK]\b",
 )
 _SALARY_UNIT = re.compile(r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual)\b|est\.|/", re.I)
 _REL_AGE = re.compile(
@@ -120,13 +121,14 @@ _ABS_DATE = (
 _POSTED_WORD = re.compile(r"\b(?:posted|reposted|active|updated|date)\b", re.I)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^<https?://", re.I)
 _RATING_TAIL = re.compile(
-    r"\s*[-\u2013|\u2022\u00b7]?\s*\(?\d[.,]\d\)?\s*(?:\u2605|stars?|out of 5 stars)?$"
+    r"(?<!\s)\s*+[-\u2013|\u2022\u00b7]?\s*+\(?\d[.,]\d\)?\s*+(?:\u2605|stars?|out of 5 stars)?$"
 )
-_STAR_TAIL = re.compile(r"\s*\d?(?:[.,]\d)?\s*[\u2605\u2606]+\s*$")
+_STAR_TAIL = re.compile(r"(?<!\s)\s*+\d?(?:[.,]\d)?\s*+[\u2605\u2606]++\s*$")
 _SEPARATORS = (" \u00b7 ", " \u2022 ", " | ", " \u2014 ", " \u2013 ", " - ")
-_VIA = re.compile(r"\s*(?:[\u2022\u00b7|-]\s*)?\bvia\b.*$", re.I)
+_VIA = re.compile(r"(?<!\s)\s*+(?:[\u2022\u00b7|-]\s*+)?\bvia\b.*$", re.I)
 _SITE_SUFFIX = re.compile(
-    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster)\s*$", re.I
+    r"(?<!\s)\s*+[|\u2013-]\s*+(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster)\s*$",
+    re.I,
 )
 _LOCATION_HINT = re.compile(
     r",\s*[A-Z]{2}\b|\b(?:remote|hybrid|united states|usa|uk|canada|germany|india|area|county|"
@@ -347,7 +349,7 @@ def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> No
 
 def _inline_age(text: str) -> str:
     """Google cards put the age and job type on one line: "3 days ago • Full-time"."""
-    for part in re.split(r"\s*[\u2022\u00b7|]\s*", text):
+    for part in re.split(r"(?<!\s)\s*+[\u2022\u00b7|]\s*", text):
         if len(part) <= 30 and posted_date(part):
             return posted_date(part)
     return ""

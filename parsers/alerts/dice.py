@@ -33,7 +33,7 @@ def job_ref(url: str) -> JobRef | None:
 
 SPEC = AlertSpec(
     origin="dice_alert",
-    senders=re.compile(r"[\w.+-]+@(?:[a-z]+\.)?dice\.com"),
+    senders=re.compile(r"(?<![\w.+-])[\w.+-]++@(?:[a-z]+\.)?dice\.com"),
     domains=("dice.com",),
     markers=re.compile(r"dice\.com/job-detail/|(?:elinks|click|links)\.dice\.com/", re.I),
     job_ref=job_ref,

@@ -85,7 +85,7 @@ SPEC = AlertSpec(
     domains=(),
     markers=re.compile(
         r"ibp=htl(?:;|%3B)jobs|googlealerts-noreply@google\.com|notify-noreply@google\.com|"
-        r"google\.com/url\?[^\s\"'<>]*ct=ga",
+        r"google\.com/url\?[^\s\"'<>]{0,2000}ct=ga",
         re.I,
     ),
     job_ref=job_ref,

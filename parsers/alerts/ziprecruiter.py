@@ -31,7 +31,7 @@ def job_ref(url: str) -> JobRef | None:
 
 SPEC = AlertSpec(
     origin="ziprecruiter_alert",
-    senders=re.compile(r"[\w.+-]+@(?:[a-z]+\.)?ziprecruiter\.com"),
+    senders=re.compile(r"(?<![\w.+-])[\w.+-]++@(?:[a-z]+\.)?ziprecruiter\.com"),
     domains=("ziprecruiter.com",),
     markers=re.compile(r"ziprecruiter\.com/(?:e?km|c|jobs)/", re.I),
     job_ref=job_ref,
