@@ -42,6 +42,10 @@ class InboxConfig:
     batch_size: int = 100
     idle: bool = True
     poll_seconds: int = 300
+    #: CPU seconds and megabytes one mail's parse may use; past them the mail fails with that
+    #: reason and the rest of the inbox goes on (digest.ingest.budget).
+    parse_seconds: float = 10.0
+    parse_memory_mb: int = 512
 
 
 @dataclass
@@ -208,6 +212,10 @@ def _validate(cfg: Config, where: str) -> None:
         raise UserError(
             f"{where}: group.timezone: unknown time zone {cfg.group.timezone!r} (e.g. 'America/Chicago')"
         ) from None
+    if cfg.inbox.parse_seconds <= 0 or cfg.inbox.parse_memory_mb <= 0:
+        raise UserError(
+            f"{where}: inbox.parse_seconds and inbox.parse_memory_mb: expected positive numbers"
+        )
     for i, board in enumerate(cfg.boards):
         if board.kind not in ("greenhouse", "lever"):
             raise UserError(f"{where}: boards[{i}].kind: expected 'greenhouse' or 'lever'")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.ingest.budget import ParseBudget
 from digest.ingest.parallel import parse_stream
 from digest.store.members import find_member
 from digest.store.models import Posting, RawMessage, Sighting
@@ -586,7 +587,10 @@ class MailBatch:
 
 
 def process_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    budget: ParseBudget | None = None,
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given).
 
@@ -595,11 +599,14 @@ def process_pending(
     already parsed; a chunk is recorded in one transaction. A crash inside one message's
     parsing marks that message failed; the batch goes on.
     """
-    return start_pending(sessions, ids, force).finish()
+    return start_pending(sessions, ids, force, budget).finish()
 
 
 def start_pending(
-    sessions: sessionmaker[Session], ids: Sequence[int] | None = None, force: bool = False
+    sessions: sessionmaker[Session],
+    ids: Sequence[int] | None = None,
+    force: bool = False,
+    budget: ParseBudget | None = None,
 ) -> PendingWork:
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
     query = select(RawMessage.id)
@@ -609,7 +616,7 @@ def start_pending(
         query = query.where(RawMessage.id.in_(list(ids)))
     with sessions() as session:
         todo = list(session.scalars(query.order_by(RawMessage.id)))
-    return PendingWork(sessions, todo)
+    return PendingWork(sessions, todo, budget)
 
 
 @dataclass(slots=True)
@@ -621,8 +628,11 @@ class _Chunk:
 class PendingWork:
     """Stored mails whose parsing has started; the next chunk is parsed while one is recorded."""
 
-    def __init__(self, sessions: sessionmaker[Session], todo: list[int]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], todo: list[int], budget: ParseBudget | None = None
+    ) -> None:
         self.sessions = sessions
+        self.budget = budget  # each mail's CPU time and memory limit (None: the defaults)
         self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
         self.started = self._start(0)
 
@@ -636,7 +646,7 @@ class PendingWork:
                     select(RawMessage.id, RawMessage.raw).where(RawMessage.id.in_(ids))
                 ).all()
             )
-        return _Chunk(ids, parse_stream(raws))
+        return _Chunk(ids, parse_stream(raws, self.budget))
 
     def finish(self) -> dict[str, int]:
         """Record every chunk (each in one transaction); counts of the resulting statuses."""
