@@ -43,6 +43,8 @@ from parsers.model import Address
 MAX_PART_BYTES = 5 * 1024 * 1024
 #: At most this many MIME parts are looked at per mail, nested messages included.
 MAX_PARTS = 200
+#: Characters of a header value with RFC 2047 encoded words that are decoded (see below).
+MAX_ENCODED_HEADER = 16_384
 #: message/rfc822 nesting deeper than this is not followed.
 MAX_DEPTH = 8
 
@@ -145,7 +147,9 @@ def decode_header_value(value: str) -> str:
     value = re.sub(r"\r?\n[ \t]+", " ", value).replace("\r", "").replace("\n", " ")
     if "=?" not in value:
         return value.strip()
-    value = _ENCODED_WORD_SPACE_RE.sub(r"\1", value)
+    # email.header.decode_header pops from the front of a list per word: quadratic. No real
+    # header needs more than this; a longer one is cut before decoding.
+    value = _ENCODED_WORD_SPACE_RE.sub(r"\1", value[:MAX_ENCODED_HEADER])
     try:
         chunks = decode_header(value)
     except (ValueError, LookupError, AssertionError, IndexError, email.errors.MessageError):
