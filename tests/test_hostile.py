@@ -17,6 +17,7 @@ is the long run.
 from __future__ import annotations
 
 import json
+import os
 import resource
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -250,10 +251,11 @@ TYPES = [
     "text/plain", "text/html", "multipart/mixed", "multipart/alternative; boundary=b",
     "message/rfc822", "multipart/report; report-type=delivery-status", "application/pdf",
 ]  # fmt: skip
+#: A fixed budget for CI; `python -m benchmarks.fuzz` raises it and draws a random seed.
 FAST = settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "30")),
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("HOSTILE_RANDOM"),
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
