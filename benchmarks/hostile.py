@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--before", metavar="REV", help="also measure the parsers of this commit")
     parser.add_argument("--only", nargs="+", choices=sorted(MAIL_CLASSES), metavar="CLASS")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
     args = parser.parse_args(argv)
     names = args.only or list(MAIL_CLASSES)
     table = Table(title=f"Hostile input: CPU seconds to parse one mail (cap {args.cap:g} s)")
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.before:
             table.add_column(f"{size // 1000} kB before", justify="right")
         table.add_column(f"{size // 1000} kB" + (" after" if args.before else ""), justify="right")
+    rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         old_path = [str(_tree(args.before, Path(tmp))), str(ROOT)] if args.before else []
         for name in names:
@@ -121,8 +123,15 @@ def main(argv: list[str] | None = None) -> int:
                     cells.append(_cell(before[i], args.cap))
                 cells.append(_cell(after[i], args.cap))
             table.add_row(name, *cells)
+            rows.append([name, *cells])
             console.print(f"  {name}: " + " | ".join(cells))
     console.print(table)
+    if args.markdown:
+        header = ["input class", *[str(c.header) for c in table.columns[1:]]]
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
     return 0
 
 
