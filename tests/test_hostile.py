@@ -159,6 +159,25 @@ def test_an_isolated_call_hands_back_value_and_exception() -> None:
         run_isolated(divmod, 1, 0, budget=TINY)
 
 
+def test_an_isolated_parse_is_bounded_from_any_thread() -> None:
+    """The web app reprocesses a mail from a request thread, where signals cannot be set."""
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def reprocess() -> None:
+        try:
+            parse_mail_isolated(HEAVY, "heavy", TINY)
+        except ParseBudgetExceeded as exc:
+            outcome["heavy"] = str(exc)
+        outcome["next"] = parse_mail_isolated(good_mail(2), "next", TINY).postings[0].title
+
+    thread = threading.Thread(target=reprocess)
+    thread.start()
+    thread.join()
+    assert outcome == {"heavy": "parse exceeded 0.2 s of CPU time", "next": "Data Engineer 2"}
+
+
 @pytest.fixture
 def fresh_pool() -> Iterator[None]:
     parallel.shutdown()
