@@ -38,8 +38,11 @@ def absolute_date(text: str, reference: datetime) -> str:
     match = _RELATIVE.match(text)
     if not match:
         return text
-    days = int(match.group(1)) * _unit(match.group(2))
-    return (reference - timedelta(days=days)).date().isoformat()
+    try:
+        days = int(match.group(1)) * _unit(match.group(2))
+        return (reference - timedelta(days=days)).date().isoformat()
+    except (OverflowError, ValueError):  # "posted 34000000 weeks ago": before year 1
+        return text
 
 
 def resolve_relative_dates(postings: Iterable[Posting], reference: datetime) -> None:

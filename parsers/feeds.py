@@ -116,8 +116,8 @@ _NON_LOCATION_PAREN = re.compile(
     re.I,
 )
 _LOCATION_SHAPE = re.compile(r",\s*\S|\b[A-Z]{2}\b$|\bremote\b|\banywhere\b|\bhybrid\b", re.I)
-_PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)\s*$")
-_DASH_SPLIT = re.compile(r"\s+[-–—|]\s+")
+_PAREN_TAIL = re.compile(r"(?<!\s)\s*+\(([^()]*)\)\s*$")  # no try inside a whitespace run
+_DASH_SPLIT = re.compile(r"(?<!\s)\s++[-–—|]\s+")
 
 
 @dataclass(slots=True)

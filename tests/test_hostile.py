@@ -109,6 +109,16 @@ def test_a_punycode_charset_is_read_as_text_not_decoded_as_punycode() -> None:
     assert item.error is None
 
 
+def test_an_age_before_year_one_is_kept_as_written() -> None:
+    """Found by fuzzing: an absurd relative age overflowed the date arithmetic."""
+    reference = datetime(2026, 12, 1)
+    for age in ("posted 34000000 weeks ago", "9" * 5000 + " days ago"):
+        assert bounded(dates.absolute_date, age, reference) == age
+    posting = Posting(title="x", posted_at="posted 34000000 weeks ago")
+    bounded(dates.resolve_relative_dates, [posting], reference)
+    assert posting.posted_at == "posted 34000000 weeks ago"
+
+
 # ---------------------------------------------------------------- the budget guard
 
 #: A mail that is slow but legitimate work (linear, ~1-2 s of CPU for 1 MB): over a tiny budget.
