@@ -98,6 +98,8 @@ MAIL_CLASSES: dict[str, Callable[[int], bytes]] = {
     "URL and parentheses": lambda n: mail("http://x.com/" + ")" * n),
     "dash rule": lambda n: mail("-" * n),
     "dash rules (lines)": lambda n: mail(_times("-" * 78 + "\n", n)),
+    "dash rules padded with spaces": lambda n: mail(_times("-----" + " " * 994 + "\n", n)),
+    "header labels padded with spaces": lambda n: mail(_times("From" + " " * 995 + "\n", n)),
     "long text bounce": _bounce,
     "punycode charset (subject)": lambda n: mail(
         f"see {JOB_LINK}", subject="=?punycode?Q?" + "a" * n + "?="
