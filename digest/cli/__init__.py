@@ -670,6 +670,7 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     """Parse stored mails again (after a parser improved): IDs, or --all failed ones."""
     from sqlalchemy import select
 
+    from digest.ingest.budget import ParseBudget
     from digest.ingest.record import process_pending
     from digest.store.models import RawMessage
 
@@ -680,7 +681,8 @@ def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> Non
     if all_failed:
         with state.db.session() as session:
             ids = tuple(session.scalars(select(RawMessage.id).where(RawMessage.status == "failed")))
-    counts = process_pending(state.db.sessions, list(ids), force=True)
+    budget = ParseBudget.from_config(state.cfg.inbox)
+    counts = process_pending(state.db.sessions, list(ids), force=True, budget=budget)
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
 
 
