@@ -19,10 +19,14 @@ import base64
 import binascii
 import html
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3_canonicalize
+
+R = TypeVar("R")
 
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?*'\"»”’)"
@@ -73,6 +77,19 @@ _ID_PARAMS = ("jobid", "job_id", "jid", "gh_jid", "ashby_jid", "req", "reqid", "
               "jobreqid", "jobpostingid", "postingid", "vacancyid", "id", "jk", "jl", "job",
               "jobnumber", "openingid", "pid", "lvk", "jobcode")  # fmt: skip
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def _short_cache(fn: Callable[[str], R]) -> Callable[[str], R]:
+    """lru_cache for URLs of ordinary length only: a hostile 1 MB href must not stay in memory
+    4096 times over (the cache outlives the mail in a parse worker)."""
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(url: str) -> R:
+        return cached(url) if len(url) <= _MAX_URL else fn(url)
+
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return call
 
 
 # --- finding ------------------------------------------------------------------------------------
@@ -171,7 +188,7 @@ def _unwrap_once(url: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def unwrap_redirect(url: str) -> str:
     """The destination of redirector/click-tracker links (nested too); other URLs unchanged."""
     url = _trim((url or "").strip().strip("<>"))
@@ -357,7 +374,7 @@ def _generic_canonical(url: str) -> str:
     return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def canonicalize_url(url: str) -> str:
     """One URL per posting: redirectors unwrapped, trackers dropped, known boards normalised."""
     url = unwrap_redirect(url)
@@ -368,7 +385,7 @@ def canonicalize_url(url: str) -> str:
         return url
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def job_id_key(url: str) -> str | None:
     """A stable dedup key like 'linkedin:4012345678' when the posting's board is known."""
     try:
@@ -393,7 +410,7 @@ def _has_posting_id(path: str, q: dict[str, str]) -> bool:
     return bool(re.search(r"\d{4,}|" + _UUID, path)) and bool(_JOB_WORD_RE.search(path))
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def is_job_url(url: str) -> bool:
     """Whether a link points at one posting (not a home page, search, settings or social link)."""
     url = unwrap_redirect(url)

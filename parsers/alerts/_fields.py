@@ -141,9 +141,21 @@ _MAX_LOCATION = 90
 _DESCRIPTION_MIN = 60
 
 
-@lru_cache(maxsize=8192)
+#: Lines longer than this are classified without the cache (a hostile line must not be kept).
+_MAX_CACHED = 2000
+
+
 def classify(text: str) -> LineKind:
     """What a short card line is, judged by its words alone."""
+    return _classify_cached(text) if len(text) <= _MAX_CACHED else _classify(text)
+
+
+@lru_cache(maxsize=8192)
+def _classify_cached(text: str) -> LineKind:
+    return _classify(text)
+
+
+def _classify(text: str) -> LineKind:
     value = text.strip().rstrip("\u203a\u00bb\u2192>").strip()
     plain = value.rstrip(":").strip()
     if _NAV.match(plain) or _NAV_ANYWHERE.search(value):
