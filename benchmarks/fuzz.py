@@ -90,7 +90,7 @@ def _targets() -> list[tuple[str, Target]]:
     ]
 
 
-def _atheris(seconds: int, cap: float, artifacts: Path) -> int:
+def _atheris(seconds: int, cap: float, artifacts: Path, replay: list[Path]) -> int:
     import atheris  # type: ignore[import-not-found]
 
     from digest.ingest.budget import ParseBudget, within_budget
@@ -107,6 +107,8 @@ def _atheris(seconds: int, cap: float, artifacts: Path) -> int:
 
     artifacts.mkdir(parents=True, exist_ok=True)
     argv = [sys.argv[0], f"-max_total_time={seconds}", f"-artifact_prefix={artifacts}/"]
+    if replay:  # libFuzzer runs the given inputs once instead of fuzzing
+        argv = [sys.argv[0], *map(str, replay)]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()
     return 0
@@ -142,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hypothesis", action="store_true", help="use hypothesis even with atheris"
     )
+    parser.add_argument("replay", nargs="*", type=Path, help="crash files to run again (atheris)")
     args = parser.parse_args(argv)
     seconds = max(1, int(args.minutes * 60))
     try:
@@ -150,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         args.hypothesis = True
     if args.hypothesis:
         return _hypothesis(seconds, args.examples)
-    return _atheris(seconds, args.cap, args.artifacts)
+    return _atheris(seconds, args.cap, args.artifacts, args.replay)
 
 
 if __name__ == "__main__":
