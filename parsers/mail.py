@@ -69,7 +69,7 @@ _SUBJECT_SIGNAL_RE = re.compile(
 )
 _ROLE_IN_BODY = (
     re.compile(
-        r"^[ \t]*+(?:job title|position|role|title|job)[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+)?"
+        r"^[ \t]*+(?:job title|position|role|title|job)[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+){0,3}"
         r"(?P<t>[^\n]{3,90})$",
         re.I | re.M,
     ),
@@ -81,7 +81,7 @@ _ROLE_IN_BODY = (
 )
 _LOCATION_RE = re.compile(
     r"(?:^|[.;!][ \t]++)[ \t]*+[-*•]?[ \t]*+(?:location|job location|based in|work location)"
-    r"[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+)?(?P<l>[^\n]{2,80})$",
+    r"[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+){0,3}(?P<l>[^\n]{2,80})$",
     re.I | re.M,
 )
 #: Mobile and webmail footers that are not the member's words.

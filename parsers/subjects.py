@@ -333,7 +333,7 @@ def _is_place_piece(piece: str, company_so_far: str) -> bool:
 
 _COMPANY_LINE_RE = re.compile(
     r"^[ \t]*+[-*•]?[ \t]*+(?:company|employer|client|organi[sz]ation|hiring company)[ \t]*+"
-    r"[:\-–][ \t]*+(?:\n[ \t]*+)?(?P<c>[^\n]{2,60})$",
+    r"[:\-–][ \t]*+(?:\n[ \t]*+){0,3}(?P<c>[^\n]{2,60})$",
     re.I | re.M,
 )
 _BODY_CUES = tuple(
