@@ -56,6 +56,10 @@ class InboxConfig:
     authserv_id: str = ""
     #: reply to a member whose mail had no job posting in it (at most one a day per member)
     receipts: bool = False
+    #: CPU seconds and megabytes one mail's parse may use; past them the mail fails with that
+    #: reason and the rest of the inbox goes on (digest.ingest.budget).
+    parse_seconds: float = 10.0
+    parse_memory_mb: int = 512
 
 
 @dataclass
@@ -277,6 +281,13 @@ def _build(cls: type, where: str, table: Any) -> Any:
     return cls(**values)
 
 
+def _validate_parse_budget(cfg: Config, where: str) -> None:
+    if cfg.inbox.parse_seconds <= 0 or cfg.inbox.parse_memory_mb <= 0:
+        raise UserError(
+            f"{where}: inbox.parse_seconds and inbox.parse_memory_mb: expected positive numbers"
+        )
+
+
 def _validate(cfg: Config, where: str) -> None:
     for section in ("inbox", "smtp"):
         sec = getattr(cfg, section)
@@ -309,6 +320,7 @@ def _validate(cfg: Config, where: str) -> None:
         raise UserError(f"{where}: fetch.max_pages_per_run: expected at least 1")
     if cfg.fetch.page_delay_seconds < 0:
         raise UserError(f"{where}: fetch.page_delay_seconds: expected 0 or more")
+    _validate_parse_budget(cfg, where)
     for i, feed in enumerate(cfg.feeds):
         if not feed.url:
             raise UserError(f"{where}: feeds[{i}].url: missing")

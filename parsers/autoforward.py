@@ -18,9 +18,11 @@ from email.utils import getaddresses
 from parsers.model import Address
 
 _CAF_RE = re.compile(
-    r"<?\s*(?P<local>[^\s<>@+]+)\+caf_=[^@\s<>]*@(?P<domain>[^\s<>]+?)\s*>?$", re.I
+    r"<?\s*(?<![^\s<>@+])(?P<local>[^\s<>@+]++)\+caf_=[^@\s<>]*@(?P<domain>[^\s<>]+?)\s*>?$", re.I
 )
-_ADDR_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_ADDR_RE = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+)
 
 
 def _addresses(values: list[str]) -> list[str]:

@@ -33,7 +33,8 @@ _SUFFIXES = frozenset(
 )  # fmt: skip
 #: Dotted legal forms collapse to the words above once dots are removed ("S.A." -> "sa").
 _DOTTED_RE = re.compile(r"\b((?:[a-z]\.){2,})", re.IGNORECASE)
-_PAREN_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+#: Innermost groups: "[^()]" stops each try at the next "(", so "((((" is linear, not quadratic.
+_PAREN_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _DOMAIN_RE = re.compile(r"\.(com|net|org|io|co|ai)\b", re.IGNORECASE)
 
 

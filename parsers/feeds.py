@@ -34,6 +34,9 @@ from parsers.model import ParsedItem, Posting
 
 MAX_KEY = 1000
 MAX_DESCRIPTION = 20_000
+#: Markup beyond this is not sanitized: nh3 is quadratic on some inputs ("&" * 800_000 took 6 s)
+#: and the text kept is MAX_DESCRIPTION characters anyway.
+MAX_MARKUP = 256_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +50,11 @@ class FeedEntry:
 # --------------------------------------------------------------------------- text helpers
 
 _BLOCK_RE = re.compile(
-    r"<\s*(?:br|/p|/div|/h[1-6]|/tr|/ul|/ol|/table|/blockquote|/pre|hr)\b[^>]*>", re.I
+    r"<\s*(?:br|/p|/div|/h[1-6]|/tr|/ul|/ol|/table|/blockquote|/pre|hr)\b[^<>]*>", re.I
 )
-_LI_RE = re.compile(r"<\s*li\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_LI_RE = re.compile(r"<\s*li\b[^<>]*>", re.I)
+#: "[^<>]": a stray "<" ends a try, so a title of "<<<<" is linear, not quadratic.
+_TAG_RE = re.compile(r"<[^<>]*>")
 _SPACES_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS_RE = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 _NO_TAGS: set[str] = set()
@@ -66,7 +70,7 @@ def html_to_text(markup: str) -> str:
         return ""
     if "<" not in markup and "&" not in markup:
         return _tidy(markup)
-    cleaned = nh3.clean(markup)
+    cleaned = nh3.clean(markup[:MAX_MARKUP])
     cleaned = _BLOCK_RE.sub("\n", cleaned)
     cleaned = _LI_RE.sub("\n• ", cleaned)
     return _tidy(html.unescape(_TAG_RE.sub("", cleaned)))
@@ -107,8 +111,8 @@ _NON_LOCATION_PAREN = re.compile(
     re.I,
 )
 _LOCATION_SHAPE = re.compile(r",\s*\S|\b[A-Z]{2}\b$|\bremote\b|\banywhere\b|\bhybrid\b", re.I)
-_PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)\s*$")
-_DASH_SPLIT = re.compile(r"\s+[-–—|]\s+")
+_PAREN_TAIL = re.compile(r"(?<!\s)\s*+\(([^()]*)\)\s*$")  # no try inside a whitespace run
+_DASH_SPLIT = re.compile(r"(?<!\s)\s++[-–—|]\s+")
 
 
 @dataclass(slots=True)
@@ -253,7 +257,7 @@ def _author(entry: Mapping[str, Any]) -> str:
     name = detail.get("name") or entry.get("author") or ""
     name = _one_line(str(name))
     if "@" in name:
-        name = re.sub(r"\S+@\S+", "", name).strip(" ()<>")
+        name = re.sub(r"(?<!\S)[^\s@]*+@\S+", "", name).strip(" ()<>")
     return name
 
 

@@ -111,8 +111,10 @@ def _alternation(labels: Iterable[str]) -> str:
 _ALL_LABELS = [label for labels in _FIELD_LABELS.values() for label in labels]
 # "*From:* value" (Outlook bold), "De : value" (French spacing), "件名：value" (full-width colon).
 _LABEL_LINE = re.compile(
-    r"[ \t]*(?:(?P<lead>\*{1,2})[ \t]*)?(?P<label>" + _alternation(_ALL_LABELS) + r")[ \t\u00a0]*"
-    r"\*{0,2}[ \t\u00a0]*[:：](?P<trail>\*{0,2})[ \t\u00a0]*(?P<value>.*)",
+    r"[ \t]*+(?:(?P<lead>\*{1,2})[ \t]*+)?(?P<label>"
+    + _alternation(_ALL_LABELS)
+    + r")[ \t\u00a0]*+"
+    r"\*{0,2}+[ \t\u00a0]*+[:：](?P<trail>\*{0,2})[ \t\u00a0]*(?P<value>.*)",
     re.IGNORECASE,
 )
 # Yahoo glues the whole header onto one line ("...<a@b.c>To: ...Subject: ..."): labels must be
@@ -144,10 +146,10 @@ _ORIGINAL_STEMS = _words(
 )
 
 _DASH_SEPARATOR = re.compile(
-    r"[ \t]*[-=_*~—–─]{2,}[ \t]*(?P<phrase>[^-=_*~—–─\n]{3,80}?)[ \t]*[-=_*~—–─]{2,}(?P<rest>.*)"
+    r"[ \t]*+[-=_*~—–─]{2,}+[ \t]*+(?P<phrase>[^-=_*~—–─\n]{3,80}?)[ \t]*+[-=_*~—–─]{2,}(?P<rest>.*)"
 )
 _RULE_LINE = re.compile(r"[ \t]*(?:[-_=─—━]{10,}|[*]{10,})[ \t]*")
-_COLON_PHRASE = re.compile(r"[ \t]*(?P<phrase>[^:：\s][^:：\n]{2,69}?)[ \t\u00a0]*[:：][ \t]*")
+_COLON_PHRASE = re.compile(r"[ \t]*+(?P<phrase>[^:：\s][^:：\n]{2,69}?)[ \t\u00a0]*+[:：][ \t]*")
 
 # Verbs that close a reply attribution line ("On ..., X <x@y> wrote:").
 _ATTRIBUTION = re.compile(
@@ -210,8 +212,8 @@ _REPLY_PREFIXES = frozenset(
     )
 )
 _PREFIX = re.compile(
-    r"\s*(?:\[[^\]\n]{0,40}\]\s*)?(?P<p>[^\s:：\[\]]{1,12})\s*(?:\[\d{1,3}\]|\(\d{1,3}\))?"
-    r"\s*[:：]\s*"
+    r"\s*+(?:\[[^\]\n]{0,40}\]\s*+)?(?P<p>[^\s:：\[\]]{1,12})\s*+(?:\[\d{1,3}\]|\(\d{1,3}\))?"
+    r"\s*+[:：]\s*"
 )
 
 _EMAIL = re.compile(r"[^\s<>\[\]()\"',;:@]+@[^\s<>\[\]()\"',;:@]+\.[^\s<>\[\]()\"',;:@]+")

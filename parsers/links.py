@@ -31,11 +31,14 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib.resources import files
+from typing import TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3_canonicalize
+
+R = TypeVar("R")
 
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'`\[\]{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?*'\"»”’)"
@@ -105,17 +108,35 @@ def web_link(url: str) -> str:
     return url
 
 
+def _short_cache(fn: Callable[[str], R]) -> Callable[[str], R]:
+    """lru_cache for URLs of ordinary length only: a hostile 1 MB href must not stay in memory
+    4096 times over (the cache outlives the mail in a parse worker)."""
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(url: str) -> R:
+        return cached(url) if len(url) <= _MAX_URL else fn(url)
+
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return call
+
+
 # --- finding ------------------------------------------------------------------------------------
 
 
 def _trim(url: str) -> str:
     """Drop sentence punctuation and unbalanced closing brackets that followed a URL."""
     url = html.unescape(url)
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
+    # Counted once, not per dropped character: "http://x.com/" + ")" * 100_000 stays linear.
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break
+            closed -= 1
+        end -= 1
+    return url[:end]
 
 
 def find_urls(text: str) -> list[str]:
@@ -196,7 +217,7 @@ def _unwrap_once(url: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def unwrap_redirect(url: str) -> str:
     """The destination of redirector/click-tracker links (nested too); other URLs unchanged."""
     url = _trim((url or "").strip().strip("<>"))
@@ -485,7 +506,7 @@ def _generic_canonical(url: str) -> str:
     return out + (f"#{quote(frag, safe='/!=&?-_.~%')}" if frag else "")
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def canonicalize_url(url: str) -> str:
     """One URL per posting: redirectors unwrapped, trackers dropped, known boards normalised."""
     url = unwrap_redirect(url)
@@ -496,7 +517,7 @@ def canonicalize_url(url: str) -> str:
         return url
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def job_id_key(url: str) -> str | None:
     """A stable dedup key like 'linkedin:4012345678' when the posting's board is known."""
     try:
@@ -534,7 +555,7 @@ def _has_posting_id(path: str, q: dict[str, str]) -> bool:
     return bool(re.search(r"\d{4,}|" + _UUID, path)) and bool(_JOB_WORD_RE.search(path))
 
 
-@lru_cache(maxsize=4096)
+@_short_cache
 def is_job_url(url: str) -> bool:
     """Whether a link points at one posting (not a home page, search, settings or social link)."""
     url = unwrap_redirect(url)

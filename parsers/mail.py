@@ -75,7 +75,9 @@ _SUBJECT_SIGNAL_RE = re.compile(
 )
 _ROLE_IN_BODY = (
     re.compile(
-        r"^\s*(?:job title|position|role|title|job)\s*[:\-–]\s*(?P<t>[^\n]{3,90})$", re.I | re.M
+        r"^[ \t]*+(?:job title|position|role|title|job)[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+){0,3}"
+        r"(?P<t>[^\n]{3,90})$",
+        re.I | re.M,
     ),
     re.compile(
         r"\b(?:for|as) (?:a|an|the|our|my) (?P<t>(?:[A-Z][\w/&+.-]*\s){0,6}[A-Z][\w/&+.-]*)"
@@ -84,8 +86,8 @@ _ROLE_IN_BODY = (
     re.compile(r"\bhiring (?:a|an) (?P<t>(?:[A-Z][\w/&+.-]*\s){0,6}[A-Z][\w/&+.-]*)"),
 )
 _LOCATION_RE = re.compile(
-    r"(?:^|[.;!]\s+)\s*[-*•]?\s*(?:location|job location|based in|work location)\s*[:\-–]\s*"
-    r"(?P<l>[^\n]{2,80})$",
+    r"(?:^|[.;!][ \t]++)[ \t]*+[-*•]?[ \t]*+(?:location|job location|based in|work location)"
+    r"[ \t]*+[:\-–][ \t]*+(?:\n[ \t]*+){0,3}(?P<l>[^\n]{2,80})$",
     re.I | re.M,
 )
 #: Mobile and webmail footers that are not the member's words.
@@ -113,6 +115,10 @@ _CTA_TAIL_RE = re.compile(
     rf"(?:^|[.;:,–—-]\s*|\s+)(?:(?:details|more info) and )?(?:{_CTA_WORDS})(?:\s+(?:here|now|online|today))?\W*$",
     re.IGNORECASE,
 )
+_EMPTY_BRACKETS_RE = re.compile(r"[<(\[]\s*[>)\]]")
+_SPACES_RE = re.compile(r"\s+")
+#: A line holding a URL (the same starts as links.find_urls): only these lines can hold links.
+_URL_LINE_RE = re.compile(r"^.*?(?:https?://|www\.).*$", re.IGNORECASE | re.MULTILINE)
 _SEPARATOR_RE = re.compile(r"\s*[:\-–—|]\s+|\s*[:：]\s*")
 
 
@@ -250,7 +256,8 @@ def _body_location(body: str) -> str:
 def _text_links(body: str) -> list[tuple[str, str]]:
     """URLs in plain text with the words before them on their line ('Title <url>')."""
     links: list[tuple[str, str]] = []
-    for line in body.splitlines():
+    for found in _URL_LINE_RE.finditer(body):  # not a Python loop over every line of the body
+        line = found.group(0)
         for url in find_urls(line):
             before = line.split(url, 1)[0]
             before = re.sub(r"[<(\[]+\s*$", "", before).strip(" -–—:*•·>\t")
@@ -595,7 +602,12 @@ def own_words(body: str, link_texts: set[str] | frozenset[str] = frozenset()) ->
     the HR folks <url>"): URLs, linked titles, quoted lines and phone signatures removed; None
     if nothing is left or the text is a long message rather than a note."""
     lines: list[str] = []
+    size = 0  # characters kept so far: past MAX_NOTE the answer is None, so stop reading
     for line in body.splitlines():
+        if not line.strip():
+            if "" not in link_texts:
+                lines.append("")
+            continue
         if line.rstrip() == "--":
             break  # the signature separator "-- "
         if line.lstrip().startswith(">") or _SIGNATURE_RE.match(line):
@@ -605,10 +617,13 @@ def own_words(body: str, link_texts: set[str] | frozenset[str] = frozenset()) ->
         urls = find_urls(line)
         for url in urls:
             line = line.replace(url, " ")
-        line = re.sub(r"[<(\[]\s*[>)\]]", " ", line)
-        line = re.sub(r"\s+", " ", line).strip().rstrip(":–—-").strip()
+        line = _EMPTY_BRACKETS_RE.sub(" ", line)
+        line = _SPACES_RE.sub(" ", line).strip().rstrip(":–—-").strip()
         if urls and len(line.split()) <= 2:
             continue  # a label for the link ("Apply here:", "Settings:"), not a remark
+        size += len(line)
+        if size > MAX_NOTE:
+            return None
         lines.append(line)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text if text and len(text) <= MAX_NOTE else None

@@ -43,6 +43,8 @@ from parsers.model import Address
 MAX_PART_BYTES = 5 * 1024 * 1024
 #: At most this many MIME parts are looked at per mail, nested messages included.
 MAX_PARTS = 200
+#: Characters of a header value with RFC 2047 encoded words that are decoded (see below).
+MAX_ENCODED_HEADER = 16_384
 #: message/rfc822 nesting deeper than this is not followed.
 MAX_DEPTH = 8
 
@@ -52,6 +54,9 @@ _CHARSET_ALIASES = {"unicode-1-1-utf-7": "utf-7", "x-sjis": "shift_jis", "ks_c_5
                     "gb2312": "gb18030", "gbk": "gb18030", "iso-8859-8-i": "iso-8859-8",
                     "x-user-defined": "cp1252", "ansi_x3.4-1968": "ascii",
                     "unknown-8bit": "utf-8", "x-unknown": "utf-8"}  # fmt: skip
+#: Codecs that are no mail charset and decode in quadratic time (pure-Python punycode took
+#: minutes on a 1 MB body): a label naming one is treated as unknown.
+_SLOW_CODECS = frozenset({"punycode"})
 _AUTH_RE = re.compile(r"\b(dmarc|dkim|spf|arc|bimi)\s*=\s*([A-Za-z]+)", re.IGNORECASE)
 _ENCODED_WORD_SPACE_RE = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?)")
 
@@ -90,9 +95,12 @@ def _codec(name: str) -> str | None:
         return None
     label = _CHARSET_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    if info.name in _SLOW_CODECS or not getattr(info, "_is_text_encoding", True):
+        return None  # not a mail charset; decoded by the fallback chain instead
+    return info.name
 
 
 def _looks_utf8(data: bytes) -> bool:
@@ -139,7 +147,9 @@ def decode_header_value(value: str) -> str:
     value = re.sub(r"\r?\n[ \t]+", " ", value).replace("\r", "").replace("\n", " ")
     if "=?" not in value:
         return value.strip()
-    value = _ENCODED_WORD_SPACE_RE.sub(r"\1", value)
+    # email.header.decode_header pops from the front of a list per word: quadratic. No real
+    # header needs more than this; a longer one is cut before decoding.
+    value = _ENCODED_WORD_SPACE_RE.sub(r"\1", value[:MAX_ENCODED_HEADER])
     try:
         chunks = decode_header(value)
     except (ValueError, LookupError, AssertionError, IndexError, email.errors.MessageError):
@@ -551,7 +561,9 @@ def _headers_and_raw_body(raw: bytes, problem: str) -> DecodedMail:
 
 # --- bounces ------------------------------------------------------------------------------------
 
-_ADDR_RE = re.compile(r"<?([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?")
+_ADDR_RE = re.compile(
+    r"<?(?<![A-Za-z0-9._%+'=-])([A-Za-z0-9._%+'=-]++@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"
+)
 _STATUS_RE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 _SMTP_CODE_RE = re.compile(r"\b([45]\d\d)[ -]")
 _ORIGINAL_RE = re.compile(
@@ -589,12 +601,15 @@ def _text_recipients(text: str, own: set[str]) -> list[tuple[str, str]]:
     match = _ORIGINAL_RE.search(text)
     head = text[: match.start()] if match else text[:5000]
     found: dict[str, str] = {}
-    for line_no, line in enumerate(head.splitlines()):
+    lines = head.splitlines()  # once: splitting per address made long bounces quadratic
+    for line_no, line in enumerate(lines):
+        if "@" not in line:
+            continue
         for addr in _ADDR_RE.findall(line):
             addr = addr.lower().rstrip(".")
             if addr in own or _DAEMON_RE.match(addr) or addr in found:
                 continue
-            window = "\n".join(head.splitlines()[line_no : line_no + 4])
+            window = "\n".join(lines[line_no : line_no + 4])
             status = _STATUS_RE.search(window) or _SMTP_CODE_RE.search(window)
             found[addr] = status.group(1) if status else "failed"
     return list(found.items())

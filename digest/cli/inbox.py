@@ -57,10 +57,12 @@ def inbox_failures(state: State, show_all: bool) -> None:
 @friendly
 def inbox_reprocess(state: State, ids: tuple[int, ...], all_failed: bool) -> None:
     """Parse stored mails again (after a parser improved): IDs, or --all failed ones."""
+    from digest.ingest.budget import ParseBudget
     from digest.ingest.failures import reprocess
     from digest.ingest.verdict import Rules
 
-    counts = reprocess(state.db, list(ids), all_failed, Rules.from_config(state.cfg))
+    budget = ParseBudget.from_config(state.cfg.inbox)
+    counts = reprocess(state.db, list(ids), all_failed, Rules.from_config(state.cfg), budget)
     out.print(f"Reprocessed {sum(counts.values())}: {_counts(counts)}")
 
 

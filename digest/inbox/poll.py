@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.inbox.connection import connect, logout_quietly
+from digest.ingest.budget import ParseBudget
 from digest.ingest.record import PendingWork, process_pending, start_pending
 from digest.ingest.verdict import Rules
 from digest.store.clean import storable
@@ -236,7 +237,12 @@ def _fetch_and_store(
     # A mail expunged by someone else meanwhile comes back without a body: skip it.
     fetched = {uid: d[b"BODY[]"] for uid, d in response.items() if d.get(b"BODY[]") is not None}
     ids = store_batch(db, cfg, uidvalidity, fetched)
-    return _Batch(ids, len(fetched), start_pending(db.sessions, ids, rules=Rules.from_config(cfg)))
+    budget = ParseBudget.from_config(cfg.inbox)
+    return _Batch(
+        ids,
+        len(fetched),
+        start_pending(db.sessions, ids, rules=Rules.from_config(cfg), budget=budget),
+    )
 
 
 def _finish(db: Database, cfg: Config, client: IMAPClient, batch: _Batch, out: PollResult) -> None:
@@ -253,7 +259,10 @@ def poll(db: Database, cfg: Config, progress: Progress | None = None) -> PollRes
     record -> MOVE -> mark moved, so the crash guarantees above hold batch by batch.
     """
     result = PollResult()
-    process_pending(db.sessions, rules=Rules.from_config(cfg))  # leftovers of a run that died
+    # leftovers of a run that died after storing
+    process_pending(
+        db.sessions, rules=Rules.from_config(cfg), budget=ParseBudget.from_config(cfg.inbox)
+    )
     client = connect(cfg)
     try:
         info = client.select_folder(cfg.inbox.folder)

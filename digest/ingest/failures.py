@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from digest.errors import UserError
+from digest.ingest.budget import ParseBudget
 from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
 from digest.store.db import Database
@@ -24,7 +25,11 @@ def stored_failures(db: Database, include_held: bool = False) -> list[RawMessage
 
 
 def reprocess(
-    db: Database, ids: list[int], all_failed: bool = False, rules: Rules | None = None
+    db: Database,
+    ids: list[int],
+    all_failed: bool = False,
+    rules: Rules | None = None,
+    budget: ParseBudget | None = None,
 ) -> dict[str, int]:
     """Parse stored mails again (after a parser improved): the given ids, or every failed one."""
     if not ids and not all_failed:
@@ -45,4 +50,4 @@ def reprocess(
                 f"inbox reprocess: no stored mail with id {', '.join(missing)} "
                 "(`jobdigest inbox failures --all` lists them)"
             )
-    return process_pending(db.sessions, ids, force=True, rules=rules)
+    return process_pending(db.sessions, ids, force=True, rules=rules, budget=budget)

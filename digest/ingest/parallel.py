@@ -1,4 +1,8 @@
-"""Parsing stored mails on every core: parsing is pure and CPU-bound, so processes, not threads."""
+"""Parsing stored mails on every core: parsing is pure and CPU-bound, so processes, not threads.
+
+Every mail is parsed under a ParseBudget (CPU seconds, megabytes; digest.ingest.budget): a mail
+that exceeds it comes back as ParseBudgetExceeded, its reason, and the others parse as usual.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,13 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from digest.ingest.budget import (
+    ParseBudget,
+    ParseBudgetExceeded,
+    parse_mail_isolated,
+    parse_mail_within,
+    worker_init,
+)
 from parsers.mail import parse_mail
 from parsers.model import ParsedItem
 
@@ -17,6 +28,8 @@ MIN_FOR_POOL = 16
 TASK_SIZE = 4
 
 Result = ParsedItem | BaseException
+
+__all__ = ["ParseBudget", "ParseBudgetExceeded", "parse_stream", "shutdown", "workers"]
 
 
 def in_worker_process() -> bool:
@@ -45,7 +58,7 @@ def _pool(n: int) -> ProcessPoolExecutor:
         shutdown()
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         context = multiprocessing.get_context(method)
-        _POOLS[n] = ProcessPoolExecutor(max_workers=n, mp_context=context)
+        _POOLS[n] = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=worker_init)
     return _POOLS[n]
 
 
@@ -55,75 +68,92 @@ def shutdown() -> None:
         _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
 
-def _parse_one(raw_id: int, raw: bytes) -> Result:
+def _parse_one(raw_id: int, raw: bytes, budget: ParseBudget) -> Result:
+    """In a pool worker: the budget is enforced in this (dedicated) process."""
     try:
-        return parse_mail(raw, file=f"message {raw_id}")
+        return parse_mail_within(raw, f"message {raw_id}", budget, parse_mail)
     except Exception as exc:  # noqa: BLE001 - recorded as this message's failure
         return exc
 
 
-def _parse_task(task: list[tuple[int, bytes]]) -> list[Result]:
-    return [_parse_one(raw_id, raw) for raw_id, raw in task]
+def _parse_alone(raw_id: int, raw: bytes, budget: ParseBudget) -> Result:
+    """In the service's process: the mail is parsed in a child of its own, under the budget.
+
+    In a Celery worker process (which may not fork) it is parsed in place under the same budget:
+    if it kills that process, Celery redelivers the task, and the attempts counted before each
+    try set the mail aside after the third."""
+    if in_worker_process():
+        return _parse_one(raw_id, raw, budget)
+    try:
+        return parse_mail_isolated(raw, f"message {raw_id}", budget, parse_mail)
+    except Exception as exc:  # noqa: BLE001 - recorded as this message's failure
+        return exc
 
 
-def parse_stream(raws: dict[int, bytes]) -> Iterator[tuple[int, Result]]:
+def _parse_task(task: list[tuple[int, bytes]], budget: ParseBudget) -> list[Result]:
+    return [_parse_one(raw_id, raw, budget) for raw_id, raw in task]
+
+
+Task = list[tuple[int, bytes]]
+
+
+def parse_stream(
+    raws: dict[int, bytes], budget: ParseBudget | None = None
+) -> Iterator[tuple[int, Result]]:
     """(raw-message id, parsed item or the exception it raised), in the order of `raws`.
 
     With a pool the mails are handed to the workers at once, before the first result is asked
     for: the caller can fetch or record other mails meanwhile, and record these as they come.
-    Never raises: a worker that died becomes the exception of the mails it had.
+    Never raises: a mail over `budget` becomes ParseBudgetExceeded; when a worker dies, the
+    mails it had are parsed again one by one, so only the mail that killed it fails.
     """
+    budget = budget or ParseBudget()
     n = workers()
     if n == 1 or len(raws) < MIN_FOR_POOL:
-        return ((raw_id, _parse_one(raw_id, raw)) for raw_id, raw in raws.items())
+        return ((raw_id, _parse_alone(raw_id, raw, budget)) for raw_id, raw in raws.items())
     pool = _pool(n)
     items = list(raws.items())
-    tasks: list[tuple[list[int], Future[list[Result]] | BaseException]] = []
+    tasks: list[tuple[Task, Future[list[Result]] | BaseException]] = []
     for start in range(0, len(items), TASK_SIZE):
         task = items[start : start + TASK_SIZE]
-        ids = [raw_id for raw_id, _ in task]
         try:
-            tasks.append((ids, pool.submit(_parse_task, task)))
+            tasks.append((task, pool.submit(_parse_task, task, budget)))
         except (BrokenProcessPool, RuntimeError) as exc:
             shutdown()
-            tasks.append((ids, exc))
-    return _collect(tasks)
+            tasks.append((task, exc))
+    return _collect(tasks, budget)
 
 
 def _collect(
-    tasks: list[tuple[list[int], Future[list[Result]] | BaseException]],
+    tasks: list[tuple[Task, Future[list[Result]] | BaseException]], budget: ParseBudget
 ) -> Iterator[tuple[int, Result]]:
-    for ids, future in tasks:
-        yield from zip(ids, _results(future, len(ids)), strict=True)
+    for task, future in tasks:
+        ids = [raw_id for raw_id, _ in task]
+        yield from zip(ids, _results(future, task, budget), strict=True)
 
 
-def _results(future: Future[list[Result]] | BaseException, n: int) -> list[Result]:
+def _results(
+    future: Future[list[Result]] | BaseException, task: Task, budget: ParseBudget
+) -> list[Result]:
     if isinstance(future, BaseException):
-        return [future] * n
+        return _one_by_one(task, budget)
     try:
         return future.result()
-    except BrokenProcessPool as exc:
+    except BrokenProcessPool:
         shutdown()  # the next batch gets a fresh pool
-        return [exc] * n
+        return _one_by_one(task, budget)
     except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
-        return [exc] * n
+        return [exc] * len(task)
 
 
-def parse_alone(raw_id: int, raw: bytes) -> Result:
-    """One mail in a fresh worker process of its own, for a mail that already crashed a parse:
-    whatever it does (kills its worker, runs out of time or memory) it cannot take this process
-    or other mails with it. Never raises: a dead worker becomes the mail's exception.
+def _one_by_one(task: Task, budget: ParseBudget) -> list[Result]:
+    """A task whose worker died (out of CPU past the backstop, out of memory, a crash in C):
+    each of its mails again in a child of its own, so the others are not lost with it."""
+    return [_parse_alone(raw_id, raw, budget) for raw_id, raw in task]
 
-    In a Celery worker process (which may not fork) the mail is parsed in place: if it kills
-    that process, Celery redelivers the task, and the attempts counted before each try set the
-    mail aside after the third."""
-    if in_worker_process():
-        return _parse_one(raw_id, raw)
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
-    try:
-        return pool.submit(_parse_task, [(raw_id, raw)]).result()[0]
-    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, unpicklable results, ...
-        return exc
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+
+def parse_alone(raw_id: int, raw: bytes, budget: ParseBudget | None = None) -> Result:
+    """One mail in a fresh child process of its own, under the budget, for a mail that already
+    crashed a parse: whatever it does (kills its worker, runs out of time or memory) it cannot
+    take this process or other mails with it. Never raises."""
+    return _parse_alone(raw_id, raw, budget or ParseBudget())

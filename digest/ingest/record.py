@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.ingest.budget import ParseBudget
 from digest.ingest.meant import Recipients
 from digest.ingest.parallel import parse_alone, parse_stream
 from digest.ingest.verdict import Outcome, Rules, judge
@@ -655,6 +656,7 @@ def process_pending(
     ids: Sequence[int] | None = None,
     force: bool = False,
     rules: Rules | None = None,
+    budget: ParseBudget | None = None,
 ) -> dict[str, int]:
     """Process stored messages still 'new' (of `ids`, if given).
 
@@ -665,7 +667,7 @@ def process_pending(
     died) costs that mail one of its MAX_ATTEMPTS; it is tried again alone, and set aside as
     failed when none is left. The batch goes on either way.
     """
-    return start_pending(sessions, ids, force, rules).finish()
+    return start_pending(sessions, ids, force, rules, budget).finish()
 
 
 def start_pending(
@@ -673,6 +675,7 @@ def start_pending(
     ids: Sequence[int] | None = None,
     force: bool = False,
     rules: Rules | None = None,
+    budget: ParseBudget | None = None,
 ) -> PendingWork:
     """process_pending in two steps: parsing starts now, finish() records (and waits)."""
     query = select(RawMessage.id, RawMessage.attempts)
@@ -690,7 +693,7 @@ def start_pending(
     # A mail with an attempt already counted was being parsed when a process died: alone.
     todo = [raw_id for raw_id, attempts in rows if not attempts]
     suspects = [raw_id for raw_id, attempts in rows if attempts]
-    return PendingWork(sessions, todo, suspects, rules or Rules())
+    return PendingWork(sessions, todo, suspects, rules or Rules(), budget)
 
 
 @dataclass(slots=True)
@@ -709,9 +712,11 @@ class PendingWork:
         todo: list[int],
         suspects: Sequence[int] = (),
         rules: Rules | None = None,
+        budget: ParseBudget | None = None,
     ) -> None:
         self.sessions = sessions
         self.rules = rules or Rules()
+        self.budget = budget  # each mail's CPU time and memory limit (None: the defaults)
         self.suspects = list(suspects)
         self.chunks = [todo[i : i + PARSE_CHUNK] for i in range(0, len(todo), PARSE_CHUNK)]
         self.started = self._start(0)
@@ -731,7 +736,7 @@ class PendingWork:
                 return dict(session.execute(query).all())  # type: ignore[arg-type]
 
         raws = retry_transient(load)
-        return _Chunk(ids, parse_stream(raws), raws)
+        return _Chunk(ids, parse_stream(raws, self.budget), raws)
 
     def finish(self) -> dict[str, int]:
         """Record every chunk (each in one transaction); counts of the resulting statuses."""
@@ -742,14 +747,17 @@ class PendingWork:
                 if status:
                     counts[status] = counts.get(status, 0) + 1
 
-        count(_retry_alone(self.sessions, raw_id, None, self.rules) for raw_id in self.suspects)
+        count(
+            _retry_alone(self.sessions, raw_id, None, self.rules, self.budget)
+            for raw_id in self.suspects
+        )
         current, index = self.started, 0
         while current is not None:
             following = self._start(index + 1)
             statuses, crashed = _record_chunk(self.sessions, current, self.rules)
             count(statuses)
             count(
-                _retry_alone(self.sessions, raw_id, exc, self.rules)
+                _retry_alone(self.sessions, raw_id, exc, self.rules, self.budget)
                 for raw_id, exc in crashed.items()
             )
             current, index = following, index + 1
@@ -866,7 +874,11 @@ def crash_reason(exc: BaseException | None) -> str:
 
 
 def _retry_alone(
-    sessions: sessionmaker[Session], raw_id: int, exc: BaseException | None, rules: Rules
+    sessions: sessionmaker[Session],
+    raw_id: int,
+    exc: BaseException | None,
+    rules: Rules,
+    budget: ParseBudget | None = None,
 ) -> str:
     """Parse a mail that crashed a parse again, alone in a fresh worker process (so it cannot
     take other mails or this process with it), until it parses or its attempts are used up."""
@@ -877,7 +889,7 @@ def _retry_alone(
             return ""
         if isinstance(begun, str):
             return begun
-        result = parse_alone(raw_id, begun)
+        result = parse_alone(raw_id, begun, budget)
         if not isinstance(result, BaseException):
             return _record(sessions, raw_id, result, rules)
         reason = crash_reason(result)

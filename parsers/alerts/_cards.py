@@ -85,6 +85,11 @@ _NO_TEXT = frozenset(["script", "style", "template"])
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060\ufeff]")
 _MAX_CARD_LINES = 16
 _MAX_CLIMB_PIECES = 80
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'\])]+", re.I)
+_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
+_SEPARATOR = re.compile(
+    r"^\s*+(?:[-=_*~#]{3,}.*|.*forwarded message.*|begin forwarded message:?)\s*$", re.I
+)
 _TARGET_PARAMS = (
     "url",
     "u",
@@ -403,9 +408,21 @@ def _flat_end(flat: _Flat, members: list[int], next_start: int) -> int:
     """Where a card without its own container ends: at the next foreign link or card."""
     own_end = max(_anchor_span(flat, i)[1] for i in members)
     end = next_start
-    for index in range(len(flat.anchors)):
+    own = set(members)
+    # Anchors start in document order: jump to the first one at or after own_end instead of
+    # scanning from the top for every card (quadratic in an alert with thousands of links).
+    low, high = 0, len(flat.anchors)
+    while low < high:
+        mid = (low + high) // 2
+        if _anchor_span(flat, mid)[0] < own_end:
+            low = mid + 1
+        else:
+            high = mid
+    for index in range(low, len(flat.anchors)):
         begin = _anchor_span(flat, index)[0]
-        if index not in members and own_end <= begin < end:
+        if begin >= end:
+            break
+        if index not in own:
             end = begin
             break
     return max(end, own_end)

@@ -105,7 +105,7 @@ _ROLE = re.compile(
     re.I,
 )
 _WORKPLACE_SUFFIX = re.compile(
-    rf"\s*[(\[]\s*(?:{_WORKPLACE_WORDS})\s*[)\]]\s*$|\s*[-\u2013|\u2022\u00b7,]\s*"
+    rf"(?<!\s)\s*+[(\[]\s*+(?:{_WORKPLACE_WORDS})\s*+[)\]]\s*$|(?<!\s)\s*+[-\u2013|\u2022\u00b7,]\s*+"
     rf"(?:{_WORKPLACE_WORDS})\s*$",
     re.I,
 )
@@ -114,8 +114,8 @@ _CURRENCY = (
 )
 _SALARY = re.compile(
     rf"{_CURRENCY}\s?\d[\d,.]*\s*[kKmM]?\b"
-    r"|\b\d[\d,.]*\s*[kK]\s*(?:-|\u2013|to|à|a|bis)\s*\d[\d,.]*\s*[kK]\b"
-    r"|\b\d[\d,.\u202f\u00a0 ]*\s?[kK]?\s?(?:€|£|EUR|GBP|CHF)(?!\w)",
+    r"|\b(?<!\d[,.])\d[\d,.]*+\s*+[kK]\s*+(?:-|\u2013|to|à|a|bis)\s*+\d[\d,.]*+\s*+[kK]\b"
+    r"|(?<![\d,.\u202f\u00a0 ])\b\d[\d,.\u202f\u00a0 ]*+[kK]?\s?(?:€|£|EUR|GBP|CHF)(?!\w)",
 )
 _SALARY_UNIT = re.compile(
     r"\b(?:year|yr|hour|hr|month|mo|week|day|annum|annual|an|mois|heure|jour|jahr|monat|"
@@ -133,13 +133,13 @@ _ABS_DATE = (
 _POSTED_WORD = _inside("posted_word")
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^<https?://", re.I)
 _RATING_TAIL = re.compile(
-    r"\s*[-\u2013|\u2022\u00b7]?\s*\(?\d[.,]\d\)?\s*(?:\u2605|stars?|out of 5 stars)?$"
+    r"(?<!\s)\s*+[-\u2013|\u2022\u00b7]?\s*+\(?\d[.,]\d\)?\s*+(?:\u2605|stars?|out of 5 stars)?$"
 )
-_STAR_TAIL = re.compile(r"\s*\d?(?:[.,]\d)?\s*[\u2605\u2606]+\s*$")
+_STAR_TAIL = re.compile(r"(?<!\s)\s*+\d?(?:[.,]\d)?\s*+[\u2605\u2606]++\s*$")
 _SEPARATORS = (" \u00b7 ", " \u2022 ", " | ", " \u2014 ", " \u2013 ", " - ")
-_VIA = re.compile(r"\s*(?:[\u2022\u00b7|-]\s*)?\bvia\b.*$", re.I)
+_VIA = re.compile(r"(?<!\s)\s*+(?:[\u2022\u00b7|-]\s*+)?\bvia\b.*$", re.I)
 _SITE_SUFFIX = re.compile(
-    r"\s*[|\u2013-]\s*(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster|careerbuilder|"
+    r"(?<!\s)\s*+[|\u2013-]\s*+(?:linkedin|indeed(?:\.com)?|glassdoor|ziprecruiter|dice|monster|careerbuilder|"
     r"simplyhired|wellfound|built ?in|usajobs|handshake|idealist)\s*$",
     re.I,
 )
@@ -155,9 +155,21 @@ _MAX_LOCATION = 90
 _DESCRIPTION_MIN = 60
 
 
-@lru_cache(maxsize=8192)
+#: Lines longer than this are classified without the cache (a hostile line must not be kept).
+_MAX_CACHED = 2000
+
+
 def classify(text: str) -> LineKind:
     """What a short card line is, judged by its words alone."""
+    return _classify_cached(text) if len(text) <= _MAX_CACHED else _classify(text)
+
+
+@lru_cache(maxsize=8192)
+def _classify_cached(text: str) -> LineKind:
+    return _classify(text)
+
+
+def _classify(text: str) -> LineKind:
     value = text.strip().rstrip("\u203a\u00bb\u2192>").strip()
     plain = value.rstrip(":").strip()
     if _NAV.match(plain) or _NAV_ANYWHERE.search(value):
@@ -404,7 +416,7 @@ def _fill_extras(fields: Fields, lines: list[Line], kinds: list[LineKind]) -> No
 
 def _inline_age(text: str) -> str:
     """Google cards put the age and job type on one line: "3 days ago • Full-time"."""
-    for part in re.split(r"\s*[\u2022\u00b7|]\s*", text):
+    for part in re.split(r"(?<!\s)\s*+[\u2022\u00b7|]\s*", text):
         if len(part) <= 30 and posted_date(part):
             return posted_date(part)
     return ""
