@@ -11,6 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: Bottom to top. A stage may import any stage listed before it, never one after it.
 LAYERS = [
+    "clock",
     "errors",
     "config",
     "formatting",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parsers.detect import parse_file
+from tests.support.budget import cpu_bounded
 
 DATA = Path(__file__).parent / "data"
 
@@ -81,10 +81,8 @@ def test_unreadable_files_give_errors() -> None:
     st.text(max_size=3000), st.sampled_from(["a.eml", "a.html", "a.json", "a.xml", "a.txt", "a"])
 )
 def test_arbitrary_text_never_raises(text: str, name: str) -> None:
-    start = time.monotonic()
-    item = parse_file(name, text.encode("utf-8", errors="surrogatepass"))
+    item = cpu_bounded(5.0, parse_file, name, text.encode("utf-8", errors="surrogatepass"))
     json.dumps(item.to_json())
-    assert time.monotonic() - start < 5
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

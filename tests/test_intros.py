@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.delivery.audience import compose_all
 from digest.delivery.periods import period_of
@@ -164,7 +165,7 @@ def test_hired_opens_the_landing_form_and_the_group_celebrates(
     app = create_app(cfg, db)
     with db.session() as s:
         s.add(IntroRequest(asker_id=world.alice, contact_id=world.dan, posting_id=world.p_marketing,
-                           status="accepted", answered_at=datetime.utcnow()))  # fmt: skip
+                           status="accepted", answered_at=utcnow()))  # fmt: skip
     client = app.test_client()
     hired = f"/feedback/{token_for(app, 'feedback', [world.alice, world.p_marketing])}/hired"
     page = client.get(hired)

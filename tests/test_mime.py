@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from parsers.htmltext import html_links, html_to_text
 from parsers.mime import bounce_recipients, decode_bytes, decode_header_value, decode_mail
+from tests.support.budget import cpu_bounded
 
 MAIL = Path(__file__).parent / "data" / "mail"
 
@@ -200,10 +200,8 @@ def test_html_links_with_text_or_image_alt() -> None:
     ids=["deep", "huge-table", "unclosed", "empty", "junk"],
 )
 def test_hostile_html_finishes_quickly(html: str) -> None:
-    start = time.monotonic()
-    html_to_text(html)
-    html_links(html)
-    assert time.monotonic() - start < 10
+    cpu_bounded(10.0, html_to_text, html)
+    cpu_bounded(10.0, html_links, html)
 
 
 def test_mime_tree_too_deep_for_the_parser_still_gives_headers_and_text() -> None:
@@ -297,7 +295,6 @@ def test_decoding_a_30kb_alert_is_fast() -> None:
     ).encode()
     assert len(raw) > 25_000
     decode_mail(raw)
-    start = time.perf_counter()
-    for _ in range(50):
-        decode_mail(raw)
-    assert (time.perf_counter() - start) / 50 < 0.02  # generous: ~1 ms on a laptop
+    # 50 decodes within a second of CPU (~1 ms each on a laptop); the speed itself is measured
+    # in benchmarks/, not here
+    cpu_bounded(1.0, lambda: [decode_mail(raw) for _ in range(50)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from parsers.company import normalize_company
 from parsers.mail import looks_like_job, org_from_address, parse_mail, title_company
 from parsers.model import Address
 from parsers.subjects import subject_parts
+from tests.support.budget import cpu_bounded
 from tests.support.mails import gmail_forward
 
 MAIL = Path(__file__).parent / "data" / "mail"
@@ -210,10 +210,8 @@ def _mangle(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4000))
 def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
-    start = time.monotonic()
-    item = parse_mail(raw)
+    item = cpu_bounded(5.0, parse_mail, raw)
     json.dumps(item.to_json())
-    assert time.monotonic() - start < 5
 
 
 _PIECES = st.sampled_from(
@@ -233,10 +231,8 @@ _PIECES = st.sampled_from(
 )
 def test_mangled_mime_never_raises(path: Path, edits: list[tuple[int, int, bytes]]) -> None:
     raw = _mangle(path.read_bytes(), edits)
-    start = time.monotonic()
-    item = parse_mail(raw, file=path.name)
+    item = cpu_bounded(5.0, parse_mail, raw, path.name)
     json.dumps(item.to_json())
-    assert time.monotonic() - start < 5
 
 
 def test_intro_phrase_before_a_link_is_not_taken_for_a_title() -> None:
@@ -255,9 +251,7 @@ def test_huge_link_dump_is_capped_and_fast() -> None:
         for i in range(1000, 21000)
     )
     raw = f"From: a@b.example\nSubject: dump\nContent-Type: text/html\n\n{rows}".encode()
-    start = time.monotonic()
-    item = parse_mail(raw)
-    assert time.monotonic() - start < 15
+    item = cpu_bounded(15.0, parse_mail, raw)
     assert 0 < len(item.postings) <= 400
     assert any("links were examined" in w for w in item.warnings)
 

@@ -86,7 +86,7 @@ def test_imap_wrong_password_is_refused_without_stalling_others(dovecot: Dovecot
         client.login(dovecot.username, "wrong")
     with dovecot.connect() as good:
         assert good.folder_exists("INBOX")
-    assert time.monotonic() - began < 3.0
+    assert time.monotonic() - began < 15.0  # Dovecot's auth penalty would stall 15-30 s
 
 
 def test_imap_append_then_fetch_returns_identical_bytes(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Page, expect
 
 from digest.cli import cli
+from digest.clock import utcnow
 from digest.store.db import Database
 from digest.store.intros import record_landing
 from digest.store.members import set_targets
@@ -33,7 +34,7 @@ def _people(db: Database, world: World) -> None:
         dan.contact_opt_in = dan.intro_opt_in = True
         dan.employers = [PastEmployer(name="Acme", company_key="acme")]
         s.add(IntroRequest(asker_id=alice.id, contact_id=dan.id, posting_id=world.p_marketing))
-        carol.created_at = datetime.utcnow() - timedelta(days=30)
+        carol.created_at = utcnow() - timedelta(days=30)
         record_landing(s, carol, s.get(Posting, world.p_social), "Globex", "Social Media Specialist",
                        celebrate=True, keep_helping=False)  # fmt: skip
         s.add_all([

@@ -3,7 +3,7 @@ and `jobdigest tags explain|gaps` say why a posting did or did not land in a sub
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from digest.cli import cli
+from digest.clock import utcnow
 from digest.roster.imports import import_subgroups
 from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
@@ -47,7 +48,7 @@ def _import(db: Database, rules: str) -> None:
 
 
 def _add(db: Database, *titles: str, age_days: int = 0) -> list[int]:
-    seen = datetime.utcnow() - timedelta(days=age_days)
+    seen = utcnow() - timedelta(days=age_days)
     with db.session() as session:
         rows = [Posting(title=t, description="", first_seen=seen) for t in titles]
         session.add_all(rows)

@@ -20,6 +20,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from digest.clock import utcnow
 from digest.config import Config, parse_config
 from digest.delivery.render import Links
 from digest.delivery.send import send_digests
@@ -77,7 +78,7 @@ def _posting(title: str, company: str, **extra: object) -> Posting:
         title=title,
         company=company,
         company_key=company.casefold(),
-        first_seen=datetime.utcnow(),
+        first_seen=utcnow(),
         **extra,
     )
 

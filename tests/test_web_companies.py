@@ -9,7 +9,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from waitress.server import create_server
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.ingest.record import process_message
 from digest.store.db import Database
@@ -83,7 +84,7 @@ def add_sabre(db: Database, world: World) -> None:
         s.flush()
         process_message(s, raw)
         old = Posting(title="Revenue Analyst", company="Sabre Corporation", company_key="sabre",
-                      first_seen=datetime.utcnow() - timedelta(weeks=3), url="https://sabre.example/2")  # fmt: skip
+                      first_seen=utcnow() - timedelta(weeks=3), url="https://sabre.example/2")  # fmt: skip
         s.add(old)
 
 

@@ -10,12 +10,11 @@ trouble) are retried by the next run.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.inbox.bounces import mark_bouncing
 from digest.store.db import Database
 from digest.store.models import Delivery, Member
@@ -67,7 +66,7 @@ def finish(db: Database, delivery_id: int, status: str, error: str = "") -> None
         row.status = status
         row.last_error = error[:2000]
         if status == DeliveryStatus.SENT:
-            row.sent_at = datetime.utcnow()
+            row.sent_at = utcnow()
         if status == DeliveryStatus.BOUNCED:
             member = session.get_one(Member, row.member_id)
             member.bounce_count = (member.bounce_count or 0) + 1

@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.delivery.headers import from_header, header_text
 from digest.delivery.relay import Sender
@@ -99,7 +100,7 @@ def _send_one(
 
 
 def _recently_answered(session: Session, reply: Reply) -> bool:
-    since = datetime.utcnow() - PER_MEMBER
+    since = utcnow() - PER_MEMBER
     query = select(Reply.id).where(
         Reply.member_id == reply.member_id,
         Reply.kind == reply.kind,
@@ -114,7 +115,7 @@ def _finish(db: Database, reply_id: int, status: str, error: str = "") -> None:
         reply = session.get_one(Reply, reply_id)
         reply.status, reply.last_error = status, error[:2000]
         if status == "sent":
-            reply.sent_at = datetime.utcnow()
+            reply.sent_at = utcnow()
 
 
 def _subject(kind: str, original: str, values: dict[str, str]) -> str:

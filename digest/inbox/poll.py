@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from imapclient import IMAPClient
@@ -20,6 +19,7 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.inbox.connection import connect, logout_quietly
 from digest.ingest.budget import ParseBudget
@@ -113,7 +113,7 @@ def _store_batch(
             ).all()
         }
         rows = []
-        now = datetime.utcnow()
+        now = utcnow()
         for uid, raw in new.items():
             status, reason, mid = MailStatus.NEW, "", mids[uid]
             if mid and mid in seen:
@@ -135,7 +135,7 @@ def _store_batch(
             )
         ids = _insert_raw(session, rows)
         source.last_uid = max([source.last_uid, *fetched])
-        source.last_success = datetime.utcnow()
+        source.last_success = utcnow()
         return [*known.values(), *(ids[uid] for uid in new)]
 
 

@@ -6,12 +6,12 @@ candidates and no member: the sharer's sub-group lead settles it, nobody guesses
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.store.clean import storable
 from digest.store.models import IntendedRecipient, Member, MemberAlias, Sighting
 from parsers.addressee import Named, fits, named_in_note
@@ -84,7 +84,7 @@ class Recipients:
         """Insert the staged recipients, once per sighting and name (a mail recorded again
         adds nothing)."""
         fresh: list[dict[str, Any]] = []
-        now = datetime.utcnow()
+        now = utcnow()
         for rows, raw_id, sharer_id, note, meant in self.staged:
             for row in rows:
                 sighting = self.session.scalar(

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.clock import utcnow
 from digest.ingest.budget import ParseBudget
 from digest.ingest.meant import Recipients
 from digest.ingest.parallel import parse_alone, parse_stream
@@ -221,7 +222,7 @@ class PostingBatch:
         heads = company.company_heads(p.company)
         if not (heads and p.title):
             return None
-        since = datetime.utcnow() - FUZZY_WINDOW
+        since = utcnow() - FUZZY_WINDOW
         for head in heads - self.asked_companies:
             self.asked_companies.add(head)
             query = (
@@ -275,7 +276,7 @@ class PostingBatch:
             canonical_url=_canonical(p.canonical_url),
             fingerprint=fp,
             origin=p.origin,
-            first_seen=datetime.utcnow(),
+            first_seen=utcnow(),
             held=held,
         )
         row = _Row(values, new=True)
@@ -318,7 +319,7 @@ class PostingBatch:
             self._insert_new()
         self._update_merged()
         if self.credits:
-            now = datetime.utcnow()
+            now = utcnow()
             self.session.execute(
                 insert(_SIGHTINGS),
                 [
@@ -605,7 +606,7 @@ class MailBatch:
                     )
                 )
             )
-            now = datetime.utcnow()
+            now = utcnow()
             fresh = [
                 {**r, "status": "pending", "last_error": "", "created_at": now}
                 for r in self.replies
@@ -629,7 +630,7 @@ def outcome_row(raw_id: int, out: Outcome) -> dict[str, Any]:
         "v_status": out.status,
         "v_reason": storable(out.reason),
         "v_member_id": out.member_id,
-        "v_processed_at": datetime.utcnow(),
+        "v_processed_at": utcnow(),
     }
     if not out.keep_headers:
         row.update(v_subject=storable(out.subject), v_sender=storable(out.sender, 320))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.sources.fetch import fetch
 from digest.store.db import Database
@@ -81,7 +81,7 @@ def enrich_links(db: Database, cfg: Config, limit: int | None = None) -> EnrichR
         )
         with db.session() as session:
             posting = session.get_one(Posting, posting_id)
-            posting.enriched_at = datetime.utcnow()
+            posting.enriched_at = utcnow()
             if pages:
                 _apply(posting, pages[0])
                 posting.enrich_error = ""

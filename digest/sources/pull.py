@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.errors import UserError
 from digest.ingest.record import store_postings
@@ -315,7 +316,7 @@ def fetch_source(
     db: Database, source_id: int, cfg: Config, *, now: datetime | None = None, force: bool = False
 ) -> SourceResult:
     """Fetch one source and ingest its new entries. Safe to run twice; never raises for I/O."""
-    now = now or datetime.utcnow()
+    now = now or utcnow()
     snap = _snapshot(db, source_id)
     if snap is None:
         return SourceResult(source_id, "", "skipped", error=f"no source with id {source_id}")
@@ -370,7 +371,7 @@ def _failed(db: Database, snap: _Snapshot, error: str, now: datetime) -> SourceR
 def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
     """Every configured source and watched career site that is neither paused nor backing off,
     `[fetch] concurrency` at a time; results in source order."""
-    now = now or datetime.utcnow()
+    now = now or utcnow()
     with db.session() as session:
         ids = list(dict.fromkeys(sync_sources(session, cfg) + _watch_ids(session)))
         due = list(

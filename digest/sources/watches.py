@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.errors import UserError
 from digest.store.models import Member, MemberTarget, Posting, Sighting, Source
 from parsers.careers import KINDS, CareersSite, UnknownCareersSite, recognise
@@ -108,7 +108,7 @@ def remove_watch(session: Session, ref: str) -> Source:
         ids = ", ".join(str(s.id) for s in found)
         raise UserError(f"watch remove: {ref!r} names several watches ({ids}); give the id")
     source = found[0]
-    source.removed_at = datetime.utcnow()
+    source.removed_at = utcnow()
     session.flush()
     return source
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.store.models import IntroRequest, Landing, Member, PastEmployer, Posting, Sighting
 from parsers.company import normalize_company
 
@@ -28,7 +29,7 @@ def pitch_of(member: Member) -> str:
 
 def requests_this_week(session: Session, contact_id: int, now: datetime | None = None) -> int:
     """Requests made to this contact in the last seven days (the weekly limit counts these)."""
-    since = (now or datetime.utcnow()) - WEEK
+    since = (now or utcnow()) - WEEK
     query = select(func.count(IntroRequest.id)).where(
         IntroRequest.contact_id == contact_id, IntroRequest.created_at >= since
     )
@@ -90,7 +91,7 @@ def answer(request: IntroRequest, accepted: bool) -> bool:
     if request.status != "pending":
         return False
     request.status = "accepted" if accepted else "declined"
-    request.answered_at = datetime.utcnow()
+    request.answered_at = utcnow()
     return True
 
 
@@ -115,7 +116,7 @@ def record_landing(
         landing = Landing(member_id=member.id, posting_id=posting.id if posting else None)
         session.add(landing)
     landing.company, landing.role, landing.celebrate = company[:300], role[:300], celebrate
-    member.landed_at = member.landed_at or datetime.utcnow()
+    member.landed_at = member.landed_at or utcnow()
     member.keep_helping = keep_helping
     key = normalize_company(company)
     for employer in member.employers:

@@ -8,11 +8,11 @@ address, and mail from it would be credited to the member and skip the hold queu
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.store.models import Member, MemberAlias, MemberTarget
 from digest.store.statuses import MemberStatus
 from parsers.company import normalize_company
@@ -84,7 +84,7 @@ def confirm_alias(session: Session, member: Member, address: str) -> str:
     if row is None:
         row = MemberAlias(address=addr, member_id=member.id)
         session.add(row)
-    row.confirmed_at = row.confirmed_at or datetime.utcnow()
+    row.confirmed_at = row.confirmed_at or utcnow()
     session.flush()
     return ""
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from digest.clock import utcnow
 from digest.store.statuses import (
     DeliveryStatus,
     FeedbackKind,
@@ -87,7 +88,7 @@ class Member(Base):
     keep_helping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     #: who they are and what they want, in their own words (matched to postings for them)
     pitch: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: may fellow members see the pitch (never shown to others otherwise)
@@ -232,7 +233,7 @@ class RawMessage(Base):
     sender: Mapped[str] = mapped_column(String(320), default="", index=True)
     subject: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    received_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(20), default=MailStatus.NEW, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
@@ -258,7 +259,7 @@ class Reply(Base):
     #: pending | sent | failed | skipped
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
@@ -282,7 +283,7 @@ class Posting(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     salary: Mapped[str] = mapped_column(String(200), default="")
     origin: Mapped[str] = mapped_column(String(40), default="")
-    first_seen: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     status: Mapped[str] = mapped_column(String(20), default=PostingStatus.ACTIVE)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("postings.id"), default=None)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -318,7 +319,7 @@ class Sighting(Base):
     entry_key: Mapped[str | None] = mapped_column(String(1000), default=None)
     sender: Mapped[str] = mapped_column(String(320), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    seen_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     posting: Mapped[Posting] = relationship(back_populates="sightings")
     member: Mapped[Member | None] = relationship()
@@ -348,7 +349,7 @@ class IntendedRecipient(Base):
     #: member ids the name fits (two or more when ambiguous)
     candidates: Mapped[list[int]] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Recruiter(Base):
@@ -362,7 +363,7 @@ class Recruiter(Base):
     specialties: Mapped[list[str]] = mapped_column(default=list)
     #: "import" (recruiters.csv) or "member" (marked by a member)
     added_by: Mapped[str] = mapped_column(String(20), default="import")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Tag(Base):
@@ -405,7 +406,7 @@ class Delivery(Base):
     posting_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     member: Mapped[Member] = relationship()
 
@@ -421,7 +422,7 @@ class Feedback(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
     #: a FeedbackKind
     kind: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UsedSignInToken(Base):
@@ -430,7 +431,7 @@ class UsedSignInToken(Base):
     __tablename__ = "web_signin_tokens"
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    used_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    used_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class WebSession(Base):
@@ -440,7 +441,7 @@ class WebSession(Base):
     __tablename__ = "web_sessions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
@@ -473,7 +474,7 @@ class PendingCorrection(Base):
     subgroup_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     #: pending | accepted | rejected
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
@@ -501,7 +502,7 @@ class IntroRequest(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
     #: pending | accepted | declined
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     mailed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
@@ -522,7 +523,7 @@ class Landing(Base):
     company: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(300), default="")
     celebrate: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=datetime.utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     member: Mapped[Member] = relationship()
     posting: Mapped[Posting | None] = relationship()

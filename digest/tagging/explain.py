@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.errors import UserError
 from digest.formatting import plural
@@ -91,7 +92,7 @@ def gap_report(
     """This period's postings that matched no sub-group, and the frequent title words and word
     pairs no role of SUBGROUP covers: candidates for new roles."""
     out: list[str] = []
-    since = datetime.utcnow() - timedelta(weeks=weeks)
+    since = utcnow() - timedelta(weeks=weeks)
     with db.session() as session:
         names = {g.name.casefold(): g for g in session.scalars(select(Subgroup))}
         group = names.get(subgroup.casefold())

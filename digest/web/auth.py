@@ -19,6 +19,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.delivery.headers import header_text, mailbox
 from digest.delivery.tokens import Signer
@@ -121,7 +122,7 @@ def confirm(token: str) -> Any:
 def _consume(member: Member, jti: str) -> bool:
     """Record the link as used; False when another request used it first."""
     sess = db_session()
-    cutoff = datetime.utcnow() - timedelta(days=1)
+    cutoff = utcnow() - timedelta(days=1)
     sess.execute(delete(UsedSignInToken).where(UsedSignInToken.used_at < cutoff))
     sess.add(UsedSignInToken(jti=jti, member_id=member.id))
     try:

@@ -19,6 +19,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.delivery.headers import header_text, mailbox
 from digest.store.db import Database
 from digest.store.intros import (
@@ -124,7 +125,7 @@ def _mailed(db: Database, req_id: int) -> None:
     with db.session() as session:
         found = session.get(IntroRequest, req_id)
         if found is not None:
-            found.mailed_at = datetime.utcnow()
+            found.mailed_at = utcnow()
 
 
 def _request_mail(

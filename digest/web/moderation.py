@@ -8,11 +8,10 @@ that would move it into, or out of, a sub-group the lead does not lead, the corr
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.store.models import (
     Feedback,
     Member,
@@ -106,7 +105,7 @@ def decide(session: Session, member: Member, correction: PendingCorrection, acce
     """Accept or reject as `member`; True when the correction was applied (the posting then
     needs re-tagging). Accepting clears the sub-groups `member` leads (all, for an operator);
     the correction is applied once none is left. Rejecting by any of them ends it."""
-    now = datetime.utcnow()
+    now = utcnow()
     if not accept:
         correction.status, correction.decided_by_id, correction.decided_at = (
             "rejected",

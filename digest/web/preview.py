@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.config import Config
 from digest.store.models import Posting
 from digest.store.statuses import PostingStatus
@@ -100,7 +101,7 @@ def preview_rules(
     except Exception as exc:  # noqa: BLE001 - a rule the matcher cannot compile is the lead's input error
         result.error = f"These rules cannot be used: {exc}"
         return result
-    since = (now or datetime.utcnow()) - timedelta(days=days)
+    since = (now or utcnow()) - timedelta(days=days)
     rows = session.execute(
         select(Posting.id, Posting.title, Posting.description, Posting.company, Posting.location)
         .where(Posting.first_seen >= since, Posting.status == PostingStatus.ACTIVE)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from digest.clock import utcnow
 from digest.store.db import Database
 from digest.store.models import RateLimitHit
 
@@ -33,7 +34,7 @@ class RateLimiter:
         name: str,
         limit: int,
         window: float,
-        clock: Callable[[], datetime] = datetime.utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.name = name

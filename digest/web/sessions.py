@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import session
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from digest.clock import utcnow
 from digest.store.models import Member, WebSession
 from digest.store.statuses import MemberStatus
 
@@ -30,7 +31,7 @@ def _digest(raw: str) -> str:
 
 def start(db: Session, member: Member) -> None:
     """Sign `member` in on this browser: a new session row and a fresh cookie."""
-    now = datetime.utcnow()
+    now = utcnow()
     db.execute(delete(WebSession).where(WebSession.expires_at <= now))
     raw = secrets.token_urlsafe(32)
     db.add(WebSession(id=_digest(raw), member_id=member.id, expires_at=now + LIFETIME))
@@ -46,7 +47,7 @@ def signed_in(db: Session) -> Member | None:
     if not isinstance(raw, str) or not raw:
         return None
     row = db.get(WebSession, _digest(raw))
-    if row is None or row.expires_at <= datetime.utcnow():
+    if row is None or row.expires_at <= utcnow():
         session.pop(COOKIE_KEY, None)
         return None
     member = db.get(Member, row.member_id)
