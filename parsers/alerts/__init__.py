@@ -18,25 +18,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from importlib import import_module
 from urllib.parse import unquote
 
-from parsers.alerts import (
-    builtin,
-    careerbuilder,
-    dice,
-    glassdoor,
-    google,
-    handshake,
-    idealist,
-    indeed,
-    linkedin,
-    monster,
-    simplyhired,
-    usajobs,
-    welcometothejungle,
-    wellfound,
-    ziprecruiter,
-)
 from parsers.alerts._base import SENDERS, AlertSpec, parse_with, sent_at
 from parsers.dates import absolute_date
 from parsers.model import Posting
@@ -47,28 +31,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SCAN = 300_000
 _ADDRESS = re.compile(r"[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6}")
 
-_MODULES = {
-    module.__name__.rsplit(".", 1)[-1]: module
-    for module in (
-        builtin,
-        careerbuilder,
-        dice,
-        glassdoor,
-        google,
-        handshake,
-        idealist,
-        indeed,
-        linkedin,
-        monster,
-        simplyhired,
-        usajobs,
-        welcometothejungle,
-        wellfound,
-        ziprecruiter,
-    )
-}
-#: In the order of senders.toml: Google first, its alerts wrap other boards' links.
-SPECS: tuple[AlertSpec, ...] = tuple(_MODULES[name].SPEC for name in SENDERS if name in _MODULES)
+#: Each table of senders.toml names its module (parsers/alerts/<table>.py): the list lives once.
+SPECS: tuple[AlertSpec, ...] = tuple(
+    import_module(f"parsers.alerts.{name}").SPEC for name in SENDERS
+)
 
 
 def parse_alert(
