@@ -31,7 +31,7 @@ from digest.delivery.relay import Sender
 from digest.delivery.render import Links, build_message, message_bytes
 from digest.delivery.smtp import describe
 from digest.delivery.tokens import Signer
-from digest.errors import ServiceError, UserError
+from digest.errors import ServiceError, UserError, readable
 from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
 from digest.store.models import Member
@@ -229,9 +229,9 @@ def _send_one(
 
 
 def _reply_text(reply: bytes | str) -> str:
-    """An SMTP reply as words (not a Python bytes repr)."""
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    return " ".join(text.split())
+    """An SMTP reply as words on one line (errors.readable decodes it; a multi-line reply is
+    joined, so refusals of one kind compare equal)."""
+    return " ".join(readable(reply).split())
 
 
 def _fail(
