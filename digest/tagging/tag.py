@@ -75,8 +75,10 @@ def tag_pending(
     posting_ids: Sequence[int] | None = None,
     semantic: SemanticTagger | None = None,
     cfg: Config | None = None,
+    stale_only: bool = False,
 ) -> TagResult:
-    """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks.
+    """Tag postings whose tags are missing or stale (or exactly `posting_ids`; with
+    `stale_only`, those of them still stale: one batch of the tag planner), in chunks.
 
     Each chunk is one transaction of a handful of set-based statements (one read, one delete, one
     update of old tags, one executemany insert, one update of the postings), so re-tagging every
@@ -88,15 +90,18 @@ def tag_pending(
         key = rules_key(groups, restricted)
         group_ids = {g.name: (g.id, g.rules_version) for g in groups}
     wanted = sorted(set(posting_ids)) if posting_ids is not None else None
-    last_id = 0
+    last_id, offset = 0, 0
     while True:
         with db.session() as session:
             conn = session.connection()
             if wanted is not None:
-                batch = wanted[result.postings : result.postings + CHUNK]
+                batch = wanted[offset : offset + CHUNK]
                 if not batch:
                     break
+                offset += len(batch)
                 chunk = Posting.id.in_(batch)
+                if stale_only:
+                    chunk = and_(chunk, Posting.tag_key != key)
             else:
                 chunk = Posting.tag_key != key
             rows = conn.execute(
@@ -106,6 +111,8 @@ def tag_pending(
                 .limit(CHUNK)
             ).all()
             if not rows:
+                if wanted is not None:
+                    continue  # this chunk of the ids is tagged already; the next may not be
                 break
             if wanted is None:
                 chunk = and_(chunk, Posting.id.between(rows[0].id, rows[-1].id))
@@ -117,6 +124,16 @@ def tag_pending(
             result.postings += len(rows)
             result.tags += len(new_tags)
     return result
+
+
+def stale_ids(db: Database, cfg: Config | None = None) -> list[int]:
+    """Ids of the postings whose tags are missing or stale: what the tag planner splits."""
+    with db.session() as session:
+        groups, _rules, _matcher = group_matcher(session, cfg)
+        key = rules_key(groups, restricted_sources(session))
+        return list(
+            session.scalars(select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id))
+        )
 
 
 def _tag_rows(
