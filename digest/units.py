@@ -31,7 +31,6 @@ from digest.store.db import Database
 from digest.store.locks import Work, claimed, range_key, ranges
 from digest.store.models import RawMessage
 from digest.store.statuses import MailStatus
-from digest.tagging.tag import CHUNK as TAG_CHUNK
 from digest.tagging.tag import TagResult, semantic_tagger, stale_ids, tag_pending
 
 __all__ = [
@@ -52,9 +51,10 @@ __all__ = [
     "tag_batch",
 ]
 
-#: stored mails per record batch (one parse chunk); postings per tag batch
+#: stored mails per record batch (one parse chunk); postings per tag batch (small enough that
+#: a re-tag after a rule change is shared by the workers, large enough to amortize the matcher)
 RECORD_RANGE = PARSE_CHUNK
-TAG_RANGE = TAG_CHUNK
+TAG_RANGE = 500
 #: the inbox's claim; a group's inbox is the one key today (groups thread theirs through later)
 INBOX_KEY = 0
 
@@ -131,7 +131,7 @@ def enrich_unit(db: Database, cfg: Config) -> EnrichResult | None:
 
 def plan_tags(db: Database, cfg: Config) -> list[list[int]]:
     """Postings whose tags are missing or stale, as batches of ids."""
-    return ranges(stale_ids(db, cfg), TAG_RANGE)
+    return ranges(stale_ids(db), TAG_RANGE)
 
 
 def tag_batch(db: Database, cfg: Config, posting_ids: Sequence[int]) -> TagResult:

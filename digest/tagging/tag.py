@@ -126,7 +126,7 @@ def tag_pending(
     return result
 
 
-def stale_ids(db: Database, cfg: Config | None = None) -> list[int]:
+def stale_ids(db: Database) -> list[int]:
     """Ids of the postings whose tags are missing or stale: what the tag planner splits."""
     with db.session() as session:
         groups, _rules, _matcher = group_matcher(session, cfg)
