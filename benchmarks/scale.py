@@ -192,13 +192,17 @@ def run(quick: bool = False, members: int | None = None, mails: int | None = Non
     members = members or (500 if quick else 5000)
     mails = mails or (400 if quick else 2000)
     results = []
-    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as pg, RedisServer() as redis:
-        with SmtpServer() as smtp:
-            for n in worker_counts:
-                url = pg.create_database(f"scale_{n}")
-                Database(url).dispose()  # migrated before the clock starts
-                results.append(cycle(url, Path(tmp), redis, smtp, n, members, mails))
-                smtp.reset()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        PostgresServer() as pg,
+        RedisServer() as redis,
+        SmtpServer() as smtp,
+    ):
+        for n in worker_counts:
+            url = pg.create_database(f"scale_{n}")
+            Database(url).dispose()  # migrated before the clock starts
+            results.append(cycle(url, Path(tmp), redis, smtp, n, members, mails))
+            smtp.reset()
     _print(results, members, mails)
     return _summary(results, members, mails)
 

@@ -129,11 +129,10 @@ def tag_pending(
 def stale_ids(db: Database) -> list[int]:
     """Ids of the postings whose tags are missing or stale: what the tag planner splits."""
     with db.session() as session:
-        groups, _rules, _matcher = group_matcher(session, cfg)
+        groups, _rules = load_rules(session)  # the key needs no compiled matcher
         key = rules_key(groups, restricted_sources(session))
-        return list(
-            session.scalars(select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id))
-        )
+        query = select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id)
+        return list(session.scalars(query))
 
 
 def _tag_rows(
