@@ -31,6 +31,7 @@ from digest.store.db import Database
 from digest.store.locks import Work, claimed, range_key, ranges
 from digest.store.models import RawMessage
 from digest.store.statuses import MailStatus
+from digest.tagging.semantic import SemanticTagger
 from digest.tagging.tag import TagResult, semantic_tagger, stale_ids, tag_pending
 
 __all__ = [
@@ -134,10 +135,13 @@ def plan_tags(db: Database, cfg: Config) -> list[list[int]]:
     return ranges(stale_ids(db), TAG_RANGE)
 
 
-def tag_batch(db: Database, cfg: Config, posting_ids: Sequence[int]) -> TagResult:
-    """Tag those of these postings still stale (a batch tagged already costs one query)."""
+def tag_batch(
+    db: Database, cfg: Config, posting_ids: Sequence[int], semantic: SemanticTagger | None = None
+) -> TagResult:
+    """Tag those of these postings still stale (a batch tagged already costs one query).
+    `semantic`: the embedding tagger when the caller has built it once for many batches."""
     total = TagResult()
-    semantic = semantic_tagger(db, cfg)
+    semantic = semantic or semantic_tagger(db, cfg)
     for ids in ranges(posting_ids, TAG_RANGE):
         with claimed(db, Work.TAG, range_key(ids[0], TAG_RANGE)) as mine:
             if mine:
@@ -157,7 +161,9 @@ def apply_bounces_unit(db: Database) -> BounceResult:
 
 
 def plan_sends(db: Database, cfg: Config, period: str) -> list[list[int]]:
-    """Members still owed the period's digest, as batches of ids (bounces counted first)."""
+    """Members still owed the period's digest, as batches of ids (bounces counted first, so a
+    member whose address just bounced is not mailed)."""
+    apply_bounces_unit(db)
     return plan_batches(db, cfg, period)
 
 
@@ -182,8 +188,9 @@ def run_fetches(db: Database, cfg: Config) -> list[SourceResult]:
 def run_tags(db: Database, cfg: Config) -> TagResult:
     """Every stale posting, batch after batch."""
     total = TagResult()
+    semantic = semantic_tagger(db, cfg)
     for ids in plan_tags(db, cfg):
-        done = tag_batch(db, cfg, ids)
+        done = tag_batch(db, cfg, ids, semantic)
         total.postings += done.postings
         total.tags += done.tags
     return total

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,11 +132,17 @@ class Group:
 def group(
     tmp_path: Path, postgres, migrated_template, dovecot, imap_account, redis
 ) -> Iterator[Group]:  # type: ignore[no-untyped-def]
-    name = f"celery_{tmp_path.name}"[:63].replace("-", "_")
-    url = postgres.create_database(name, template=migrated_template)
-    g = Group(tmp_path, url, dovecot, imap_account, redis)
-    yield g
-    g.close()
+    with copy_of(postgres, migrated_template, f"celery_{tmp_path.name}") as url:
+        g = Group(tmp_path, url, dovecot, imap_account, redis)
+        yield g
+        g.close()
+
+
+@contextmanager
+def copy_of(postgres, template: str, name: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A test's own copy of the migrated database, dropped after it."""
+    name = name[:63].replace("-", "_")
+    yield postgres.create_database(name, template=template)
     postgres.drop_database(name)
 
 
@@ -259,12 +266,10 @@ def client_pid(port: int) -> int:
 def senders(
     tmp_path: Path, postgres, migrated_template, redis, smtp_server, tls_files
 ) -> Iterator[SendGroup]:  # type: ignore[no-untyped-def]
-    name = f"send_{tmp_path.name}"[:63].replace("-", "_")
-    url = postgres.create_database(name, template=migrated_template)
-    g = SendGroup(tmp_path, url, redis, smtp_server, str(tls_files.ca_file))
-    yield g
-    g.close()
-    postgres.drop_database(name)
+    with copy_of(postgres, migrated_template, f"send_{tmp_path.name}") as url:
+        g = SendGroup(tmp_path, url, redis, smtp_server, str(tls_files.ca_file))
+        yield g
+        g.close()
 
 
 def test_killed_sender_of_two_leaves_every_member_one_digest(

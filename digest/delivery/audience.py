@@ -59,6 +59,13 @@ def unsent_ids(db: Database, cfg: Config, period: str) -> list[int]:
         return list(session.scalars(query))
 
 
+def load_week(db: Database, cfg: Config, period: str) -> Week:
+    """What every member's digest of the period shares (the week's postings, tags, credits)."""
+    begin, end = window(period, cfg.tz, cfg.digest.period_days)
+    with db.session() as session:
+        return Week(session, period, begin, end, pitch_semantic_of(cfg))
+
+
 def compose_all(
     db: Database,
     cfg: Config,
@@ -67,15 +74,16 @@ def compose_all(
     pending_only: bool = False,
     on_error: Callable[[Member, Exception], None] | None = None,
     member_ids: Sequence[int] | None = None,
+    week: Week | None = None,
 ) -> Iterator[MemberDigest]:
     """Each eligible member's digest, composed lazily in chunks: memory does not grow with the group.
 
-    `member_ids` limits it to those members (one send batch). With `on_error`, a member whose digest cannot be composed is handed to it and the others
-    still come; without, the error propagates."""
-    begin, end = window(period, cfg.tz, cfg.digest.period_days)
+    `member_ids` limits it to those members (one send batch). With `on_error`, a member whose
+    digest cannot be composed is handed to it and the others still come; without, the error
+    propagates. `week`: the period's shared postings, when the caller loaded them once for
+    many batches (`load_week`)."""
     today = datetime.now(cfg.tz).date()
-    with db.session() as session:
-        week = Week(session, period, begin, end, pitch_semantic_of(cfg))
+    week = week or load_week(db, cfg, period)
     after = 0
     while True:
         with db.session() as session:

@@ -25,8 +25,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from digest.config import Config
-from digest.delivery.audience import compose_all, unsent_ids
-from digest.delivery.compose import MemberDigest
+from digest.delivery.audience import compose_all, load_week, unsent_ids
+from digest.delivery.compose import MemberDigest, Week
 from digest.delivery.ledger import claim, count_sent, fail_unsent, finish, interrupted, skip
 from digest.delivery.lock import SEND_RANGE, range_claim, send_lock
 from digest.delivery.periods import period_of
@@ -115,6 +115,8 @@ class _Run:
     signer: Signer
     refusals: _Refusals = field(default_factory=_Refusals)
     progress: Callable[[int], None] | None = None
+    #: the period's shared postings, loaded by the first batch and kept for the others
+    week: Week | None = None
 
 
 def send_digests(
@@ -135,6 +137,8 @@ def send_digests(
         return _write_all(db, cfg, period, member_email, dry_run, Signer.from_config(cfg))
     result = SendResult(period)
     with send_lock(db):
+        with db.session() as session:
+            apply_bounces(session)  # a member whose address just bounced is not mailed
         if member_email is None:
             batches = plan_batches(db, cfg, period)
             result.already = count_sent(db, period)
@@ -145,10 +149,8 @@ def send_digests(
 
 
 def plan_batches(db: Database, cfg: Config, period: str) -> list[list[int]]:
-    """The send planner: delivery reports counted first (a member who bounced is not mailed),
-    then the members still owed the period's digest, by range of ids (one batch per range)."""
-    with db.session() as session:
-        apply_bounces(session)
+    """The send planner: the members still owed the period's digest, by range of ids (one batch
+    per range, so every sender cuts the same batches)."""
     return ranges(unsent_ids(db, cfg, period), SEND_RANGE)
 
 
@@ -196,9 +198,10 @@ def _send_range(run: _Run, ids: list[int], member_email: str | None) -> None:
     def unbuilt(member: Member, exc: Exception) -> None:
         _member_failed(db, member, period, f"could not compose the digest: {_what(exc)}", result)
 
+    run.week = run.week or load_week(db, run.cfg, period)
     digests = compose_all(
         db, run.cfg, period, member_email, pending_only=True, on_error=unbuilt,
-        member_ids=None if member_email else ids,
+        member_ids=None if member_email else ids, week=run.week,
     )  # fmt: skip
     for digest in digests:
         if run.progress:
