@@ -20,6 +20,7 @@ regexes on length-capped lines, so hostile input cannot make it backtrack for lo
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Iterable
@@ -281,8 +282,13 @@ def _strip_prefixes(subject: str) -> str:
 # Quoting
 
 
+_QUOTE_LEAD = (" ", "\t", ">")
+
+
 def _quote_depth(line: str) -> int:
     """How many "> " levels a line is quoted with."""
+    if line[:1] not in _QUOTE_LEAD:  # most lines: no slicing and counting needed
+        return 0
     head = line[:200]
     return head[: len(head) - len(head.lstrip(" \t>"))].count(">")
 
@@ -448,8 +454,14 @@ class _Block:
 
 def _label(line: str) -> tuple[str, str] | None:
     """(field, value) if the line starts with a known header label."""
-    if len(line) > _MAX_LINE:
-        line = line[:_MAX_LINE]
+    return _label_head(line[:_MAX_LINE])
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_head(line: str) -> tuple[str, str] | None:
+    """_label on a length-capped line, remembered: finding a marker asks about the same line
+    up to four times (separator, attribution, block start, inside the block), and header-like
+    lines by the thousand made that the slowest path (keys are at most _MAX_LINE long)."""
     match = _LABEL_LINE.match(line)
     if not match:
         return None
@@ -615,6 +627,8 @@ def _attribution_at(lines: list[str], i: int) -> tuple[str, int] | None:
     dashed = _DASH_SEPARATOR.fullmatch(content)
     if dashed and _ANDROID_VERB.search(dashed.group("phrase")):
         return content, i
+    if not line.rstrip().endswith((":", "：")):
+        return None  # every other form ends in a colon: no regex search on the other lines
     if not _ATTRIBUTION.search(line):
         verbless = _ADDRESS_END.search(line) and _DATE_EVIDENCE.search(line)
         return (content, i) if verbless or _introduces_quote(lines, i, content) else None
