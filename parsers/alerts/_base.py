@@ -97,9 +97,11 @@ def parse_with(spec: AlertSpec, html: str, text: str) -> list[Posting]:
     if html.strip():
         postings = _postings(spec, html_cards(html, spec.job_ref))
     if text.strip():
-        from_text = _postings(spec, text_cards(text, spec.job_ref))
-        if len(from_text) > len(postings):
-            postings = from_text
+        cards = text_cards(text, spec.job_ref)
+        if len(cards) > len(postings):  # fewer cards cannot hold more jobs: not read twice
+            from_text = _postings(spec, cards)
+            if len(from_text) > len(postings):
+                postings = from_text
     return postings
 
 
