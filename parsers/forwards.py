@@ -241,6 +241,10 @@ def find_url(text: str) -> bool:
 
 _MAX_BLOCK_LINES = 40
 _MAX_LEVELS = 20
+#: Header-like lines ("From: x", "Date: ...") that open no forward, after which the search
+#: for a forward marker stops: a body of 100,000 of them cost 1.5 s, each read as a
+#: candidate header block. Real mail has a few; past the cap the rest is the mail's own text.
+MAX_CANDIDATES = 1000
 
 # ---------------------------------------------------------------------------------------------
 # Subject hints
@@ -457,7 +461,7 @@ def _label(line: str) -> tuple[str, str] | None:
     return _label_head(line[:_MAX_LINE])
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _label_head(line: str) -> tuple[str, str] | None:
     """_label on a length-capped line, remembered: finding a marker asks about the same line
     up to four times (separator, attribution, block start, inside the block), and header-like
@@ -675,8 +679,10 @@ def _indented_body(lines: list[str], i: int, depth: int) -> bool:
 
 def _find_marker(lines: list[str], hint: str | None, subject: str) -> tuple[str, _Marker | None]:
     """("forward", marker) at the first forward marker the hint allows, ("reply", marker) when
-    a reply's quote starts first, ("", None) when the text quotes nothing."""
+    a reply's quote starts first, ("", None) when the text quotes nothing (or MAX_CANDIDATES
+    header blocks open no forward)."""
     i = 0
+    candidates = 0
     while i < len(lines):
         if _is_blank(lines[i]):
             i += 1
@@ -684,6 +690,10 @@ def _find_marker(lines: list[str], hint: str | None, subject: str) -> tuple[str,
         verdict, marker, step = _marker_at(lines, i, hint, subject)
         if verdict in ("forward", "reply"):
             return verdict, marker
+        if verdict == "candidate":
+            candidates += 1
+            if candidates >= MAX_CANDIDATES:
+                break
         i += step
     return "", None
 
@@ -691,7 +701,8 @@ def _find_marker(lines: list[str], hint: str | None, subject: str) -> tuple[str,
 def _marker_at(
     lines: list[str], i: int, hint: str | None, subject: str
 ) -> tuple[str, _Marker | None, int]:
-    """("forward" | "reply", marker, 0) when a quote starts here, or ("next", None, n)."""
+    """("forward" | "reply", marker, 0) when a quote starts here, else ("next", None, n) or,
+    for a header block that opens nothing, ("candidate", None, n): n lines to skip."""
     depth = _quote_depth(lines[i])
     content = _unquote(lines[i], depth)
     sep = _separator_kind(content)
@@ -719,7 +730,7 @@ def _marker_at(
             if _accept_bare_block(lines, i, block, hint, subject):
                 return "forward", _Marker(i, "block", depth), 0
             return "reply", _Marker(i, "block", depth), 0
-        return "next", None, max(1, block.end)
+        return "candidate", None, max(1, block.end)
     return "next", None, 1
 
 

@@ -83,7 +83,8 @@ def _parse(sender: str, html: str, text: str) -> list[Posting] | None:
             return _safe_parse(spec, html, text)  # a forward quoting the alert's From line
     readable = _decoded(body)
     candidates = [s for s in SPECS if sender and s.owns_domain(sender)]
-    candidates += [s for s in SPECS if s not in candidates and s.markers.search(readable)]
+    lowered = readable.lower() if readable.isascii() else ""
+    candidates += [s for s in SPECS if s not in candidates and s.mentioned_in(readable, lowered)]
     for spec in candidates:
         postings = _with_facts(_safe_parse(spec, html, text))
         if postings:
