@@ -536,13 +536,21 @@ def _decode_message(msg: Message, budget: _Budget, depth: int) -> DecodedMail:
     return out
 
 
+def _boundaries(raw: bytes) -> int:
+    """How many "boundary=" parameters `raw` holds, or 0 when it cannot hold more than
+    MAX_BOUNDARIES: a plain count of the word first (5 ms for 5 MB), the regex only after."""
+    if raw.lower().count(b"boundary") <= MAX_BOUNDARIES:
+        return 0
+    return len(_BOUNDARY_RE.findall(raw))
+
+
 class TooManyBoundaries(ValueError):
     """A MIME tree too deep or too wide to hand to the standard library's parser."""
 
 
 def _parse_bytes(raw: bytes) -> Message:
     """The MIME tree of `raw`; TooManyBoundaries past MAX_BOUNDARIES (counted, not parsed)."""
-    if len(_BOUNDARY_RE.findall(raw, 0, len(raw))) > MAX_BOUNDARIES:
+    if _boundaries(raw) > MAX_BOUNDARIES:
         raise TooManyBoundaries(f"more than {MAX_BOUNDARIES} multipart boundaries")
     return email.message_from_bytes(raw, policy=email.policy.compat32)
 
