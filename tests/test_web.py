@@ -642,6 +642,13 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
     assert (
         "Social Media Specialist" in taken and "by Alice Moreno" in taken and "Put it back" in taken
     )
+    # the live preview of dropping the Social Media role: the posting is already out, no change
+    preview = alice.post(
+        f"/lead/{world.marketing}/roles/preview",
+        data=_roles_form(csrf(page), brand=False),
+        headers={"X-CSRFToken": csrf(page)},
+    ).get_json()
+    assert preview["removed"] == []
 
     # The lead changes the rules (Brand Manager joins): everything is re-tagged, the choice holds.
     roles = {
