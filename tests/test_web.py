@@ -1085,3 +1085,16 @@ def test_me_leads_to_own_preferences(app: Flask, world: World) -> None:
     client = sign_in(app, world.dan)
     target = client.get("/me").headers["Location"]
     assert "dan@example.org" in client.get(target).get_data(as_text=True)
+
+
+def test_not_relevant_says_it_is_the_members_own_until_several_agree(
+    app: Flask, cfg: Config, world: World
+) -> None:
+    client = app.test_client()
+    links = Links(cfg, app.extensions["jobdigest"].signer, world.carol)
+    url = links.feedback(world.p_social, "not_relevant").removeprefix(cfg.web.base_url)
+    done = client.post(url, data={"csrf_token": csrf(client.get(url))})
+    text = done.get_data(as_text=True)
+    assert "You will not get it again" in text and "When several members say so" in text
+    assert "Social Media Specialist" not in _digest_page(app, world.carol)
+    assert "Social Media Specialist" in _digest_page(app, world.alice)  # one member: theirs alone
