@@ -669,6 +669,11 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
     assert "Social Media Specialist" not in _digest_page(app, world.carol)  # Marketing
     assert "Senior Marketing Manager" in _digest_page(app, world.carol)
     assert "Social Media Specialist" in _digest_page(app, world.dan)  # IT still has it
+    stats = alice.get(f"/lead/{world.marketing}/stats").get_data(as_text=True)
+    assert (
+        "tag precision 0% (0 of 0 rated postings called not relevant, 1 posting taken out by a lead)"
+        in stats
+    )
 
     undo = alice.post(f"{base}/put-back", data={"csrf_token": csrf(page)})
     assert undo.status_code == 302
