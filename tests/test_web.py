@@ -631,11 +631,11 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
     assert bob.post(f"{base}/take-out", data={"csrf_token": csrf(bob.get("/"))}).status_code == 403
     assert len(current_tags(db, world.p_social)) == 2
     done = alice.post(f"{base}/take-out", data={"csrf_token": csrf(page)})
-    assert done.status_code == 302 and done.headers["Location"].endswith(
-        f"/lead/{world.marketing}/"
-    )
+    assert done.status_code == 302  # to the week page listing it, with its "Put it back"
+    assert done.headers["Location"].startswith(f"/lead/{world.marketing}/?period=")
     assert current_tags(db, world.p_social) == {"IT": "Social Media Specialist"}
-    week = alice.get(f"/lead/{world.marketing}/").get_data(as_text=True)
+    week = alice.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Taken out of Marketing; other sub-groups keep it." in week
     matched, rest = week.split("Taken out of Marketing (1)")
     taken, unmatched = rest.split("Matched no sub-group")
     assert "Social Media Specialist" not in matched and "Social Media Specialist" not in unmatched

@@ -336,8 +336,8 @@ def correction_decide(group: Subgroup, correction_id: int, decision: str) -> Any
 @bp.post("/<int:subgroup_id>/postings/<int:posting_id>/take-out")
 @lead_required
 def posting_take_out(group: Subgroup, posting_id: int) -> Any:
-    """ "Not for my sub-group": the posting leaves this sub-group's tags, week page and digests,
-    and no re-tag brings it back; other sub-groups keep their tags."""
+    """The lead's "not for my sub-group": the posting leaves this sub-group's tags, week page and
+    digests, and no re-tag brings it back; other sub-groups keep their tags."""
     item = _posting_for(group, posting_id)
     if not ActionForm().validate():
         abort(400)
@@ -347,10 +347,8 @@ def posting_take_out(group: Subgroup, posting_id: int) -> Any:
     exclusions.take_out(sess, group.id, item.id, _me().id)
     sess.commit()
     tag_pending(state().db, [item.id], cfg=state().cfg)
-    flash(
-        f"Taken out of {group.name}; other sub-groups keep it. Put it back from this week's page."
-    )
-    return redirect(url_for("lead.week", subgroup_id=group.id))
+    flash(f"Taken out of {group.name}; other sub-groups keep it. “Put it back” below undoes it.")
+    return _week_of(group, item)
 
 
 @bp.post("/<int:subgroup_id>/postings/<int:posting_id>/put-back")
@@ -366,7 +364,14 @@ def posting_put_back(group: Subgroup, posting_id: int) -> Any:
     sess.commit()
     tag_pending(state().db, [posting_id], cfg=state().cfg)
     flash(f"Put back into {group.name}.")
-    return redirect(url_for("lead.week", subgroup_id=group.id))
+    item = sess.get(Posting, posting_id)
+    return _week_of(group, item) if item else redirect(url_for("lead.week", subgroup_id=group.id))
+
+
+def _week_of(group: Subgroup, item: Posting) -> Any:
+    """Back to the week page that lists the posting (and its "Put it back")."""
+    period = period_of(item.first_seen.replace(tzinfo=UTC), state().cfg.tz)
+    return redirect(url_for("lead.week", subgroup_id=group.id, period=period))
 
 
 @bp.post("/<int:subgroup_id>/postings/<int:posting_id>/status")
