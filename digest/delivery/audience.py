@@ -63,7 +63,9 @@ def load_week(db: Database, cfg: Config, period: str) -> Week:
     """What every member's digest of the period shares (the week's postings, tags, credits)."""
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
     with db.session() as session:
-        return Week(session, period, begin, end, pitch_semantic_of(cfg))
+        return Week(
+            session, period, begin, end, pitch_semantic_of(cfg), cfg.tagging.not_relevant_quorum
+        )
 
 
 def compose_all(
