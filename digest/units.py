@@ -141,8 +141,11 @@ def tag_batch(
     """Tag those of these postings still stale (a batch tagged already costs one query).
     `semantic`: the embedding tagger when the caller has built it once for many batches."""
     total = TagResult()
+    stale = stale_ids(db, posting_ids)  # a batch planned twice (or tagged meanwhile): no work
+    if not stale:
+        return total
     semantic = semantic or semantic_tagger(db, cfg)
-    for ids in ranges(posting_ids, TAG_RANGE):
+    for ids in ranges(stale, TAG_RANGE):
         with claimed(db, Work.TAG, range_key(ids[0], TAG_RANGE)) as mine:
             if mine:
                 done = tag_pending(db, ids, semantic=semantic, cfg=cfg, stale_only=True)

@@ -128,12 +128,15 @@ def tag_pending(
     return result
 
 
-def stale_ids(db: Database) -> list[int]:
-    """Ids of the postings whose tags are missing or stale: what the tag planner splits."""
+def stale_ids(db: Database, among: Sequence[int] | None = None) -> list[int]:
+    """Ids of the postings whose tags are missing or stale (of `among`, if given): what the tag
+    planner splits, and what a batch checks before compiling a matcher for nothing."""
     with db.session() as session:
         groups, _rules = load_rules(session)  # the key needs no compiled matcher
         key = rules_key(groups, restricted_sources(session))
         query = select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id)
+        if among is not None:
+            query = query.where(Posting.id.in_(list(among)))
         return list(session.scalars(query))
 
 
