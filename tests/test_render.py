@@ -182,20 +182,45 @@ def test_signed_links_belong_to_the_member(world) -> None:  # type: ignore[no-un
     digest = all_digests["alice"]
     signer = Signer("golden-test-secret-0123456789")
     html, text = render(cfg, digest, Links(cfg, signer, digest.member.id))
-    links_found = re.findall(r"/feedback/([^\"/\s]+)/([a-z_]+)", html)
+    links_found = re.findall(r"/feedback/([^\"/\s]+)/([0-9]+)/([a-z_]+)", html)
     assert len(links_found) == 5 * len(digest.leads)
-    assert {kind for _, kind in links_found} == {
+    assert {kind for _, _, kind in links_found} == {
         "not_relevant",
         "applied",
         "interviewing",
         "hired",
         "dead_link",
     }
-    decoded = {tuple(signer.loads("feedback", token)) for token, _ in links_found}
-    assert decoded == {(digest.member.id, lead.posting.id) for lead in digest.leads}
-    assert Signer("another-secret-0123456789").loads("feedback", links_found[0][0]) is None
+    # One token per digest: it proves the member; the postings are the digest's own.
+    assert {signer.loads("feedback-member", token) for token, _, _ in links_found} == {
+        digest.member.id
+    }
+    assert {int(pid) for _, pid, _ in links_found} == {lead.posting.id for lead in digest.leads}
+    assert Signer("another-secret-0123456789").loads("feedback-member", links_found[0][0]) is None
+    assert signer.loads("feedback", links_found[0][0]) is None  # not an older digest's token
     unsubscribe = re.search(r"/unsubscribe/([^\s\"]+)", text)
     assert unsubscribe and signer.loads("unsubscribe", unsubscribe.group(1)) == digest.member.id
+
+
+def test_members_sharing_prepared_leads_get_only_their_own_links(world) -> None:  # type: ignore[no-untyped-def]
+    """Leads are rendered once per period and shared: each member's digest still carries only
+    that member's tokens, and rendering it again (from the prepared fragments) changes nothing."""
+    cfg, all_digests = world
+    signer = Signer("golden-test-secret-0123456789")
+    alice, dan = all_digests["alice"], all_digests["dan"]
+    shared = {lead.posting.id for lead in alice.leads} & {lead.posting.id for lead in dan.leads}
+    assert shared and alice.fragments is dan.fragments  # one period, one cache
+    first = render(cfg, alice, Links(cfg, signer, alice.member.id))
+    html, text = render(cfg, dan, Links(cfg, signer, dan.member.id))
+    for part in (html, text):
+        tokens = set(re.findall(r"/(?:feedback|unsubscribe|preferences)/([^\"/\s]+)", part))
+        owners = {
+            signer.loads(p, t)
+            for t in tokens
+            for p in ("feedback-member", "unsubscribe", "preferences")
+        } - {None}
+        assert owners == {dan.member.id}
+    assert render(cfg, alice, Links(cfg, signer, alice.member.id)) == first
 
 
 def test_big_digests_are_trimmed_under_the_size_limit(world) -> None:  # type: ignore[no-untyped-def]

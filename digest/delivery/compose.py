@@ -198,6 +198,8 @@ class MemberDigest:
     landings: list[Celebration] = field(default_factory=list)
     #: answers the member's introduction requests got this period
     intro_answers: list[str] = field(default_factory=list)
+    #: prepared lead fragments (digest.delivery.render), shared by the period's digests
+    fragments: dict[object, object] = field(default_factory=dict, repr=False)
 
     @property
     def leads(self) -> list[Lead]:
@@ -285,6 +287,8 @@ class Week:
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
         self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
+        #: each lead rendered once per variant, joined into every digest that shows it
+        self.fragments: dict[object, object] = {}
 
     # -- per-member history, loaded per chunk ---------------------------------------------
 
@@ -668,6 +672,7 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     )
     digest.landings = list(week.landings)
     digest.intro_answers = list(week.intro_answers.get(member.id, []))
+    digest.fragments = week.fragments
     return digest
 
 

@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from digest.config import Config
-from digest.delivery.compose import MemberDigest, PostingView
+from digest.delivery.compose import Lead, MemberDigest, PostingView
 from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters, place_parts, plural, week_of
@@ -142,14 +142,31 @@ def shown(posting: PostingView) -> Shown:
     return Shown(title, web_url(posting.link), tuple(meta), head)
 
 
+def feedback_html(base: str) -> Markup:
+    """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: `base` is the
+    lead's feedback URL without its kind."""
+    base = html_lib.escape(base, quote=True)
+    return Markup(
+        " &middot; ".join(f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS)
+    )
+
+
+def feedback_text(base: str, indent: str = "  ") -> str:
+    """The same five links for the plain-text part, one 'Label: URL' line each."""
+    return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
+
+
 @dataclass
 class Links:
     """Signed links for one member; the web app verifies them (digest.delivery.tokens.Signer.loads).
 
     Contract with the web app:
-      /feedback/<token>/<kind>  token: purpose "feedback", data [member_id, posting_id];
-                                kind: one of FEEDBACK_KINDS (the member's choice, not signed);
+      /feedback/<token>/<posting id>/<kind>
+                                token: purpose "feedback-member", data member_id, one per
+                                digest; the posting id and kind (one of FEEDBACK_KINDS) are not
+                                signed: the web app accepts only a posting offered to the member.
                                 GET shows a confirm button, POST records (mail scanners GET)
+      /feedback/<token>/<kind>  older digests: purpose "feedback", data [member_id, posting_id]
       /preferences/<token>      purpose "preferences", data member_id
       /unsubscribe/<token>      purpose "unsubscribe", data member_id (GET shows a button;
                                 POST unsubscribes: RFC 8058 one-click)
@@ -158,7 +175,8 @@ class Links:
       /digest/<token>           purpose "view", data member_id: the web digest page, read-only
                                 (its own links are ViewLinks), so a forwarded digest's "see N
                                 more" link hands over nothing
-    One token per posting (not per posting and kind): signing is the costliest part of a render.
+    One feedback token per digest, joined to each lead's prepared fragment by concatenation:
+    signing is the costliest part of a link, and the fragments are shared by every member.
     """
 
     cfg: Config
@@ -175,28 +193,24 @@ class Links:
             url = self._cache[key] = self._url(path, purpose, data)
         return url
 
+    @property
+    def feedback_prefix(self) -> str:
+        """'https://…/feedback/<member token>/': a lead's links add '<posting id>/<kind>'."""
+        url = self._cached(("", "feedback"), "feedback", "feedback-member", self.member_id)
+        return url + "/"
+
     def feedback_base(self, posting_id: int) -> str:
         """The feedback URL without its kind: templates append "/applied" etc. themselves."""
-        data = [self.member_id, posting_id]
-        return self._cached((str(posting_id), ""), "feedback", "feedback", data)
+        return f"{self.feedback_prefix}{posting_id}"
 
     def feedback(self, posting_id: int, kind: str) -> str:
         return f"{self.feedback_base(posting_id)}/{kind}"
 
     def feedback_html(self, posting_id: int) -> Markup:
-        """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: built
-        here rather than in a template loop, since every lead of every digest has them."""
-        base = html_lib.escape(self.feedback_base(posting_id), quote=True)
-        return Markup(
-            " &middot; ".join(
-                f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS
-            )
-        )
+        return feedback_html(self.feedback_base(posting_id))
 
     def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
-        """The same five links for the plain-text part, one 'Label: URL' line each."""
-        base = self.feedback_base(posting_id)
-        return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
+        return feedback_text(self.feedback_base(posting_id), indent)
 
     def intro(self, posting_id: int, contact_id: int) -> str:
         """'Ask Dan for an introduction': purpose "intro-ask", [member, contact, posting]."""
@@ -225,8 +239,8 @@ class ViewLinks(Links):
         base = self.cfg.web.base_url.rstrip("/")
         if purpose == "view":
             return super()._url(path, purpose, data)
-        if purpose == "feedback" and isinstance(data, list):
-            return f"{base}/me/feedback/{data[1]}"
+        if purpose == "feedback-member":
+            return f"{base}/me/feedback"
         if purpose == "intro-ask" and isinstance(data, list):
             return f"{base}/me/intro/{data[2]}/{data[1]}"
         return f"{base}/me"
@@ -258,13 +272,14 @@ def _thanks(digest: MemberDigest) -> str:
     return f"Thanks to this week's top contributors: {names}." if names else ""
 
 
-def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, object]:
+def _context(cfg: Config, digest: MemberDigest, links: Links, slots: _Slots) -> dict[str, object]:
     first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
     return {
         "group": cfg.group,
         "digest": digest,
         "member": digest.member,
         "links": links,
+        "fragments": slots,
         "feedback_kinds": FEEDBACK_KINDS,
         "why_you_get_this": why_you_get_this(cfg, digest),
         "group_inbox": group_inbox(cfg),
@@ -275,12 +290,25 @@ def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, objec
 
 
 def render_html(cfg: Config, digest: MemberDigest, links: Links) -> str:
-    html = environment().get_template("email/digest.html").render(_context(cfg, digest, links))
-    return _inliner().inline(html)
+    """The digest's skeleton (greeting, sections, footer) rendered and inlined per member, each
+    lead a prepared fragment joined in where the skeleton has its slot."""
+    slots = _Slots(digest.fragments, links)
+    skeleton = (
+        environment().get_template("email/digest.html").render(_context(cfg, digest, links, slots))
+    )
+    pieces = _inliner().inline(skeleton).split(SLOT)
+    fragments = slots.html_fragments()
+    out = [pieces[0]]
+    for fragment, piece in zip(fragments, pieces[1:], strict=True):
+        out += (fragment.fill(links), piece)
+    return "".join(out)
 
 
 def render_text(cfg: Config, digest: MemberDigest, links: Links) -> str:
-    text = environment().get_template("email/digest.txt").render(_context(cfg, digest, links))
+    slots = _Slots(digest.fragments, links)
+    text = (
+        environment().get_template("email/digest.txt").render(_context(cfg, digest, links, slots))
+    )
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
@@ -296,6 +324,137 @@ def render(
         digest.drop_last(max(1, (size - max_html) // per_lead + 1))
         html = render_html(cfg, digest, links)
     return html, render_text(cfg, digest, links)
+
+
+# -- prepared lead fragments -------------------------------------------------------------------
+
+#: Where a member's own link goes in a shared fragment: HOLE + name + END (private-use
+#: characters, which no posting text keeps: clean_text and the inliner leave them, nh3 too, but
+#: a fragment is split on them only where `_Holes` put them, before any text is joined in).
+HOLE, END = "\ue000", "\ue001"
+_HOLE_SPLIT = re.compile("\ue000([^\ue001]*)\ue001")
+#: A lead's place in the inlined skeleton, and the cut marks around each fragment being inlined.
+SLOT = "<!--lead-->"
+_CUT = "<!--cut-->"
+#: Fragments kept per period: a week has a few variants of each posting, never one per member.
+MAX_FRAGMENTS = 20_000
+_ROLE = ' class="role"'
+#: how the inliner writes an attribute's value
+_ATTRIBUTE = str.maketrans({"&": "&amp;", '"': "&quot;", "\xa0": "&nbsp;"})
+
+
+class _Holes:
+    """Stands in for a member's Links while a lead's fragment is rendered once for everyone:
+    each link that is the member's own comes out as a hole ('f': the feedback prefix,
+    'i<contact id>': an introduction request), filled per member by `Fragment.fill`."""
+
+    def feedback_html(self, posting_id: int) -> Markup:
+        return feedback_html(f"{HOLE}f{END}{posting_id}")
+
+    def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
+        return feedback_text(f"{HOLE}f{END}{posting_id}", indent)
+
+    def intro(self, posting_id: int, contact_id: int) -> str:
+        return f"{HOLE}i{contact_id}{END}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One lead as HTML (CSS inlined) or text, shared by every member it is shown to: static
+    text with the names of holes between (`parts[1::2]`)."""
+
+    posting_id: int
+    parts: tuple[str, ...]
+    html: bool
+    #: the static parts when every hole is the feedback prefix (the usual lead): one join
+    plain: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
+        parts = tuple(_HOLE_SPLIT.split(text))
+        plain = parts[0::2] if all(k == "f" for k in parts[1::2]) else None
+        return cls(posting_id, parts, html, plain)
+
+    def fill(self, links: Links) -> str:
+        """The fragment with this member's links in its holes (attribute-escaped in HTML, as
+        the inliner writes attributes)."""
+        if self.plain is not None:
+            prefix = links.feedback_prefix
+            return (prefix.translate(_ATTRIBUTE) if self.html else prefix).join(self.plain)
+        out = list(self.parts)
+        for i in range(1, len(out), 2):
+            key = out[i]
+            url = (
+                links.feedback_prefix if key == "f" else links.intro(self.posting_id, int(key[1:]))
+            )
+            out[i] = url.translate(_ATTRIBUTE) if self.html else url
+        return "".join(out)
+
+
+def _lead_key(lead: Lead) -> tuple[object, ...]:
+    """Everything a lead's fragment shows: the posting and what differs between members (why
+    it is theirs, credits, contacts, a sharer's note)."""
+    return (
+        lead.posting.id, tuple(lead.why), lead.credit, lead.meant, lead.recruiter,
+        tuple(lead.contacts), tuple(lead.contact_extra), lead.more_contacts,
+    )  # fmt: skip
+
+
+class _Slots:
+    """The leads of one digest as its skeleton template meets them (`fragments` in templates),
+    and their fragments from the period's cache (`MemberDigest.fragments`)."""
+
+    def __init__(self, cache: dict[object, object], links: Links) -> None:
+        if len(cache) > MAX_FRAGMENTS:
+            cache.clear()
+        self.cache, self.links = cache, links
+        self.wanted: list[tuple[tuple[object, ...], Lead, bool]] = []
+
+    def html(self, lead: Lead, in_role: bool) -> Markup:
+        """A slot in the skeleton; `html_fragments` supplies what goes there."""
+        self.wanted.append((("html", in_role, *_lead_key(lead)), lead, in_role))
+        return Markup(SLOT)
+
+    def text(self, lead: Lead) -> str:
+        key = ("text", *_lead_key(lead))
+        fragment = self.cache.get(key)
+        if not isinstance(fragment, Fragment):
+            text = (
+                environment()
+                .get_template("email/partials/lead.txt")
+                .render(lead=lead, links=_Holes())
+            )
+            fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
+        return fragment.fill(self.links)
+
+    def html_fragments(self) -> list[Fragment]:
+        """The fragment of every slot, in order: the missing ones rendered and inlined together,
+        in one document, so the stylesheet is parsed once for them."""
+        missing = {key: (lead, in_role) for key, lead, in_role in self.wanted
+                   if key not in self.cache}  # fmt: skip
+        if missing:
+            inlined = _inline_leads(list(missing.values()))
+            for key, (lead, _), html in zip(missing, missing.values(), inlined, strict=True):
+                self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
+        return [self.cache[key] for key, _, _ in self.wanted]  # type: ignore[misc]
+
+
+def _inline_leads(leads: list[tuple[Lead, bool]]) -> list[str]:
+    """Each lead's HTML with the stylesheet inlined, in the ancestors it has in a digest (a role
+    block's leads are styled as such), cut out of one inlined document."""
+    template = environment().get_template("email/partials/lead.html")
+    tables = "".join(
+        f"<table{_ROLE if in_role else ''}><tbody>{_CUT}"
+        f"{template.render(lead=lead, links=_Holes())}{_CUT}</tbody></table>"
+        for lead, in_role in leads
+    )
+    style = environment().get_template("email/partials/style.html").render()
+    document = (
+        f'<!DOCTYPE html><html><head>{style}</head><body class="body"><table class="wrap"><tbody>'
+        '<tr><td class="outer"><table class="card"><tbody><tr><td class="pad section">'
+        f"{tables}</td></tr></tbody></table></td></tr></tbody></table></body></html>"
+    )
+    return _inliner().inline(document).split(_CUT)[1::2]
 
 
 @lru_cache(maxsize=1)
