@@ -32,7 +32,7 @@ from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.periods import window
 from digest.delivery.relay import Sender
-from digest.delivery.render import Links, build_message, message_bytes, render
+from digest.delivery.render import Links, build_mail, render
 from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from digest.store.models import (
@@ -157,7 +157,7 @@ def per_member(db: Database, cfg: Config, signer: Signer, trace: bool = False) -
         if count == 0:
             week_s = t1 - t0  # the first call also loads the week, once
         compose += t1 - t0
-        data = message_bytes(build_message(cfg, digest, Links(cfg, signer, digest.member.id)))
+        data = build_mail(cfg, digest, Links(cfg, signer, digest.member.id)).data
         mime += time.process_time() - t1
         count += 1
         size += len(data)
@@ -272,7 +272,7 @@ def _free_port() -> int:
 
 def _sample_message(db: Database, cfg: Config, signer: Signer) -> bytes:
     digest = next(iter(compose_all(db, cfg, PERIOD)))
-    return message_bytes(build_message(cfg, digest, Links(cfg, signer, digest.member.id)))
+    return build_mail(cfg, digest, Links(cfg, signer, digest.member.id)).data
 
 
 def run(quick: bool = False) -> dict[str, object]:

@@ -26,9 +26,8 @@ from digest.delivery.compose import MemberDigest
 from digest.delivery.render import (
     FEEDBACK_KINDS,
     Links,
-    build_message,
+    build_mail,
     group_inbox,
-    message_bytes,
     render,
 )
 from digest.delivery.tokens import Signer
@@ -74,7 +73,7 @@ def links(cfg: Config, digest: MemberDigest) -> Links:
 def alice_message(world: tuple[Config, dict[str, MemberDigest]]) -> EmailMessage:
     cfg, all_digests = world
     digest = all_digests["alice"]
-    raw = message_bytes(build_message(cfg, digest, links(cfg, digest), now=NOW))
+    raw = build_mail(cfg, digest, links(cfg, digest), now=NOW).data
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed

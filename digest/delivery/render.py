@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import email.policy
 import html as html_lib
+import random
 import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.headerregistry import HeaderRegistry
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -479,42 +481,146 @@ def new_message_id(cfg: Config, digest: MemberDigest) -> str:
     return f"<digest.{digest.period}.{digest.member.id}.{secrets.token_hex(8)}@{mail_domain(cfg)}>"
 
 
-def build_message(
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """A digest as it goes out: its Message-ID and its wire form (CRLF line ends, headers folded,
+    lines within SMTP's limits), built from prepared parts rather than by the email package."""
+
+    message_id: str
+    data: bytes
+
+    def message(self) -> EmailMessage:
+        """The same mail parsed, for --dry-run files and for reading it in tests."""
+        parsed = email.message_from_bytes(self.data, policy=MESSAGE_POLICY)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+def build_mail(
     cfg: Config,
     digest: MemberDigest,
     links: Links,
     now: datetime | None = None,
     message_id: str | None = None,
-) -> EmailMessage:
+) -> Mail:
     """The complete message. `message_id` is reused when a digest is sent again after a crash, so
     receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
-    msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["From"] = from_header(cfg.smtp.from_address)
-    msg["To"] = mailbox(digest.member.name, digest.member.email)
-    msg["Subject"] = subject_line(cfg, digest)
-    msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
-    msg["Message-ID"] = message_id or new_message_id(cfg, digest)
-    domain = mail_domain(cfg)
-    slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
-    msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
+    message_id = message_id or new_message_id(cfg, digest)
+    date = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
     mailto = cfg.unsubscribe_address()
-    msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["Precedence"] = "bulk"
-    msg["X-Jobdigest-Period"] = digest.period
+    head = b"".join((
+        header_line("From", from_header(cfg.smtp.from_address)),
+        header_line("To", str(mailbox(digest.member.name, digest.member.email))),
+        header_line("Subject", subject_line(cfg, digest)),
+        header_line("Date", date),
+        header_line("Message-ID", message_id),
+        _run_headers(cfg.group.name, mail_domain(cfg)),
+        list_unsubscribe(links.unsubscribe, f"mailto:{mailto}?subject=unsubscribe"),
+        _period_headers(digest.period),
+    ))  # fmt: skip
+    parts = (_text_part(text), _html_part(html))
+    return Mail(message_id, multipart(head, parts))
+
+
+#: the email package's folding width (RFC 5322's "SHOULD" of 78 characters)
+FOLD_WIDTH = 78
+_PLAIN_VALUE = re.compile(r"[!#-\[\]-~]+(?: [!#-\[\]-~]+)*")  # printable ASCII, no quote
+
+
+def header_line(name: str, value: str) -> bytes:
+    """One header as the email package writes it on the wire, at no cost where there is
+    nothing to fold or encode (printable ASCII on one short line); otherwise by the package."""
+    if (
+        len(name) + 2 + len(value) <= FOLD_WIDTH
+        and "=?" not in value
+        and _PLAIN_VALUE.fullmatch(value)
+    ):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _folded(name, value)
+
+
+@lru_cache(maxsize=1024)
+def _folded(name: str, value: str) -> bytes:
+    return WIRE_POLICY.fold_binary(name, WIRE_POLICY.header_store_parse(name, value)[1])
+
+
+def list_unsubscribe(url: str, mailto: str) -> bytes:
+    """RFC 2369's header, folded between its two URLs: the email package would fold a long URL
+    into RFC 2047 encoded words, which are not allowed in this structured header (a client that
+    looks for "<https:" finds none)."""
+    line = f"List-Unsubscribe: <{url}>,\r\n <{mailto}>\r\n"
+    if line.isascii() and max(len(url), len(mailto)) < SMTP_LINE - 24:
+        return line.encode("ascii")
+    return _folded("List-Unsubscribe", f"<{url}>, <{mailto}>")
+
+
+@lru_cache(maxsize=16)
+def _run_headers(group_name: str, domain: str) -> bytes:
+    """List-Id: the same for every digest of the group."""
+    slug = re.sub(r"[^a-z0-9]+", "-", group_name.casefold()).strip("-") or "group"
+    return header_line("List-Id", f"{header_text(group_name)} digest <{slug}.digest.{domain}>")
+
+
+@lru_cache(maxsize=16)
+def _period_headers(period: str) -> bytes:
+    return b"".join((
+        header_line("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        header_line("Auto-Submitted", "auto-generated"),
+        header_line("Precedence", "bulk"),
+        header_line("X-Jobdigest-Period", period),
+        b"MIME-Version: 1.0\r\n",
+    ))  # fmt: skip
+
+
+def _text_part(text: str) -> bytes:
+    """As is when it can be (long links stay whole for plain-text readers, no quoted-printable
+    pass); otherwise encoded by the email package, as it would choose."""
     if text.isascii() and max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
-        # As is: long links stay whole for plain-text readers, and no quoted-printable pass.
-        msg.set_content(text, charset="utf-8", cte="7bit")
-    else:
-        msg.set_content(text, charset="utf-8")
+        return _seven_bit("text/plain", "utf-8", text)
+    part = MIMEPart(policy=MESSAGE_POLICY)
+    part.set_content(text, charset="utf-8")
+    return part.as_bytes(policy=WIRE_POLICY)
+
+
+def _html_part(html: str) -> bytes:
+    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken."""
     ascii_html = mail_safe_html(html)
     if ascii_html is not None:
-        msg.add_alternative(ascii_html, subtype="html", charset="us-ascii", cte="7bit")
-    else:
-        msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
-    return msg
+        return _seven_bit("text/html", "us-ascii", ascii_html, b"MIME-Version: 1.0\r\n")
+    part = EmailMessage(policy=MESSAGE_POLICY)
+    part.set_content(html, subtype="html", charset="utf-8", cte="base64")
+    return part.as_bytes(policy=WIRE_POLICY)
+
+
+def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
+    """A part whose body goes out as it is, every line ended by CRLF."""
+    lines = "\r\n".join(body.splitlines())
+    return (
+        (
+            f'Content-Type: {content_type}; charset="{charset}"\r\n'
+            f"Content-Transfer-Encoding: 7bit\r\n"
+        ).encode("ascii")
+        + extra
+        + b"\r\n"
+        + lines.encode("ascii")
+        + b"\r\n"
+    )
+
+
+def multipart(head: bytes, parts: tuple[bytes, ...]) -> bytes:
+    """multipart/alternative around prepared parts, with a boundary none of them contains (the
+    email package's form of boundary)."""
+    while True:
+        boundary = f"==============={random.randrange(sys.maxsize):019d}==".encode("ascii")
+        if not any(boundary in part for part in parts):
+            break
+    delimiter = b"\r\n--" + boundary  # the line end before it belongs to the delimiter
+    return b"".join((
+        head,
+        b'Content-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n--',
+        boundary, b"\r\n", (delimiter + b"\r\n").join(parts), delimiter, b"--\r\n",
+    ))  # fmt: skip
 
 
 def mail_safe_html(html: str) -> str | None:
