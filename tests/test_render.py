@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,17 @@ from playwright.sync_api import Browser
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
+from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.render import (
     FEEDBACK_KINDS,
+    MESSAGE_POLICY,
     Links,
     build_mail,
     group_inbox,
+    mail_safe_html,
+    message_bytes,
     render,
+    subject_line,
 )
 from digest.delivery.tokens import Signer
 from digest.errors import UserError
@@ -262,3 +268,55 @@ def png_pixels(data: bytes) -> bytes:
             idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return zlib.decompress(idat)
+
+
+def _by_the_email_package(cfg: Config, digest: MemberDigest, links: Links) -> bytes:
+    """The same message built the slow, obvious way: what the prepared parts must equal."""
+    html, text = render(cfg, digest, links)
+    msg = EmailMessage(policy=MESSAGE_POLICY)
+    msg["From"] = from_header(cfg.smtp.from_address)
+    msg["To"] = mailbox(digest.member.name, digest.member.email)
+    msg["Subject"] = subject_line(cfg, digest)
+    msg["Date"] = format_datetime(NOW.astimezone(cfg.tz))
+    msg["Message-ID"] = "<same@group.example.org>"
+    msg["List-Id"] = "Test Network digest <test-network.digest.group.example.org>"
+    msg["List-Unsubscribe"] = "-"  # folded differently on purpose: compared parsed, below
+    for name, value in (("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                        ("Auto-Submitted", "auto-generated"), ("Precedence", "bulk"),
+                        ("X-Jobdigest-Period", digest.period)):  # fmt: skip
+        msg[name] = value
+    seven_bit = text.isascii() and max(map(len, text.splitlines())) <= 990
+    msg.set_content(text, charset="utf-8", cte="7bit" if seven_bit else None)
+    msg.add_alternative(mail_safe_html(html), subtype="html", charset="us-ascii", cte="7bit")
+    return message_bytes(msg)
+
+
+@pytest.mark.parametrize(
+    "name", ["Alice Moreno", "Zoë Ångström-Núñez", 'Moreno, "Al" (ops)', "A" * 90, "=?x?= Bo"]
+)
+def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Headers folded and encoded like the email package's, bodies byte for byte, lines within
+    SMTP's 998; only List-Unsubscribe is folded between its URLs (never into RFC 2047 words)."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    digest.member.name, original = name, digest.member.name
+    try:
+        mail = build_mail(
+            cfg, digest, links(cfg, digest), now=NOW, message_id="<same@group.example.org>"
+        )
+        expected = _by_the_email_package(cfg, digest, links(cfg, digest))
+    finally:
+        digest.member.name = original
+    boundary = re.compile(rb"={15}\d{19}==")
+    unsubscribe = re.compile(rb"List-Unsubscribe: .*?\r\n(?=[A-Z])", re.S)
+    ours = unsubscribe.split(boundary.sub(b"B", mail.data))
+    assert ours == unsubscribe.split(boundary.sub(b"B", expected))
+    assert max(len(line) for line in mail.data.split(b"\r\n")) <= 998
+    assert mail.data.count(b"\n") == mail.data.count(b"\r\n")
+    parsed = mail.message()
+    assert parsed["To"].addresses[0].display_name == header_text(name)
+    url = links(cfg, digest).unsubscribe
+    assert str(parsed["List-Unsubscribe"]) == (
+        f"<{url}>, <mailto:leads+unsubscribe@group.example.org?subject=unsubscribe>"
+    )
+    assert b"List-Unsubscribe: <https://" in mail.data and b"=?utf-8?q?=3Chttps" not in mail.data

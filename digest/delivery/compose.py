@@ -8,12 +8,14 @@ however many members the group has.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import repeat
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -262,6 +264,8 @@ class Week:
         for pid, info in self.info.items():
             for gid, tag in info.tags.items():
                 self.group_ranks[gid][pid] = tag.score + info.base
+        #: 0.5 + base: where a posting that fits only a keyword or the pitch starts
+        self.middling = {pid: 0.5 + i.base for pid, i in self.info.items()}
         self.company_of = {pid: i.posting.company_key or f"#{pid}" for pid, i in self.info.items()}
         self.by_company: dict[str, list[int]] = defaultdict(list)
         for pid, i in self.info.items():
@@ -591,11 +595,13 @@ def _ranks(
     """pid -> rank for every posting the member could get: best tag of their sub-groups (or 0.5
     for a keyword-only match) + freshness/sharers/feedback + keywords + place. A posting at a
     target company that fits none of these still counts (freshness and place only). Set
-    operations and dict lookups only: this runs once per member over hundreds of postings."""
+    operations and C-level dict updates only: this runs once per member over hundreds of
+    postings, so no Python loop visits every one of them."""
     sent, rejected = week.history(member.id)
-    ranks: dict[int, float] = {}
-    for gid in my_groups:
-        for pid, static in week.group_ranks.get(gid, {}).items():
+    tables = [week.group_ranks.get(gid, {}) for gid in my_groups]
+    ranks: dict[int, float] = dict(tables[0]) if tables else {}
+    for table in tables[1:]:
+        for pid, static in table.items():
             if static > ranks.get(pid, -9.0):
                 ranks[pid] = static
     _personal(week, member, ranks)
@@ -606,22 +612,40 @@ def _ranks(
         del ranks[pid]
     city = _city(member)
     if city:
-        for pid in week.city_matches(city) & ranks.keys():
-            ranks[pid] += 0.1
-    remote_fit = 0.05 if member.remote_ok else -0.05
-    for pid in week.remote & ranks.keys():
-        ranks[pid] += remote_fit
+        _add(ranks, week.city_matches(city) & ranks.keys(), 0.1)
+    _add(ranks, week.remote & ranks.keys(), 0.05 if member.remote_ok else -0.05)
     return ranks
+
+
+def _add(ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
+    """ranks[pid] += bonus for each of `pids` (all in `ranks`), without a Python-level loop."""
+    ranks.update(_shifted(list(pids), ranks.__getitem__, bonus))
+
+
+def _shifted(
+    pids: list[int], value: Callable[[int], float], bonus: float
+) -> Iterator[tuple[int, float]]:
+    """(pid, value(pid) + bonus) pairs, computed by C-level map."""
+    return zip(pids, map(operator.add, map(value, pids), repeat(bonus)), strict=True)
 
 
 def _personal(week: Week, member: Member, ranks: dict[int, float]) -> None:
     """Add the member's own targets: each keyword a posting mentions, the pitch it fits (a
     posting that fits only these starts at 0.5, like a middling tag)."""
     for kw in member.keywords or []:
-        for pid in week.keyword_matches(kw):
-            ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
-    for pid in week.pitch_matches(member.pitch):
-        ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + PITCH_BONUS
+        _boost(week, ranks, week.keyword_matches(kw), KEYWORD_BONUS)
+    pitch = week.pitch_matches(member.pitch)
+    if pitch:
+        _boost(week, ranks, pitch.keys(), PITCH_BONUS)
+
+
+def _boost(week: Week, ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
+    """ranks[pid] = ranks.get(pid, 0.5 + base) + bonus for each of `pids`."""
+    matched = set(pids)
+    known = matched & ranks.keys()
+    _add(ranks, known, bonus)
+    fresh = list(matched - known)
+    ranks.update(_shifted(fresh, week.middling.__getitem__, bonus))
 
 
 def _pick(
@@ -658,7 +682,9 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     for lead in meant:
         ranks.pop(lead.posting.id, None)
     cap = max(cap - len(meant), 0)
-    at_targets = {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets}
+    at_targets = (
+        {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets} if targets else {}
+    )
     for pid in at_targets:
         del ranks[pid]
     picked, target_eligible = _pick(at_targets, week.company_of, (cap + 1) // 2, per_company)

@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
-from digest.store.models import Delivery, Feedback, Member, PastEmployer, Posting, Subgroup, Tag
+from digest.store.models import Delivery, Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.store.recruiters import mark_recruiters, marked_recruiters, recruiter_error
-from digest.store.statuses import MemberStatus
+from digest.store.statuses import MemberStatus, PostingStatus
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
@@ -245,7 +245,7 @@ def member_feedback(token: str, posting_id: int, kind: str) -> Any:
     member_id = state().signer.loads("feedback-member", token)
     member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
     item = _feedback_posting(member, posting_id, kind)
-    if member is None or not _offered(member, posting_id):
+    if member is None or not _offered(member, item):
         abort(400, "This link is not valid any more.")
     return _feedback(member, item, kind)  # type: ignore[arg-type]
 
@@ -270,19 +270,15 @@ def my_feedback(posting_id: int, kind: str) -> Any:
     return _feedback(member, _feedback_posting(member, posting_id, kind), kind)  # type: ignore[arg-type]
 
 
-def _offered(member: Member, posting_id: int) -> bool:
+def _offered(member: Member, item: Posting) -> bool:
     """Was this posting in one of the member's digests (the ledger records each digest's
-    postings before it is sent), or at least tagged for one of their sub-groups? The token
-    proves the member; this keeps a member's link from voting on postings never shown to them."""
-    sess = db_session()
-    rows = sess.scalars(select(Delivery.posting_ids).where(Delivery.member_id == member.id))
-    if any(posting_id in (ids or []) for ids in rows):
+    postings before it is sent), or at least one the group's digests carry now (active, not held
+    for review; a dry run or the demo records no digest)? The token proves the member; this
+    keeps a digest's link from voting on hidden, merged or held postings it never showed."""
+    if item.status == PostingStatus.ACTIVE and not item.held:
         return True
-    groups = [g.id for g in member.subgroups]
-    tagged = select(Tag.id).where(
-        Tag.posting_id == posting_id, Tag.current, Tag.subgroup_id.in_(groups)
-    )
-    return bool(groups) and sess.scalar(tagged.limit(1)) is not None
+    rows = db_session().scalars(select(Delivery.posting_ids).where(Delivery.member_id == member.id))
+    return any(item.id in (ids or []) for ids in rows)
 
 
 def _record(member_id: int, posting_id: int, kind: str) -> None:
