@@ -8,6 +8,7 @@ however many members the group has.
 
 from __future__ import annotations
 
+import heapq
 import operator
 import re
 from collections import Counter, defaultdict
@@ -652,8 +653,21 @@ def _pick(
     ranks: dict[int, float], company: dict[int, str], cap: int, per_company: int
 ) -> tuple[list[tuple[float, int]], int]:
     """The best `cap` postings, at most `per_company` from one company, and how many could
-    have been shown (within the per-company limit)."""
-    ordered = sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True)
+    have been shown (within the per-company limit). Only the best few are sorted (a heap in
+    C), all of them only when one company crowds that many out."""
+    pairs = list(zip(ranks.values(), ranks.keys(), strict=True))
+    chosen: list[tuple[float, int]] = []
+    if cap > 0 and pairs:
+        chosen = _best(heapq.nlargest(cap * per_company, pairs), company, cap, per_company)
+        if len(chosen) < cap and len(pairs) > cap * per_company:
+            chosen = _best(sorted(pairs, reverse=True), company, cap, per_company)
+    counts = Counter(map(company.__getitem__, ranks)).values()
+    return chosen, sum(map(min, counts, repeat(per_company)))
+
+
+def _best(
+    ordered: list[tuple[float, int]], company: dict[int, str], cap: int, per_company: int
+) -> list[tuple[float, int]]:
     chosen: list[tuple[float, int]] = []
     per: Counter[str] = Counter()
     for rank, pid in ordered:
@@ -663,8 +677,7 @@ def _pick(
         if per[key] < per_company:
             per[key] += 1
             chosen.append((rank, pid))
-    eligible = sum(min(n, per_company) for n in Counter(map(company.__getitem__, ranks)).values())
-    return chosen, eligible
+    return chosen
 
 
 def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3) -> MemberDigest:

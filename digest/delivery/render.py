@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from digest.config import Config
 from digest.delivery.compose import Lead, MemberDigest, PostingView
-from digest.delivery.headers import from_header, header_text, mailbox
+from digest.delivery.headers import from_header, header_text, mailbox_text
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters, place_parts, plural, week_of
 from parsers.links import web_link
@@ -291,23 +291,27 @@ def _context(cfg: Config, digest: MemberDigest, links: Links, slots: _Slots) -> 
     }
 
 
-def render_html(cfg: Config, digest: MemberDigest, links: Links) -> str:
+def render_html(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+) -> str:
     """The digest's skeleton (greeting, sections, footer) rendered and inlined per member, each
-    lead a prepared fragment joined in where the skeleton has its slot."""
-    slots = _Slots(digest.fragments, links)
+    block of leads joined from prepared fragments where the skeleton has its slot."""
+    slots = slots or _Slots(digest.fragments, links)
+    slots.wanted.clear()
     skeleton = (
         environment().get_template("email/digest.html").render(_context(cfg, digest, links, slots))
     )
     pieces = _inliner().inline(skeleton).split(SLOT)
-    fragments = slots.html_fragments()
     out = [pieces[0]]
-    for fragment, piece in zip(fragments, pieces[1:], strict=True):
-        out += (fragment.fill(links), piece)
+    for block, piece in zip(slots.html_blocks(), pieces[1:], strict=True):
+        out += (block, piece)
     return "".join(out)
 
 
-def render_text(cfg: Config, digest: MemberDigest, links: Links) -> str:
-    slots = _Slots(digest.fragments, links)
+def render_text(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+) -> str:
+    slots = slots or _Slots(digest.fragments, links)
     text = (
         environment().get_template("email/digest.txt").render(_context(cfg, digest, links, slots))
     )
@@ -319,13 +323,14 @@ def render(
 ) -> tuple[str, str]:
     """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
     'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
-    html = render_html(cfg, digest, links)
+    slots = _Slots(digest.fragments, links)
+    html = render_html(cfg, digest, links, slots)
     while len(html.encode("utf-8")) > max_html and digest.leads:
         size = len(html.encode("utf-8"))
         per_lead = max(1, size // max(1, len(digest.leads)))
         digest.drop_last(max(1, (size - max_html) // per_lead + 1))
-        html = render_html(cfg, digest, links)
-    return html, render_text(cfg, digest, links)
+        html = render_html(cfg, digest, links, slots)
+    return html, render_text(cfg, digest, links, slots)
 
 
 # -- prepared lead fragments -------------------------------------------------------------------
@@ -404,41 +409,57 @@ def _lead_key(lead: Lead) -> tuple[object, ...]:
 
 class _Slots:
     """The leads of one digest as its skeleton template meets them (`fragments` in templates),
-    and their fragments from the period's cache (`MemberDigest.fragments`)."""
+    block by block, and their fragments from the period's cache (`MemberDigest.fragments`)."""
 
     def __init__(self, cache: dict[object, object], links: Links) -> None:
         if len(cache) > MAX_FRAGMENTS:
             cache.clear()
         self.cache, self.links = cache, links
-        self.wanted: list[tuple[tuple[object, ...], Lead, bool]] = []
+        #: per slot of the HTML skeleton: (cache key, lead, in a role block)
+        self.wanted: list[list[tuple[tuple[object, ...], Lead, bool]]] = []
+        self._keys: dict[int, tuple[object, ...]] = {}  # id(lead): the digest holds its leads
 
-    def html(self, lead: Lead, in_role: bool) -> Markup:
-        """A slot in the skeleton; `html_fragments` supplies what goes there."""
-        self.wanted.append((("html", in_role, *_lead_key(lead)), lead, in_role))
+    def _key(self, lead: Lead) -> tuple[object, ...]:
+        key = self._keys.get(id(lead))
+        if key is None:
+            key = self._keys[id(lead)] = _lead_key(lead)
+        return key
+
+    def html(self, leads: list[Lead], in_role: bool) -> Markup:
+        """A slot in the skeleton for a block of leads; `html_blocks` supplies what goes there."""
+        self.wanted.append([(("html", in_role, *self._key(lead)), lead, in_role) for lead in leads])
         return Markup(SLOT)
 
-    def text(self, lead: Lead) -> str:
-        key = ("text", *_lead_key(lead))
-        fragment = self.cache.get(key)
-        if not isinstance(fragment, Fragment):
-            text = (
-                environment()
-                .get_template("email/partials/lead.txt")
-                .render(lead=lead, links=_Holes())
-            )
-            fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
-        return fragment.fill(self.links)
+    def text(self, leads: list[Lead]) -> str:
+        """A block of leads in the plain-text part, this member's links joined in."""
+        out = []
+        for lead in leads:
+            key = ("text", *self._key(lead))
+            fragment = self.cache.get(key)
+            if not isinstance(fragment, Fragment):
+                text = (
+                    environment()
+                    .get_template("email/partials/lead.txt")
+                    .render(lead=lead, links=_Holes())
+                )
+                fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
+            out.append(fragment.fill(self.links))
+        return "".join(out)
 
-    def html_fragments(self) -> list[Fragment]:
-        """The fragment of every slot, in order: the missing ones rendered and inlined together,
-        in one document, so the stylesheet is parsed once for them."""
-        missing = {key: (lead, in_role) for key, lead, in_role in self.wanted
+    def html_blocks(self) -> list[str]:
+        """Each slot's leads, joined: the missing fragments rendered and inlined together, in
+        one document, so the stylesheet is parsed once for them."""
+        missing = {key: (lead, in_role) for slot in self.wanted for key, lead, in_role in slot
                    if key not in self.cache}  # fmt: skip
         if missing:
             inlined = _inline_leads(list(missing.values()))
             for key, (lead, _), html in zip(missing, missing.values(), inlined, strict=True):
                 self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
-        return [self.cache[key] for key, _, _ in self.wanted]  # type: ignore[misc]
+        fill = Fragment.fill
+        return [
+            "".join([fill(self.cache[key], self.links) for key, _, _ in slot])  # type: ignore[arg-type]
+            for slot in self.wanted
+        ]
 
 
 def _inline_leads(leads: list[tuple[Lead, bool]]) -> list[str]:
@@ -473,7 +494,12 @@ def subject_line(cfg: Config, digest: MemberDigest) -> str:
 
 
 def mail_domain(cfg: Config) -> str:
-    return parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
+    return _domain(cfg.smtp.from_address)
+
+
+@lru_cache(maxsize=16)
+def _domain(from_address: str) -> str:
+    return parseaddr(from_address)[1].rpartition("@")[2] or "localhost"
 
 
 def new_message_id(cfg: Config, digest: MemberDigest) -> str:
@@ -508,19 +534,29 @@ def build_mail(
     html, text = render(cfg, digest, links)
     message_id = message_id or new_message_id(cfg, digest)
     date = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
-    mailto = cfg.unsubscribe_address()
+    sender, list_id = _group_headers(cfg.smtp.from_address, cfg.group.name)
+    mailto = f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
     head = b"".join((
-        header_line("From", from_header(cfg.smtp.from_address)),
-        header_line("To", str(mailbox(digest.member.name, digest.member.email))),
+        sender,
+        header_line("To", mailbox_text(digest.member.name, digest.member.email)),
         header_line("Subject", subject_line(cfg, digest)),
         header_line("Date", date),
         header_line("Message-ID", message_id),
-        _run_headers(cfg.group.name, mail_domain(cfg)),
-        list_unsubscribe(links.unsubscribe, f"mailto:{mailto}?subject=unsubscribe"),
+        list_id,
+        list_unsubscribe(links.unsubscribe, mailto),
         _period_headers(digest.period),
     ))  # fmt: skip
     parts = (_text_part(text), _html_part(html))
     return Mail(message_id, multipart(head, parts))
+
+
+@lru_cache(maxsize=16)
+def _group_headers(from_address: str, group_name: str) -> tuple[bytes, bytes]:
+    """The From and List-Id lines: the same for every digest of the group."""
+    domain = _domain(from_address)
+    slug = re.sub(r"[^a-z0-9]+", "-", group_name.casefold()).strip("-") or "group"
+    list_id = header_line("List-Id", f"{header_text(group_name)} digest <{slug}.digest.{domain}>")
+    return header_line("From", from_header(from_address)), list_id
 
 
 #: the email package's folding width (RFC 5322's "SHOULD" of 78 characters)
@@ -553,13 +589,6 @@ def list_unsubscribe(url: str, mailto: str) -> bytes:
     if line.isascii() and max(len(url), len(mailto)) < SMTP_LINE - 24:
         return line.encode("ascii")
     return _folded("List-Unsubscribe", f"<{url}>, <{mailto}>")
-
-
-@lru_cache(maxsize=16)
-def _run_headers(group_name: str, domain: str) -> bytes:
-    """List-Id: the same for every digest of the group."""
-    slug = re.sub(r"[^a-z0-9]+", "-", group_name.casefold()).strip("-") or "group"
-    return header_line("List-Id", f"{header_text(group_name)} digest <{slug}.digest.{domain}>")
 
 
 @lru_cache(maxsize=16)
