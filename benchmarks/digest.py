@@ -48,7 +48,7 @@ from digest.store.models import (
 from parsers.company import normalize_company
 
 PERIOD = "2026-W48"
-TARGET_MS_PER_MEMBER = 10.0
+TARGET_MS_PER_MEMBER = 2.0
 TARGET_SMTP_CPU_MS = 0.5
 #: Peak memory may grow at most this much from 1,000 to 10,000 members (data, not per member).
 TARGET_MEMORY_GROWTH = 1.5

@@ -8,7 +8,6 @@ however many members the group has.
 
 from __future__ import annotations
 
-import heapq
 import operator
 import re
 from collections import Counter, defaultdict
@@ -653,14 +652,18 @@ def _pick(
     ranks: dict[int, float], company: dict[int, str], cap: int, per_company: int
 ) -> tuple[list[tuple[float, int]], int]:
     """The best `cap` postings, at most `per_company` from one company, and how many could
-    have been shown (within the per-company limit). Only the best few are sorted (a heap in
-    C), all of them only when one company crowds that many out."""
-    pairs = list(zip(ranks.values(), ranks.keys(), strict=True))
+    have been shown (within the per-company limit). Only the best few are sorted as pairs (the
+    ranks alone find where they end), all of them only when a few companies crowd the top."""
     chosen: list[tuple[float, int]] = []
-    if cap > 0 and pairs:
-        chosen = _best(heapq.nlargest(cap * per_company, pairs), company, cap, per_company)
-        if len(chosen) < cap and len(pairs) > cap * per_company:
-            chosen = _best(sorted(pairs, reverse=True), company, cap, per_company)
+    best = cap * per_company  # enough, unless a few companies crowd the top
+    if cap > 0 and best > 0 and ranks:
+        values = sorted(ranks.values(), reverse=True)
+        floor = values[min(best, len(values)) - 1]
+        top = sorted([(r, pid) for pid, r in ranks.items() if r >= floor], reverse=True)
+        chosen = _best(top, company, cap, per_company)
+        if len(chosen) < cap and len(top) < len(ranks):
+            chosen = _best(sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True),
+                           company, cap, per_company)  # fmt: skip
     counts = Counter(map(company.__getitem__, ranks)).values()
     return chosen, sum(map(min, counts, repeat(per_company)))
 

@@ -344,10 +344,11 @@ _HOLE_SPLIT = re.compile("\ue000([^\ue001]*)\ue001")
 SLOT = "<!--lead-->"
 _CUT = "<!--cut-->"
 #: Fragments kept per period: a week has a few variants of each posting, never one per member.
-MAX_FRAGMENTS = 20_000
+MAX_FRAGMENTS = 12_000
 _ROLE = ' class="role"'
-#: how the inliner writes an attribute's value
+#: how the inliner writes an attribute's value, and text
 _ATTRIBUTE = str.maketrans({"&": "&amp;", '"': "&quot;", "\xa0": "&nbsp;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;"})
 
 
 class _Holes:
@@ -364,6 +365,14 @@ class _Holes:
     def intro(self, posting_id: int, contact_id: int) -> str:
         return f"{HOLE}i{contact_id}{END}"
 
+    def why_html(self) -> Markup:
+        """'Why: …' differs from member to member (their keywords, their pitch): a hole too, so
+        one fragment serves every member of a sub-group."""
+        return Markup(f"{HOLE}w{END}")
+
+    def why_text(self) -> str:
+        return f"{HOLE}v{END}"
+
 
 @dataclass(frozen=True, slots=True)
 class Fragment:
@@ -373,36 +382,39 @@ class Fragment:
     posting_id: int
     parts: tuple[str, ...]
     html: bool
-    #: the static parts when every hole is the feedback prefix (the usual lead): one join
-    plain: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
-        parts = tuple(_HOLE_SPLIT.split(text))
-        plain = parts[0::2] if all(k == "f" for k in parts[1::2]) else None
-        return cls(posting_id, parts, html, plain)
+        return cls(posting_id, tuple(_HOLE_SPLIT.split(text)), html)
 
-    def fill(self, links: Links) -> str:
-        """The fragment with this member's links in its holes (attribute-escaped in HTML, as
-        the inliner writes attributes)."""
-        if self.plain is not None:
-            prefix = links.feedback_prefix
-            return (prefix.translate(_ATTRIBUTE) if self.html else prefix).join(self.plain)
+    def fill(self, links: Links, lead: Lead) -> str:
+        """The fragment with this member's links and words in its holes, written as the
+        inliner writes attribute values and text."""
         out = list(self.parts)
         for i in range(1, len(out), 2):
             key = out[i]
-            url = (
-                links.feedback_prefix if key == "f" else links.intro(self.posting_id, int(key[1:]))
-            )
-            out[i] = url.translate(_ATTRIBUTE) if self.html else url
+            if key == "f":
+                value = (
+                    links.feedback_prefix.translate(_ATTRIBUTE)
+                    if self.html
+                    else links.feedback_prefix
+                )
+            elif key == "w":
+                value = ("Why: " + "; ".join(lead.why)).translate(_TEXT)
+            elif key == "v":
+                value = wrap("Why: " + "; ".join(lead.why), indent="  ")
+            else:
+                url = links.intro(self.posting_id, int(key[1:]))
+                value = url.translate(_ATTRIBUTE) if self.html else url
+            out[i] = value
         return "".join(out)
 
 
 def _lead_key(lead: Lead) -> tuple[object, ...]:
-    """Everything a lead's fragment shows: the posting and what differs between members (why
-    it is theirs, credits, contacts, a sharer's note)."""
+    """Everything a lead's fragment shows but its holes: the posting and what differs between
+    members (credits, contacts, a sharer's note; whether there is a 'Why' line)."""
     return (
-        lead.posting.id, tuple(lead.why), lead.credit, lead.meant, lead.recruiter,
+        lead.posting.id, bool(lead.why), lead.credit, lead.meant, lead.recruiter,
         tuple(lead.contacts), tuple(lead.contact_extra), lead.more_contacts,
     )  # fmt: skip
 
@@ -443,7 +455,7 @@ class _Slots:
                     .render(lead=lead, links=_Holes())
                 )
                 fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
-            out.append(fragment.fill(self.links))
+            out.append(fragment.fill(self.links, lead))
         return "".join(out)
 
     def html_blocks(self) -> list[str]:
@@ -457,7 +469,7 @@ class _Slots:
                 self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
         fill = Fragment.fill
         return [
-            "".join([fill(self.cache[key], self.links) for key, _, _ in slot])  # type: ignore[arg-type]
+            "".join([fill(self.cache[key], self.links, lead) for key, lead, _ in slot])  # type: ignore[arg-type]
             for slot in self.wanted
         ]
 
