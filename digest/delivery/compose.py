@@ -291,6 +291,7 @@ class Week:
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
         self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
+        self._pitch_text: dict[str, dict[int, str]] = {}  # the pitch as written -> the same
         #: each lead rendered once per variant, joined into every digest that shows it
         self.fragments: dict[object, object] = {}
 
@@ -357,9 +358,17 @@ class Week:
         return found
 
     def pitch_matches(self, pitch: str) -> dict[int, str]:
-        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached, pitches repeat rarely but
-        a digest run may build a member's digest twice (size limits)."""
-        phrases = tuple(pitch_phrases(pitch or ""))
+        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached by
+        the pitch as written (asked once per lead of a digest) and by its phrases."""
+        text = pitch or ""
+        found = self._pitch_text.get(text)
+        if found is None:
+            if len(self._pitch_text) > 4096:
+                self._pitch_text.clear()
+            found = self._pitch_text[text] = self._pitch_fits(tuple(pitch_phrases(text)))
+        return found
+
+    def _pitch_fits(self, phrases: tuple[str, ...]) -> dict[int, str]:
         found = self._pitch_cache.get(phrases)
         if found is None:
             found = {}
@@ -815,9 +824,10 @@ def _lead(
     names: list[str] = []
     anonymous = 0
     shared_by_you = False
+    me = member.id  # an ORM attribute: read once, not per sharer and contact
     for mid in info.sharer_ids:
         person = week.people.get(mid)
-        if mid == member.id:
+        if mid == me:
             shared_by_you = True
         elif person is None or not person.listed:
             continue
@@ -831,7 +841,7 @@ def _lead(
         person = week.people.get(mid)
         if (
             person is None
-            or mid == member.id
+            or mid == me
             or mid in seen
             or not person.contact_opt_in
             or not person.listed
