@@ -635,8 +635,9 @@ def _html_part(html: str) -> bytes:
 
 
 def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
-    """A part whose body goes out as it is, every line ended by CRLF."""
-    lines = "\r\n".join(body.splitlines())
+    """A part whose body goes out as it is, every line ended by CRLF (lines split as the email
+    package splits them: at CR, LF and CRLF only)."""
+    lines = b"\r\n".join(body.encode("ascii").splitlines())
     return (
         (
             f'Content-Type: {content_type}; charset="{charset}"\r\n'
@@ -644,7 +645,7 @@ def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -
         ).encode("ascii")
         + extra
         + b"\r\n"
-        + lines.encode("ascii")
+        + lines
         + b"\r\n"
     )
 
