@@ -320,3 +320,20 @@ def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> Non
         f"<{url}>, <mailto:leads+unsubscribe@group.example.org?subject=unsubscribe>"
     )
     assert b"List-Unsubscribe: <https://" in mail.data and b"=?utf-8?q?=3Chttps" not in mail.data
+
+
+def test_a_members_own_words_in_a_shared_lead_are_escaped(world) -> None:  # type: ignore[no-untyped-def]
+    """The 'Why' line is the member's (their keywords, their pitch), joined into a shared
+    fragment: it is escaped as the rest of the page is, and reaches only that member."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    lead = digest.leads[0]
+    lead.why.append("your keyword '<img src=x onerror=alert(1)> & co'")
+    try:
+        html, text = render(cfg, digest, links(cfg, digest))
+    finally:
+        lead.why.pop()
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co" in html and "<img" not in html
+    assert "your keyword '<img src=x onerror=alert(1)> & co'" in " ".join(text.split())
+    other, _ = render(cfg, all_digests["dan"], links(cfg, all_digests["dan"]))
+    assert "onerror" not in other
