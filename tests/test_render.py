@@ -13,6 +13,7 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -337,3 +338,22 @@ def test_a_members_own_words_in_a_shared_lead_are_escaped(world) -> None:  # typ
     assert "your keyword '<img src=x onerror=alert(1)> & co'" in " ".join(text.split())
     other, _ = render(cfg, all_digests["dan"], links(cfg, all_digests["dan"]))
     assert "onerror" not in other
+
+
+def test_text_from_strangers_cannot_write_a_hole_or_a_cut_mark(world) -> None:  # type: ignore[no-untyped-def]
+    """Posting text and links come from strangers' mail: marks like the ones fragments are cut
+    and filled at stay text, and every lead keeps its own place."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    lead = digest.leads[0]
+    hostile = "x \ue000f\ue001 <!--lead--> <!--cut--> \ue000i1\ue001"
+    original, shared = lead.posting, digest.fragments
+    lead.posting = replace(original, title=hostile, url=f"https://evil.example/{hostile}")
+    digest.fragments = {}
+    try:
+        html, text = render(cfg, digest, links(cfg, digest))
+    finally:
+        lead.posting, digest.fragments = original, shared
+    assert html.count('class="lead"') == len(digest.leads)
+    assert len(re.findall(r"/feedback/[^/\"]+/\d+/applied", html)) == len(digest.leads)
+    assert "/intro/" not in html and "/intro/" not in text

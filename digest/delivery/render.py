@@ -335,14 +335,16 @@ def render(
 
 # -- prepared lead fragments -------------------------------------------------------------------
 
-#: Where a member's own link goes in a shared fragment: HOLE + name + END (private-use
-#: characters, which no posting text keeps: clean_text and the inliner leave them, nh3 too, but
-#: a fragment is split on them only where `_Holes` put them, before any text is joined in).
-HOLE, END = "\ue000", "\ue001"
-_HOLE_SPLIT = re.compile("\ue000([^\ue001]*)\ue001")
-#: A lead's place in the inlined skeleton, and the cut marks around each fragment being inlined.
-SLOT = "<!--lead-->"
-_CUT = "<!--cut-->"
+#: Marks are made unguessable per process: posting text and links come from strangers' mail, and
+#: a posting that could write a hole or a cut mark would shift other leads or sign links.
+_NONCE = secrets.token_hex(8)
+#: Where a member's own link or words go in a shared fragment: HOLE + name + END.
+HOLE, END = f"\ue000{_NONCE}:", "\ue001"
+_HOLE_SPLIT = re.compile(re.escape(HOLE) + r"(f|w|v|i\d+)" + re.escape(END))
+#: A block of leads' place in the inlined skeleton, and the cut marks around each fragment
+#: being inlined.
+SLOT = f"<!--lead-{_NONCE}-->"
+_CUT = f"<!--cut-{_NONCE}-->"
 #: Fragments kept per period: a week has a few variants of each posting, never one per member.
 MAX_FRAGMENTS = 12_000
 _ROLE = ' class="role"'
