@@ -44,10 +44,9 @@ from parsers.alerts import SPECS, is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
 from parsers.boards import parse_board
 from parsers.detect import parse_file
-from parsers.feeds import html_to_text as feed_html_to_text
-from parsers.feeds import parse_feed_entries, split_title
+from parsers.feeds import parse_feed_entries
 from parsers.forwards import split_forward
-from parsers.htmltext import html_links, html_to_text
+from parsers.htmltext import fragment_to_text, html_links, html_to_text
 from parsers.jsonld import loads_lenient, page_jobs
 from parsers.links import (
     canonicalize_url,
@@ -60,6 +59,7 @@ from parsers.links import (
 from parsers.mail import looks_like_job, parse_mail
 from parsers.mime import bounce_recipients, decode_bytes, decode_header_value, decode_mail
 from parsers.model import Address, ParsedItem, Posting
+from parsers.titles import split_title
 from tests.support.hostile import ALERT_SENDER, JOB_LINK, MAIL_CLASSES, mail
 from tests.support.mails import gmail_forward
 
@@ -491,7 +491,7 @@ def test_feeds_on_anything(data: bytes) -> None:
 @given(SHORT, SHORT, TEXT)
 def test_feed_titles_and_markup(title: str, known: str, markup: str) -> None:
     bounded(split_title, title, known)
-    assert isinstance(bounded(feed_html_to_text, markup), str)
+    assert isinstance(bounded(fragment_to_text, markup), str)
 
 
 @st.composite
