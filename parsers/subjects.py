@@ -4,7 +4,9 @@ Recruiters pack everything into the subject ("Digital Marketing Manager opportun
 Foods (Dallas)", "Sabre is hiring: Marketing Manager", "Data Analyst - Globex - Austin, TX")
 and name the employer in the body ("my client, Acme Foods, is...", "join Globex as ...").
 Those cues name the employer; the sender's mail domain is only a last resort, and never for
-a staffing firm or a personal mailbox, whose domain is not the employer.
+a staffing firm or a personal mailbox, whose domain is not the employer. What is subject-only
+(Fwd:/Re: chains, "[EXTERNAL]", "Job:" labels, "check out this job at ...") is taken off here;
+the line left is split by parsers.titles, the splitter feed titles use too.
 
 Interface (stable):
     strip_subject(subject: str) -> str
