@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 
 from parsers.company import normalize_company
@@ -149,9 +150,13 @@ def _strip_label(parts: TitleParts) -> None:
         parts.remote = parts.remote or head.strip().casefold() == "remote"
 
 
+#: A feed names the same employer on each of its entries: its key is worked out once.
+_company_key = lru_cache(maxsize=1024)(normalize_company)
+
+
 def _same_company(text: str, known_company: str) -> bool:
     """'Workwise Payroll' in the title is the author 'Workwise Payroll, Inc.'."""
-    return bool(known_company) and normalize_company(text) == normalize_company(known_company)
+    return bool(known_company) and _company_key(text) == _company_key(known_company)
 
 
 def _split(parts: TitleParts, known_company: str) -> None:
