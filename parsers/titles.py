@@ -50,8 +50,8 @@ _HIRING_RE = re.compile(
     r"^(?P<co>[A-Z][\w&.,' -]{1,60}?) (?:(?:is|are) (?:now |currently |actively )?"
     r"(?:hiring|looking for|seeking|recruiting(?: for)?)(?::| (?:a|an|for|the)?)?|"
     # "Acme zoekt een", "Acme sucht einen", "Acme recherche un", "Acme busca un", "cerca un"
-    r"(?:sucht|zoekt|recherche|recrute|busca|cerca|söker|procura|szuka|contrata)"
-    r"(?: (?:eine?n?|een|un|une|uno|una|um|uma|en|ett|des|unos))?)\s*(?P<title>.*)$"
+    rf"(?:{_alternation(_WORDS['hiring_verbs'])})"
+    rf"(?: (?:{_alternation(_WORDS['hiring_articles'])}))?)\s*(?P<title>.*)$"
 )
 _JOIN_RE = re.compile(
     rf"\bjoin (?:the team at )?(?P<co>{COMPANY_WORDS}) as (?:an? )?(?P<title>.+)$"
@@ -61,7 +61,8 @@ _TEAM_AT_RE = re.compile(
     rf"(?:at|with) (?P<co>{COMPANY_WORDS})\s*$"
 )
 _AT_RE = re.compile(
-    r"^(?P<title>.+?)\s+(?:at|@|chez|bei|bij|presso|hos)\s+(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$"
+    rf"^(?P<title>.+?)\s+(?:{_alternation(_WORDS['at_words'])})\s+"
+    r"(?P<co>[A-Z0-9][^;:!?]{1,60}?)\s*$"
 )
 _WITH_RE = re.compile(
     r"^(?P<title>.+?\b(?:role|post|opening|position|opportunity|job|search))\s+(?:with|for)\s+"

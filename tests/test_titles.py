@@ -49,3 +49,17 @@ def test_remote_piece_keeps_what_it_says_in_a_feed_and_a_subject() -> None:
     parts = subject_parts("Buyer - Initech - Remote - US")
     assert (posting.company, posting.location, posting.remote) == ("Initech", "Remote - US", True)
     assert (parts.company, parts.location, parts.remote) == ("Initech", "Remote - US", True)
+
+
+@pytest.mark.parametrize(
+    ("subject", "title", "company"),
+    [
+        ("Acme recherche une analyste financière", "analyste financière", "Acme"),
+        ("Initech busca uno Contador", "Contador", "Initech"),
+        ("Globex sucht einen Controller (m/w/d)", "Controller (m/w/d)", "Globex"),
+    ],
+)
+def test_hiring_verb_takes_its_whole_article(subject: str, title: str, company: str) -> None:
+    """'une', not 'un' + 'e analyste': the longest article is the one read."""
+    parts = subject_parts(subject)
+    assert (parts.title, parts.company) == (title, company)
