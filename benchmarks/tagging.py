@@ -71,6 +71,12 @@ def load_titles(directory: Path = TITLES_DIR) -> list[tuple[str, str]]:
     ]
 
 
+def load_descriptions(directory: Path = TITLES_DIR) -> dict[str, str]:
+    """Occupation code -> O*NET's description of the occupation (a stand-in for a posting's)."""
+    lines = (directory / "Occupation_Data.txt").read_text(encoding="utf-8").splitlines()
+    return {cols[0]: cols[2] for cols in (line.split("\t") for line in lines[1:]) if len(cols) > 2}
+
+
 def load_truth(directory: Path = TITLES_DIR) -> dict[str, tuple[str, ...]]:
     data = tomllib.loads((directory / "subgroup_soc.toml").read_text(encoding="utf-8"))
     return {name: tuple(prefixes) for name, prefixes in data.items()}
@@ -79,12 +85,13 @@ def load_truth(directory: Path = TITLES_DIR) -> dict[str, tuple[str, ...]]:
 def score(
     titles: Sequence[tuple[str, str]],
     truth: dict[str, tuple[str, ...]],
-    predict: Callable[[str], set[str]],
+    predict: Callable[[str, str], set[str]],
 ) -> Score:
-    """Micro-averaged over (title, sub-group) pairs."""
+    """Micro-averaged over (title, sub-group) pairs; `predict(code, title)` (the code only to
+    look up the occupation's description, never its answer)."""
     tp = fp = fn = 0
     for code, title in titles:
-        predicted = predict(title)
+        predicted = predict(code, title)
         for name, prefixes in truth.items():
             actual = code.startswith(prefixes)
             hit = name in predicted
@@ -94,19 +101,27 @@ def score(
     return Score(tp, fp, fn)
 
 
-def substring_baseline(groups: Sequence[SubgroupRules]) -> Callable[[str], set[str]]:
+def substring_baseline(groups: Sequence[SubgroupRules]) -> Callable[[str, str], set[str]]:
     """The issue's reference: a role phrase as a case-insensitive substring of the title."""
     lowered = [(g.name, [r.phrase.lower() for r in g.roles]) for g in groups]
 
-    def predict(title: str) -> set[str]:
+    def predict(_code: str, title: str) -> set[str]:
         low = title.lower()
         return {name for name, phrases in lowered if any(p in low for p in phrases)}
 
     return predict
 
 
-def matcher_predict(matcher: Matcher) -> Callable[[str], set[str]]:
-    return lambda title: {tag.subgroup for tag in matcher.match(title)}
+def matcher_predict(
+    matcher: Matcher, descriptions: dict[str, str] | None = None
+) -> Callable[[str, str], set[str]]:
+    """Tags of the title alone, or (with `descriptions`) of the title with its occupation's
+    description as the posting's: what description-only evidence adds, or costs."""
+    if descriptions is None:
+        return lambda _code, title: {tag.subgroup for tag in matcher.match(title)}
+    return lambda code, title: {
+        tag.subgroup for tag in matcher.match(title, descriptions.get(code, ""))
+    }
 
 
 def split(titles: Sequence[tuple[str, str]]) -> tuple[list, list]:
@@ -124,6 +139,9 @@ def run_quality(directory: Path = TITLES_DIR) -> dict[str, dict[str, float]]:
         "substring baseline": substring_baseline(groups),
         "matcher, no vocabulary": matcher_predict(Matcher.compile(groups, Vocabulary.empty())),
         "matcher": matcher_predict(Matcher.compile(groups)),
+        "matcher, with descriptions": matcher_predict(
+            Matcher.compile(groups), load_descriptions(directory)
+        ),
     }
     out: dict[str, dict[str, float]] = {}
     for name, predict in systems.items():

@@ -130,6 +130,9 @@ class TaggingConfig:
     #: also match pitches by static embeddings (WordLlama; `pip install 'jobdigest[pitch]'`)
     pitch_semantic: bool = False
     pitch_semantic_threshold: float = 0.5
+    #: members whose "not relevant" it takes to lower a posting for everyone (one member's
+    #: own mark hides it for them alone)
+    not_relevant_quorum: int = 3
 
 
 @dataclass
@@ -288,6 +291,12 @@ def _validate_parse_budget(cfg: Config, where: str) -> None:
         )
 
 
+def _validate_tagging(cfg: Config, where: str) -> None:
+    """The quorum counts members: below 1 means nothing (1 is "one member lowers it for all")."""
+    if cfg.tagging.not_relevant_quorum < 1:
+        raise UserError(f"{where}: tagging.not_relevant_quorum: expected 1 or more")
+
+
 def _validate(cfg: Config, where: str) -> None:
     for section in ("inbox", "smtp"):
         sec = getattr(cfg, section)
@@ -321,6 +330,7 @@ def _validate(cfg: Config, where: str) -> None:
     if cfg.fetch.page_delay_seconds < 0:
         raise UserError(f"{where}: fetch.page_delay_seconds: expected 0 or more")
     _validate_parse_budget(cfg, where)
+    _validate_tagging(cfg, where)
     for i, feed in enumerate(cfg.feeds):
         if not feed.url:
             raise UserError(f"{where}: feeds[{i}].url: missing")

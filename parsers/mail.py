@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from parsers.alerts import is_alert_sender, parse_alert, sent_at
+from parsers.alerts import MAX_CARDS, is_alert_sender, parse_alert, sent_at
 from parsers.autoforward import forwarded_by
 from parsers.company import is_legal_form
 from parsers.dates import absolute_date, iso_date, parse_date
@@ -367,15 +368,23 @@ def as_written(name: str, text: str) -> str:
     Analytics"), or unchanged when the mail never writes it."""
     if not name:
         return ""
-    squashed = re.sub(r"\W+", "", name).casefold()
-    for match in _CAPITALISED_RUN_RE.finditer(text[:20_000]):
+    return _written_forms(text[:20_000]).get(re.sub(r"\W+", "", name).casefold(), name)
+
+
+@lru_cache(maxsize=8)
+def _written_forms(head: str) -> dict[str, str]:
+    """Each phrase of up to four capitalised words in `head`, squashed ("acmeanalytics") to as
+    written ("Acme Analytics"); longest first, then leftmost, the first found winning, as
+    as_written reads them. Built once per text: 400 links each rescanning the same 20,000
+    characters for their employer's name cost 0.2 s."""
+    forms: dict[str, str] = {}
+    for match in _CAPITALISED_RUN_RE.finditer(head):
         words = match.group(0).split()
         for size in range(min(4, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 phrase = " ".join(words[start : start + size]).strip(".,'’-&")
-                if re.sub(r"\W+", "", phrase).casefold() == squashed:
-                    return phrase
-    return name
+                forms.setdefault(re.sub(r"\W+", "", phrase).casefold(), phrase)
+    return forms
 
 
 _CAPITALISED_RUN_RE = re.compile(r"[A-Z][\w&'’.-]*(?:[ \t]+[A-Z&][\w&'’.-]*){0,5}")
@@ -485,6 +494,10 @@ def _unit_postings(unit: _Unit, seen: set[str], warnings: list[str]) -> list[Pos
         unit.sender.address, unit.subject, unit.html, unit.body or unit.text, sent_at(unit.date)
     )
     if alert is not None:
+        if len(alert) >= MAX_CARDS:
+            warnings.append(
+                f"an alert lists {MAX_CARDS} jobs or more: at most {MAX_CARDS} are read"
+            )
         return list(alert)
     postings = _link_postings(unit, seen, warnings)
     if not postings:

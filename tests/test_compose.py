@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import (
+    LOOKALIKE_PENALTY,
     Lead,
     MemberDigest,
     PostingView,
@@ -20,7 +21,7 @@ from digest.delivery.compose import (
 )
 from digest.delivery.periods import window
 from digest.store.db import Database
-from digest.store.models import Delivery, Member
+from digest.store.models import Delivery, Feedback, Member, Posting, Tag
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group
 
 
@@ -171,3 +172,69 @@ def test_members_without_matches_get_an_empty_digest(group) -> None:  # type: ig
     assert "frank" not in all_digests  # removed members get nothing
     gina = all_digests["gina"]  # IT, no keywords; the DevOps posting is remote-only, still shown
     assert titles(gina) == ["DevOps Engineer"]
+
+
+# -- "not relevant": the member's own, the group's only with a quorum ---------------------------
+
+
+def _not_relevant(db: Database, seeded: Seeded, who: list[str]) -> None:
+    """Exactly `who` marked the 'Marketing Coordinator' posting not relevant."""
+    pid = seeded.postings["disliked"]
+    with db.session() as s:
+        s.execute(delete(Feedback).where(Feedback.posting_id == pid))
+        s.add_all(
+            Feedback(member_id=seeded.members[w], posting_id=pid, kind="not_relevant") for w in who
+        )
+
+
+def _rank(digest: MemberDigest, title: str, company: str = "Meh Inc") -> float | None:
+    found = [
+        x.rank for x in digest.leads if (x.posting.title, x.posting.company) == (title, company)
+    ]
+    return found[0] if found else None
+
+
+def test_one_or_two_members_not_relevant_change_only_their_own_digest(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, seeded = group
+    _not_relevant(db, seeded, [])
+    untouched = _rank(digests(db, cfg)["dan"], "Marketing Coordinator")
+    assert untouched is not None
+    for who in (["bob"], ["bob", "erin"]):
+        _not_relevant(db, seeded, who)
+        got = digests(db, cfg)
+        assert _rank(got["dan"], "Marketing Coordinator") == pytest.approx(untouched)
+        for marker in who:  # whoever marked it never gets it
+            assert _rank(got[marker], "Marketing Coordinator") is None
+    _not_relevant(db, seeded, ["bob", "erin", "gina"])  # the quorum: lower for everyone
+    got = digests(db, cfg)
+    assert _rank(got["dan"], "Marketing Coordinator") < untouched  # type: ignore[operator]
+    assert titles(got["dan"])[-1] == "Marketing Coordinator"
+    assert _rank(got["bob"], "Marketing Coordinator") is None
+
+
+def test_the_quorum_is_the_groups_setting(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, seeded = group
+    _not_relevant(db, seeded, [])
+    untouched = _rank(digests(db, cfg)["dan"], "Marketing Coordinator")
+    _not_relevant(db, seeded, ["bob"])
+    strict = parse_config(
+        '[group]\nname = "Test Network"\ntimezone = "America/Chicago"\n'
+        "[tagging]\nnot_relevant_quorum = 1\n"
+    )
+    assert _rank(digests(db, strict)["dan"], "Marketing Coordinator") < untouched  # type: ignore[operator]
+
+
+def test_a_members_not_relevant_lowers_same_title_postings_for_them_alone(group) -> None:  # type: ignore[no-untyped-def]
+    db, cfg, seeded = group
+    with db.session() as s:
+        twin = Posting(title="Marketing coordinator", company="Other Co", company_key="other co",
+                       first_seen=WEEK_START - timedelta(hours=2), url="https://other.example/1")  # fmt: skip
+        s.add(twin)
+        s.flush()
+        s.add(Tag(posting_id=twin.id, subgroup_id=seeded.subgroups["marketing"],
+                  role="Marketing Manager", score=0.75, why=["title matches 'marketing'"]))  # fmt: skip
+    _not_relevant(db, seeded, ["bob"])
+    got = digests(db, cfg)
+    dan, bob = (_rank(got[w], "Marketing coordinator", "Other Co") for w in ("dan", "bob"))
+    assert dan is not None and bob is not None  # still shown to bob, lower
+    assert bob == pytest.approx(dan - LOOKALIKE_PENALTY)

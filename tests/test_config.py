@@ -64,6 +64,7 @@ def test_brief_example_loads_and_resolves_sqlite_path_next_to_the_file(tmp_path:
         ("[[feeds]]\nsubgroups = []", "feeds[0].url: missing"),
         ("[grop]\nname = 'x'", "unknown key 'grop'"),
         ("[group\n", "not valid TOML"),
+        ("[tagging]\nnot_relevant_quorum = 0", "tagging.not_relevant_quorum: expected 1 or more"),
     ],
 )
 def test_mistakes_are_named_by_key(text: str, message: str) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import string
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
@@ -40,12 +41,12 @@ from digest.ingest.record import process_pending
 from digest.store.db import Database
 from digest.store.models import Member, RawMessage
 from parsers import company, dates, fingerprint, location, subjects
-from parsers.alerts import SPECS, is_alert_sender, parse_alert
+from parsers.alerts import MAX_CARDS, SPECS, is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
 from parsers.boards import parse_board
 from parsers.detect import parse_file
 from parsers.feeds import parse_feed_entries
-from parsers.forwards import split_forward
+from parsers.forwards import MAX_CANDIDATES, split_forward
 from parsers.htmltext import fragment_to_text, html_links, html_to_text
 from parsers.jsonld import loads_lenient, page_jobs
 from parsers.links import (
@@ -57,9 +58,16 @@ from parsers.links import (
     unwrap_redirect,
 )
 from parsers.mail import looks_like_job, parse_mail
-from parsers.mime import bounce_recipients, decode_bytes, decode_header_value, decode_mail
+from parsers.mime import (
+    MAX_BOUNDARIES,
+    bounce_recipients,
+    decode_bytes,
+    decode_header_value,
+    decode_mail,
+)
 from parsers.model import Address, ParsedItem, Posting
 from parsers.titles import split_title
+from tests.support.budget import cpu_bounded
 from tests.support.hostile import ALERT_SENDER, JOB_LINK, MAIL_CLASSES, mail
 from tests.support.mails import gmail_forward
 
@@ -79,14 +87,80 @@ def bounded(fn: Callable[..., T], *args: Any) -> T:
 
 #: Large enough that the old super-linear code took 15 s to hours; small enough for CI.
 FINDING_SIZE = 200_000
+#: Issue #12: "well under a second for inputs under 1 MB". Every class runs at ~0.5 s per MB
+#: or less (`python -m benchmarks.hostile`); one that regresses to a second per MB fails.
+SECONDS_PER_MB = 1.0
+BUDGET_SIZE = 500_000
+
+
+def _parse_and_bounce(raw: bytes) -> ParsedItem:
+    """What the benchmark times: the mail read, and read again as a possible bounce."""
+    bounce_recipients(raw)
+    return parse_mail(raw, "hostile")
 
 
 @pytest.mark.parametrize("name", sorted(MAIL_CLASSES))
-def test_each_pathological_class_parses_within_its_budget(name: str) -> None:
-    raw = MAIL_CLASSES[name](FINDING_SIZE)
-    item = bounded(parse_mail, raw, name)
+def test_each_pathological_class_parses_well_under_a_second_per_megabyte(name: str) -> None:
+    raw = MAIL_CLASSES[name](BUDGET_SIZE)
+    item = cpu_bounded(SECONDS_PER_MB * len(raw) / 1e6, _parse_and_bounce, raw)
     assert isinstance(item, ParsedItem)
     assert item.error is None or "cannot parse" not in item.error
+
+
+def _cards(count: int) -> bytes:
+    return MAIL_CLASSES["alert: many cards"](count * 132)  # 132 bytes a card
+
+
+def test_an_alert_over_the_card_cap_reads_its_first_jobs_whole_and_says_so() -> None:
+    item = bounded(parse_mail, _cards(MAX_CARDS + 50), "alert")
+    assert [p.title for p in item.postings] == [
+        f"Marketing Manager {1_000_000 + i}" for i in range(MAX_CARDS)
+    ]
+    last = item.postings[-1]  # ends where the next job starts, as without the cap
+    assert (last.company, last.location, last.salary) == (
+        "Acme Foods",
+        "Dallas, TX",
+        "$90k - $100k",
+    )
+    assert f"an alert lists {MAX_CARDS} jobs or more: at most {MAX_CARDS} are read" in item.warnings
+
+
+def test_an_alert_under_the_card_cap_is_read_in_full_without_a_warning() -> None:
+    item = bounded(parse_mail, _cards(MAX_CARDS - 1), "alert")
+    assert len(item.postings) == MAX_CARDS - 1
+    assert not any("alert lists" in w for w in item.warnings)
+
+
+def _header_lines(count: int) -> str:
+    return "".join(f"Date: {i}\n" for i in range(count))
+
+
+FORWARD = (
+    "---------- Forwarded message ---------\nFrom: Rita <rita@acme-foods.com>\n"
+    "Date: Mon, 1 Dec 2025\nSubject: Marketing Manager\nTo: Alice <alice@example.org>\n\n"
+    f"Apply: {JOB_LINK}\n"
+)
+
+
+def test_a_forward_after_a_few_header_like_lines_is_found() -> None:
+    found = bounded(split_forward, _header_lines(100) + "\n" + FORWARD, "Fwd: Marketing Manager")
+    assert [m.from_.address for m in found.messages] == ["rita@acme-foods.com"]
+
+
+def test_past_the_candidate_cap_the_text_is_the_mails_own_and_its_links_still_count() -> None:
+    body = _header_lines(MAX_CANDIDATES) + "\n" + FORWARD
+    found = bounded(split_forward, body, "Fwd: Marketing Manager")
+    assert found.messages == [] and found.reply is None
+    item = bounded(parse_mail, mail(body), "capped")
+    assert [p.canonical_url for p in item.postings] == [JOB_LINK]
+
+
+def test_mime_past_the_boundary_cap_is_read_as_text_with_a_warning() -> None:
+    item = bounded(parse_mail, nested_mime(MAX_BOUNDARIES + 1), "deep")
+    assert [p.canonical_url for p in item.postings] == [JOB_LINK]
+    assert any(f"more than {MAX_BOUNDARIES} multipart boundaries" in w for w in item.warnings)
+    shallow = bounded(parse_mail, nested_mime(10), "shallow")
+    assert not any("boundaries" in w for w in shallow.warnings)
 
 
 def test_a_two_kilobyte_mail_of_blank_lines_is_read() -> None:
@@ -122,8 +196,8 @@ def test_an_age_before_year_one_is_no_date_and_no_crash() -> None:
 
 # ---------------------------------------------------------------- the budget guard
 
-#: A mail that is slow but legitimate work (linear, ~1-2 s of CPU for 1 MB): over a tiny budget.
-HEAVY = MAIL_CLASSES["header-like lines"](1_000_000)
+#: A mail that is slow but legitimate work (linear, ~0.7 s of CPU for 3 MB): over a tiny budget.
+HEAVY = MAIL_CLASSES["blank lines"](3_000_000)
 TINY = ParseBudget(seconds=0.2, memory_mb=256)
 
 
@@ -389,6 +463,27 @@ def alert_html(draw: st.DrawFn) -> str:
 def test_each_alert_parser_on_anything(sender: str, html: str, text: str) -> None:
     postings = bounded(parse_alert, sender, "Your job alert", html, text)
     assert postings is None or all(isinstance(p, Posting) for p in postings)
+
+
+#: Text that names an alert sender only in some spelling: upper-case escapes, classes, hex.
+MARKED = [
+    *JOB_LINKS, "alert@indeed.com", "https://www.careerbuilder.com/job/J3N7XY6ABCDEF",
+    "https://www.usajobs.gov/GetJob/ViewDetails/123456", "https://wellfound.com/jobs/42",
+    "https://www.google.com/search?ibp=htl%3Bjobs", "https://www.indeed.co.uk/pagead/clk?x",
+]  # fmt: skip
+
+
+@FAST
+@given(
+    st.lists(st.one_of(st.sampled_from(MARKED), st.text(string.printable, max_size=12))),
+    st.lists(st.booleans(), min_size=1),
+)
+def test_the_ascii_marker_search_finds_what_the_case_insensitive_one_finds(
+    pieces: list[str], upper: list[bool]
+) -> None:
+    text = "".join(c.upper() if upper[i % len(upper)] else c for i, c in enumerate("".join(pieces)))
+    for spec in SPECS:
+        assert spec.mentioned_in(text, text.lower()) is bool(spec.markers.search(text))
 
 
 # ---------------------------------------------------------------- links

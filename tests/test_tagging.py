@@ -14,7 +14,7 @@ from digest.cli import cli
 from digest.clock import utcnow
 from digest.roster.imports import import_subgroups
 from digest.store.db import Database
-from digest.store.models import Posting, Subgroup, Tag
+from digest.store.models import Member, Posting, Subgroup, Tag
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending
 from tests.support.config import write_config
@@ -199,3 +199,41 @@ def test_gaps_unknown_subgroup_names_the_known_ones(db_url: str, tmp_path: Path)
 def test_gaps_rejects_bad_weeks(tmp_path: Path, weeks: str) -> None:
     result = CliRunner().invoke(cli, ["tags", "gaps", "Marketing", "--weeks", weeks])
     assert result.exit_code == 2
+
+
+def test_a_subgroup_a_lead_took_a_posting_out_of_stays_out_through_retags(
+    db_url: str, tmp_path: Path
+) -> None:
+    from digest.tagging.exclusions import put_back, take_out
+
+    db = _db(db_url)
+    both, brand = _add(db, "Brand Manager / Software Engineer", "Brand Manager")
+    tag_pending(db)
+    assert set(_tags(db, both)) == {"Marketing", "Information Technology"}
+    with db.session() as session:
+        lead = Member(email="ann@example.org", name="Ann Lee")
+        session.add(lead)
+        session.flush()
+        marketing = session.scalar(select(Subgroup.id).where(Subgroup.name == "Marketing"))
+        assert take_out(session, marketing, both, lead.id)
+        assert not take_out(session, marketing, both, lead.id)  # once is enough
+    tag_pending(db, [both])
+    assert _tags(db, both) == {"Information Technology": "Software Engineer"}
+    # Marketing's rules change; `jobdigest retag` re-tags every posting, the lead's choice holds
+    _import(db, RULES.replace('"Brand Manager"]', '"Brand Manager", "Content Strategist"]'))
+    db.dispose()
+    _run(tmp_path, db_url, "retag")
+    assert _tags(db, both) == {"Information Technology": "Software Engineer"}
+    assert _tags(db, brand) == {"Marketing": "Brand Manager"}  # only that posting
+    text = _run(tmp_path, db_url, "tags", "explain", str(both))
+    assert "Taken out of Marketing by lead Ann Lee on " in text
+    assert "Tagged for every other sub-group." in text
+    with db.session() as session:
+        session.delete(session.scalar(select(Member).where(Member.email == "ann@example.org")))
+    assert "Taken out of Marketing by a former lead on " in _run(
+        tmp_path, db_url, "tags", "explain", str(both)
+    )
+    with db.session() as session:
+        assert put_back(session, marketing, both)
+    tag_pending(db, [both])
+    assert set(_tags(db, both)) == {"Marketing", "Information Technology"}

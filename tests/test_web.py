@@ -270,6 +270,12 @@ def _routes(w: World) -> list[tuple[str, str, dict[str, str], dict[str, int]]]:
             {"status": "active"},
             {**lead_a, LEAD_A: 302, OPERATOR: 302},
         ),
+        (
+            f"/lead/{a}/postings/{w.p_marketing}/take-out",
+            {},
+            {**lead_a, LEAD_A: 302, OPERATOR: 302},
+        ),
+        (f"/lead/{a}/postings/{w.p_social}/put-back", {}, {**lead_a, LEAD_A: 404, OPERATOR: 404}),
         (f"/operator/members/{w.dan}/pause", {}, {**operator, OPERATOR: 302}),
     ]
     rows = [("GET", path, {}, expected) for path, expected in gets]
@@ -585,6 +591,120 @@ def test_moderation_hide_correct_and_merge(app: Flask, db: Database, world: Worl
     )
     assert again.status_code == 400 and "already merged" in again.get_data(as_text=True)
     assert "badge-hidden" in week
+
+
+# -- lead: "not for my sub-group" -------------------------------------------------------------
+
+
+def _in_both_subgroups(cfg: Config, db: Database, world: World) -> None:
+    """IT also wants social media specialists: "Social Media Specialist" is tagged for both."""
+    with db.session() as s:
+        it = s.get_one(Subgroup, world.it)
+        it.roles.append(Role(phrase="Social Media Specialist", position=1))
+        it.rules_version += 1
+    tag_pending(db, cfg=cfg)
+    assert current_tags(db, world.p_social) == {
+        "Marketing": "Social Media Specialist",
+        "IT": "Social Media Specialist",
+    }
+
+
+def _digest_page(app: Flask, member_id: int) -> str:
+    return (
+        app.test_client().get(f"/digest/{token_for(app, 'view', member_id)}").get_data(as_text=True)
+    )
+
+
+def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
+    app: Flask, cfg: Config, db: Database, world: World
+) -> None:
+    from digest.tagging.explain import explain_posting
+
+    _in_both_subgroups(cfg, db, world)
+    alice, bob = sign_in(app, world.alice), sign_in(app, world.bob)
+    base = f"/lead/{world.marketing}/postings/{world.p_social}"
+    page = alice.get(base)
+    assert "Not for my sub-group" in page.get_data(as_text=True)
+    assert alice.get(f"{base}/take-out").status_code == 405  # a GET never changes state
+    assert alice.post(f"{base}/take-out").status_code == 400  # no CSRF token
+    # IT's lead cannot take it out of Marketing
+    assert bob.post(f"{base}/take-out", data={"csrf_token": csrf(bob.get("/"))}).status_code == 403
+    assert len(current_tags(db, world.p_social)) == 2
+    done = alice.post(f"{base}/take-out", data={"csrf_token": csrf(page)})
+    assert done.status_code == 302  # to the week page listing it, with its "Put it back"
+    assert done.headers["Location"].startswith(f"/lead/{world.marketing}/?period=")
+    assert current_tags(db, world.p_social) == {"IT": "Social Media Specialist"}
+    week = alice.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Taken out of Marketing; other sub-groups keep it." in week
+    matched, rest = week.split("Taken out of Marketing (1)")
+    taken, unmatched = rest.split("Matched no sub-group")
+    assert "Social Media Specialist" not in matched and "Social Media Specialist" not in unmatched
+    assert (
+        "Social Media Specialist" in taken and "by Alice Moreno" in taken and "Put it back" in taken
+    )
+    # the live preview of dropping the Social Media role: the posting is already out, no change
+    preview = alice.post(
+        f"/lead/{world.marketing}/roles/preview",
+        data=_roles_form(csrf(page), brand=False),
+        headers={"X-CSRFToken": csrf(page)},
+    ).get_json()
+    assert preview["removed"] == []
+
+    # The lead changes the rules (Brand Manager joins): everything is re-tagged, the choice holds.
+    roles = {
+        "csrf_token": csrf(page),
+        "roles-0-phrase": "Marketing Manager",
+        "roles-0-synonyms": "Brand Manager",
+        "roles-1-phrase": "Social Media Specialist",
+        "exclude": "",
+        "action": "save",
+    }
+    assert alice.post(f"/lead/{world.marketing}/roles", data=roles).status_code == 302
+    assert current_tags(db, world.p_brand) == {"Marketing": "Marketing Manager"}  # re-tagged
+    assert current_tags(db, world.p_social) == {"IT": "Social Media Specialist"}
+    lines = explain_posting(db, world.p_social, cfg)
+    assert any(
+        line.strip().startswith("Taken out of Marketing by lead Alice Moreno on ") for line in lines
+    )
+    assert "Social Media Specialist" not in _digest_page(app, world.carol)  # Marketing
+    assert "Senior Marketing Manager" in _digest_page(app, world.carol)
+    assert "Social Media Specialist" in _digest_page(app, world.dan)  # IT still has it
+    stats = alice.get(f"/lead/{world.marketing}/stats").get_data(as_text=True)
+    assert (
+        "tag precision 0% (0 of 0 rated postings called not relevant, 1 posting taken out by a lead)"
+        in stats
+    )
+
+    undo = alice.post(f"{base}/put-back", data={"csrf_token": csrf(page)})
+    assert undo.status_code == 302
+    assert set(current_tags(db, world.p_social)) == {"Marketing", "IT"}
+    assert "Social Media Specialist" in _digest_page(app, world.carol)
+    assert "Taken out of" not in alice.get(f"/lead/{world.marketing}/").get_data(as_text=True)
+    assert alice.post(f"{base}/put-back", data={"csrf_token": csrf(page)}).status_code == 404
+
+
+def test_a_posting_taken_out_stays_with_a_member_for_their_keyword(
+    app: Flask, cfg: Config, db: Database, world: World
+) -> None:
+    """Another reason (the member's own keyword) still brings the posting to them."""
+    with db.session() as s:
+        s.get_one(Member, world.carol).keywords = ["social media"]
+    alice = sign_in(app, world.alice)
+    base = f"/lead/{world.marketing}/postings/{world.p_social}"
+    token = csrf(alice.get(base))
+    assert alice.post(f"{base}/take-out", data={"csrf_token": token}).status_code == 302
+    assert current_tags(db, world.p_social) == {}
+    assert "Social Media Specialist" in _digest_page(app, world.carol)  # her keyword
+    assert "Social Media Specialist" not in _digest_page(app, world.alice)
+    # untagged now, yet not "matched no sub-group" on Marketing's page; IT's lead sees it there
+    assert (
+        "Social Media Specialist"
+        not in alice.get(f"/lead/{world.marketing}/")
+        .get_data(as_text=True)
+        .split("Matched no sub-group")[1]
+    )
+    bob_week = sign_in(app, world.bob).get(f"/lead/{world.it}/").get_data(as_text=True)
+    assert "Social Media Specialist" in bob_week.split("Matched no sub-group")[1]
 
 
 # -- lead: members and digest preview ---------------------------------------------------------
@@ -970,3 +1090,16 @@ def test_me_leads_to_own_preferences(app: Flask, world: World) -> None:
     client = sign_in(app, world.dan)
     target = client.get("/me").headers["Location"]
     assert "dan@example.org" in client.get(target).get_data(as_text=True)
+
+
+def test_not_relevant_says_it_is_the_members_own_until_several_agree(
+    app: Flask, cfg: Config, world: World
+) -> None:
+    client = app.test_client()
+    links = Links(cfg, app.extensions["jobdigest"].signer, world.carol)
+    url = links.feedback(world.p_social, "not_relevant").removeprefix(cfg.web.base_url)
+    done = client.post(url, data={"csrf_token": csrf(client.get(url))})
+    text = done.get_data(as_text=True)
+    assert "You will not get it again" in text and "When several members say so" in text
+    assert "Social Media Specialist" not in _digest_page(app, world.carol)
+    assert "Social Media Specialist" in _digest_page(app, world.alice)  # one member: theirs alone

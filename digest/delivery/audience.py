@@ -53,7 +53,9 @@ def compose_all(
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
     today = datetime.now(cfg.tz).date()
     with db.session() as session:
-        week = Week(session, period, begin, end, pitch_semantic_of(cfg))
+        week = Week(
+            session, period, begin, end, pitch_semantic_of(cfg), cfg.tagging.not_relevant_quorum
+        )
     after = 0
     while True:
         with db.session() as session:

@@ -35,7 +35,7 @@ from digest.store.models import (
     Subgroup,
     Tag,
 )
-from digest.store.statuses import MEMBERS_GONE, DeliveryStatus, PostingStatus
+from digest.store.statuses import MEMBERS_GONE, DeliveryStatus, FeedbackKind, PostingStatus
 from digest.tagging.pitch import pitch_fit, pitch_phrases
 from parsers.company import normalize_company
 
@@ -52,6 +52,8 @@ TARGET_SECTION = "At your target companies"
 MAX_CONTACTS = 3
 NEGATIVE = {"not_relevant": 0.2, "dead_link": 0.3}
 MAX_PENALTY = 0.6
+#: How far a member's own "not relevant" pushes down, for them, postings with the same title.
+LOOKALIKE_PENALTY = 0.3
 KEYWORD_BONUS = 0.15
 
 
@@ -237,9 +239,11 @@ class Week:
         begin: datetime,
         end: datetime,
         pitch_semantic: float | None = None,
+        not_relevant_quorum: int = 3,
     ) -> None:
         """`pitch_semantic`: the similarity threshold of embedding-based pitch matching
-        ([tagging] pitch_semantic), None for rules only."""
+        ([tagging] pitch_semantic), None for rules only. `not_relevant_quorum`: how many members'
+        "not relevant" lower a posting for everyone ([tagging] not_relevant_quorum)."""
         self.period = period
         self.pitch_semantic = pitch_semantic
         self.begin, self.end = begin, end
@@ -248,7 +252,7 @@ class Week:
         postings = _load_postings(session, begin, end)
         tags = _load_tags(session, list(postings))
         sharers = _load_sharers(session, list(postings))
-        penalties = _load_penalties(session, list(postings))
+        penalties = _load_penalties(session, list(postings), not_relevant_quorum)
         self.info: dict[int, _PostingInfo] = {}
         for pid, (view, text, description) in postings.items():
             words = frozenset(_WORD.findall(text.casefold()))
@@ -281,6 +285,7 @@ class Week:
         self.intro_answers: dict[int, list[str]] = {}
         self.sent: dict[int, set[int]] = {}
         self.own_negative: dict[int, set[int]] = {}
+        self.rejected_titles: dict[int, set[str]] = {}  # member -> titles they called not relevant
         self.targets: dict[int, dict[str, str]] = {}  # member -> company key -> their spelling
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
@@ -295,6 +300,7 @@ class Week:
         ids = list(member_ids)
         self.sent = {mid: set() for mid in ids}
         self.own_negative = {mid: set() for mid in ids}
+        self.rejected_titles = _load_rejected_titles(session, ids)
         self.targets = _load_targets(session, ids)
         self.intro_answers = answered_for(session, ids, self.begin, self.end)
         if not ids or not self.info:
@@ -323,6 +329,14 @@ class Week:
         if member_id not in self.sent:
             self.load_history(self._session, [member_id])
         return self.sent[member_id], self.own_negative[member_id]
+
+    @cached_property
+    def by_title(self) -> dict[str, list[int]]:
+        """Same-title postings of the period (title_key), for a member's own "not relevant"."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for pid, info in self.info.items():
+            out[title_key(info.title)].append(pid)
+        return out
 
     def targets_of(self, member_id: int) -> dict[str, str]:
         """The member's target companies: company key -> the name as they wrote it."""
@@ -459,8 +473,9 @@ def _load_sharers(session: Session, pids: list[int]) -> dict[int, list[int]]:
     return out
 
 
-def _load_penalties(session: Session, pids: list[int]) -> dict[int, float]:
-    """'Not relevant' and 'dead link' from members push a posting down for everyone."""
+def _load_penalties(session: Session, pids: list[int], quorum: int = 3) -> dict[int, float]:
+    """'Dead link' from a member pushes a posting down for everyone; 'not relevant' only once
+    `quorum` members said it (one member's taste is theirs: it hides the posting for them)."""
     out: dict[int, float] = defaultdict(float)
     for part in _chunks(pids):
         rows = session.execute(
@@ -469,7 +484,27 @@ def _load_penalties(session: Session, pids: list[int]) -> dict[int, float]:
             .group_by(Feedback.posting_id, Feedback.kind)
         )
         for pid, kind, n in rows:
-            out[pid] = min(MAX_PENALTY, out[pid] + NEGATIVE[kind] * n)
+            if kind != FeedbackKind.NOT_RELEVANT or n >= quorum:
+                out[pid] = min(MAX_PENALTY, out[pid] + NEGATIVE[kind] * n)
+    return out
+
+
+def title_key(title: str) -> str:
+    """'Marketing Coordinator (m/w/d)' and 'marketing coordinator m w d' are the same title."""
+    return " ".join(_WORD.findall((title or "").casefold()))
+
+
+def _load_rejected_titles(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    """member -> title_key of every posting they marked not relevant (any period)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for part in _chunks(ids):
+        rows = session.execute(
+            select(Feedback.member_id, Posting.title)
+            .join(Posting, Posting.id == Feedback.posting_id)
+            .where(Feedback.member_id.in_(part), Feedback.kind == FeedbackKind.NOT_RELEVANT)
+        )
+        for mid, title in rows:
+            out[mid].add(title_key(title))
     return out
 
 
@@ -600,6 +635,9 @@ def _ranks(
             ranks.setdefault(pid, week.info[pid].base)
     for pid in (sent | rejected) & ranks.keys():
         del ranks[pid]
+    for key in week.rejected_titles.get(member.id, ()):
+        for pid in ranks.keys() & set(week.by_title.get(key, ())):
+            ranks[pid] -= LOOKALIKE_PENALTY  # like one they called not relevant: lower, for them
     city = _city(member)
     if city:
         for pid in week.city_matches(city) & ranks.keys():

@@ -4,7 +4,8 @@
 - what members applied to, interviewed for and landed ("applied", "interviewing", "hired"
   feedback, and landings);
 - tag precision: of the sub-group's postings that its members gave feedback on, the share
-  nobody called "not relevant" — low precision means the target roles need sharper rules;
+  nobody called "not relevant" (postings a lead took out as "not for my sub-group" count as
+  wrong tags) — low precision means the target roles need sharper rules;
 - time to landing: median days from a lead's first sighting to the landing, and from joining.
 
 Sharers are named only when they show their name; charts are plain server-rendered SVG.
@@ -18,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.delivery.periods import period_of, period_start
+from digest.formatting import plural
 from digest.store.models import (
     Feedback,
     Landing,
@@ -32,6 +34,7 @@ from digest.store.models import (
     Sighting,
     Source,
     Subgroup,
+    SubgroupExclusion,
     Tag,
 )
 from digest.store.statuses import FeedbackKind, PostingStatus, SourceKind
@@ -50,6 +53,8 @@ class GroupStats:
     landings: int = 0
     rated: int = 0  # postings the sub-group's members gave feedback on
     not_relevant: int = 0
+    #: postings a lead took out of the sub-group ("not for my sub-group"): tags that were wrong
+    taken_out: int = 0
     days_from_lead: float | None = None
     days_from_joining: float | None = None
 
@@ -59,7 +64,8 @@ class GroupStats:
 
     @property
     def precision(self) -> float | None:
-        return None if not self.rated else (self.rated - self.not_relevant) / self.rated
+        judged = self.rated + self.taken_out
+        return None if not judged else (self.rated - self.not_relevant) / judged
 
     @property
     def sources(self) -> list[str]:
@@ -83,6 +89,9 @@ def group_stats(session: Session, cfg: Config, group: Subgroup, weeks: int = 8) 
     members = select(MemberSubgroup.member_id).where(MemberSubgroup.subgroup_id == group.id)
     _count_leads(session, cfg, stats, tagged, begin)
     _count_feedback(session, stats, tagged, members)
+    stats.taken_out = session.scalar(
+        select(func.count()).where(SubgroupExclusion.subgroup_id == group.id)
+    )
     _count_landings(session, stats, members, begin)
     return stats
 
@@ -230,7 +239,9 @@ def summary_lines(stats: GroupStats) -> list[str]:
         "applied {applied}, interviewing {interviewing}, hired {hired}".format(**stats.outcomes),
         f"{stats.landings} landed",
         f"tag precision {precision} ({stats.not_relevant} of {stats.rated} rated postings"
-        " called not relevant)",
+        " called not relevant"
+        + (f", {plural(stats.taken_out, 'posting')} taken out by a lead" if stats.taken_out else "")
+        + ")",
     ]
     if stats.days_from_lead is not None:
         lines.append(f"median {stats.days_from_lead:g} days from lead to landing")

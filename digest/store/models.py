@@ -391,6 +391,27 @@ class Tag(Base):
     subgroup: Mapped[Subgroup] = relationship()
 
 
+class SubgroupExclusion(Base):
+    """A sub-group's lead said "not for my sub-group": tagging never gives the posting this
+    sub-group's tag again (other sub-groups' tags are untouched) until the lead puts it back."""
+
+    __tablename__ = "subgroup_exclusions"
+    __table_args__ = (UniqueConstraint("subgroup_id", "posting_id", name="uq_subgroup_exclusion"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subgroup_id: Mapped[int] = mapped_column(ForeignKey("subgroups.id", ondelete="CASCADE"))
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    #: the lead (or operator) who took it out; kept when they leave, for the explanation
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    subgroup: Mapped[Subgroup] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+
 class Delivery(Base):
     """One member's digest for one period: the send log, and what makes sending idempotent."""
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from digest.store.db import Database
 from digest.store.models import Posting, Subgroup, Tag
 from digest.store.statuses import PostingStatus
 from digest.tagging.compile import group_matcher, load_rules, vocabulary_for
+from digest.tagging.exclusions import exclusion_lines
 from digest.tagging.gaps import gap_suggestions
 from digest.tagging.tag import restricted_sources, rules_key
 
@@ -36,8 +38,12 @@ def explain_posting(db: Database, posting_id: int, cfg: Config | None = None) ->
         lines = _header(posting, stale)
         lines += _current_lines(now)
         lines += _previous_lines(now, was)
+        taken = exclusion_lines(session, posting_id, cfg.tz if cfg else ZoneInfo("UTC"))
+        if taken:
+            lines += ["Not for their sub-group (tagging leaves it out):", *taken]
         misses = matcher.near_misses(posting.title, posting.description or "")
-    lines.append("Not tagged for:" if misses else "Tagged for every sub-group.")
+    every = "Tagged for every other sub-group." if taken else "Tagged for every sub-group."
+    lines.append("Not tagged for:" if misses else every)
     for miss in misses:
         closest = f"closest role '{miss.role}': " if miss.role else ""
         lines.append(f"  {miss.subgroup}: {closest}{miss.reason}")

@@ -14,6 +14,7 @@ from digest.errors import UserError
 from digest.store.db import Database
 from digest.store.models import Posting, Sighting, Source, Subgroup, Tag
 from digest.tagging.compile import group_matcher, load_rules
+from digest.tagging.exclusions import excluded_pairs
 from digest.tagging.matcher import Matcher
 from digest.tagging.semantic import SemanticTagger, combine
 
@@ -112,6 +113,7 @@ def tag_pending(
             last_id = rows[-1].id
             allowed = _allowed(conn, select(Posting.id).where(chunk), restricted)
             new_tags = _tag_rows(matcher, rows, group_ids, semantic, allowed)
+            new_tags = _without_excluded(conn, select(Posting.id).where(chunk), new_tags)
             _replace_tags(conn, select(Posting.id).where(chunk), new_tags)
             conn.execute(update(Posting.__table__).where(chunk).values(tag_key=key))
             result.postings += len(rows)
@@ -151,6 +153,17 @@ def _tag_rows(
                 }
             )
     return new_tags
+
+
+def _without_excluded(conn: Connection, posting_ids: Select, new_tags: list[dict]) -> list[dict]:
+    """Drop the tags of sub-groups whose lead took the posting out ("not for my sub-group"):
+    a rules change re-tags everything, and must not undo a lead's decision."""
+    if not new_tags:
+        return new_tags
+    excluded = excluded_pairs(conn, posting_ids)
+    if not excluded:
+        return new_tags
+    return [t for t in new_tags if (t["posting_id"], t["subgroup_id"]) not in excluded]
 
 
 def _replace_tags(conn: Connection, posting_ids: Select, new_tags: list[dict]) -> None:

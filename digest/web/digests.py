@@ -19,5 +19,7 @@ def current_period(cfg: Config) -> str:
 def member_digest(session: Session, cfg: Config, member: Member, period: str) -> MemberDigest:
     """What `member` gets (or would get) for `period`; `period` must be valid (see periods.window)."""
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
-    week = Week(session, period, begin, end, pitch_semantic_of(cfg))
+    week = Week(
+        session, period, begin, end, pitch_semantic_of(cfg), cfg.tagging.not_relevant_quorum
+    )
     return build_digest(week, member, cfg.digest.max_postings, cfg.digest.max_per_company)

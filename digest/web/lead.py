@@ -21,9 +21,11 @@ from digest.store.models import (
     Posting,
     Role,
     Subgroup,
+    SubgroupExclusion,
     Tag,
 )
 from digest.store.statuses import CorrectionStatus, PostingStatus
+from digest.tagging import exclusions
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
 from digest.tagging.tag import tag_pending
@@ -105,9 +107,12 @@ def week(group: Subgroup) -> str:
         .limit(MAX_ROWS)
     ).all()
     has_tag = exists().where(Tag.posting_id == Posting.id, Tag.current)
+    taken_out = exists().where(
+        SubgroupExclusion.posting_id == Posting.id, SubgroupExclusion.subgroup_id == group.id
+    )
     untagged = sess.scalars(
         select(Posting)
-        .where(~has_tag, Posting.status != PostingStatus.MERGED, *in_window)
+        .where(~has_tag, ~taken_out, Posting.status != PostingStatus.MERGED, *in_window)
         .order_by(Posting.id.desc())
         .limit(MAX_ROWS)
     ).all()
@@ -118,6 +123,7 @@ def week(group: Subgroup) -> str:
         tagged=tagged,
         untagged=untagged,
         pending=moderation.pending_for(sess, group),
+        taken_out=exclusions.excluded_from(sess, group.id, begin, end),
         names=_subgroup_names(),
         action_form=ActionForm(formdata=None),
     )
@@ -265,6 +271,8 @@ def _posting_page(group: Subgroup, posting: Posting, code: int = 200, **forms: A
         posting=posting,
         tags=tags,
         merged_into=merged_into,
+        ours=any(t.subgroup_id == group.id for t in tags),
+        action_form=ActionForm(formdata=None),
         **context,
     ), code
 
@@ -323,6 +331,47 @@ def correction_decide(group: Subgroup, correction_id: int, decision: str) -> Any
     verb = {"accept": "applied" if applied else "accepted", "reject": "rejected"}[decision]
     flash(f"Correction of posting {correction.posting_id} {verb}.")
     return redirect(url_for("lead.week", subgroup_id=group.id))
+
+
+@bp.post("/<int:subgroup_id>/postings/<int:posting_id>/take-out")
+@lead_required
+def posting_take_out(group: Subgroup, posting_id: int) -> Any:
+    """The lead's "not for my sub-group": the posting leaves this sub-group's tags, week page and
+    digests, and no re-tag brings it back; other sub-groups keep their tags."""
+    item = _posting_for(group, posting_id)
+    if not ActionForm().validate():
+        abort(400)
+    sess = db_session()
+    if group.id not in moderation.current_subgroup_ids(sess, item.id):
+        abort(400, f"This posting is not tagged for {group.name}.")
+    exclusions.take_out(sess, group.id, item.id, _me().id)
+    sess.commit()
+    tag_pending(state().db, [item.id], cfg=state().cfg)
+    flash(f"Taken out of {group.name}; other sub-groups keep it. “Put it back” below undoes it.")
+    return _week_of(group, item)
+
+
+@bp.post("/<int:subgroup_id>/postings/<int:posting_id>/put-back")
+@lead_required
+def posting_put_back(group: Subgroup, posting_id: int) -> Any:
+    """The undo of "not for my sub-group": the posting is tagged for this sub-group again when
+    its rules match it."""
+    if not ActionForm().validate():
+        abort(400)
+    sess = db_session()
+    if not exclusions.put_back(sess, group.id, posting_id):
+        abort(404)
+    sess.commit()
+    tag_pending(state().db, [posting_id], cfg=state().cfg)
+    flash(f"Put back into {group.name}.")
+    item = sess.get(Posting, posting_id)
+    return _week_of(group, item) if item else redirect(url_for("lead.week", subgroup_id=group.id))
+
+
+def _week_of(group: Subgroup, item: Posting) -> Any:
+    """Back to the week page that lists the posting (and its "Put it back")."""
+    period = period_of(item.first_seen.replace(tzinfo=UTC), state().cfg.tz)
+    return redirect(url_for("lead.week", subgroup_id=group.id, period=period))
 
 
 @bp.post("/<int:subgroup_id>/postings/<int:posting_id>/status")

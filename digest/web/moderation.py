@@ -24,6 +24,7 @@ from digest.store.models import (
 )
 from digest.store.statuses import CorrectionStatus, PostingStatus
 from digest.tagging.compile import group_matcher
+from digest.tagging.exclusions import is_excluded
 from digest.web.context import state
 from parsers.company import normalize_company
 
@@ -59,7 +60,8 @@ def subgroups_after(session: Session, posting: Posting, title: str) -> set[int]:
     groups, _rules, matcher = group_matcher(session, state().cfg)
     ids = {g.name: g.id for g in groups}
     tags = matcher.match(title, posting.description or "")
-    return {ids[t.subgroup] for t in tags if t.subgroup in ids}
+    after = {ids[t.subgroup] for t in tags if t.subgroup in ids}
+    return {g for g in after if not is_excluded(session, g, posting.id)}  # a lead's choice holds
 
 
 def others_affected(session: Session, member: Member, posting: Posting, title: str) -> list[int]:

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from digest.clock import utcnow
 from digest.config import Config
-from digest.store.models import Posting
+from digest.store.models import Posting, Subgroup, SubgroupExclusion
 from digest.store.statuses import PostingStatus
 from digest.tagging.compile import build_matcher
 from digest.tagging.matcher import Matcher
@@ -102,9 +102,13 @@ def preview_rules(
         result.error = f"These rules cannot be used: {exc}"
         return result
     since = (now or utcnow()) - timedelta(days=days)
+    group_id = select(Subgroup.id).where(Subgroup.name == saved.name).scalar_subquery()
+    taken_out = exists().where(  # a lead's "not for my sub-group" holds whatever the rules say
+        SubgroupExclusion.posting_id == Posting.id, SubgroupExclusion.subgroup_id == group_id
+    )
     rows = session.execute(
         select(Posting.id, Posting.title, Posting.description, Posting.company, Posting.location)
-        .where(Posting.first_seen >= since, Posting.status == PostingStatus.ACTIVE)
+        .where(Posting.first_seen >= since, Posting.status == PostingStatus.ACTIVE, ~taken_out)
         .order_by(Posting.id.desc())
         .limit(MAX_POSTINGS)
     ).all()

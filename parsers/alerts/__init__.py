@@ -4,7 +4,8 @@ Welcome to the Jungle, Idealist).
 
 Interface (stable, used by parsers.mail):
     parse_alert(sender, subject, html, text, reference=None) -> list[Posting] | None
-None means "not an alert this package knows"; a list (maybe empty) means it was one. With a
+None means "not an alert this package knows"; a list (maybe empty) means it was one, of at
+most MAX_CARDS postings (the jobs after those are not read). With a
 `reference` (when the alert was sent), ages like "2 days ago" become dates (parsers.dates).
 
 The sender is recognised by its From address first, then by an alert address quoted in a
@@ -22,6 +23,7 @@ from importlib import import_module
 from urllib.parse import unquote
 
 from parsers.alerts._base import SENDERS, AlertSpec, parse_with, sent_at
+from parsers.alerts._cards import MAX_CARDS
 from parsers.dates import absolute_date
 from parsers.model import Posting
 
@@ -61,7 +63,7 @@ def _resolve_ages(postings: list[Posting], reference: datetime) -> None:
             posting.posted_at = absolute_date(posting.posted_at, reference)
 
 
-__all__ = ["SPECS", "is_alert_sender", "parse_alert", "sent_at"]
+__all__ = ["MAX_CARDS", "SPECS", "is_alert_sender", "parse_alert", "sent_at"]
 
 
 def is_alert_sender(address: str) -> bool:
@@ -81,7 +83,8 @@ def _parse(sender: str, html: str, text: str) -> list[Posting] | None:
             return _safe_parse(spec, html, text)  # a forward quoting the alert's From line
     readable = _decoded(body)
     candidates = [s for s in SPECS if sender and s.owns_domain(sender)]
-    candidates += [s for s in SPECS if s not in candidates and s.markers.search(readable)]
+    lowered = readable.lower() if readable.isascii() else ""
+    candidates += [s for s in SPECS if s not in candidates and s.mentioned_in(readable, lowered)]
     for spec in candidates:
         postings = _with_facts(_safe_parse(spec, html, text))
         if postings:

@@ -36,6 +36,9 @@ class AlertSpec:
     domains: tuple[str, ...]
     #: Text that only this sender's alert mails contain (links, addresses).
     markers: re.Pattern[str]
+    #: The markers lower-cased and case-sensitive, for text that is ASCII and lower-cased
+    #: (`mentioned_in`): a case-insensitive search is four times slower.
+    ascii_markers: re.Pattern[str]
     job_ref: JobRefFn
     #: the card order: 0 title first, 1 company above the title, 2 company and pitch above it
     title_slot: int = 0
@@ -47,6 +50,14 @@ class AlertSpec:
     def owns_domain(self, sender: str) -> bool:
         domain = sender.rpartition("@")[2]
         return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+    def mentioned_in(self, text: str, lowered: str = "") -> bool:
+        """Whether `text` holds a marker; `lowered` is text.lower() when text is ASCII, where
+        a case-sensitive search of the lower-cased markers finds the same (one marker search
+        per sender over up to 600 kB is the cost of telling who sent a forwarded alert)."""
+        if lowered:
+            return bool(self.ascii_markers.search(lowered))
+        return bool(self.markers.search(text))
 
 
 #: Who sends alerts (addresses, domains, markers), one table per sender module, in the order
@@ -62,11 +73,21 @@ def _load_senders(path: Path = SENDERS_FILE) -> dict[str, dict[str, object]]:
 SENDERS = _load_senders()
 
 
-def _union(patterns: object) -> re.Pattern[str]:
+def _union(patterns: object, flags: re.RegexFlag = re.I) -> re.Pattern[str]:
     items = [str(p) for p in patterns] if isinstance(patterns, list) else []
     if not items:
         return re.compile(r"(?!)")  # matches nothing
-    return re.compile("|".join(f"(?:{p})" for p in items), re.I)
+    return re.compile("|".join(f"(?:{p})" for p in items), flags)
+
+
+def _lowered(patterns: object) -> list[str]:
+    """Each pattern with its letters lower-cased, escapes ("\\S", "\\D") kept as written: on
+    lower-cased ASCII text it matches where the pattern matches case-insensitively."""
+    out: list[str] = []
+    for pattern in patterns if isinstance(patterns, list) else []:
+        pieces = re.split(r"(\\.)", str(pattern))
+        out.append("".join(p if p.startswith("\\") else p.lower() for p in pieces))
+    return out
 
 
 def sender_spec(
@@ -81,6 +102,7 @@ def sender_spec(
         senders=_union(data.get("addresses", [])),
         domains=tuple(str(d) for d in domains) if isinstance(domains, list) else (),
         markers=_union(data.get("markers", [])),
+        ascii_markers=_union(_lowered(data.get("markers", [])), re.NOFLAG),
         job_ref=job_ref,
         title_slot=title_slot,
         refine=refine,
@@ -97,9 +119,11 @@ def parse_with(spec: AlertSpec, html: str, text: str) -> list[Posting]:
     if html.strip():
         postings = _postings(spec, html_cards(html, spec.job_ref))
     if text.strip():
-        from_text = _postings(spec, text_cards(text, spec.job_ref))
-        if len(from_text) > len(postings):
-            postings = from_text
+        cards = text_cards(text, spec.job_ref)
+        if len(cards) > len(postings):  # fewer cards cannot hold more jobs: not read twice
+            from_text = _postings(spec, cards)
+            if len(from_text) > len(postings):
+                postings = from_text
     return postings
 
 

@@ -85,6 +85,13 @@ _NO_TEXT = frozenset(["script", "style", "template"])
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200f\u2060\ufeff]")
 _MAX_CARD_LINES = 16
 _MAX_CLIMB_PIECES = 80
+#: Most jobs read from one alert. Real alerts list 5 to 50; thousands of job links are a link
+#: dump or an attack, and reading each card (unwrapping, canonicalizing, classifying its
+#: lines) cost 1.6 s per MB. The job after the last one read is still found, so that card
+#: ends where it would without the cap; the rest of the mail stays in its text.
+MAX_CARDS = 200
+#: key_of's mark for links after the cap: another job's, so no card's box grows over them.
+_BEYOND = "\x00beyond the cap"
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'\])]+", re.I)
 _QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
 _SEPARATOR = re.compile(
@@ -322,8 +329,8 @@ def html_cards(html: str, job_ref: JobRefFn) -> list[Card]:
     if root is None:
         return []
     flat = _flatten(root)
-    groups = _group_links(flat, job_ref)
-    key_of: list[str | None] = [None] * len(flat.anchors)
+    groups, cut = _group_links(flat, job_ref)
+    key_of: list[str | None] = [None] * cut + [_BEYOND] * (len(flat.anchors) - cut)
     for key, group in groups.items():
         for index in group.members:
             key_of[index] = key
@@ -341,7 +348,7 @@ def html_cards(html: str, job_ref: JobRefFn) -> list[Card]:
             end = _flat_end(flat, members, next_start)
         lines = _lines(flat.pieces[begin:end], set(members))[:_MAX_CARD_LINES]
         cards.append(Card(url=group.url, ref=group.ref, lines=lines))
-    return cards
+    return cards[:MAX_CARDS]
 
 
 def _anchor_span(flat: _Flat, index: int) -> tuple[int, int]:
@@ -356,11 +363,13 @@ class _Group:
     titled: bool = False
 
 
-def _group_links(flat: _Flat, job_ref: JobRefFn) -> dict[str, _Group]:
-    """Links grouped by job; a group whose links are only logos or buttons is no card."""
+def _group_links(flat: _Flat, job_ref: JobRefFn) -> tuple[dict[str, _Group], int]:
+    """Links grouped by job; a group whose links are only logos or buttons is no card. Also
+    where reading stopped: the first link of the job after MAX_CARDS + 1 (or the end)."""
     groups: dict[str, _Group] = {}
     texts: dict[int, str] = {}
     refs: dict[str, tuple[str, JobRef | None]] = {}  # a card links its logo and title alike
+    cut = len(flat.anchors)
     for index, anchor in enumerate(flat.anchors):
         href = anchor.get("href")
         if not isinstance(href, str) or not href.strip():
@@ -371,16 +380,20 @@ def _group_links(flat: _Flat, job_ref: JobRefFn) -> dict[str, _Group]:
         url, ref = refs[href]
         if ref is None:
             continue
+        if ref.key not in groups and len(groups) > MAX_CARDS:
+            cut = index
+            break
         group = groups.setdefault(ref.key, _Group(ref, url=url))
         group.members.append(index)
         text = texts[index] = _anchor_text(anchor)
         if not group.titled and text and classify(text) is LineKind.TEXT:
             group.url, group.titled = url, True
-    return {
+    kept = {
         key: group
         for key, group in groups.items()
         if group.ref.stable or not _is_filler_link([texts[i] for i in group.members])
     }
+    return kept, cut
 
 
 def _container(node: int, key: str, key_of: list[str | None], flat: _Flat) -> int:

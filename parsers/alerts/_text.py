@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.alerts._cards import Card, JobRef, JobRefFn, clean_text, resolve_link
+from parsers.alerts._cards import MAX_CARDS, Card, JobRef, JobRefFn, clean_text, resolve_link
 from parsers.alerts._fields import Line, LineKind, classify, is_title, looks_like_role
 
 _MAX_CARD_LINES = 16
@@ -244,13 +244,7 @@ def _adopt_labels(lines: list[TextLine]) -> list[TextLine]:
 
 def text_cards(text: str, job_ref: JobRefFn) -> list[Card]:
     """Job cards of a text alert, in order, one per run of a job's links."""
-    lines = text_lines(text)
-    for line in lines:
-        if line.url:
-            line.url = resolve_link(line.url)
-            line.ref = job_ref(line.url)
-            if line.ref is not None and line.text and classify(line.text) is LineKind.NAV:
-                line.ref = None
+    lines = _resolved(text_lines(text), job_ref)
     clusters = _clusters(lines)
     cards: list[Card] = []
     for index, cluster in enumerate(clusters):
@@ -261,7 +255,25 @@ def text_cards(text: str, job_ref: JobRefFn) -> list[Card]:
         card = _card(lines, cluster, prev_last, next_first)
         if card is not None:
             cards.append(card)
-    return cards
+    return cards[:MAX_CARDS]
+
+
+def _resolved(lines: list[TextLine], job_ref: JobRefFn) -> list[TextLine]:
+    """The lines with their job links resolved, up to the first link of the job after
+    MAX_CARDS + 1: the last card read still ends where the next job starts."""
+    keys: set[str] = set()
+    for index, line in enumerate(lines):
+        if not line.url:
+            continue
+        line.url = resolve_link(line.url)
+        line.ref = job_ref(line.url)
+        if line.ref is not None and line.text and classify(line.text) is LineKind.NAV:
+            line.ref = None
+        if line.ref is not None and line.ref.key not in keys:
+            if len(keys) > MAX_CARDS:
+                return lines[:index]
+            keys.add(line.ref.key)
+    return lines
 
 
 def _is_button_of_previous(lines: list[TextLine], previous: _Cluster, cluster: _Cluster) -> bool:
