@@ -6,7 +6,9 @@ Interface (stable):
 
 Job feeds pack company and location into the title in a few common shapes ("Title at Company
 (Location)", "Company: Title", "Title - Company - Location") and into extension elements
-(`so:location`, `job:location`, `a10:author`, `dc:creator`, `<company>`); those are unpacked here.
+(`so:location`, `job:location`, `a10:author`, `dc:creator`, `<company>`). The elements are read
+here; the title is split by parsers.titles, the splitter mail subjects use too, with the entry's
+named employer deciding an ambiguous piece.
 feedparser's own sanitizer is slow and would run per field; descriptions are instead flattened to
 text once by parsers.htmltext (as mail and pages are), which is what the digest shows anyway.
 """
