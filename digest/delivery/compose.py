@@ -37,7 +37,7 @@ from digest.store.models import (
     Subgroup,
     Tag,
 )
-from digest.store.statuses import DeliveryStatus, FeedbackKind, PostingStatus
+from digest.store.statuses import MEMBERS_GONE, DeliveryStatus, FeedbackKind, PostingStatus
 from digest.tagging.pitch import pitch_fit, pitch_phrases
 from parsers.company import normalize_company
 
@@ -613,7 +613,7 @@ def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
             groups[mid].append(name)
         for m in session.scalars(select(Member).where(Member.id.in_(part))):
             people[m.id] = Person(m.id, m.display_name, m.show_name, m.contact_opt_in, m.thank_opt_in,
-                                  m.status not in ("removed", "unsubscribed"), subgroups_label(groups[m.id]),
+                                  m.status not in MEMBERS_GONE, subgroups_label(groups[m.id]),
                                   bool(m.intro_opt_in))  # fmt: skip
     return people
 

@@ -32,7 +32,7 @@ from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
 from digest.store.models import Delivery, Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.store.recruiters import mark_recruiters, marked_recruiters, recruiter_error
-from digest.store.statuses import MemberStatus, PostingStatus
+from digest.store.statuses import FeedbackKind, MemberStatus, PostingStatus
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
@@ -229,7 +229,7 @@ def _feedback(member: Member, item: Posting, kind: str) -> Any:
             label=KIND_LABELS[kind],
         ), code
     _record(member.id, item.id, kind)
-    if kind == "hired":  # "Hired" opens the short landing form
+    if kind == FeedbackKind.HIRED:  # "Hired" opens the short landing form
         token = state().signer.dumps("landing", [member.id, item.id])
         return redirect(url_for("intros.landed", token=token), code=303)
     return render_template(
