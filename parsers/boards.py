@@ -37,9 +37,9 @@ from parsers.feeds import (
     FeedEntry,
     build_posting,
     entry_key,
-    html_to_text,
     iso_from_text,
 )
+from parsers.htmltext import fragment_to_text
 from parsers.model import ParsedItem
 
 _GREENHOUSE_PATH = re.compile(r"/boards/([^/?#]+)", re.I)
@@ -70,7 +70,7 @@ def _greenhouse_entry(job: Mapping[str, Any], company: str, fallback: str) -> Fe
     location = job.get("location")
     content = _text(job.get("content"))
     # The API escapes the HTML once more ("&lt;p&gt;"); undo that before reading the markup.
-    description = html_to_text(html.unescape(content)) if content else ""
+    description = fragment_to_text(html.unescape(content)) if content else ""
     link = _text(job.get("absolute_url"))
     posting = build_posting(
         title=_text(job.get("title")),
@@ -120,11 +120,11 @@ def _lever_salary(job: Mapping[str, Any]) -> str:
 
 
 def _lever_description(job: Mapping[str, Any]) -> str:
-    parts = [_text(job.get("descriptionPlain")) or html_to_text(_text(job.get("description")))]
+    parts = [_text(job.get("descriptionPlain")) or fragment_to_text(_text(job.get("description")))]
     for section in job.get("lists") or []:
         if isinstance(section, Mapping):
             parts.append(_text(section.get("text")))
-            parts.append(html_to_text(_text(section.get("content"))))
+            parts.append(fragment_to_text(_text(section.get("content"))))
     parts.append(_text(job.get("additionalPlain")))
     return "\n\n".join(p for p in parts if p)[:MAX_DESCRIPTION]
 

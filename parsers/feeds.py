@@ -6,9 +6,11 @@ Interface (stable):
 
 Job feeds pack company and location into the title in a few common shapes ("Title at Company
 (Location)", "Company: Title", "Title - Company - Location") and into extension elements
-(`so:location`, `job:location`, `a10:author`, `dc:creator`, `<company>`); those are unpacked here.
-feedparser's own sanitizer is slow and would run per field; descriptions are instead sanitized once
-with nh3 and flattened to text, which is what the digest shows anyway.
+(`so:location`, `job:location`, `a10:author`, `dc:creator`, `<company>`). The elements are read
+here; the title is split by parsers.titles, the splitter mail subjects use too, with the entry's
+named employer deciding an ambiguous piece.
+feedparser's own sanitizer is slow and would run per field; descriptions are instead flattened to
+text once by parsers.htmltext (as mail and pages are), which is what the digest shows anyway.
 """
 
 from __future__ import annotations
@@ -25,18 +27,15 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
-import nh3
 
-from parsers.company import normalize_company
+from parsers.htmltext import fragment_to_text, tidy_text
 from parsers.links import canonicalize_url, unwrap_redirect
 from parsers.location import mentions_remote, tidy_location
 from parsers.model import ParsedItem, Posting
+from parsers.titles import TitleParts, split_title
 
 MAX_KEY = 1000
 MAX_DESCRIPTION = 20_000
-#: Markup beyond this is not sanitized: nh3 is quadratic on some inputs ("&" * 800_000 took 6 s)
-#: and the text kept is MAX_DESCRIPTION characters anyway.
-MAX_MARKUP = 256_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,37 +48,8 @@ class FeedEntry:
 
 # --------------------------------------------------------------------------- text helpers
 
-_BLOCK_RE = re.compile(
-    r"<\s*(?:br|/p|/div|/h[1-6]|/tr|/ul|/ol|/table|/blockquote|/pre|hr)\b[^<>]*>", re.I
-)
-_LI_RE = re.compile(r"<\s*li\b[^<>]*>", re.I)
 #: "[^<>]": a stray "<" ends a try, so a title of "<<<<" is linear, not quadratic.
 _TAG_RE = re.compile(r"<[^<>]*>")
-_SPACES_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
-_BLANKS_RE = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
-_NO_TAGS: set[str] = set()
-
-
-def html_to_text(markup: str) -> str:
-    """Readable text from untrusted HTML: sanitized by nh3 first, so what is left is plain markup.
-
-    Regular expressions suffice after nh3 (it drops scripts, styles and comments with their
-    content and balances tags), and they are several times faster than building a tree.
-    """
-    if not markup:
-        return ""
-    if "<" not in markup and "&" not in markup:
-        return _tidy(markup)
-    cleaned = nh3.clean(markup[:MAX_MARKUP])
-    cleaned = _BLOCK_RE.sub("\n", cleaned)
-    cleaned = _LI_RE.sub("\n• ", cleaned)
-    return _tidy(html.unescape(_TAG_RE.sub("", cleaned)))
-
-
-def _tidy(text: str) -> str:
-    lines = (_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
-    joined = "\n".join(lines).strip()
-    return _BLANKS_RE.sub("\n\n", joined)
 
 
 def _one_line(text: str) -> str:
@@ -87,150 +57,6 @@ def _one_line(text: str) -> str:
     if "<" in text or "&" in text:
         text = html.unescape(_TAG_RE.sub(" ", text))
     return " ".join(text.split())
-
-
-# --------------------------------------------------------------------------- title conventions
-
-_ROLE_RE = re.compile(
-    r"\b(?:engineer|developer|manager|director|analyst|designer|specialist|coordinator|"
-    r"consultant|architect|administrator|scientist|lead|head|officer|associate|assistant|"
-    r"representative|rep|intern|accountant|writer|editor|technician|recruiter|executive|"
-    r"programmer|nurse|sales|marketing|vp|president|supervisor|agent|strategist|planner|"
-    r"advisor|owner|operator|tester|support|teacher)s?\b",
-    re.I,
-)
-_GENERIC_PREFIX = re.compile(
-    r"^(?:now hiring|hiring|we'?re hiring|job|jobs|new job|urgent|wanted|opening|vacancy|"
-    r"job opening|remote|featured|sponsored|new)$",
-    re.I,
-)
-_NON_LOCATION_PAREN = re.compile(
-    r"^(?:[mfwdhx]\s*/\s*[mfwdhx](?:\s*/\s*[mfwdhx])?|all genders?|full[- ]?time|part[- ]?time|"
-    r"contract|temporary|temp|internship|freelance|permanent|senior|junior|mid|"
-    r"\d+\s*(?:months?|weeks?))$",
-    re.I,
-)
-_LOCATION_SHAPE = re.compile(r",\s*\S|\b[A-Z]{2}\b$|\bremote\b|\banywhere\b|\bhybrid\b", re.I)
-_PAREN_TAIL = re.compile(r"(?<!\s)\s*+\(([^()]*)\)\s*$")  # no try inside a whitespace run
-_DASH_SPLIT = re.compile(r"(?<!\s)\s++[-–—|]\s+")
-
-
-@dataclass(slots=True)
-class TitleParts:
-    title: str
-    company: str = ""
-    location: str = ""
-    remote: bool = False
-
-
-def split_title(raw: str, known_company: str = "") -> TitleParts:
-    """Unpack the common job-feed title shapes; an unrecognized title is kept whole."""
-    parts = TitleParts(title=raw.strip())
-    tails = _strip_paren_tails(parts)
-    _strip_generic_prefix(parts)
-    if not _split_at(parts) and not _split_colon(parts, known_company):
-        _split_dashes(parts, known_company)
-    _place_tails(parts, tails)
-    return parts
-
-
-def _strip_paren_tails(parts: TitleParts) -> list[str]:
-    tails: list[str] = []
-    while (m := _PAREN_TAIL.search(parts.title)) and m.start() > 0 and len(tails) < 3:
-        tails.insert(0, m.group(1).strip())
-        parts.title = parts.title[: m.start()].rstrip()
-    return tails
-
-
-def _place_tails(parts: TitleParts, tails: list[str]) -> None:
-    """A trailing '(...)' is a location after 'at Company' or when it looks like one."""
-    kept: list[str] = []
-    for tail in tails:
-        if not tail:
-            continue
-        if re.fullmatch(
-            r"(?:allows |fully |100% )?remote(?: ok| friendly| possible| only)?", tail, re.I
-        ):
-            parts.remote = True
-        elif _NON_LOCATION_PAREN.match(tail):
-            kept.append(tail)
-        elif not parts.location and (parts.company or _LOCATION_SHAPE.search(tail)):
-            parts.location = tail
-        else:
-            kept.append(tail)
-    if kept:
-        parts.title = parts.title + "".join(f" ({t})" for t in kept)
-
-
-def _split_at(parts: TitleParts) -> bool:
-    for sep in (" at ", " @ "):
-        head, found, tail = parts.title.rpartition(sep)
-        head, tail = head.strip(), tail.strip()
-        if not (found and head and tail) or len(tail.split()) > 8:
-            continue
-        if not (tail[0].isupper() or tail[0].isdigit()) or tail.casefold().startswith("home"):
-            continue
-        parts.title, parts.company = head, tail
-        _split_company_place(parts)
-        return True
-    return False
-
-
-def _split_company_place(parts: TitleParts) -> None:
-    """'at Brazos Energy Partners - Irving, TX': the place rides on the company."""
-    pieces = _DASH_SPLIT.split(parts.company, maxsplit=1)
-    if len(pieces) == 2 and _LOCATION_SHAPE.search(pieces[1]) and not _ROLE_RE.search(pieces[1]):
-        parts.company = pieces[0].strip()
-        parts.location = parts.location or pieces[1].strip()
-
-
-def _strip_generic_prefix(parts: TitleParts) -> None:
-    """'Hiring: ...', 'Remote: ...', '[Job] ...' say nothing about the employer."""
-    head, found, tail = parts.title.partition(": ")
-    if found and tail.strip() and _GENERIC_PREFIX.match(head.strip()):
-        parts.title = tail.strip()
-        parts.remote = parts.remote or head.strip().casefold() == "remote"
-
-
-def _same_company(text: str, known_company: str) -> bool:
-    """'Workwise Payroll' in the title is the author 'Workwise Payroll, Inc.'."""
-    return normalize_company(text) == normalize_company(known_company)
-
-
-def _split_colon(parts: TitleParts, known_company: str) -> bool:
-    head, found, tail = parts.title.partition(": ")
-    head, tail = head.strip(), tail.strip()
-    if not found or not head or not tail:
-        return False
-    if len(head.split()) > 6:
-        return False
-    is_company = _same_company(head, known_company) if known_company else None
-    if is_company is None:
-        is_company = not (_ROLE_RE.search(head) and not _ROLE_RE.search(tail))
-    if is_company:
-        parts.title, parts.company = tail, head
-    return bool(is_company)
-
-
-def _split_dashes(parts: TitleParts, known_company: str) -> bool:
-    pieces = [p.strip() for p in _DASH_SPLIT.split(parts.title)]
-    pieces = [p for p in pieces if p]
-    if len(pieces) >= 3:
-        parts.title, parts.company = pieces[0], pieces[1]
-        parts.location = parts.location or " - ".join(pieces[2:])
-        return True
-    if len(pieces) != 2:
-        return False
-    title, other = pieces
-    if known_company and _same_company(other, known_company):
-        parts.title, parts.company = title, other
-    elif _LOCATION_SHAPE.search(other) and not _ROLE_RE.search(other):
-        parts.title, parts.location = title, other
-    elif not known_company and not _ROLE_RE.search(other) and len(other.split()) <= 5:
-        parts.title, parts.company = title, other
-    else:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- entry fields
@@ -278,11 +104,11 @@ def _description(entry: Mapping[str, Any]) -> str:
         ):
             best = cand
     if best is None:
-        return _tidy(str(entry.get("summary") or ""))[:MAX_DESCRIPTION]
+        return tidy_text(str(entry.get("summary") or ""))[:MAX_DESCRIPTION]
     value = str(best.get("value") or "")
     if best.get("type") == "text/plain":
-        return _tidy(value)[:MAX_DESCRIPTION]
-    return html_to_text(value)[:MAX_DESCRIPTION]
+        return tidy_text(value)[:MAX_DESCRIPTION]
+    return fragment_to_text(value)[:MAX_DESCRIPTION]
 
 
 def _iso(parsed: time.struct_time | None) -> str:
@@ -444,9 +270,9 @@ def _json_authors(obj: Mapping[str, Any]) -> str:
 def _json_entry(obj: Mapping[str, Any], base: str) -> FeedEntry:
     html_body = obj.get("content_html")
     if isinstance(html_body, str) and html_body:
-        description = html_to_text(html_body)
+        description = fragment_to_text(html_body)
     else:
-        description = _tidy(str(obj.get("content_text") or obj.get("summary") or ""))
+        description = tidy_text(str(obj.get("content_text") or obj.get("summary") or ""))
     link = str(obj.get("url") or obj.get("external_url") or "")
     tags = [str(t) for t in obj.get("tags") or [] if isinstance(t, str | int | float)]
     extension = {k: v for ext in _json_extensions(obj) for k, v in ext.items()}

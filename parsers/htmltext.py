@@ -11,14 +11,21 @@ shows it: the content of `<blockquote>` (Gmail's `gmail_quote`, Apple's and Thun
 attribution or header lines above it stay on lines of their own, so the forward reader sees
 where a quote starts and ends whatever the language of its header.
 
+A field that may hold either HTML or plain text (a feed entry's summary, an ATS API's job
+description) goes through `fragment_to_text`: plain text keeps its own line breaks, markup is
+read like any other HTML. It is the one HTML-to-text path of mail, pages, feeds and job boards.
+
 Interface (stable):
     html_to_text(html: str, quotes: bool = False) -> str
+    fragment_to_text(markup: str) -> str
+    tidy_text(text: str) -> str
     html_links(html: str) -> list[tuple[str, str]]     # (href, link text), in document order
     parse_html(html: str) -> lxml element or None
 """
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from typing import Any
 
@@ -42,11 +49,15 @@ _BLOCK = frozenset(
 _PARAGRAPH = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "ul", "ol"})
 _CELL = frozenset({"td", "th"})
 _CELL_MARK = "\x1f"
+#: A list item reads as one, as in plain-text mail.
+_BULLET = "• "
 _SPACES_RE = re.compile(r" {2,}")
 _WS_RE = re.compile(r"[ \t\r\n\f\v]+")
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u034f\u00ad\u180e]")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 _LINK_SCHEMES = ("http://", "https://")
+_LINE_SPACES_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANKS_RE = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 #: Private-use characters marking where a quoted block opens and closes while text is written.
 _QUOTE_OPEN = "\ue000"
 _QUOTE_CLOSE = "\ue001"
@@ -147,6 +158,8 @@ def _start(writer: _Writer, el: Any, tag: str) -> None:
         writer.open_link(el)
     elif tag in _CELL:
         writer.raw(_CELL_MARK)
+    elif tag == "li":
+        writer.raw(_BULLET)
     elif tag == "img":
         alt = (el.get("alt") or "").strip()
         if alt and len(alt) < 80:
@@ -255,6 +268,22 @@ def html_to_text(html: str, quotes: bool = False) -> str:
     except (etree.LxmlError, ValueError, RecursionError):
         return ""
     return _apply_quotes(text) if quotes else text
+
+
+def tidy_text(text: str) -> str:
+    """Plain text as the digest shows it: spaces folded per line, at most one blank line."""
+    lines = (_LINE_SPACES_RE.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANKS_RE.sub("\n\n", "\n".join(lines).strip())
+
+
+def fragment_to_text(markup: str) -> str:
+    """Text of a field that may be HTML or plain text; plain text keeps its line breaks
+    (an HTML parser would fold them), entities in it are still decoded. Never raises."""
+    if not markup:
+        return ""
+    if "<" not in markup:
+        return tidy_text(htmllib.unescape(markup) if "&" in markup else markup)
+    return html_to_text(markup)
 
 
 def html_links(html: str) -> list[tuple[str, str]]:

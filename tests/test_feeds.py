@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parsers.feeds import html_to_text, parse_feed, parse_feed_entries, split_title
+from parsers.feeds import parse_feed, parse_feed_entries
+from parsers.htmltext import fragment_to_text
+from parsers.titles import split_title
 
 DATA = Path(__file__).parent / "data" / "feeds"
 CORPUS = DATA / "feedparser-tests" / "tests"
@@ -235,9 +237,16 @@ def test_known_company_decides_an_ambiguous_dash() -> None:
     )
 
 
-def test_html_to_text_blocks_entities_and_scripts() -> None:
+def test_description_text_blocks_entities_and_scripts() -> None:
+    """Feed descriptions are read by the same HTML-to-text path as mail (parsers.htmltext)."""
     html = "<h1>Role</h1><p>A&amp;B&nbsp;team<br>now</p><script>x()</script><ol><li>one</li><li>two</li></ol>"
-    assert html_to_text(html) == "Role\nA&B team\nnow\n\n• one\n• two"
+    assert fragment_to_text(html) == "Role\n\nA&B team\nnow\n\n• one\n• two"
+
+
+def test_plain_text_description_keeps_its_lines() -> None:
+    assert (
+        fragment_to_text("Duties:\n\n\n\n  Ship   it &amp; tell  ") == "Duties:\n\nShip it & tell"
+    )
 
 
 # -- feedparser's own test corpus -------------------------------------------------------------

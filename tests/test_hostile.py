@@ -45,10 +45,9 @@ from parsers.alerts import MAX_CARDS, SPECS, is_alert_sender, parse_alert
 from parsers.autoforward import forwarded_by
 from parsers.boards import parse_board
 from parsers.detect import parse_file
-from parsers.feeds import html_to_text as feed_html_to_text
-from parsers.feeds import parse_feed_entries, split_title
+from parsers.feeds import parse_feed_entries
 from parsers.forwards import MAX_CANDIDATES, split_forward
-from parsers.htmltext import html_links, html_to_text
+from parsers.htmltext import fragment_to_text, html_links, html_to_text
 from parsers.jsonld import loads_lenient, page_jobs
 from parsers.links import (
     canonicalize_url,
@@ -67,6 +66,7 @@ from parsers.mime import (
     decode_mail,
 )
 from parsers.model import Address, ParsedItem, Posting
+from parsers.titles import split_title
 from tests.support.budget import cpu_bounded
 from tests.support.hostile import ALERT_SENDER, JOB_LINK, MAIL_CLASSES, mail
 from tests.support.mails import gmail_forward
@@ -586,7 +586,7 @@ def test_feeds_on_anything(data: bytes) -> None:
 @given(SHORT, SHORT, TEXT)
 def test_feed_titles_and_markup(title: str, known: str, markup: str) -> None:
     bounded(split_title, title, known)
-    assert isinstance(bounded(feed_html_to_text, markup), str)
+    assert isinstance(bounded(fragment_to_text, markup), str)
 
 
 @st.composite

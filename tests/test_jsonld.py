@@ -23,7 +23,7 @@ def test_graph_posting_with_salary_range_location_and_html_description() -> None
     assert p.salary == "USD 90,000–110,000 per year"
     assert p.posted_at == "2026-11-18"
     assert job.valid_through == "2026-12-31T23:59:59-06:00"
-    assert p.description == "Own the reporting stack.\n\nSQL\nTableau"
+    assert p.description == "Own the reporting stack.\n\n• SQL\n• Tableau"  # a list reads as one
     # The page's canonical link, without its tracking parameter.
     assert (
         p.canonical_url == "https://careers.acme-analytics.example/jobs/4012345-senior-data-analyst"

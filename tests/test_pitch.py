@@ -16,7 +16,7 @@ from sqlalchemy import select
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import MEANT_SECTION, PITCH_SECTION, MemberDigest
-from digest.delivery.render import build_message, message_bytes
+from digest.delivery.render import build_mail
 from digest.errors import UserError
 from digest.ingest.meant import Recipients
 from digest.roster.imports import (
@@ -149,7 +149,7 @@ def test_an_ambiguous_name_is_stored_for_the_lead_not_guessed(world) -> None:  #
 def test_pitch_digest_matches_golden(world) -> None:  # type: ignore[no-untyped-def]
     cfg, _db, digests = world
     digest = digests["carol"]
-    raw = message_bytes(build_message(cfg, digest, links(cfg, digest), now=NOW))
+    raw = build_mail(cfg, digest, links(cfg, digest), now=NOW).data
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]

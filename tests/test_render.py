@@ -13,8 +13,10 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,17 @@ from playwright.sync_api import Browser
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
+from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.render import (
     FEEDBACK_KINDS,
+    MESSAGE_POLICY,
     Links,
-    build_message,
+    build_mail,
     group_inbox,
+    mail_safe_html,
     message_bytes,
     render,
+    subject_line,
 )
 from digest.delivery.tokens import Signer
 from digest.errors import UserError
@@ -74,7 +80,7 @@ def links(cfg: Config, digest: MemberDigest) -> Links:
 def alice_message(world: tuple[Config, dict[str, MemberDigest]]) -> EmailMessage:
     cfg, all_digests = world
     digest = all_digests["alice"]
-    raw = message_bytes(build_message(cfg, digest, links(cfg, digest), now=NOW))
+    raw = build_mail(cfg, digest, links(cfg, digest), now=NOW).data
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -182,20 +188,45 @@ def test_signed_links_belong_to_the_member(world) -> None:  # type: ignore[no-un
     digest = all_digests["alice"]
     signer = Signer("golden-test-secret-0123456789")
     html, text = render(cfg, digest, Links(cfg, signer, digest.member.id))
-    links_found = re.findall(r"/feedback/([^\"/\s]+)/([a-z_]+)", html)
+    links_found = re.findall(r"/feedback/([^\"/\s]+)/([0-9]+)/([a-z_]+)", html)
     assert len(links_found) == 5 * len(digest.leads)
-    assert {kind for _, kind in links_found} == {
+    assert {kind for _, _, kind in links_found} == {
         "not_relevant",
         "applied",
         "interviewing",
         "hired",
         "dead_link",
     }
-    decoded = {tuple(signer.loads("feedback", token)) for token, _ in links_found}
-    assert decoded == {(digest.member.id, lead.posting.id) for lead in digest.leads}
-    assert Signer("another-secret-0123456789").loads("feedback", links_found[0][0]) is None
+    # One token per digest: it proves the member; the postings are the digest's own.
+    assert {signer.loads("feedback-member", token) for token, _, _ in links_found} == {
+        digest.member.id
+    }
+    assert {int(pid) for _, pid, _ in links_found} == {lead.posting.id for lead in digest.leads}
+    assert Signer("another-secret-0123456789").loads("feedback-member", links_found[0][0]) is None
+    assert signer.loads("feedback", links_found[0][0]) is None  # not an older digest's token
     unsubscribe = re.search(r"/unsubscribe/([^\s\"]+)", text)
     assert unsubscribe and signer.loads("unsubscribe", unsubscribe.group(1)) == digest.member.id
+
+
+def test_members_sharing_prepared_leads_get_only_their_own_links(world) -> None:  # type: ignore[no-untyped-def]
+    """Leads are rendered once per period and shared: each member's digest still carries only
+    that member's tokens, and rendering it again (from the prepared fragments) changes nothing."""
+    cfg, all_digests = world
+    signer = Signer("golden-test-secret-0123456789")
+    alice, dan = all_digests["alice"], all_digests["dan"]
+    shared = {lead.posting.id for lead in alice.leads} & {lead.posting.id for lead in dan.leads}
+    assert shared and alice.fragments is dan.fragments  # one period, one cache
+    first = render(cfg, alice, Links(cfg, signer, alice.member.id))
+    html, text = render(cfg, dan, Links(cfg, signer, dan.member.id))
+    for part in (html, text):
+        tokens = set(re.findall(r"/(?:feedback|unsubscribe|preferences)/([^\"/\s]+)", part))
+        owners = {
+            signer.loads(p, t)
+            for t in tokens
+            for p in ("feedback-member", "unsubscribe", "preferences")
+        } - {None}
+        assert owners == {dan.member.id}
+    assert render(cfg, alice, Links(cfg, signer, alice.member.id)) == first
 
 
 def test_big_digests_are_trimmed_under_the_size_limit(world) -> None:  # type: ignore[no-untyped-def]
@@ -238,3 +269,91 @@ def png_pixels(data: bytes) -> bytes:
             idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return zlib.decompress(idat)
+
+
+def _by_the_email_package(cfg: Config, digest: MemberDigest, links: Links) -> bytes:
+    """The same message built the slow, obvious way: what the prepared parts must equal."""
+    html, text = render(cfg, digest, links)
+    msg = EmailMessage(policy=MESSAGE_POLICY)
+    msg["From"] = from_header(cfg.smtp.from_address)
+    msg["To"] = mailbox(digest.member.name, digest.member.email)
+    msg["Subject"] = subject_line(cfg, digest)
+    msg["Date"] = format_datetime(NOW.astimezone(cfg.tz))
+    msg["Message-ID"] = "<same@group.example.org>"
+    msg["List-Id"] = "Test Network digest <test-network.digest.group.example.org>"
+    msg["List-Unsubscribe"] = "-"  # folded differently on purpose: compared parsed, below
+    for name, value in (("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                        ("Auto-Submitted", "auto-generated"), ("Precedence", "bulk"),
+                        ("X-Jobdigest-Period", digest.period)):  # fmt: skip
+        msg[name] = value
+    seven_bit = text.isascii() and max(map(len, text.splitlines())) <= 990
+    msg.set_content(text, charset="utf-8", cte="7bit" if seven_bit else None)
+    msg.add_alternative(mail_safe_html(html), subtype="html", charset="us-ascii", cte="7bit")
+    return message_bytes(msg)
+
+
+@pytest.mark.parametrize(
+    "name", ["Alice Moreno", "Zoë Ångström-Núñez", 'Moreno, "Al" (ops)', "A" * 90, "=?x?= Bo"]
+)
+def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Headers folded and encoded like the email package's, bodies byte for byte, lines within
+    SMTP's 998; only List-Unsubscribe is folded between its URLs (never into RFC 2047 words)."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    digest.member.name, original = name, digest.member.name
+    try:
+        mail = build_mail(
+            cfg, digest, links(cfg, digest), now=NOW, message_id="<same@group.example.org>"
+        )
+        expected = _by_the_email_package(cfg, digest, links(cfg, digest))
+    finally:
+        digest.member.name = original
+    boundary = re.compile(rb"={15}\d{19}==")
+    unsubscribe = re.compile(rb"List-Unsubscribe: .*?\r\n(?=[A-Z])", re.S)
+    ours = unsubscribe.split(boundary.sub(b"B", mail.data))
+    assert ours == unsubscribe.split(boundary.sub(b"B", expected))
+    assert max(len(line) for line in mail.data.split(b"\r\n")) <= 998
+    assert mail.data.count(b"\n") == mail.data.count(b"\r\n")
+    parsed = mail.message()
+    assert parsed["To"].addresses[0].display_name == header_text(name)
+    url = links(cfg, digest).unsubscribe
+    assert str(parsed["List-Unsubscribe"]) == (
+        f"<{url}>, <mailto:leads+unsubscribe@group.example.org?subject=unsubscribe>"
+    )
+    assert b"List-Unsubscribe: <https://" in mail.data and b"=?utf-8?q?=3Chttps" not in mail.data
+
+
+def test_a_members_own_words_in_a_shared_lead_are_escaped(world) -> None:  # type: ignore[no-untyped-def]
+    """The 'Why' line is the member's (their keywords, their pitch), joined into a shared
+    fragment: it is escaped as the rest of the page is, and reaches only that member."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    lead = digest.leads[0]
+    lead.why.append("your keyword '<img src=x onerror=alert(1)> & co'")
+    try:
+        html, text = render(cfg, digest, links(cfg, digest))
+    finally:
+        lead.why.pop()
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co" in html and "<img" not in html
+    assert "your keyword '<img src=x onerror=alert(1)> & co'" in " ".join(text.split())
+    other, _ = render(cfg, all_digests["dan"], links(cfg, all_digests["dan"]))
+    assert "onerror" not in other
+
+
+def test_text_from_strangers_cannot_write_a_hole_or_a_cut_mark(world) -> None:  # type: ignore[no-untyped-def]
+    """Posting text and links come from strangers' mail: marks like the ones fragments are cut
+    and filled at stay text, and every lead keeps its own place."""
+    cfg, all_digests = world
+    digest = all_digests["alice"]
+    lead = digest.leads[0]
+    hostile = "x \ue000f\ue001 <!--lead--> <!--cut--> \ue000i1\ue001"
+    original, shared = lead.posting, digest.fragments
+    lead.posting = replace(original, title=hostile, url=f"https://evil.example/{hostile}")
+    digest.fragments = {}
+    try:
+        html, text = render(cfg, digest, links(cfg, digest))
+    finally:
+        lead.posting, digest.fragments = original, shared
+    assert html.count('class="lead"') == len(digest.leads)
+    assert len(re.findall(r"/feedback/[^/\"]+/\d+/applied", html)) == len(digest.leads)
+    assert "/intro/" not in html and "/intro/" not in text

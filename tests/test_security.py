@@ -23,7 +23,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from digest.config import Config, parse_config
-from digest.delivery.render import Links, build_message, message_bytes
+from digest.delivery.render import Links, build_mail
 from digest.delivery.send import send_digests
 from digest.errors import UserError
 from digest.ingest.record import process_message, store_postings
@@ -552,8 +552,8 @@ def test_a_stored_javascript_url_is_no_live_link(
     with db.session() as s:
         carol = s.get_one(Member, world.carol)
         digest = member_digest(s, cfg, carol, current_period(cfg))
-        msg = build_message(cfg, digest, Links(cfg, app.extensions["jobdigest"].signer, carol.id))
-    assert "javascript:" not in message_bytes(msg).decode("ascii", "replace").lower()
+        mail = build_mail(cfg, digest, Links(cfg, app.extensions["jobdigest"].signer, carol.id))
+    assert "javascript:" not in mail.data.decode("ascii", "replace").lower()
 
 
 # -- 8: CR/LF in a member's name ------------------------------------------------------------------
@@ -578,11 +578,9 @@ def test_a_name_with_a_line_break_cannot_add_a_header(
     with db.session() as s:
         carol = s.get_one(Member, world.carol)
         digest = member_digest(s, cfg, carol, current_period(cfg))
-        wire = message_bytes(
-            build_message(
-                cfg, digest, Links(cfg, mail_app.extensions["jobdigest"].signer, carol.id)
-            )
-        )
+        wire = build_mail(
+            cfg, digest, Links(cfg, mail_app.extensions["jobdigest"].signer, carol.id)
+        ).data
     parsed = message_from_bytes(wire, policy=email.policy.default)
     assert parsed["Bcc"] is None and parsed["To"].addresses[0].addr_spec == "carol@example.org"
 

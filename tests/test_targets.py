@@ -15,7 +15,7 @@ from sqlalchemy import select
 from digest.config import Config, parse_config
 from digest.delivery.audience import compose_all
 from digest.delivery.compose import TARGET_SECTION, MemberDigest
-from digest.delivery.render import build_message, message_bytes
+from digest.delivery.render import build_mail
 from digest.errors import UserError
 from digest.roster.imports import import_members, parse_members_csv
 from digest.store.db import Database
@@ -65,7 +65,7 @@ def world(
 def alice_parts(world: tuple[Config, dict[str, MemberDigest]]) -> tuple[str, str]:
     cfg, digests = world
     digest = digests["alice"]
-    raw = message_bytes(build_message(cfg, digest, links(cfg, digest), now=NOW))
+    raw = build_mail(cfg, digest, links(cfg, digest), now=NOW).data
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]

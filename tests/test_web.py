@@ -28,6 +28,7 @@ from digest.errors import UserError
 from digest.ingest.record import process_message, process_pending
 from digest.store.db import Database
 from digest.store.models import (
+    Delivery,
     Feedback,
     Member,
     Posting,
@@ -1076,6 +1077,48 @@ def test_feedback_is_recorded_once(app: Flask, cfg: Config, db: Database, world:
     assert client.get(f"/feedback/{token}/delete_everything").status_code == 400
     old_style = token_for(app, "feedback", [world.carol, world.p_marketing, "applied"])
     assert client.get(f"/feedback/{old_style}/applied").status_code == 400
+
+
+def test_a_digests_feedback_link_counts_only_for_postings_the_member_was_offered(
+    app: Flask, cfg: Config, db: Database, world: World
+) -> None:
+    """The token in a feedback link proves the member; the posting id beside it is not signed,
+    so it must be one a digest could have shown them: sent to them, or live in the group."""
+    client = app.test_client()
+    links = Links(cfg, app.extensions["jobdigest"].signer, world.carol)
+    path = links.feedback_prefix.removeprefix(cfg.web.base_url)
+    assert client.get(f"{path}{world.p_marketing}/applied").status_code == 200
+    with db.session() as s:  # hidden by a moderator, and one held for review
+        s.get_one(Posting, world.p_devops).status = "hidden"
+        s.get_one(Posting, world.p_forklift).held = True
+    assert client.get(f"{path}{world.p_devops}/applied").status_code == 400
+    assert client.get(f"{path}{world.p_forklift}/applied").status_code == 400
+    with db.session() as s:  # ... unless her digest carried it before it was hidden
+        s.add(Delivery(member_id=world.carol, period="2026-W47", posting_ids=[world.p_devops]))
+    page = client.get(f"{path}{world.p_devops}/applied")
+    assert page.status_code == 200 and "DevOps Engineer" in page.get_data(as_text=True)
+    token = path.split("/")[2]
+    forged = path.replace(token, token[:-2] + ("aa" if token[-2:] != "aa" else "bb"))
+    assert client.get(f"{forged}{world.p_marketing}/applied").status_code == 400
+    other_purpose = token_for(app, "unsubscribe", world.carol)
+    assert client.get(f"/feedback/{other_purpose}/{world.p_marketing}/applied").status_code == 400
+    assert client.get(f"{path}{world.p_marketing}/delete_everything").status_code == 400
+    with db.session() as s:
+        assert s.scalars(select(Feedback)).all() == []
+
+
+def test_feedback_links_of_older_digests_still_work(app: Flask, db: Database, world: World) -> None:
+    """Digests sent before one token per digest carried one per posting: until they expire."""
+    client = app.test_client()
+    url = f"/feedback/{token_for(app, 'feedback', [world.carol, world.p_marketing])}/hired"
+    first = client.get(url)
+    assert first.status_code == 200
+    done = client.post(url, data={"csrf_token": csrf(first)})
+    assert done.status_code == 303  # "Hired" goes on to the landing form
+    with db.session() as s:
+        assert [(f.member_id, f.posting_id, f.kind) for f in s.scalars(select(Feedback))] == [
+            (world.carol, world.p_marketing, "hired")
+        ]
 
 
 def test_web_digest_shows_the_members_leads(app: Flask, world: World) -> None:

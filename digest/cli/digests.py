@@ -17,6 +17,7 @@ from digest.cli.base import (
 )
 from digest.errors import UserError
 from digest.formatting import plural, week_of
+from digest.store.statuses import MemberStatus
 
 
 @click.command("send-digests", short_help="Send this period's digests now.")
@@ -66,7 +67,7 @@ def _check_member(state: State, email: str) -> None:
             raise UserError(
                 f"--member {email}: no such member (`jobdigest members export` lists them)"
             )
-        if member.status not in ("active", "paused"):
+        if member.status not in (MemberStatus.ACTIVE, MemberStatus.PAUSED):
             raise UserError(f"--member {email}: the member is {member.status}; no digest is sent")
 
 

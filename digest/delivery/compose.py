@@ -8,12 +8,14 @@ however many members the group has.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from itertools import repeat
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +37,7 @@ from digest.store.models import (
     Subgroup,
     Tag,
 )
-from digest.store.statuses import DeliveryStatus, FeedbackKind, PostingStatus
+from digest.store.statuses import MEMBERS_GONE, DeliveryStatus, FeedbackKind, PostingStatus
 from digest.tagging.pitch import pitch_fit, pitch_phrases
 from parsers.company import normalize_company
 
@@ -200,6 +202,8 @@ class MemberDigest:
     landings: list[Celebration] = field(default_factory=list)
     #: answers the member's introduction requests got this period
     intro_answers: list[str] = field(default_factory=list)
+    #: prepared lead fragments (digest.delivery.render), shared by the period's digests
+    fragments: dict[object, object] = field(default_factory=dict, repr=False)
 
     @property
     def leads(self) -> list[Lead]:
@@ -264,6 +268,8 @@ class Week:
         for pid, info in self.info.items():
             for gid, tag in info.tags.items():
                 self.group_ranks[gid][pid] = tag.score + info.base
+        #: 0.5 + base: where a posting that fits only a keyword or the pitch starts
+        self.middling = {pid: 0.5 + i.base for pid, i in self.info.items()}
         self.company_of = {pid: i.posting.company_key or f"#{pid}" for pid, i in self.info.items()}
         self.by_company: dict[str, list[int]] = defaultdict(list)
         for pid, i in self.info.items():
@@ -290,6 +296,9 @@ class Week:
         self._keyword_cache: dict[str, frozenset[int]] = {}
         self._city_cache: dict[str, frozenset[int]] = {}
         self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
+        self._pitch_text: dict[str, dict[int, str]] = {}  # the pitch as written -> the same
+        #: each lead rendered once per variant, joined into every digest that shows it
+        self.fragments: dict[object, object] = {}
 
     # -- per-member history, loaded per chunk ---------------------------------------------
 
@@ -363,9 +372,17 @@ class Week:
         return found
 
     def pitch_matches(self, pitch: str) -> dict[int, str]:
-        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached, pitches repeat rarely but
-        a digest run may build a member's digest twice (size limits)."""
-        phrases = tuple(pitch_phrases(pitch or ""))
+        """pid -> why it fits the pitch ("fits your pitch: 'social media marketing'"); cached by
+        the pitch as written (asked once per lead of a digest) and by its phrases."""
+        text = pitch or ""
+        found = self._pitch_text.get(text)
+        if found is None:
+            if len(self._pitch_text) > 4096:
+                self._pitch_text.clear()
+            found = self._pitch_text[text] = self._pitch_fits(tuple(pitch_phrases(text)))
+        return found
+
+    def _pitch_fits(self, phrases: tuple[str, ...]) -> dict[int, str]:
         found = self._pitch_cache.get(phrases)
         if found is None:
             found = {}
@@ -596,7 +613,7 @@ def _load_people(session: Session, ids: set[int]) -> dict[int, Person]:
             groups[mid].append(name)
         for m in session.scalars(select(Member).where(Member.id.in_(part))):
             people[m.id] = Person(m.id, m.display_name, m.show_name, m.contact_opt_in, m.thank_opt_in,
-                                  m.status not in ("removed", "unsubscribed"), subgroups_label(groups[m.id]),
+                                  m.status not in MEMBERS_GONE, subgroups_label(groups[m.id]),
                                   bool(m.intro_opt_in))  # fmt: skip
     return people
 
@@ -622,11 +639,13 @@ def _ranks(
     """pid -> rank for every posting the member could get: best tag of their sub-groups (or 0.5
     for a keyword-only match) + freshness/sharers/feedback + keywords + place. A posting at a
     target company that fits none of these still counts (freshness and place only). Set
-    operations and dict lookups only: this runs once per member over hundreds of postings."""
+    operations and C-level dict updates only: this runs once per member over hundreds of
+    postings, so no Python loop visits every one of them."""
     sent, rejected = week.history(member.id)
-    ranks: dict[int, float] = {}
-    for gid in my_groups:
-        for pid, static in week.group_ranks.get(gid, {}).items():
+    tables = [week.group_ranks.get(gid, {}) for gid in my_groups]
+    ranks: dict[int, float] = dict(tables[0]) if tables else {}
+    for table in tables[1:]:
+        for pid, static in table.items():
             if static > ranks.get(pid, -9.0):
                 ranks[pid] = static
     _personal(week, member, ranks)
@@ -640,30 +659,65 @@ def _ranks(
             ranks[pid] -= LOOKALIKE_PENALTY  # like one they called not relevant: lower, for them
     city = _city(member)
     if city:
-        for pid in week.city_matches(city) & ranks.keys():
-            ranks[pid] += 0.1
-    remote_fit = 0.05 if member.remote_ok else -0.05
-    for pid in week.remote & ranks.keys():
-        ranks[pid] += remote_fit
+        _add(ranks, week.city_matches(city) & ranks.keys(), 0.1)
+    _add(ranks, week.remote & ranks.keys(), 0.05 if member.remote_ok else -0.05)
     return ranks
+
+
+def _add(ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
+    """ranks[pid] += bonus for each of `pids` (all in `ranks`), without a Python-level loop."""
+    ranks.update(_shifted(list(pids), ranks.__getitem__, bonus))
+
+
+def _shifted(
+    pids: list[int], value: Callable[[int], float], bonus: float
+) -> Iterator[tuple[int, float]]:
+    """(pid, value(pid) + bonus) pairs, computed by C-level map."""
+    return zip(pids, map(operator.add, map(value, pids), repeat(bonus)), strict=True)
 
 
 def _personal(week: Week, member: Member, ranks: dict[int, float]) -> None:
     """Add the member's own targets: each keyword a posting mentions, the pitch it fits (a
     posting that fits only these starts at 0.5, like a middling tag)."""
     for kw in member.keywords or []:
-        for pid in week.keyword_matches(kw):
-            ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + KEYWORD_BONUS
-    for pid in week.pitch_matches(member.pitch):
-        ranks[pid] = ranks.get(pid, 0.5 + week.info[pid].base) + PITCH_BONUS
+        _boost(week, ranks, week.keyword_matches(kw), KEYWORD_BONUS)
+    pitch = week.pitch_matches(member.pitch)
+    if pitch:
+        _boost(week, ranks, pitch.keys(), PITCH_BONUS)
+
+
+def _boost(week: Week, ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
+    """ranks[pid] = ranks.get(pid, 0.5 + base) + bonus for each of `pids`."""
+    matched = set(pids)
+    known = matched & ranks.keys()
+    _add(ranks, known, bonus)
+    fresh = list(matched - known)
+    ranks.update(_shifted(fresh, week.middling.__getitem__, bonus))
 
 
 def _pick(
     ranks: dict[int, float], company: dict[int, str], cap: int, per_company: int
 ) -> tuple[list[tuple[float, int]], int]:
     """The best `cap` postings, at most `per_company` from one company, and how many could
-    have been shown (within the per-company limit)."""
-    ordered = sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True)
+    have been shown (within the per-company limit). Only the best few are sorted as pairs (the
+    ranks alone find where they end), all of them only when a few companies crowd the top."""
+    chosen: list[tuple[float, int]] = []
+    best = cap * per_company  # enough, unless a few companies crowd the top
+    if cap > 0 and best > 0 and ranks:
+        values = sorted(ranks.values(), reverse=True)
+        floor = values[min(best, len(values)) - 1]
+        top = sorted([(r, pid) for pid, r in ranks.items() if r >= floor], reverse=True)
+        chosen = _best(top, company, cap, per_company)
+        if len(chosen) < cap and len(top) < len(ranks):
+            chosen = _best(sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True),
+                           company, cap, per_company)  # fmt: skip
+    counts = Counter(map(company.__getitem__, ranks)).values()
+    return chosen, sum(map(min, counts, repeat(per_company)))
+
+
+def _best(
+    ordered: list[tuple[float, int]], company: dict[int, str], cap: int, per_company: int
+) -> list[tuple[float, int]]:
     chosen: list[tuple[float, int]] = []
     per: Counter[str] = Counter()
     for rank, pid in ordered:
@@ -673,8 +727,7 @@ def _pick(
         if per[key] < per_company:
             per[key] += 1
             chosen.append((rank, pid))
-    eligible = sum(min(n, per_company) for n in Counter(map(company.__getitem__, ranks)).values())
-    return chosen, eligible
+    return chosen
 
 
 def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3) -> MemberDigest:
@@ -692,7 +745,9 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     for lead in meant:
         ranks.pop(lead.posting.id, None)
     cap = max(cap - len(meant), 0)
-    at_targets = {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets}
+    at_targets = (
+        {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets} if targets else {}
+    )
     for pid in at_targets:
         del ranks[pid]
     picked, target_eligible = _pick(at_targets, week.company_of, (cap + 1) // 2, per_company)
@@ -706,6 +761,7 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     )
     digest.landings = list(week.landings)
     digest.intro_answers = list(week.intro_answers.get(member.id, []))
+    digest.fragments = week.fragments
     return digest
 
 
@@ -806,9 +862,10 @@ def _lead(
     names: list[str] = []
     anonymous = 0
     shared_by_you = False
+    me = member.id  # an ORM attribute: read once, not per sharer and contact
     for mid in info.sharer_ids:
         person = week.people.get(mid)
-        if mid == member.id:
+        if mid == me:
             shared_by_you = True
         elif person is None or not person.listed:
             continue
@@ -822,7 +879,7 @@ def _lead(
         person = week.people.get(mid)
         if (
             person is None
-            or mid == member.id
+            or mid == me
             or mid in seen
             or not person.contact_opt_in
             or not person.listed

@@ -30,6 +30,20 @@ def mailbox(name: str, address: str) -> Address:
     return Address(display_name=header_text(name), addr_spec=address)
 
 
+#: names and addresses that str(mailbox(...)) writes as they are: nothing to quote or parse
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def mailbox_text(name: str, address: str) -> str:
+    """str(mailbox(name, address)), without the email package's parsing in the common case of
+    a plain name and address (a digest writes one To header per member)."""
+    display = header_text(name)
+    if _PLAIN_NAME.fullmatch(display) and _PLAIN_ADDRESS.fullmatch(address or ""):
+        return f"{display} <{address}>"
+    return str(mailbox(name, address))
+
+
 def from_header(from_address: str) -> str:
     """smtp.from_address as a header value, its display name cleaned like any name."""
     name, address = parseaddr(header_text(from_address))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import email.policy
 import html as html_lib
+import random
 import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.headerregistry import HeaderRegistry
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -27,8 +29,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from digest.config import Config
-from digest.delivery.compose import MemberDigest, PostingView
-from digest.delivery.headers import from_header, header_text, mailbox
+from digest.delivery.compose import Lead, MemberDigest, PostingView
+from digest.delivery.headers import from_header, header_text, mailbox_text
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters, place_parts, plural, week_of
 from parsers.links import web_link
@@ -142,14 +144,31 @@ def shown(posting: PostingView) -> Shown:
     return Shown(title, web_url(posting.link), tuple(meta), head)
 
 
+def feedback_html(base: str) -> Markup:
+    """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: `base` is the
+    lead's feedback URL without its kind."""
+    base = html_lib.escape(base, quote=True)
+    return Markup(
+        " &middot; ".join(f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS)
+    )
+
+
+def feedback_text(base: str, indent: str = "  ") -> str:
+    """The same five links for the plain-text part, one 'Label: URL' line each."""
+    return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
+
+
 @dataclass
 class Links:
     """Signed links for one member; the web app verifies them (digest.delivery.tokens.Signer.loads).
 
     Contract with the web app:
-      /feedback/<token>/<kind>  token: purpose "feedback", data [member_id, posting_id];
-                                kind: one of FEEDBACK_KINDS (the member's choice, not signed);
+      /feedback/<token>/<posting id>/<kind>
+                                token: purpose "feedback-member", data member_id, one per
+                                digest; the posting id and kind (one of FEEDBACK_KINDS) are not
+                                signed: the web app accepts only a posting offered to the member.
                                 GET shows a confirm button, POST records (mail scanners GET)
+      /feedback/<token>/<kind>  older digests: purpose "feedback", data [member_id, posting_id]
       /preferences/<token>      purpose "preferences", data member_id
       /unsubscribe/<token>      purpose "unsubscribe", data member_id (GET shows a button;
                                 POST unsubscribes: RFC 8058 one-click)
@@ -158,7 +177,8 @@ class Links:
       /digest/<token>           purpose "view", data member_id: the web digest page, read-only
                                 (its own links are ViewLinks), so a forwarded digest's "see N
                                 more" link hands over nothing
-    One token per posting (not per posting and kind): signing is the costliest part of a render.
+    One feedback token per digest, joined to each lead's prepared fragment by concatenation:
+    signing is the costliest part of a link, and the fragments are shared by every member.
     """
 
     cfg: Config
@@ -175,28 +195,24 @@ class Links:
             url = self._cache[key] = self._url(path, purpose, data)
         return url
 
+    @property
+    def feedback_prefix(self) -> str:
+        """'https://…/feedback/<member token>/': a lead's links add '<posting id>/<kind>'."""
+        url = self._cached(("", "feedback"), "feedback", "feedback-member", self.member_id)
+        return url + "/"
+
     def feedback_base(self, posting_id: int) -> str:
         """The feedback URL without its kind: templates append "/applied" etc. themselves."""
-        data = [self.member_id, posting_id]
-        return self._cached((str(posting_id), ""), "feedback", "feedback", data)
+        return f"{self.feedback_prefix}{posting_id}"
 
     def feedback(self, posting_id: int, kind: str) -> str:
         return f"{self.feedback_base(posting_id)}/{kind}"
 
     def feedback_html(self, posting_id: int) -> Markup:
-        """The five feedback links of one lead, 'Not relevant · Applied · …', as HTML: built
-        here rather than in a template loop, since every lead of every digest has them."""
-        base = html_lib.escape(self.feedback_base(posting_id), quote=True)
-        return Markup(
-            " &middot; ".join(
-                f'<a href="{base}/{kind}">{label}</a>' for kind, label in FEEDBACK_KINDS
-            )
-        )
+        return feedback_html(self.feedback_base(posting_id))
 
     def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
-        """The same five links for the plain-text part, one 'Label: URL' line each."""
-        base = self.feedback_base(posting_id)
-        return "\n".join(f"{indent}{label}: {base}/{kind}" for kind, label in FEEDBACK_KINDS)
+        return feedback_text(self.feedback_base(posting_id), indent)
 
     def intro(self, posting_id: int, contact_id: int) -> str:
         """'Ask Dan for an introduction': purpose "intro-ask", [member, contact, posting]."""
@@ -225,8 +241,8 @@ class ViewLinks(Links):
         base = self.cfg.web.base_url.rstrip("/")
         if purpose == "view":
             return super()._url(path, purpose, data)
-        if purpose == "feedback" and isinstance(data, list):
-            return f"{base}/me/feedback/{data[1]}"
+        if purpose == "feedback-member":
+            return f"{base}/me/feedback"
         if purpose == "intro-ask" and isinstance(data, list):
             return f"{base}/me/intro/{data[2]}/{data[1]}"
         return f"{base}/me"
@@ -258,13 +274,14 @@ def _thanks(digest: MemberDigest) -> str:
     return f"Thanks to this week's top contributors: {names}." if names else ""
 
 
-def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, object]:
+def _context(cfg: Config, digest: MemberDigest, links: Links, slots: _Slots) -> dict[str, object]:
     first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
     return {
         "group": cfg.group,
         "digest": digest,
         "member": digest.member,
         "links": links,
+        "fragments": slots,
         "feedback_kinds": FEEDBACK_KINDS,
         "why_you_get_this": why_you_get_this(cfg, digest),
         "group_inbox": group_inbox(cfg),
@@ -274,13 +291,30 @@ def _context(cfg: Config, digest: MemberDigest, links: Links) -> dict[str, objec
     }
 
 
-def render_html(cfg: Config, digest: MemberDigest, links: Links) -> str:
-    html = environment().get_template("email/digest.html").render(_context(cfg, digest, links))
-    return _inliner().inline(html)
+def render_html(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+) -> str:
+    """The digest's skeleton (greeting, sections, footer) rendered and inlined per member, each
+    block of leads joined from prepared fragments where the skeleton has its slot."""
+    slots = slots or _Slots(digest.fragments, links)
+    slots.wanted.clear()
+    skeleton = (
+        environment().get_template("email/digest.html").render(_context(cfg, digest, links, slots))
+    )
+    pieces = _inliner().inline(skeleton).split(SLOT)
+    out = [pieces[0]]
+    for block, piece in zip(slots.html_blocks(), pieces[1:], strict=True):
+        out += (block, piece)
+    return "".join(out)
 
 
-def render_text(cfg: Config, digest: MemberDigest, links: Links) -> str:
-    text = environment().get_template("email/digest.txt").render(_context(cfg, digest, links))
+def render_text(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+) -> str:
+    slots = slots or _Slots(digest.fragments, links)
+    text = (
+        environment().get_template("email/digest.txt").render(_context(cfg, digest, links, slots))
+    )
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
@@ -289,13 +323,175 @@ def render(
 ) -> tuple[str, str]:
     """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
     'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
-    html = render_html(cfg, digest, links)
+    slots = _Slots(digest.fragments, links)
+    html = render_html(cfg, digest, links, slots)
     while len(html.encode("utf-8")) > max_html and digest.leads:
         size = len(html.encode("utf-8"))
         per_lead = max(1, size // max(1, len(digest.leads)))
         digest.drop_last(max(1, (size - max_html) // per_lead + 1))
-        html = render_html(cfg, digest, links)
-    return html, render_text(cfg, digest, links)
+        html = render_html(cfg, digest, links, slots)
+    return html, render_text(cfg, digest, links, slots)
+
+
+# -- prepared lead fragments -------------------------------------------------------------------
+
+#: Marks are made unguessable per process: posting text and links come from strangers' mail, and
+#: a posting that could write a hole or a cut mark would shift other leads or sign links.
+_NONCE = secrets.token_hex(8)
+#: Where a member's own link or words go in a shared fragment: HOLE + name + END.
+HOLE, END = f"\ue000{_NONCE}:", "\ue001"
+_HOLE_SPLIT = re.compile(re.escape(HOLE) + r"(f|w|v|i\d+)" + re.escape(END))
+#: A block of leads' place in the inlined skeleton, and the cut marks around each fragment
+#: being inlined.
+SLOT = f"<!--lead-{_NONCE}-->"
+_CUT = f"<!--cut-{_NONCE}-->"
+#: Fragments kept per period: a week has a few variants of each posting, never one per member.
+MAX_FRAGMENTS = 12_000
+_ROLE = ' class="role"'
+#: how the inliner writes an attribute's value, and text
+_ATTRIBUTE = str.maketrans({"&": "&amp;", '"': "&quot;", "\xa0": "&nbsp;"})
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;"})
+
+
+class _Holes:
+    """Stands in for a member's Links while a lead's fragment is rendered once for everyone:
+    each link that is the member's own comes out as a hole ('f': the feedback prefix,
+    'i<contact id>': an introduction request), filled per member by `Fragment.fill`."""
+
+    def feedback_html(self, posting_id: int) -> Markup:
+        return feedback_html(f"{HOLE}f{END}{posting_id}")
+
+    def feedback_text(self, posting_id: int, indent: str = "  ") -> str:
+        return feedback_text(f"{HOLE}f{END}{posting_id}", indent)
+
+    def intro(self, posting_id: int, contact_id: int) -> str:
+        return f"{HOLE}i{contact_id}{END}"
+
+    def why_html(self) -> Markup:
+        """'Why: …' differs from member to member (their keywords, their pitch): a hole too, so
+        one fragment serves every member of a sub-group."""
+        return Markup(f"{HOLE}w{END}")
+
+    def why_text(self) -> str:
+        return f"{HOLE}v{END}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One lead as HTML (CSS inlined) or text, shared by every member it is shown to: static
+    text with the names of holes between (`parts[1::2]`)."""
+
+    posting_id: int
+    parts: tuple[str, ...]
+    html: bool
+
+    @classmethod
+    def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
+        return cls(posting_id, tuple(_HOLE_SPLIT.split(text)), html)
+
+    def fill(self, links: Links, lead: Lead) -> str:
+        """The fragment with this member's links and words in its holes, written as the
+        inliner writes attribute values and text."""
+        out = list(self.parts)
+        for i in range(1, len(out), 2):
+            key = out[i]
+            if key == "f":
+                value = (
+                    links.feedback_prefix.translate(_ATTRIBUTE)
+                    if self.html
+                    else links.feedback_prefix
+                )
+            elif key == "w":
+                value = ("Why: " + "; ".join(lead.why)).translate(_TEXT)
+            elif key == "v":
+                value = wrap("Why: " + "; ".join(lead.why), indent="  ")
+            else:
+                url = links.intro(self.posting_id, int(key[1:]))
+                value = url.translate(_ATTRIBUTE) if self.html else url
+            out[i] = value
+        return "".join(out)
+
+
+def _lead_key(lead: Lead) -> tuple[object, ...]:
+    """Everything a lead's fragment shows but its holes: the posting and what differs between
+    members (credits, contacts, a sharer's note; whether there is a 'Why' line)."""
+    return (
+        lead.posting.id, bool(lead.why), lead.credit, lead.meant, lead.recruiter,
+        tuple(lead.contacts), tuple(lead.contact_extra), lead.more_contacts,
+    )  # fmt: skip
+
+
+class _Slots:
+    """The leads of one digest as its skeleton template meets them (`fragments` in templates),
+    block by block, and their fragments from the period's cache (`MemberDigest.fragments`)."""
+
+    def __init__(self, cache: dict[object, object], links: Links) -> None:
+        if len(cache) > MAX_FRAGMENTS:
+            cache.clear()
+        self.cache, self.links = cache, links
+        #: per slot of the HTML skeleton: (cache key, lead, in a role block)
+        self.wanted: list[list[tuple[tuple[object, ...], Lead, bool]]] = []
+        self._keys: dict[int, tuple[object, ...]] = {}  # id(lead): the digest holds its leads
+
+    def _key(self, lead: Lead) -> tuple[object, ...]:
+        key = self._keys.get(id(lead))
+        if key is None:
+            key = self._keys[id(lead)] = _lead_key(lead)
+        return key
+
+    def html(self, leads: list[Lead], in_role: bool) -> Markup:
+        """A slot in the skeleton for a block of leads; `html_blocks` supplies what goes there."""
+        self.wanted.append([(("html", in_role, *self._key(lead)), lead, in_role) for lead in leads])
+        return Markup(SLOT)
+
+    def text(self, leads: list[Lead]) -> str:
+        """A block of leads in the plain-text part, this member's links joined in."""
+        out = []
+        for lead in leads:
+            key = ("text", *self._key(lead))
+            fragment = self.cache.get(key)
+            if not isinstance(fragment, Fragment):
+                text = (
+                    environment()
+                    .get_template("email/partials/lead.txt")
+                    .render(lead=lead, links=_Holes())
+                )
+                fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
+            out.append(fragment.fill(self.links, lead))
+        return "".join(out)
+
+    def html_blocks(self) -> list[str]:
+        """Each slot's leads, joined: the missing fragments rendered and inlined together, in
+        one document, so the stylesheet is parsed once for them."""
+        missing = {key: (lead, in_role) for slot in self.wanted for key, lead, in_role in slot
+                   if key not in self.cache}  # fmt: skip
+        if missing:
+            inlined = _inline_leads(list(missing.values()))
+            for key, (lead, _), html in zip(missing, missing.values(), inlined, strict=True):
+                self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
+        fill = Fragment.fill
+        return [
+            "".join([fill(self.cache[key], self.links, lead) for key, lead, _ in slot])  # type: ignore[arg-type]
+            for slot in self.wanted
+        ]
+
+
+def _inline_leads(leads: list[tuple[Lead, bool]]) -> list[str]:
+    """Each lead's HTML with the stylesheet inlined, in the ancestors it has in a digest (a role
+    block's leads are styled as such), cut out of one inlined document."""
+    template = environment().get_template("email/partials/lead.html")
+    tables = "".join(
+        f"<table{_ROLE if in_role else ''}><tbody>{_CUT}"
+        f"{template.render(lead=lead, links=_Holes())}{_CUT}</tbody></table>"
+        for lead, in_role in leads
+    )
+    style = environment().get_template("email/partials/style.html").render()
+    document = (
+        f'<!DOCTYPE html><html><head>{style}</head><body class="body"><table class="wrap"><tbody>'
+        '<tr><td class="outer"><table class="card"><tbody><tr><td class="pad section">'
+        f"{tables}</td></tr></tbody></table></td></tr></tbody></table></body></html>"
+    )
+    return _inliner().inline(document).split(_CUT)[1::2]
 
 
 @lru_cache(maxsize=1)
@@ -312,7 +508,12 @@ def subject_line(cfg: Config, digest: MemberDigest) -> str:
 
 
 def mail_domain(cfg: Config) -> str:
-    return parseaddr(cfg.smtp.from_address)[1].rpartition("@")[2] or "localhost"
+    return _domain(cfg.smtp.from_address)
+
+
+@lru_cache(maxsize=16)
+def _domain(from_address: str) -> str:
+    return parseaddr(from_address)[1].rpartition("@")[2] or "localhost"
 
 
 def new_message_id(cfg: Config, digest: MemberDigest) -> str:
@@ -320,42 +521,150 @@ def new_message_id(cfg: Config, digest: MemberDigest) -> str:
     return f"<digest.{digest.period}.{digest.member.id}.{secrets.token_hex(8)}@{mail_domain(cfg)}>"
 
 
-def build_message(
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """A digest as it goes out: its Message-ID and its wire form (CRLF line ends, headers folded,
+    lines within SMTP's limits), built from prepared parts rather than by the email package."""
+
+    message_id: str
+    data: bytes
+
+    def message(self) -> EmailMessage:
+        """The same mail parsed, for --dry-run files and for reading it in tests."""
+        parsed = email.message_from_bytes(self.data, policy=MESSAGE_POLICY)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+def build_mail(
     cfg: Config,
     digest: MemberDigest,
     links: Links,
     now: datetime | None = None,
     message_id: str | None = None,
-) -> EmailMessage:
+) -> Mail:
     """The complete message. `message_id` is reused when a digest is sent again after a crash, so
     receiving systems that already have it drop the copy."""
     html, text = render(cfg, digest, links)
-    msg = EmailMessage(policy=MESSAGE_POLICY)
-    msg["From"] = from_header(cfg.smtp.from_address)
-    msg["To"] = mailbox(digest.member.name, digest.member.email)
-    msg["Subject"] = subject_line(cfg, digest)
-    msg["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
-    msg["Message-ID"] = message_id or new_message_id(cfg, digest)
-    domain = mail_domain(cfg)
-    slug = re.sub(r"[^a-z0-9]+", "-", cfg.group.name.casefold()).strip("-") or "group"
-    msg["List-Id"] = f"{header_text(cfg.group.name)} digest <{slug}.digest.{domain}>"
-    mailto = cfg.unsubscribe_address()
-    msg["List-Unsubscribe"] = f"<{links.unsubscribe}>, <mailto:{mailto}?subject=unsubscribe>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["Precedence"] = "bulk"
-    msg["X-Jobdigest-Period"] = digest.period
+    message_id = message_id or new_message_id(cfg, digest)
+    date = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
+    sender, list_id = _group_headers(cfg.smtp.from_address, cfg.group.name)
+    mailto = f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
+    head = b"".join((
+        sender,
+        header_line("To", mailbox_text(digest.member.name, digest.member.email)),
+        header_line("Subject", subject_line(cfg, digest)),
+        header_line("Date", date),
+        header_line("Message-ID", message_id),
+        list_id,
+        list_unsubscribe(links.unsubscribe, mailto),
+        _period_headers(digest.period),
+    ))  # fmt: skip
+    parts = (_text_part(text), _html_part(html))
+    return Mail(message_id, multipart(head, parts))
+
+
+@lru_cache(maxsize=16)
+def _group_headers(from_address: str, group_name: str) -> tuple[bytes, bytes]:
+    """The From and List-Id lines: the same for every digest of the group."""
+    domain = _domain(from_address)
+    slug = re.sub(r"[^a-z0-9]+", "-", group_name.casefold()).strip("-") or "group"
+    list_id = header_line("List-Id", f"{header_text(group_name)} digest <{slug}.digest.{domain}>")
+    return header_line("From", from_header(from_address)), list_id
+
+
+#: the email package's folding width (RFC 5322's "SHOULD" of 78 characters)
+FOLD_WIDTH = 78
+_PLAIN_VALUE = re.compile(r"[!#-\[\]-~]+(?: [!#-\[\]-~]+)*")  # printable ASCII, no quote
+
+
+def header_line(name: str, value: str) -> bytes:
+    """One header as the email package writes it on the wire, at no cost where there is
+    nothing to fold or encode (printable ASCII on one short line); otherwise by the package."""
+    if (
+        len(name) + 2 + len(value) <= FOLD_WIDTH
+        and "=?" not in value
+        and _PLAIN_VALUE.fullmatch(value)
+    ):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _folded(name, value)
+
+
+@lru_cache(maxsize=1024)
+def _folded(name: str, value: str) -> bytes:
+    return WIRE_POLICY.fold_binary(name, WIRE_POLICY.header_store_parse(name, value)[1])
+
+
+def list_unsubscribe(url: str, mailto: str) -> bytes:
+    """RFC 2369's header, folded between its two URLs: the email package would fold a long URL
+    into RFC 2047 encoded words, which are not allowed in this structured header (a client that
+    looks for "<https:" finds none)."""
+    line = f"List-Unsubscribe: <{url}>,\r\n <{mailto}>\r\n"
+    if line.isascii() and max(len(url), len(mailto)) < SMTP_LINE - 24:
+        return line.encode("ascii")
+    return _folded("List-Unsubscribe", f"<{url}>, <{mailto}>")
+
+
+@lru_cache(maxsize=16)
+def _period_headers(period: str) -> bytes:
+    return b"".join((
+        header_line("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        header_line("Auto-Submitted", "auto-generated"),
+        header_line("Precedence", "bulk"),
+        header_line("X-Jobdigest-Period", period),
+        b"MIME-Version: 1.0\r\n",
+    ))  # fmt: skip
+
+
+def _text_part(text: str) -> bytes:
+    """As is when it can be (long links stay whole for plain-text readers, no quoted-printable
+    pass); otherwise encoded by the email package, as it would choose."""
     if text.isascii() and max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
-        # As is: long links stay whole for plain-text readers, and no quoted-printable pass.
-        msg.set_content(text, charset="utf-8", cte="7bit")
-    else:
-        msg.set_content(text, charset="utf-8")
+        return _seven_bit("text/plain", "utf-8", text)
+    part = MIMEPart(policy=MESSAGE_POLICY)
+    part.set_content(text, charset="utf-8")
+    return part.as_bytes(policy=WIRE_POLICY)
+
+
+def _html_part(html: str) -> bytes:
+    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken."""
     ascii_html = mail_safe_html(html)
     if ascii_html is not None:
-        msg.add_alternative(ascii_html, subtype="html", charset="us-ascii", cte="7bit")
-    else:
-        msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
-    return msg
+        return _seven_bit("text/html", "us-ascii", ascii_html, b"MIME-Version: 1.0\r\n")
+    part = EmailMessage(policy=MESSAGE_POLICY)
+    part.set_content(html, subtype="html", charset="utf-8", cte="base64")
+    return part.as_bytes(policy=WIRE_POLICY)
+
+
+def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
+    """A part whose body goes out as it is, every line ended by CRLF (lines split as the email
+    package splits them: at CR, LF and CRLF only)."""
+    lines = b"\r\n".join(body.encode("ascii").splitlines())
+    return (
+        (
+            f'Content-Type: {content_type}; charset="{charset}"\r\n'
+            f"Content-Transfer-Encoding: 7bit\r\n"
+        ).encode("ascii")
+        + extra
+        + b"\r\n"
+        + lines
+        + b"\r\n"
+    )
+
+
+def multipart(head: bytes, parts: tuple[bytes, ...]) -> bytes:
+    """multipart/alternative around prepared parts, with a boundary none of them contains (the
+    email package's form of boundary)."""
+    while True:
+        boundary = f"==============={random.randrange(sys.maxsize):019d}==".encode("ascii")
+        if not any(boundary in part for part in parts):
+            break
+    delimiter = b"\r\n--" + boundary  # the line end before it belongs to the delimiter
+    return b"".join((
+        head,
+        b'Content-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n--',
+        boundary, b"\r\n", (delimiter + b"\r\n").join(parts), delimiter, b"--\r\n",
+    ))  # fmt: skip
 
 
 def mail_safe_html(html: str) -> str | None:

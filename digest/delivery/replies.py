@@ -26,6 +26,7 @@ from digest.delivery.render import MESSAGE_POLICY, mail_domain, message_bytes
 from digest.errors import ServiceError
 from digest.store.db import Database
 from digest.store.models import Member, RawMessage, Reply
+from digest.store.statuses import ReplyStatus
 from parsers.envelope import headers_of
 
 #: one answer of each kind per member within this time
@@ -60,7 +61,9 @@ def send_replies(db: Database, cfg: Config) -> RepliesResult:
     result = RepliesResult()
     with db.session() as session:
         pending = list(
-            session.scalars(select(Reply).where(Reply.status == "pending").order_by(Reply.id))
+            session.scalars(
+                select(Reply).where(Reply.status == ReplyStatus.PENDING).order_by(Reply.id)
+            )
         )
     if not pending:
         return result
@@ -79,7 +82,10 @@ def _send_one(
     with db.session() as session:
         reply = session.get_one(Reply, reply_id)
         if _recently_answered(session, reply):
-            reply.status, reply.last_error = "skipped", "already answered this member today"
+            reply.status, reply.last_error = (
+                ReplyStatus.SKIPPED,
+                "already answered this member today",
+            )
             result.skipped += 1
             return
         raw = session.get_one(RawMessage, reply.raw_message_id)
@@ -92,10 +98,10 @@ def _send_one(
         raise  # the relay is unreachable: everything stays pending
     except (smtplib.SMTPException, OSError) as exc:
         final = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
-        _finish(db, reply_id, "failed" if final else "pending", f"{exc}")
+        _finish(db, reply_id, ReplyStatus.FAILED if final else ReplyStatus.PENDING, f"{exc}")
         result.failed += 1
         return
-    _finish(db, reply_id, "sent")
+    _finish(db, reply_id, ReplyStatus.SENT)
     result.sent += 1
 
 
@@ -104,7 +110,7 @@ def _recently_answered(session: Session, reply: Reply) -> bool:
     query = select(Reply.id).where(
         Reply.member_id == reply.member_id,
         Reply.kind == reply.kind,
-        Reply.status == "sent",
+        Reply.status == ReplyStatus.SENT,
         Reply.sent_at >= since,
     )
     return session.scalar(query.limit(1)) is not None
@@ -114,7 +120,7 @@ def _finish(db: Database, reply_id: int, status: str, error: str = "") -> None:
     with db.session() as session:
         reply = session.get_one(Reply, reply_id)
         reply.status, reply.last_error = status, error[:2000]
-        if status == "sent":
+        if status == ReplyStatus.SENT:
             reply.sent_at = utcnow()
 
 

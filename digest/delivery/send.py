@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -31,7 +30,7 @@ from digest.delivery.ledger import claim, count_sent, fail_unsent, finish, inter
 from digest.delivery.lock import SEND_RANGE, range_claim, send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
-from digest.delivery.render import Links, build_message, message_bytes
+from digest.delivery.render import Links, Mail, build_mail
 from digest.delivery.smtp import describe
 from digest.delivery.tokens import Signer
 from digest.errors import ServiceError, UserError, readable
@@ -257,27 +256,27 @@ def _send_one(
         skip(db, member.id, digest.period)
         result.skipped_no_leads += 1
         return
-    msg = build_message(
+    mail = build_mail(
         cfg, digest, Links(cfg, signer, member.id), message_id=resume.get(member.id) or None
     )
     delivery_id = claim(
         db,
         member.id,
         digest.period,
-        str(msg["Message-ID"]),
+        mail.message_id,
         [lead.posting.id for lead in digest.leads],
     )
     if delivery_id is None:
         result.already += 1
         return
     result.resent_after_crash += member.id in resume
-    message_id = str(msg["Message-ID"])
+    message_id = mail.message_id
     envelope = (
         verp_address(cfg.smtp.from_address, delivery_id, message_id) if cfg.smtp.verp else None
     )
     refusals.tried += 1
     try:
-        sender.send(member.email, message_bytes(msg), envelope_from=envelope)
+        sender.send(member.email, mail.data, envelope_from=envelope)
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
         text = _reply_text(reply)
@@ -327,17 +326,17 @@ def _write_all(
             write_eml(
                 folder,
                 digest.member.email,
-                build_message(cfg, digest, Links(cfg, signer, digest.member.id)),
+                build_mail(cfg, digest, Links(cfg, signer, digest.member.id)),
             )
         )
     return result
 
 
-def write_eml(folder: Path, email: str, msg: EmailMessage) -> Path:
+def write_eml(folder: Path, email: str, mail: Mail) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{email}.eml"
-    path.write_bytes(message_bytes(msg))
-    html = msg.get_body(("html",))
+    path.write_bytes(mail.data)
+    html = mail.message().get_body(("html",))
     if html is not None:
         (folder / f"{email}.html").write_text(html.get_content(), encoding="utf-8")
     return path

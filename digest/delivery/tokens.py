@@ -6,7 +6,10 @@ salt, so a token signed for one purpose does not verify under another. The purpo
     view            the web copy of a digest ("see N more on the site"): read-only
     preferences     the member's preferences page (change settings and aliases)
     unsubscribe     the unsubscribe page and RFC 8058 one-click POST
-    feedback        one posting's feedback buttons (confirm page, then POST)
+    feedback        one posting's feedback buttons (confirm page, then POST): older digests
+    feedback-member every feedback button of one member's digest: the token proves the member,
+                    the posting id and verdict ride in the path (/feedback/<token>/<id>/<kind>),
+                    and the web app accepts only postings offered to that member
     alias-confirm   confirms that a member owns an extra address (mailed to that address)
     signin          a one-time sign-in link
     intro-ask       asking one inside contact for an introduction at one posting (confirm, POST)
@@ -35,6 +38,7 @@ SALTS = {
     "preferences": "preferences-2",
     "unsubscribe": "unsubscribe",
     "feedback": "feedback",
+    "feedback-member": "feedback-member",
     "alias-confirm": "alias-confirm",
     "signin": "signin",
     "intro-ask": "intro-ask",

@@ -36,7 +36,7 @@ from digest.store.models import (
     Source,
     Tag,
 )
-from digest.store.statuses import MailStatus
+from digest.store.statuses import MailStatus, SourceKind
 from digest.tagging.rules import parse_subgroups_toml
 from digest.tagging.tag import tag_pending
 
@@ -116,7 +116,7 @@ def _load_inbox(db: Database, inbox: Path) -> int:
     with db.session() as session:
         source = session.scalar(select(Source).where(Source.key == "demo:inbox"))
         if source is None:
-            source = Source(kind="imap", key="demo:inbox", name="Demo inbox (files)")
+            source = Source(kind=SourceKind.IMAP, key="demo:inbox", name="Demo inbox (files)")
             session.add(source)
             session.flush()
         known = set(

@@ -16,6 +16,7 @@ from digest.ingest.record import process_pending
 from digest.ingest.verdict import Rules
 from digest.store.db import Database
 from digest.store.models import RawMessage, Source
+from digest.store.statuses import SourceKind
 
 BATCH = 200
 
@@ -68,7 +69,7 @@ def import_mail(
     with db.session() as session:
         source = session.scalar(select(Source).where(Source.key == key))
         if source is None:
-            source = Source(kind="import", key=key, name=f"Imported from {path.name}")
+            source = Source(kind=SourceKind.IMPORT, key=key, name=f"Imported from {path.name}")
             session.add(source)
             session.flush()
         source_id = source.id

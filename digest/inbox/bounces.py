@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from digest.store.members import find_member
 from digest.store.models import Delivery, Member, RawMessage
-from digest.store.statuses import MailStatus, MemberStatus
+from digest.store.statuses import DeliveryStatus, MailStatus, MemberStatus
 from parsers.dsn import returned_message_ids
 from parsers.envelope import delivered_to
 from parsers.mime import bounce_recipients
@@ -32,7 +32,7 @@ HARD_BOUNCE_LIMIT = 3
 #: Prefix of RawMessage.reason once a bounce was applied: applying twice counts nothing twice.
 APPLIED = "bounce applied:"
 #: Deliveries a report can be counted against: sent, and not yet counted ("bounced").
-COUNTABLE = ("sent",)
+COUNTABLE = (DeliveryStatus.SENT,)
 _VERP_RE = re.compile(r"^[^@+]+\+d(?P<id>\d{1,12})-(?P<token>[0-9a-f]{12})@", re.I)
 
 
@@ -143,7 +143,7 @@ def _apply_one(
     countable = [d for d in mine if d.status in COUNTABLE]
     if not countable:
         return f"{address} {status} (digest already counted)"
-    countable[0].status = "bounced"
+    countable[0].status = DeliveryStatus.BOUNCED
     result.hard += 1
     member.bounce_count = (member.bounce_count or 0) + 1
     if member.bounce_count >= limit and member.status == MemberStatus.ACTIVE:

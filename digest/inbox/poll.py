@@ -29,7 +29,7 @@ from digest.store.clean import storable
 from digest.store.db import Database
 from digest.store.models import RawMessage, Source
 from digest.store.retry import retry_transient
-from digest.store.statuses import MailStatus
+from digest.store.statuses import MailStatus, SourceKind
 
 Progress = Callable[[int, int], None]
 
@@ -65,7 +65,7 @@ def inbox_source(session: Session, cfg: Config) -> Source:
     key = f"imap://{cfg.inbox.username}@{cfg.inbox.host}:{cfg.inbox.port}/{cfg.inbox.folder}"
     source = session.scalar(select(Source).where(Source.key == key))
     if source is None:
-        source = Source(kind="imap", key=key, name="Group inbox")
+        source = Source(kind=SourceKind.IMAP, key=key, name="Group inbox")
         session.add(source)
         session.flush()
     return source
@@ -201,7 +201,9 @@ def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]
     for uid, status, moved in rows:
         if moved or status == MailStatus.NEW or uid is None:
             continue
-        folder = cfg.inbox.failed_folder if status == "failed" else cfg.inbox.processed_folder
+        folder = (
+            cfg.inbox.failed_folder if status == MailStatus.FAILED else cfg.inbox.processed_folder
+        )
         by_folder.setdefault(folder, []).append(uid)
     if by_folder:
         existing = {name for _flags, _delim, name in client.list_folders()}
@@ -213,7 +215,9 @@ def move_processed(db: Database, cfg: Config, client: IMAPClient, ids: list[int]
         with db.session() as session:
             session.execute(
                 update(table)
-                .where(table.c.id.in_(ids), table.c.status != "new", table.c.moved.is_(False))
+                .where(
+                    table.c.id.in_(ids), table.c.status != MailStatus.NEW, table.c.moved.is_(False)
+                )
                 .values(moved=True)
             )
 

@@ -15,7 +15,7 @@ from digest.store.statuses import MailStatus
 
 def stored_failures(db: Database, include_held: bool = False) -> list[RawMessage]:
     """Failed mail (and, if asked, held mail) oldest first, with the reason it was set aside."""
-    statuses = ["failed", "held"] if include_held else ["failed"]
+    statuses = [MailStatus.FAILED, MailStatus.HELD] if include_held else [MailStatus.FAILED]
     with db.session() as session:
         return list(
             session.scalars(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from digest.clock import utcnow
 from digest.store.clean import storable
 from digest.store.models import IntendedRecipient, Member, MemberAlias, Sighting
+from digest.store.statuses import MEMBERS_GONE
 from parsers.addressee import Named, fits, named_in_note
 
 _INTENDED = IntendedRecipient.__table__
@@ -40,7 +41,7 @@ class Recipients:
         if self._people is None:
             rows = self.session.execute(
                 select(Member.id, Member.name, Member.email).where(
-                    Member.status.not_in(("removed", "unsubscribed"))
+                    Member.status.not_in(MEMBERS_GONE)
                 )
             )
             people = [(mid, name or "", email) for mid, name, email in rows]

@@ -31,7 +31,7 @@ from digest.store.clean import bounded_key, storable
 from digest.store.members import find_member
 from digest.store.models import Member, Posting, RawMessage, Recruiter, Reply, Sighting
 from digest.store.retry import TransientStorageError, retry_transient
-from digest.store.statuses import MailStatus
+from digest.store.statuses import MailStatus, MemberStatus, ReplyStatus
 from parsers import company, fingerprint
 from parsers.dates import resolve_relative_dates
 from parsers.fingerprint import same_job
@@ -595,8 +595,11 @@ class MailBatch:
         if self.unsubscribes:
             self.session.execute(
                 update(_MEMBERS)
-                .where(_MEMBERS.c.id.in_(sorted(self.unsubscribes)), _MEMBERS.c.status != "removed")
-                .values(status="unsubscribed")
+                .where(
+                    _MEMBERS.c.id.in_(sorted(self.unsubscribes)),
+                    _MEMBERS.c.status != MemberStatus.REMOVED,
+                )
+                .values(status=MemberStatus.UNSUBSCRIBED)
             )
         if self.replies:
             known = set(
@@ -608,7 +611,7 @@ class MailBatch:
             )
             now = utcnow()
             fresh = [
-                {**r, "status": "pending", "last_error": "", "created_at": now}
+                {**r, "status": ReplyStatus.PENDING, "last_error": "", "created_at": now}
                 for r in self.replies
                 if r["raw_message_id"] not in known
             ]
@@ -620,7 +623,7 @@ class MailBatch:
 def failure(exc: BaseException, member_id: int | None) -> Outcome:
     """The outcome of a mail whose parsing or recording raised: failed, headers kept."""
     reason = f"internal error: {type(exc).__name__}: {exc}"
-    return Outcome("failed", reason, "", "", member_id, keep_headers=True)
+    return Outcome(MailStatus.FAILED, reason, "", "", member_id, keep_headers=True)
 
 
 def outcome_row(raw_id: int, out: Outcome) -> dict[str, Any]:
@@ -908,9 +911,9 @@ def _begin_attempt(sessions: sessionmaker[Session], raw_id: int, reason: str) ->
         raw, attempts, member_id = row
         if attempts >= MAX_ATTEMPTS:
             sender, subject = _sender_and_subject(bytes(raw))
-            out = Outcome("failed", reason, sender, subject, member_id)
+            out = Outcome(MailStatus.FAILED, reason, sender, subject, member_id)
             write_outcomes(session, [outcome_row(raw_id, out)])
-            return "failed"
+            return MailStatus.FAILED
         note = f"parse attempt {attempts} failed: {reason}; trying again"
         session.execute(
             update(_RAWS).where(_RAWS.c.id == raw_id).values(attempts=attempts + 1, reason=note)

@@ -20,8 +20,9 @@ from digest.config import Config
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import environment
 from digest.errors import UserError
-from digest.store.intros import LISTED, celebrations, pitch_of
+from digest.store.intros import celebrations, pitch_of
 from digest.store.models import IntroRequest, Landing, Member, PastEmployer, Posting, Subgroup, Tag
+from digest.store.statuses import MEMBERS_GONE, IntroStatus, PostingStatus
 from parsers.company import normalize_company
 
 MAX_LEADS = 60
@@ -70,7 +71,7 @@ def build_sheet(session: Session, cfg: Config, group: Subgroup, period: str | No
     period = period or period_of(datetime.now(UTC), cfg.tz)
     begin, end = window(period, cfg.tz, cfg.digest.period_days)
     sheet = Sheet(cfg.group.name, group.name, period)
-    members = [m for m in _members(session, group) if m.status not in LISTED]
+    members = [m for m in _members(session, group) if m.status not in MEMBERS_GONE]
     ids = {m.id for m in members}
     celebrated = set(
         session.scalars(
@@ -104,7 +105,7 @@ def _leads(session: Session, group: Subgroup, begin: datetime, end: datetime) ->
         .where(
             Tag.subgroup_id == group.id,
             Tag.current,
-            Posting.status == "active",
+            Posting.status == PostingStatus.ACTIVE,
             Posting.held.is_(False),
             Posting.first_seen >= begin,
             Posting.first_seen < end,
@@ -138,7 +139,7 @@ def _contacts(session: Session, keys: set[str]) -> dict[str, list[str]]:
     rows = session.execute(
         select(PastEmployer, Member)
         .join(Member, Member.id == PastEmployer.member_id)
-        .where(Member.contact_opt_in, Member.status.not_in(LISTED))
+        .where(Member.contact_opt_in, Member.status.not_in(MEMBERS_GONE))
         .order_by(Member.name)
     )
     for employer, member in rows:
@@ -155,7 +156,7 @@ def _open_intros(session: Session, ids: set[int]) -> list[str]:
         return []
     rows = session.scalars(
         select(IntroRequest)
-        .where(IntroRequest.asker_id.in_(ids), IntroRequest.status == "pending")
+        .where(IntroRequest.asker_id.in_(ids), IntroRequest.status == IntroStatus.PENDING)
         .order_by(IntroRequest.created_at)
     )
     return [

@@ -37,8 +37,9 @@ from digest.store.models import (
     SubgroupExclusion,
     Tag,
 )
+from digest.store.statuses import FeedbackKind, PostingStatus, SourceKind
 
-OUTCOMES = ("applied", "interviewing", "hired")
+OUTCOMES = (FeedbackKind.APPLIED, FeedbackKind.INTERVIEWING, FeedbackKind.HIRED)
 PALETTE = ("#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#57606a", "#0a7d8c")
 
 
@@ -107,7 +108,11 @@ def _count_leads(session: Session, cfg: Config, stats: GroupStats, tagged, begin
         .outerjoin(Sighting, Sighting.posting_id == Posting.id)
         .outerjoin(Source, Source.id == Sighting.source_id)
         .outerjoin(Member, Member.id == Sighting.member_id)
-        .where(Posting.id.in_(tagged), Posting.first_seen >= begin, Posting.status != "merged")
+        .where(
+            Posting.id.in_(tagged),
+            Posting.first_seen >= begin,
+            Posting.status != PostingStatus.MERGED,
+        )
         .order_by(Posting.id, Sighting.seen_at, Sighting.id)
     )
     seen: set[int] = set()
@@ -121,7 +126,11 @@ def _count_leads(session: Session, cfg: Config, stats: GroupStats, tagged, begin
             continue
         seen.add(pid)
         week = period_of(first_seen.replace(tzinfo=UTC), cfg.tz)
-        source = "members' mail" if member_id is not None or kind == "imap" else (kind or "other")
+        source = (
+            "members' mail"
+            if member_id is not None or kind == SourceKind.IMAP
+            else (kind or "other")
+        )
         # (a posting with no sighting at all, e.g. entered by hand, counts as "other")
         counts = stats.by_source.setdefault(week, {})
         counts[source] = counts.get(source, 0) + 1
@@ -140,7 +149,9 @@ def _count_feedback(session: Session, stats: GroupStats, tagged, members) -> Non
         by_posting[pid].add(kind)
     stats.outcomes = {k: sum(1 for kinds in by_posting.values() if k in kinds) for k in OUTCOMES}
     stats.rated = len(by_posting)
-    stats.not_relevant = sum(1 for kinds in by_posting.values() if "not_relevant" in kinds)
+    stats.not_relevant = sum(
+        1 for kinds in by_posting.values() if FeedbackKind.NOT_RELEVANT in kinds
+    )
 
 
 def _count_landings(session: Session, stats: GroupStats, members, begin) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from typing import Any
 
 from digest.config import FetchConfig
 from digest.sources.fetch import FetchResult, fetch
+from digest.store.statuses import SourceKind
 from parsers.ats import smartrecruiters, workday
 from parsers.ats._common import Page
 from parsers.careers import label
@@ -105,7 +106,7 @@ def _detail(run: _Run, item: Mapping[str, Any]) -> FeedEntry | None:
             run.out.warnings.append(f"job stored without its description: {got.error}")
         else:
             doc = _document(got)
-    if run.kind == "workday":
+    if run.kind == SourceKind.WORKDAY:
         return workday.entry(item, doc, api_url=run.api_url, company=run.company)
     return smartrecruiters.entry(item, doc, company=run.company)
 

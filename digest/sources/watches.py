@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from digest.clock import utcnow
 from digest.errors import UserError
 from digest.store.models import Member, MemberTarget, Posting, Sighting, Source
+from digest.store.statuses import MEMBERS_GONE
 from parsers.careers import KINDS, CareersSite, UnknownCareersSite, recognise
 from parsers.company import normalize_company
 
@@ -142,7 +143,7 @@ def unwatched_targets(session: Session, member_ids: list[int] | None = None) -> 
     query = (
         select(MemberTarget.name, MemberTarget.company_key, Member.name, Member.email)
         .join(Member, Member.id == MemberTarget.member_id)
-        .where(Member.status.not_in(("removed", "unsubscribed")), MemberTarget.company_key != "")
+        .where(Member.status.not_in(MEMBERS_GONE), MemberTarget.company_key != "")
     )
     if member_ids is not None:
         query = query.where(Member.id.in_(member_ids or [-1]))

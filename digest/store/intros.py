@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from digest.clock import utcnow
 from digest.store.models import IntroRequest, Landing, Member, PastEmployer, Posting, Sighting
+from digest.store.statuses import MEMBERS_GONE, IntroStatus
 from parsers.company import normalize_company
 
 WEEK = timedelta(days=7)
-LISTED = ("removed", "unsubscribed")
 
 
 def pitch_of(member: Member) -> str:
@@ -46,7 +46,7 @@ def ask_problem(asker: Member, contact: Member, posting: Posting) -> str:
     """Why this request cannot be made, or ''."""
     if asker.id == contact.id:
         return "You cannot ask yourself for an introduction."
-    if contact.status in LISTED or not contact.intro_opt_in or not contact.contact_opt_in:
+    if contact.status in MEMBERS_GONE or not contact.intro_opt_in or not contact.contact_opt_in:
         return f"{contact.display_name} does not take introduction requests at the moment."
     if not knows_company(contact, posting):
         return f"{contact.display_name} is no inside contact at this company any more."
@@ -88,9 +88,9 @@ def ask(
 
 def answer(request: IntroRequest, accepted: bool) -> bool:
     """Record the contact's answer; False when it was already answered (the first one stands)."""
-    if request.status != "pending":
+    if request.status != IntroStatus.PENDING:
         return False
-    request.status = "accepted" if accepted else "declined"
+    request.status = IntroStatus.ACCEPTED if accepted else IntroStatus.DECLINED
     request.answered_at = utcnow()
     return True
 
@@ -167,7 +167,7 @@ def _celebration(session: Session, landing: Landing) -> Celebration:
             .order_by(Sighting.seen_at, Sighting.id)
             .limit(1)
         )
-        if sharer is not None and sharer.show_name and sharer.status not in LISTED:
+        if sharer is not None and sharer.show_name and sharer.status not in MEMBERS_GONE:
             shared = sharer.display_name
         helper = session.scalar(
             select(Member)
@@ -175,7 +175,7 @@ def _celebration(session: Session, landing: Landing) -> Celebration:
             .where(
                 IntroRequest.asker_id == landing.member_id,
                 IntroRequest.posting_id == landing.posting_id,
-                IntroRequest.status == "accepted",
+                IntroRequest.status == IntroStatus.ACCEPTED,
             )
             .limit(1)
         )
@@ -201,7 +201,7 @@ def answered_for(
         select(IntroRequest)
         .where(
             IntroRequest.asker_id.in_(member_ids),
-            IntroRequest.status != "pending",
+            IntroRequest.status != IntroStatus.PENDING,
             IntroRequest.answered_at >= begin,
             IntroRequest.answered_at < end,
         )
@@ -221,8 +221,8 @@ def answer_line(req: IntroRequest) -> str:
         else posting.company
     )
     name = req.contact.display_name
-    if req.status == "accepted":
+    if req.status == IntroStatus.ACCEPTED:
         return f"{name} is happy to introduce you at {what}: expect a mail from them."
-    if req.status == "declined":
+    if req.status == IntroStatus.DECLINED:
         return f"{name} cannot make an introduction at {what} this time."
     return f"Waiting for {name}'s answer about {what}."

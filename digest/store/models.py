@@ -25,11 +25,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from digest.clock import utcnow
 from digest.store.statuses import (
+    CorrectionStatus,
     DeliveryStatus,
     FeedbackKind,
+    IntroStatus,
     MailStatus,
     MemberStatus,
     PostingStatus,
+    ReplyStatus,
     SourceKind,
     check_sql,
     constraint_name,
@@ -257,7 +260,7 @@ class Reply(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     #: pending | sent | failed | skipped
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReplyStatus.PENDING, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
@@ -494,7 +497,7 @@ class PendingCorrection(Base):
     #: the sub-groups whose digests the correction changes and whose leads may accept it
     subgroup_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     #: pending | accepted | rejected
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CorrectionStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
@@ -522,7 +525,7 @@ class IntroRequest(Base):
     )
     posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
     #: pending | accepted | declined
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=IntroStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     mailed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

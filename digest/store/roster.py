@@ -37,7 +37,7 @@ def new_member(
         name=name,
         keywords=[],
         location="",
-        status="active",
+        status=MemberStatus.ACTIVE,
         is_operator=False,
         contact_opt_in=inside_contacts_default,
     )
@@ -71,7 +71,7 @@ def set_leads(session: Session, group: Subgroup, emails: list[str]) -> list[str]
     leads, pending = [], []
     for address in dict.fromkeys(e.strip().lower() for e in emails if e.strip()):
         found = member_by_email(session, address)
-        if found is not None and found.status != "removed":
+        if found is not None and found.status != MemberStatus.REMOVED:
             leads.append(found)
         else:
             pending.append(address)

@@ -31,6 +31,10 @@ class MailStatus(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
 
 
+#: Members who left the group: never named, contacted or counted among its people.
+MEMBERS_GONE = (MemberStatus.REMOVED, MemberStatus.UNSUBSCRIBED)
+
+
 class PostingStatus(StrEnum):
     ACTIVE = "active"
     HIDDEN = "hidden"
@@ -72,6 +76,35 @@ class SourceKind(StrEnum):
     WORKABLE = "workable"
     RECRUITEE = "recruitee"
     PERSONIO = "personio"
+
+
+# The next three columns have no CHECK constraint yet (adding one is a migration of its own);
+# code and templates still name their values only through these classes.
+
+
+class ReplyStatus(StrEnum):
+    """A reply the group inbox sends about one stored mail (digest/delivery/replies.py)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class IntroStatus(StrEnum):
+    """An introduction request, as its contact answered it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class CorrectionStatus(StrEnum):
+    """A suggested correction of a posting, as the leads decided it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 #: (table, column, enum): every constrained column, for the models and the migration alike

@@ -20,6 +20,7 @@ from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters
 from digest.store.db import Database
+from digest.store.statuses import IntroStatus, MailStatus, MemberStatus, PostingStatus
 from digest.web.companies import slug_of
 from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
 from digest.web.outbox import Outbox
@@ -102,6 +103,11 @@ def _register_hooks(app: Flask, config: Config) -> None:
     app.jinja_env.filters["company_slug"] = slug_of
     app.jinja_env.filters["ats_label"] = ats_label
     install_filters(app.jinja_env, config.tz)
+    # Templates compare statuses through the same enums as the code (no second spelling).
+    app.jinja_env.globals.update(
+        IntroStatus=IntroStatus, MailStatus=MailStatus, MemberStatus=MemberStatus,
+        PostingStatus=PostingStatus,
+    )  # fmt: skip
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -30,7 +30,7 @@ from digest.store.models import (
     Sighting,
     Source,
 )
-from digest.store.statuses import PostingStatus
+from digest.store.statuses import MEMBERS_GONE, PostingStatus
 from digest.web.context import db_session, signin_required, state
 from parsers.mail import parse_mail
 
@@ -38,8 +38,7 @@ bp = Blueprint("companies", __name__, url_prefix="/companies")
 WEEKS = 12
 MAX_POSTINGS = 100
 MAX_MAILS = 40  # recruiter mails read back per page view
-OPEN = ("active",)
-LISTED = ("removed", "unsubscribed")
+OPEN = (PostingStatus.ACTIVE,)
 
 
 def slug_of(company_key: str) -> str:
@@ -92,7 +91,11 @@ def _alumni(session: Session, key: str) -> list[tuple[str, str, str]]:
     rows = session.execute(
         select(Member, PastEmployer.name)
         .join(PastEmployer, PastEmployer.member_id == Member.id)
-        .where(PastEmployer.company_key == key, Member.contact_opt_in, Member.status.not_in(LISTED))
+        .where(
+            PastEmployer.company_key == key,
+            Member.contact_opt_in,
+            Member.status.not_in(MEMBERS_GONE),
+        )
         .order_by(Member.name, Member.email)
     )
     seen: dict[int, tuple[str, str, str]] = {}
@@ -115,7 +118,7 @@ def _sharers(session: Session, key: str) -> list[tuple[str, int]]:
     named: list[tuple[str, int]] = []
     anonymous = 0
     for m in members:
-        if m.status in LISTED:
+        if m.status in MEMBERS_GONE:
             continue
         if m.show_name:
             named.append((m.display_name, counts[m.id]))

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from digest.store.members import control_char_error
+from digest.store.statuses import PostingStatus
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -144,10 +145,10 @@ class StatusForm(FlaskForm):
         "Status",
         choices=choices(
             [
-                ("active", "Active (shown in digests)"),
-                ("hidden", "Hidden"),
-                ("filled", "Filled"),
-                ("expired", "Expired"),
+                (PostingStatus.ACTIVE, "Active (shown in digests)"),
+                (PostingStatus.HIDDEN, "Hidden"),
+                (PostingStatus.FILLED, "Filled"),
+                (PostingStatus.EXPIRED, "Expired"),
             ]
         ),
     )

@@ -32,6 +32,7 @@ from digest.store.intros import (
     record_landing,
 )
 from digest.store.models import IntroRequest, Member, Posting
+from digest.store.statuses import IntroStatus, MemberStatus
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.forms import ActionForm, LandingForm
 
@@ -54,7 +55,7 @@ def my_requests(session: Session, member: Member) -> list[str]:
 
 def _listed(member_id: object) -> Member | None:
     member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
-    return None if member is None or member.status == "removed" else member
+    return None if member is None or member.status == MemberStatus.REMOVED else member
 
 
 def _ask_parts(data: object) -> tuple[Member, Member, Posting]:
@@ -170,8 +171,8 @@ def answer_intro(token: str, choice: str) -> Any:
         abort(400, INVALID)
     assert req is not None
     form = ActionForm()
-    if req.status != "pending" or not form.validate_on_submit():
-        code = 400 if request.method == "POST" and req.status == "pending" else 200
+    if req.status != IntroStatus.PENDING or not form.validate_on_submit():
+        code = 400 if request.method == "POST" and req.status == IntroStatus.PENDING else 200
         return render_template(
             "web/member/intro_answer.html",
             form=form,

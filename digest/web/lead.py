@@ -24,7 +24,7 @@ from digest.store.models import (
     SubgroupExclusion,
     Tag,
 )
-from digest.store.statuses import PostingStatus
+from digest.store.statuses import CorrectionStatus, PostingStatus
 from digest.tagging import exclusions
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
@@ -318,7 +318,7 @@ def correction_decide(group: Subgroup, correction_id: int, decision: str) -> Any
         abort(404)
     sess = db_session()
     correction = sess.get(PendingCorrection, correction_id)
-    if correction is None or correction.status != "pending":
+    if correction is None or correction.status != CorrectionStatus.PENDING:
         abort(404)
     if group.id not in correction.subgroup_ids:
         abort(403)
@@ -379,7 +379,7 @@ def _week_of(group: Subgroup, item: Posting) -> Any:
 def posting_status(group: Subgroup, posting_id: int) -> Any:
     item = _posting_for(group, posting_id)
     form = StatusForm()
-    if not form.validate() or item.status == "merged":
+    if not form.validate() or item.status == PostingStatus.MERGED:
         return _posting_page(group, item, 400, status_form=form)
     item.status = form.status.data
     db_session().commit()
@@ -413,7 +413,7 @@ def _merge_problem(group: Subgroup, item: Posting, target: Posting | None) -> st
         return "There is no posting with that number."
     if target.id == item.id:
         return "A posting cannot be merged into itself."
-    if item.status == "merged":
+    if item.status == PostingStatus.MERGED:
         return "This posting was already merged."
     if not moderation.may_moderate(db_session(), _me(), group, target):
         return "That posting belongs to another sub-group."

@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from digest.delivery.render import FEEDBACK_KINDS, ViewLinks, render
 from digest.delivery.tokens import LINK_MAX_AGE
 from digest.store.members import alias_error, set_aliases, set_targets
-from digest.store.models import Feedback, Member, PastEmployer, Posting, Subgroup
+from digest.store.models import Delivery, Feedback, Member, PastEmployer, Posting, Subgroup
 from digest.store.recruiters import mark_recruiters, marked_recruiters, recruiter_error
-from digest.store.statuses import MemberStatus
+from digest.store.statuses import FeedbackKind, MemberStatus, PostingStatus
 from digest.web.aliases import request_confirmations
 from digest.web.context import current_member, db_session, signin_required, state
 from digest.web.digests import current_period, member_digest
@@ -229,7 +229,7 @@ def _feedback(member: Member, item: Posting, kind: str) -> Any:
             label=KIND_LABELS[kind],
         ), code
     _record(member.id, item.id, kind)
-    if kind == "hired":  # "Hired" opens the short landing form
+    if kind == FeedbackKind.HIRED:  # "Hired" opens the short landing form
         token = state().signer.dumps("landing", [member.id, item.id])
         return redirect(url_for("intros.landed", token=token), code=303)
     return render_template(
@@ -237,10 +237,23 @@ def _feedback(member: Member, item: Posting, kind: str) -> Any:
     )
 
 
+@bp.route("/feedback/<token>/<int:posting_id>/<kind>", methods=["GET", "POST"])
+def member_feedback(token: str, posting_id: int, kind: str) -> Any:
+    """The token signs the member, once per digest; the posting and kind ride in the path, so
+    every member's digest joins prepared lead fragments to one token. The posting must be one
+    the member was offered (`_offered`), or the link is refused like a forged one."""
+    member_id = state().signer.loads("feedback-member", token)
+    member = db_session().get(Member, member_id) if isinstance(member_id, int) else None
+    item = _feedback_posting(member, posting_id, kind)
+    if member is None or not _offered(member, item):
+        abort(400, "This link is not valid any more.")
+    return _feedback(member, item, kind)  # type: ignore[arg-type]
+
+
 @bp.route("/feedback/<token>/<kind>", methods=["GET", "POST"])
 def feedback(token: str, kind: str) -> Any:
-    """The token signs (member, posting); the kind rides in the path so a digest signs once per
-    posting, not once per button. An unknown kind is refused like a forged token."""
+    """Links of older digests (until they expire): the token signs (member, posting), the kind
+    rides in the path. An unknown kind is refused like a forged token."""
     data = state().signer.loads("feedback", token)
     if not (isinstance(data, list) and len(data) == 2):
         abort(400, "This link is not valid any more.")
@@ -255,6 +268,17 @@ def my_feedback(posting_id: int, kind: str) -> Any:
     """Feedback from the web copy of a digest, whose links carry no token: sign in first."""
     member = current_member()
     return _feedback(member, _feedback_posting(member, posting_id, kind), kind)  # type: ignore[arg-type]
+
+
+def _offered(member: Member, item: Posting) -> bool:
+    """Was this posting in one of the member's digests (the ledger records each digest's
+    postings before it is sent), or at least one the group's digests carry now (active, not held
+    for review; a dry run or the demo records no digest)? The token proves the member; this
+    keeps a digest's link from voting on hidden, merged or held postings it never showed."""
+    if item.status == PostingStatus.ACTIVE and not item.held:
+        return True
+    rows = db_session().scalars(select(Delivery.posting_ids).where(Delivery.member_id == member.id))
+    return any(item.id in (ids or []) for ids in rows)
 
 
 def _record(member_id: int, posting_id: int, kind: str) -> None:

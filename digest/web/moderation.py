@@ -22,13 +22,18 @@ from digest.store.models import (
     SubgroupLead,
     Tag,
 )
-from digest.store.statuses import PostingStatus
+from digest.store.statuses import CorrectionStatus, PostingStatus
 from digest.tagging.compile import group_matcher
 from digest.tagging.exclusions import is_excluded
 from digest.web.context import state
 from parsers.company import normalize_company
 
-MODERATION_STATUSES = ("active", "hidden", "filled", "expired")
+MODERATION_STATUSES = (
+    PostingStatus.ACTIVE,
+    PostingStatus.HIDDEN,
+    PostingStatus.FILLED,
+    PostingStatus.EXPIRED,
+)
 
 
 def current_subgroup_ids(session: Session, posting_id: int) -> set[int]:
@@ -78,7 +83,7 @@ def propose(
         select(PendingCorrection).where(
             PendingCorrection.posting_id == posting.id,
             PendingCorrection.proposed_by_id == member.id,
-            PendingCorrection.status == "pending",
+            PendingCorrection.status == CorrectionStatus.PENDING,
         )
     ):
         session.delete(old)
@@ -97,7 +102,7 @@ def pending_for(session: Session, group: Subgroup) -> list[PendingCorrection]:
     """Corrections waiting for this sub-group's lead."""
     rows = session.scalars(
         select(PendingCorrection)
-        .where(PendingCorrection.status == "pending")
+        .where(PendingCorrection.status == CorrectionStatus.PENDING)
         .order_by(PendingCorrection.id)
     )
     return [c for c in rows if group.id in (c.subgroup_ids or [])]
@@ -110,7 +115,7 @@ def decide(session: Session, member: Member, correction: PendingCorrection, acce
     now = utcnow()
     if not accept:
         correction.status, correction.decided_by_id, correction.decided_at = (
-            "rejected",
+            CorrectionStatus.REJECTED,
             member.id,
             now,
         )
@@ -119,7 +124,11 @@ def decide(session: Session, member: Member, correction: PendingCorrection, acce
     correction.subgroup_ids = [g for g in correction.subgroup_ids if g not in mine]
     if correction.subgroup_ids:
         return False
-    correction.status, correction.decided_by_id, correction.decided_at = "accepted", member.id, now
+    correction.status, correction.decided_by_id, correction.decided_at = (
+        CorrectionStatus.ACCEPTED,
+        member.id,
+        now,
+    )
     return correct(correction.posting, correction.title, correction.company)
 
 
@@ -173,7 +182,7 @@ def merge(session: Session, duplicate: Posting, target: Posting) -> None:
     if not target.company_key and target.company:
         target.company_key = normalize_company(target.company)
     target.remote = target.remote or duplicate.remote
-    duplicate.status = "merged"
+    duplicate.status = PostingStatus.MERGED
     duplicate.merged_into_id = target.id
     session.flush()
     session.expire(duplicate, ["sightings"])

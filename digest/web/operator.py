@@ -43,7 +43,11 @@ from parsers.company import normalize_company
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 PAGE = 200
 IMPORT_LINES = 10  # change lines shown after a web import; the CLI prints them all
-MEMBER_ACTIONS = {"pause": "paused", "resume": "active", "remove": "removed"}
+MEMBER_ACTIONS = {
+    "pause": MemberStatus.PAUSED,
+    "resume": MemberStatus.ACTIVE,
+    "remove": MemberStatus.REMOVED,
+}
 
 
 def _subgroup_choices() -> list[Any]:
@@ -406,7 +410,9 @@ def _messages(status: str) -> list[RawMessage]:
 @operator_required
 def held() -> Any:
     return render_template(
-        "web/operator/held.html", messages=_messages("held"), form=ActionForm(formdata=None)
+        "web/operator/held.html",
+        messages=_messages(MailStatus.HELD),
+        form=ActionForm(formdata=None),
     )
 
 
@@ -429,7 +435,7 @@ def held_release(message_id: int) -> Any:
     posting_ids = select(Sighting.posting_id).where(Sighting.raw_message_id == raw.id)
     for item in sess.scalars(select(Posting).where(Posting.id.in_(posting_ids))):
         item.held = False
-    raw.status, raw.reason = "processed", f"released by the operator ({raw.reason})"
+    raw.status, raw.reason = MailStatus.PROCESSED, f"released by the operator ({raw.reason})"
     sess.commit()
     flash(f"Released message {raw.id} from {raw.sender or 'unknown sender'}.")
     return redirect(url_for("operator.held"))
@@ -447,7 +453,7 @@ def held_add_member(message_id: int) -> Any:
     if find_member(sess, sender) is None:
         existing = sess.scalar(select(Member).where(func.lower(Member.email) == sender))
         if existing is not None:  # a removed member comes back
-            existing.status = "active"
+            existing.status = MemberStatus.ACTIVE
         else:
             new_member(
                 sess, sender, inside_contacts_default=state().cfg.group.inside_contacts_default
@@ -464,7 +470,9 @@ def held_add_member(message_id: int) -> Any:
 @operator_required
 def failed() -> Any:
     return render_template(
-        "web/operator/failed.html", messages=_messages("failed"), form=ActionForm(formdata=None)
+        "web/operator/failed.html",
+        messages=_messages(MailStatus.FAILED),
+        form=ActionForm(formdata=None),
     )
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from parsers.feeds import MAX_DESCRIPTION, FeedEntry, build_posting, entry_key, html_to_text
+from parsers.feeds import MAX_DESCRIPTION, FeedEntry, build_posting, entry_key
+from parsers.htmltext import fragment_to_text
 from parsers.location import tidy_location
 from parsers.model import Posting
 
@@ -75,7 +76,7 @@ def places(parts: Iterable[str]) -> str:
 
 def description(*sections: str, html: bool = True) -> str:
     """Sections of a job ad as one text, HTML flattened, cut at the shared maximum."""
-    texts = [html_to_text(s) if html else s.strip() for s in sections if s]
+    texts = [fragment_to_text(s) if html else s.strip() for s in sections if s]
     return "\n\n".join(t for t in texts if t)[:MAX_DESCRIPTION]
 
 
