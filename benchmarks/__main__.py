@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-STAGES = ("inbox", "feeds", "boards", "tagging", "digest", "weekly", "dedup", "realmail")
+STAGES = ("inbox", "feeds", "boards", "tagging", "digest", "weekly", "scale", "dedup", "realmail")
 
 
 def _run_stage(name: str, quick: bool) -> dict[str, Any]:

@@ -85,16 +85,20 @@ def run(state: State, once: bool) -> None:
 @friendly
 def worker(state: State, concurrency: int | None, loglevel: str) -> None:
     """Run a Celery worker that executes the queued jobs (poll, fetch, tag, send). Start as many
-    as you like, on as many machines as share the database and the broker; with no [queue]
-    section, use `jobdigest run` instead."""
+    as you like, on as many machines as share a PostgreSQL database and the broker (on SQLite,
+    one worker with one process); with no [queue] section, use `jobdigest run` instead."""
+    from digest.store.locks import shared_database, sole_worker
     from schedules.tasks import configure
 
     app = configure(state.cfg)
     _broker_reachable(app)
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if not shared_database(state.db):
+        concurrency = 1  # SQLite: one writer; its claims are no claims across processes
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    app.worker_main(argv)
+    with sole_worker(state.db):
+        app.worker_main(argv)
 
 
 @click.command(short_help="The Celery schedule (run exactly one).")

@@ -33,7 +33,7 @@ def due_period(cfg: Config, now: datetime) -> str | None:
     return period_of(last, cfg.tz)
 
 
-INGEST_JOBS = ("poll", "fetch", "enrich", "retag")
+INGEST_JOBS = ("poll", "record", "fetch", "enrich", "retag")
 
 Clock = Callable[[], datetime]
 

@@ -1,11 +1,13 @@
 """The job catalogue as Celery tasks, for deployments that outgrow one process.
 
 `jobdigest worker` runs a Celery worker and `jobdigest beat` the schedule, with
-`[queue] broker_url = "redis://…"`. Each task runs one catalogue job, a plain idempotent unit
-whose durable state is in the database (stored mail still pending, postings whose tags are
-stale, delivery rows), so a task lost with its worker loses no work: the next run finds it
-again. Tasks are acknowledged late (after they ran) and one at a time per worker process, so a
-worker killed mid-task has its task redelivered rather than dropped.
+`[queue] broker_url = "redis://…"`. The planner tasks (`ingest`, `plan_tags`, `send_if_due`)
+list the work and queue one task per batch of the units in digest/units.py, so any number of
+worker processes share a stage (a send, a re-tag, a backlog of stored mail). Each unit is plain
+and idempotent, its durable state in the database (stored mail still pending, postings whose
+tags are stale, delivery rows), so a task lost with its worker loses no work: the next planner
+run finds it again. Tasks are acknowledged late (after they ran) and one at a time per worker
+process, so a worker killed mid-task has its task redelivered rather than dropped.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from celery import Celery
 from celery.signals import worker_process_init
 
+from digest import units
 from digest.config import Config, load_config
 from digest.errors import UserError
 from digest.store.db import Database
 from schedules.jobs import CATALOGUE
-from schedules.runner import INGEST_JOBS, due_period
+from schedules.runner import due_period
 
 log = logging.getLogger("jobdigest.tasks")
 app = Celery("jobdigest")
@@ -95,7 +98,7 @@ def _db() -> Database:
 
 @app.task(name="jobdigest.job")
 def run_job(name: str) -> str:
-    """One catalogue job (poll, fetch, enrich, retag, bounces, send-digests)."""
+    """One catalogue job in one task (poll, record, fetch, enrich, retag, bounces, send-digests)."""
     result = CATALOGUE[name].run(_db(), _cfg())
     log.info("%s: %s", name, result)
     return str(result)
@@ -103,20 +106,83 @@ def run_job(name: str) -> str:
 
 @app.task(name="jobdigest.ingest")
 def ingest() -> None:
-    """Queue each ingest job as its own task, in pipeline order, so workers share them."""
-    for name in INGEST_JOBS:
-        run_job.delay(name)
+    """The ingest planner: the poll, a task per batch of stored mail left unrecorded, one per
+    due source, then the tag planner and the bounces."""
+    db, cfg = _db(), _cfg()
+    if cfg.inbox.host:
+        poll_inbox.delay()
+    for raw_ids in units.plan_records(db):
+        record_chunk.delay(raw_ids)
+    for source_id in units.plan_fetches(db, cfg):
+        fetch_source.delay(source_id)
+    if cfg.fetch.enrich_links:
+        run_job.delay("enrich")
+    plan_tags.delay()
     run_job.delay("bounces")
 
 
-@app.task(name="jobdigest.send_if_due")
-def send_if_due() -> str | None:
-    """Send this period's digests when the group's digest time has passed within the grace
-    window; the delivery rows make every repeat a no-op."""
-    cfg = _cfg()
-    period = due_period(cfg, datetime.now(UTC))
-    if period is None:
-        return None
-    from digest.delivery.send import send_digests
+@app.task(name="jobdigest.poll_inbox")
+def poll_inbox() -> str:
+    """Poll the group inbox; new postings are tagged by the tag planner queued after it."""
+    result = units.poll_inbox(_db(), _cfg())
+    if result is not None and result.stored:
+        plan_tags.delay()
+    return str(result)
 
-    return str(send_digests(_db(), cfg, period=period))
+
+@app.task(name="jobdigest.record_chunk")
+def record_chunk(raw_ids: list[int]) -> str:
+    """Record one batch of stored mail."""
+    counts = units.record_chunk(_db(), _cfg(), raw_ids)
+    if counts:
+        plan_tags.delay()
+    return str(counts)
+
+
+@app.task(name="jobdigest.fetch_source")
+def fetch_source(source_id: int) -> str:
+    """Fetch one feed, board or watched site."""
+    result = units.fetch_source(_db(), _cfg(), source_id)
+    if result.posting_ids:
+        plan_tags.delay()
+    return str(result.status)
+
+
+@app.task(name="jobdigest.plan_tags")
+def plan_tags() -> int:
+    """The tag planner: a task per batch of postings whose tags are stale."""
+    batches = units.plan_tags(_db(), _cfg())
+    for posting_ids in batches:
+        tag_batch.delay(posting_ids)
+    return len(batches)
+
+
+@app.task(name="jobdigest.tag_batch")
+def tag_batch(posting_ids: list[int]) -> str:
+    """Tag one batch of postings (those of them still stale)."""
+    return str(units.tag_batch(_db(), _cfg(), posting_ids))
+
+
+@app.task(name="jobdigest.send_if_due")
+def send_if_due() -> int:
+    """When the group's digest time has passed within the grace window, plan this period's
+    sends; the delivery rows make every repeat a no-op (and find what a lost task left)."""
+    period = due_period(_cfg(), datetime.now(UTC))
+    return 0 if period is None else plan_sends(period)
+
+
+@app.task(name="jobdigest.plan_sends")
+def plan_sends(period: str) -> int:
+    """The send planner: a task per batch of members still owed the period's digest."""
+    batches = units.plan_sends(_db(), _cfg(), period)
+    for member_ids in batches:
+        send_batch.delay(period, member_ids)
+    return len(batches)
+
+
+@app.task(name="jobdigest.send_batch")
+def send_batch(period: str, member_ids: list[int]) -> str:
+    """Compose and send one batch of members' digests (exactly once per member and period)."""
+    result = units.send_batch(_db(), _cfg(), period, member_ids)
+    log.info("send batch of %d: %s", len(member_ids), result)
+    return str(result)

@@ -24,6 +24,7 @@ LAYERS = [
     "roster",
     "delivery",
     "reports",
+    "units",
     "web",
     "demo",
     "cli",

@@ -1,5 +1,6 @@
 """Celery on Redis: `jobdigest worker` and `jobdigest beat` run the same jobs as `jobdigest run`,
-and a worker killed mid-task or a Redis restart loses no member's mail."""
+and a worker killed mid-task, a Redis restart or PostgreSQL stopping briefly loses no member's
+mail and sends no member's digest twice."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from digest.config import load_config
+from digest.delivery.audience import unsent_ids
 from digest.store.db import Database
-from digest.store.models import Posting, RawMessage
+from digest.store.models import Delivery, Member, MemberSubgroup, Posting, RawMessage
+from tests.digest_seed import PERIOD, seed_group
+from tests.servers.smtp import Attempt
 from tests.support.config import write_config
 from tests.support.mails import gmail_forward
 
@@ -67,10 +74,14 @@ class Group:
         )  # fmt: skip
 
     def start(self, *args: str) -> subprocess.Popen[str]:
+        """A worker or beat in its own process group (so a test can kill -9 all of it)."""
+        log = (self.config.parent / f"proc{len(self.procs)}.log").open("w")
         proc = subprocess.Popen(
             [sys.executable, "-m", "digest.cli", "--config", str(self.config), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, text=True, env=self.env,
+            start_new_session=True,
         )  # fmt: skip
+        log.close()
         self.procs.append(proc)
         return proc
 
@@ -113,7 +124,8 @@ class Group:
                 try:
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
         self.db.dispose()
 
 
@@ -121,11 +133,17 @@ class Group:
 def group(
     tmp_path: Path, postgres, migrated_template, dovecot, imap_account, redis
 ) -> Iterator[Group]:  # type: ignore[no-untyped-def]
-    name = f"celery_{tmp_path.name}"[:63].replace("-", "_")
-    url = postgres.create_database(name, template=migrated_template)
-    g = Group(tmp_path, url, dovecot, imap_account, redis)
-    yield g
-    g.close()
+    with copy_of(postgres, migrated_template, f"celery_{tmp_path.name}") as url:
+        g = Group(tmp_path, url, dovecot, imap_account, redis)
+        yield g
+        g.close()
+
+
+@contextmanager
+def copy_of(postgres, template: str, name: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A test's own copy of the migrated database, dropped after it."""
+    name = name[:63].replace("-", "_")
+    yield postgres.create_database(name, template=template)
     postgres.drop_database(name)
 
 
@@ -156,7 +174,7 @@ def test_killed_worker_loses_no_mail(group: Group) -> None:
     first = group.start("worker", "--concurrency", "1")
     group.queue("run_job", "poll")
     wait_for(lambda: group.count(RawMessage) > 0 or first.poll() is not None, 60, "poll started")
-    first.send_signal(signal.SIGKILL)
+    os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
     group.start("worker", "--concurrency", "1")
     group.queue("run_job", "poll")  # and the redelivered one, after the visibility timeout
@@ -189,3 +207,168 @@ def test_worker_without_broker_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach the broker at redis://127.0.0.1:9/0" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# -- several workers sharing a send, and faults mid-ingest ------------------------------------
+
+EXTRA_MEMBERS = 600  # with the seeded seven: three send batches (lock.SEND_RANGE members each)
+
+
+class SendGroup(Group):
+    """The seeded digest group plus EXTRA_MEMBERS, on PostgreSQL, sending to aiosmtpd."""
+
+    def __init__(self, tmp_path: Path, db_url: str, redis, smtp, ca_file: str) -> None:  # type: ignore[no-untyped-def]
+        queue = f'[queue]\nbroker_url = "{redis.url}"\nvisibility_seconds = 3\n'
+        self.config = write_config(
+            tmp_path, db_url=db_url, smtp=(smtp.host, smtp.port), ca_file=ca_file, extra=queue
+        )
+        self.env = {**os.environ, "TEST_SMTP_PASSWORD": "smtp-secret", "TEST_SECRET_KEY": "k" * 32}
+        self.procs = []
+        self.db = Database(db_url)
+        seeded = seed_group(self.db)
+        with self.db.session() as s:
+            for i in range(EXTRA_MEMBERS):
+                member = Member(email=f"extra{i}@members.example", name=f"Extra Member {i}")
+                s.add(member)
+                s.flush()
+                s.add(
+                    MemberSubgroup(member_id=member.id, subgroup_id=seeded.subgroups["marketing"])
+                )
+
+    def rows(self) -> dict[str, tuple[str, str]]:
+        """email -> (delivery status, Message-ID) for the period."""
+        with self.db.session() as s:
+            query = select(Member.email, Delivery.status, Delivery.message_id).join(
+                Delivery, Delivery.member_id == Member.id
+            )
+            return {
+                e: (st, mid) for e, st, mid in s.execute(query.where(Delivery.period == PERIOD))
+            }
+
+
+def client_pid(port: int) -> int:
+    """The process with the TCP connection from local `port` (read from /proc, as root)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes:
+                return int(fd.parts[2])
+        except OSError:
+            continue
+    raise AssertionError(f"no process holds local port {port}")
+
+
+@pytest.fixture
+def senders(
+    tmp_path: Path, postgres, migrated_template, redis, smtp_server, tls_files
+) -> Iterator[SendGroup]:  # type: ignore[no-untyped-def]
+    with copy_of(postgres, migrated_template, f"send_{tmp_path.name}") as url:
+        g = SendGroup(tmp_path, url, redis, smtp_server, str(tls_files.ca_file))
+        yield g
+        g.close()
+
+
+def test_killed_sender_of_two_leaves_every_member_one_digest(
+    senders: SendGroup, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    """Two workers share the period's send; one is killed -9 while its SMTP transaction waits.
+    Afterwards every member has exactly one digest, the interrupted one with the Message-ID its
+    row recorded before the kill, and no row is left sending or failed."""
+    blocked, release = threading.Event(), threading.Event()
+    seen: dict[str, object] = {"data": 0}
+
+    def stall_mid_send(attempt: Attempt) -> str | None:
+        if attempt.stage != "DATA" or blocked.is_set():
+            return None
+        seen["data"] = int(seen["data"]) + 1  # type: ignore[call-overload]
+        if seen["data"] < 150:
+            return None
+        seen["peer"], seen["rcpt"] = attempt.peer, attempt.rcpt_tos[0]
+        blocked.set()
+        release.wait(30)
+        return "451 4.3.0 Connection lost"
+
+    smtp_server.respond_with(stall_mid_send)
+    workers = [senders.start("worker", "--concurrency", "1", "--loglevel", "WARNING") for _ in "ab"]
+    senders.queue("plan_sends", PERIOD)
+    try:
+        assert blocked.wait(120), "no send reached the 150th message"
+        victim = os.getpgid(client_pid(seen["peer"][1]))  # type: ignore[index]
+        assert victim in {w.pid for w in workers}
+        os.killpg(victim, signal.SIGKILL)
+    finally:
+        release.set()
+    smtp_server.respond_with(None)
+    in_flight = senders.rows()[str(seen["rcpt"])]
+    assert in_flight[0] == "sending"  # in flight when its sender died
+    senders.start("worker", "--concurrency", "1", "--loglevel", "WARNING")
+
+    cfg = load_config(senders.config)
+
+    def all_sent() -> bool:
+        """Nobody is owed the period's digest any more (a 'sending' row is still owed)."""
+        senders.queue("plan_sends", PERIOD)  # as beat's minutely check would
+        time.sleep(2)
+        return not unsent_ids(senders.db, cfg, PERIOD)
+
+    wait_for(
+        all_sent, 180, "every digest sent", lambda: Counter(s for s, _ in senders.rows().values())
+    )
+    rows = senders.rows()
+    assert {status for status, _ in rows.values()} <= {"sent", "skipped"}
+    got = Counter(rcpt for m in smtp_server.messages for rcpt in m.rcpt_tos)
+    sent = {email for email, (status, _) in rows.items() if status == "sent"}
+    assert len(sent) > 600 and set(got) == sent and set(got.values()) == {1}
+    for m in smtp_server.messages:
+        assert m.message()["Message-ID"] == rows[m.rcpt_tos[0]][1]
+    assert rows[str(seen["rcpt"])][1] == in_flight[1]  # resent with the Message-ID it had
+
+
+def test_postgres_stopped_mid_ingest_loses_nothing(group: Group, postgres) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL stops while two worker processes poll and record; once it is back, the next
+    planner runs find the work: every mail is recorded once and nothing is left pending."""
+    for n in range(9):
+        group.mail(n)
+    group.start("worker", "--concurrency", "2", "--loglevel", "WARNING")
+    group.queue("ingest")
+    wait_for(lambda: group.count(RawMessage) > 0, 60, "ingest started", group.state)
+    postgres.pause()
+    time.sleep(2)
+    postgres.resume()
+
+    def all_recorded() -> bool:
+        group.queue("ingest")  # as beat would, every [queue] ingest_seconds
+        time.sleep(2)
+        return group.recorded() == ["processed"] * 9
+
+    wait_for(all_recorded, 180, "every mail recorded once", group.state)
+    assert group.count(RawMessage) == 9 and group.count(Posting) == 9
+    assert group.dovecot.fetch_all("INBOX", username=group.account.username) == []
+
+
+def test_second_worker_on_sqlite_is_refused_in_one_line(tmp_path: Path, redis) -> None:  # type: ignore[no-untyped-def]
+    database = tmp_path / "one.db"
+    config = write_config(
+        tmp_path, db_url=f"sqlite:///{database}",
+        extra=f'[queue]\nbroker_url = "{redis.url}"\n',
+    )  # fmt: skip
+    command = [sys.executable, "-m", "digest.cli", "--config", str(config), "worker"]
+    env = {**os.environ, "TEST_SECRET_KEY": "k" * 32}
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)  # fmt: skip
+    try:
+        lock = Path(f"{database}.worker-lock")
+        wait_for(lambda: lock.exists() and first.poll() is None, 60, "first worker running")
+        time.sleep(1)
+        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        os.killpg(first.pid, signal.SIGTERM)
+        first.wait(timeout=20)
+    assert second.returncode == 2
+    assert second.stderr.strip().count("\n") == 0
+    assert "another `jobdigest worker` is running on the SQLite database" in second.stderr
+    assert "Traceback" not in second.stderr + second.stdout

@@ -50,7 +50,7 @@ def fetch(state: State) -> None:
 @friendly
 def retag(state: State) -> None:
     """Tag new postings, and re-tag all postings whose sub-group rules changed."""
-    from digest.tagging.tag import semantic_tagger, tag_pending
+    from digest.units import run_tags
 
-    result = tag_pending(state.db, semantic=semantic_tagger(state.db, state.cfg), cfg=state.cfg)
+    result = run_tags(state.db, state.cfg)  # the batches a Celery worker would tag, in turn
     out.print(f"Tagged {plural(result.postings, 'posting')}: {plural(result.tags, 'tag')}.")

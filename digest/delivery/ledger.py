@@ -10,6 +10,8 @@ trouble) are retried by the next run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -87,12 +89,15 @@ def fail_unsent(db: Database, member_id: int, period: str, error: str) -> None:
         row.last_error = error[:2000]
 
 
-def interrupted(db: Database, period: str) -> dict[int, str]:
-    """member id -> Message-ID of sends a dead sender left in 'sending' (call under the lock)."""
+def interrupted(db: Database, period: str, member_ids: Sequence[int]) -> dict[int, str]:
+    """member id -> Message-ID of sends a dead sender left in 'sending', among the members of a
+    batch (call with the batch claimed: no live sender can hold these rows)."""
     with db.session() as session:
         rows = session.execute(
             select(Delivery.member_id, Delivery.message_id).where(
-                Delivery.period == period, Delivery.status == DeliveryStatus.SENDING
+                Delivery.period == period,
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.member_id.in_(list(member_ids)),
             )
         )
         return {mid: msg_id for mid, msg_id in rows}

@@ -1,4 +1,12 @@
-"""One sender per database, so the ledger's 'sending' rows can only be a dead sender's."""
+"""Who may send at once: on PostgreSQL any number of senders, one per range of members; on
+SQLite one sender per database.
+
+On PostgreSQL each batch of members (a range of member ids, `SEND_RANGE` wide) is claimed with an
+advisory lock (digest/store/locks.py) for as long as it is being sent, so a 'sending' row in a
+range one holds can only be a dead sender's: it is sent again with its Message-ID. On SQLite a
+file lock beside the database file holds the whole run. Both die with the process, so a killed
+sender never blocks the next run.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +16,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
-
 from digest.errors import ServiceError
 from digest.store.db import Database
+from digest.store.locks import Work, claimed, range_key, shared_database
 
-LOCK_KEY = 0x6A6F6264  # "jobd": the PostgreSQL advisory lock for sending
+#: members per send batch; senders agree on it, since a range is what one of them claims
+SEND_RANGE = 250
 
 
 @contextmanager
 def send_lock(db: Database, wait: float = 30.0) -> Iterator[None]:
-    """One sender per database: a PostgreSQL advisory lock, or a file lock beside the SQLite file.
-    Both die with the process, so a killed sender never blocks the next run."""
-    deadline = time.monotonic() + wait
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            while not conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
-            ).scalar():
-                _wait_or_fail(deadline)
-            conn.commit()  # a session-level lock outlives the transaction; do not idle in one
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-                conn.commit()
-        return
+    """SQLite: one sender per database, a file lock beside the database file (waits `wait`
+    seconds for another to finish). PostgreSQL: nothing here; `range_claim` claims each batch."""
     database = db.engine.url.database
-    path = Path(f"{database}.send-lock") if database and database != ":memory:" else None
-    if path is None:
+    if shared_database(db) or not database or database == ":memory:":
         yield
         return
-    with path.open("a") as handle:
+    deadline = time.monotonic() + wait
+    with Path(f"{database}.send-lock").open("a") as handle:
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -50,6 +44,13 @@ def send_lock(db: Database, wait: float = 30.0) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def range_claim(db: Database, member_id: int) -> Iterator[bool]:
+    """Claim the range of members `member_id` falls in; False while another sender holds it."""
+    with claimed(db, Work.SEND, range_key(member_id, SEND_RANGE)) as got:
+        yield got
 
 
 def _wait_or_fail(deadline: float) -> None:

@@ -1,6 +1,7 @@
 """Sending the period's digests: compose each member's, claim it in the ledger, hand it to the relay.
 
-See ledger.py for the exactly-once states, lock.py for why one sender runs at a time.
+See ledger.py for the exactly-once states, lock.py for who may send at once (senders share the
+work by batches of members).
 
 One member's trouble never stops the others: a digest that cannot be built or sent is recorded
 as failed (retried by the next run) and the batch goes on. A 5xx refusal of one recipient marks
@@ -15,16 +16,18 @@ from __future__ import annotations
 import re
 import smtplib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from digest.config import Config
-from digest.delivery.audience import compose_all
-from digest.delivery.compose import MemberDigest
+from digest.delivery.audience import compose_all, load_week, unsent_ids
+from digest.delivery.compose import MemberDigest, Week
 from digest.delivery.ledger import claim, count_sent, fail_unsent, finish, interrupted, skip
-from digest.delivery.lock import send_lock
+from digest.delivery.lock import SEND_RANGE, range_claim, send_lock
 from digest.delivery.periods import period_of
 from digest.delivery.relay import Sender
 from digest.delivery.render import Links, Mail, build_mail
@@ -33,6 +36,7 @@ from digest.delivery.tokens import Signer
 from digest.errors import ServiceError, UserError, readable
 from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
+from digest.store.locks import ranges
 from digest.store.models import Member
 from digest.store.statuses import DeliveryStatus
 
@@ -85,14 +89,33 @@ class SendResult:
     already: int = 0
     failed: int = 0
     resent_after_crash: int = 0
+    #: members left alone because another sender holds their batch right now
+    busy: int = 0
     written: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.period}: {self.sent} sent, {self.already} already sent, "
             f"{self.skipped_no_leads} without leads, {self.failed} failed"
         )
+        return text + (f", {self.busy} with another sender" if self.busy else "")
+
+
+@dataclass
+class _Run:
+    """What the batches of one call share: one SMTP connection, one judgement of refusals."""
+
+    db: Database
+    cfg: Config
+    period: str
+    result: SendResult
+    sender: Sender
+    signer: Signer
+    refusals: _Refusals = field(default_factory=_Refusals)
+    progress: Callable[[int], None] | None = None
+    #: the period's shared postings, loaded by the first batch and kept for the others
+    week: Week | None = None
 
 
 def send_digests(
@@ -104,42 +127,91 @@ def send_digests(
     progress: Callable[[int], None] | None = None,
     retry_delay: float = 2.0,
 ) -> SendResult:
-    """Send the period's digests; safe to run any number of times, and after a crash."""
+    """Send the period's digests; safe to run any number of times, and after a crash.
+
+    The same batches the Celery planner hands out (`plan_batches`), sent here one after the
+    other: each claimed while it is sent, so workers sending at the same time are left alone."""
     period = period or period_of(datetime.now(UTC), cfg.tz)
-    signer = Signer.from_config(cfg)
     if dry_run is not None:
-        return _write_all(db, cfg, period, member_email, dry_run, signer)
+        return _write_all(db, cfg, period, member_email, dry_run, Signer.from_config(cfg))
     result = SendResult(period)
     with send_lock(db):
         with db.session() as session:
-            apply_bounces(session)
-        result.already = count_sent(db, period) if member_email is None else 0
-        resume = interrupted(db, period)
-        sender = Sender(cfg, retry_delay=retry_delay)
-        refusals = _Refusals()
-
-        def unbuilt(member: Member, exc: Exception) -> None:
-            _member_failed(
-                db, member, period, f"could not compose the digest: {_what(exc)}", result
-            )
-
-        try:
-            for digest in compose_all(
-                db, cfg, period, member_email, pending_only=True, on_error=unbuilt
-            ):
-                if progress:
-                    progress(1)
-                try:
-                    _send_one(db, cfg, sender, signer, digest, resume, result, refusals)
-                except (ServiceError, UserError):  # the relay or the config: everyone alike
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one member's trouble must not stop the rest
-                    _member_failed(db, digest.member, period, _what(exc), result)
-                _check_relay(cfg, refusals)
-        finally:
-            sender.close()
-        _settle_refusals(db, refusals)
+            apply_bounces(session)  # a member whose address just bounced is not mailed
+        if member_email is None:
+            batches = plan_batches(db, cfg, period)
+            result.already = count_sent(db, period)
+        else:
+            batches = [[member_id] for member_id in [_member_id(db, member_email)] if member_id]
+        _send_batches(db, cfg, period, batches, result, progress, retry_delay, member_email)
     return result
+
+
+def plan_batches(db: Database, cfg: Config, period: str) -> list[list[int]]:
+    """The send planner: the members still owed the period's digest, by range of ids (one batch
+    per range, so every sender cuts the same batches)."""
+    return ranges(unsent_ids(db, cfg, period), SEND_RANGE)
+
+
+def send_batch(
+    db: Database, cfg: Config, period: str, member_ids: Sequence[int], retry_delay: float = 2.0
+) -> SendResult:
+    """Compose and send the digests of these members (one task): idempotent, keyed by
+    (member, period); members already done, or claimed by another sender, are left alone."""
+    result = SendResult(period)
+    with send_lock(db):
+        batches = ranges(member_ids, SEND_RANGE)
+        _send_batches(db, cfg, period, batches, result, None, retry_delay)
+    return result
+
+
+def _member_id(db: Database, email: str) -> int | None:
+    with db.session() as session:
+        return session.scalar(select(Member.id).where(func.lower(Member.email) == email.lower()))
+
+
+def _send_batches(
+    db: Database, cfg: Config, period: str, batches: list[list[int]], result: SendResult,
+    progress: Callable[[int], None] | None, retry_delay: float, member_email: str | None = None,
+) -> None:  # fmt: skip
+    run = _Run(db, cfg, period, result, Sender(cfg, retry_delay=retry_delay),
+               Signer.from_config(cfg), progress=progress)  # fmt: skip
+    try:
+        for ids in batches:
+            with range_claim(db, ids[0]) as mine:
+                if mine:
+                    _send_range(run, ids, member_email)
+                else:
+                    result.busy += len(ids)
+    finally:
+        run.sender.close()
+    _settle_refusals(db, run.refusals)
+
+
+def _send_range(run: _Run, ids: list[int], member_email: str | None) -> None:
+    """One claimed batch: a 'sending' row in it can only be a dead sender's, resent with its
+    Message-ID."""
+    db, period, result = run.db, run.period, run.result
+    resume = interrupted(db, period, ids)
+
+    def unbuilt(member: Member, exc: Exception) -> None:
+        _member_failed(db, member, period, f"could not compose the digest: {_what(exc)}", result)
+
+    run.week = run.week or load_week(db, run.cfg, period)
+    digests = compose_all(
+        db, run.cfg, period, member_email, pending_only=True, on_error=unbuilt,
+        member_ids=None if member_email else ids, week=run.week,
+    )  # fmt: skip
+    for digest in digests:
+        if run.progress:
+            run.progress(1)
+        try:
+            _send_one(db, run.cfg, run.sender, run.signer, digest, resume, result, run.refusals)
+        except (ServiceError, UserError):  # the relay or the config: everyone alike
+            raise
+        except Exception as exc:  # noqa: BLE001 - one member's trouble must not stop the rest
+            _member_failed(db, digest.member, period, _what(exc), result)
+        _check_relay(run.cfg, run.refusals)
 
 
 def _what(exc: Exception) -> str:

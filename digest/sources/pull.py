@@ -45,6 +45,7 @@ from digest.ingest.record import store_postings
 from digest.sources.crawl import PAGED_KINDS, crawl
 from digest.sources.fetch import FetchResult, fetch
 from digest.store.db import Database
+from digest.store.locks import Work, claimed
 from digest.store.models import Sighting, Source, Subgroup
 from parsers.boards import parse_board_entries
 from parsers.careers import KINDS, UnknownCareersSite, label, recognise, site_for
@@ -72,7 +73,8 @@ def backoff(
 
 @dataclass(slots=True)
 class SourceResult:
-    """What fetching one source did; `status` is ok | not_modified | failed | paused | skipped."""
+    """What fetching one source did; `status` is ok | not_modified | failed | paused | skipped |
+    busy (another worker is fetching it)."""
 
     source_id: int
     key: str
@@ -368,13 +370,13 @@ def _failed(db: Database, snap: _Snapshot, error: str, now: datetime) -> SourceR
     return SourceResult(snap.id, snap.key, "paused" if paused else "failed", error=error)
 
 
-def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
-    """Every configured source and watched career site that is neither paused nor backing off,
-    `[fetch] concurrency` at a time; results in source order."""
+def due_source_ids(db: Database, cfg: Config, now: datetime | None = None) -> list[int]:
+    """The fetch planner: every configured source and watched career site that is neither
+    paused nor backing off (the sources table brought in line with the config first)."""
     now = now or utcnow()
     with db.session() as session:
         ids = list(dict.fromkeys(sync_sources(session, cfg) + _watch_ids(session)))
-        due = list(
+        return list(
             session.scalars(
                 select(Source.id)
                 .where(Source.id.in_(ids), Source.paused.is_(False))
@@ -382,11 +384,29 @@ def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) ->
                 .order_by(Source.id)
             )
         )
+
+
+def fetch_claimed(
+    db: Database, source_id: int, cfg: Config, now: datetime | None = None
+) -> SourceResult:
+    """fetch_source, claimed in the database first: a source another worker is fetching right
+    now is left to it (status 'busy') instead of being fetched twice."""
+    with claimed(db, Work.FETCH, source_id) as mine:
+        if not mine:
+            return SourceResult(source_id, "", "busy")
+        return fetch_source(db, source_id, cfg, now=now)
+
+
+def fetch_due_sources(db: Database, cfg: Config, now: datetime | None = None) -> list[SourceResult]:
+    """Every due source (`due_source_ids`), `[fetch] concurrency` at a time; results in
+    source order."""
+    now = now or utcnow()
+    due = due_source_ids(db, cfg, now)
     if len(due) <= 1 or cfg.fetch.concurrency <= 1:
-        return [fetch_source(db, source_id, cfg, now=now) for source_id in due]
+        return [fetch_claimed(db, source_id, cfg, now=now) for source_id in due]
     workers = min(cfg.fetch.concurrency, len(due))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jobdigest-fetch") as pool:
-        return list(pool.map(lambda source_id: fetch_source(db, source_id, cfg, now=now), due))
+        return list(pool.map(lambda source_id: fetch_claimed(db, source_id, cfg, now=now), due))
 
 
 def fetch_all(db: Database, cfg: Config) -> list[SourceResult]:

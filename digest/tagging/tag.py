@@ -76,8 +76,10 @@ def tag_pending(
     posting_ids: Sequence[int] | None = None,
     semantic: SemanticTagger | None = None,
     cfg: Config | None = None,
+    stale_only: bool = False,
 ) -> TagResult:
-    """Tag postings whose tags are missing or stale (or exactly `posting_ids`), in chunks.
+    """Tag postings whose tags are missing or stale (or exactly `posting_ids`; with
+    `stale_only`, those of them still stale: one batch of the tag planner), in chunks.
 
     Each chunk is one transaction of a handful of set-based statements (one read, one delete, one
     update of old tags, one executemany insert, one update of the postings), so re-tagging every
@@ -89,15 +91,18 @@ def tag_pending(
         key = rules_key(groups, restricted)
         group_ids = {g.name: (g.id, g.rules_version) for g in groups}
     wanted = sorted(set(posting_ids)) if posting_ids is not None else None
-    last_id = 0
+    last_id, offset = 0, 0
     while True:
         with db.session() as session:
             conn = session.connection()
             if wanted is not None:
-                batch = wanted[result.postings : result.postings + CHUNK]
+                batch = wanted[offset : offset + CHUNK]
                 if not batch:
                     break
+                offset += len(batch)
                 chunk = Posting.id.in_(batch)
+                if stale_only:
+                    chunk = and_(chunk, Posting.tag_key != key)
             else:
                 chunk = Posting.tag_key != key
             rows = conn.execute(
@@ -107,6 +112,8 @@ def tag_pending(
                 .limit(CHUNK)
             ).all()
             if not rows:
+                if wanted is not None:
+                    continue  # this chunk of the ids is tagged already; the next may not be
                 break
             if wanted is None:
                 chunk = and_(chunk, Posting.id.between(rows[0].id, rows[-1].id))
@@ -119,6 +126,18 @@ def tag_pending(
             result.postings += len(rows)
             result.tags += len(new_tags)
     return result
+
+
+def stale_ids(db: Database, among: Sequence[int] | None = None) -> list[int]:
+    """Ids of the postings whose tags are missing or stale (of `among`, if given): what the tag
+    planner splits, and what a batch checks before compiling a matcher for nothing."""
+    with db.session() as session:
+        groups, _rules = load_rules(session)  # the key needs no compiled matcher
+        key = rules_key(groups, restricted_sources(session))
+        query = select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id)
+        if among is not None:
+            query = query.where(Posting.id.in_(list(among)))
+        return list(session.scalars(query))
 
 
 def _tag_rows(

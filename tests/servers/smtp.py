@@ -53,6 +53,8 @@ class Attempt:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     address: str | None
+    #: the client's (host, port): which process is sending, for tests that kill it
+    peer: tuple[str, int] | None = None
 
 
 Responder = Callable[[Attempt], str | None]
@@ -93,7 +95,7 @@ class _Handler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, smtp: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        reply = self.server._reply(_attempt("DATA", envelope, None))
+        reply = self.server._reply(_attempt("DATA", envelope, None, session.peer))
         if reply is not None:
             return reply
         self.server._record(_received(smtp, session, envelope))
@@ -251,8 +253,9 @@ class SmtpServer(Lifecycle):
         return AuthResult(success=ok, handled=False, auth_data=login if ok else None)
 
 
-def _attempt(stage: Stage, envelope: Envelope, address: str | None) -> Attempt:
-    return Attempt(stage, envelope.mail_from or "", tuple(envelope.rcpt_tos), address)
+def _attempt(stage: Stage, envelope: Envelope, address: str | None, peer: object = None) -> Attempt:
+    client = tuple(peer)[:2] if isinstance(peer, tuple | list) else None
+    return Attempt(stage, envelope.mail_from or "", tuple(envelope.rcpt_tos), address, client)  # type: ignore[arg-type]
 
 
 def _received(smtp: SMTP, session: Session, envelope: Envelope) -> ReceivedMessage:
