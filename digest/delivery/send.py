@@ -28,7 +28,7 @@ from digest.delivery.audience import compose_all, load_week, unsent_ids
 from digest.delivery.compose import MemberDigest, Week
 from digest.delivery.ledger import claim, count_sent, fail_unsent, finish, interrupted, skip
 from digest.delivery.lock import SEND_RANGE, range_claim, send_lock
-from digest.delivery.periods import period_of
+from digest.delivery.periods import period_of, period_start
 from digest.delivery.relay import Sender
 from digest.delivery.render import Links, Mail, build_mail
 from digest.delivery.smtp import describe
@@ -132,6 +132,7 @@ def send_digests(
     The same batches the Celery planner hands out (`plan_batches`), sent here one after the
     other: each claimed while it is sent, so workers sending at the same time are left alone."""
     period = period or period_of(datetime.now(UTC), cfg.tz)
+    period_start(period, cfg.tz)  # a mistyped --period is one line, before anything is sent
     if dry_run is not None:
         return _write_all(db, cfg, period, member_email, dry_run, Signer.from_config(cfg))
     result = SendResult(period)
