@@ -148,9 +148,7 @@ def tag_batch(
     for ids in ranges(stale, TAG_RANGE):
         with claimed(db, Work.TAG, range_key(ids[0], TAG_RANGE)) as mine:
             if mine:
-                done = tag_pending(db, ids, semantic=semantic, cfg=cfg, stale_only=True)
-                total.postings += done.postings
-                total.tags += done.tags
+                total.add(tag_pending(db, ids, semantic=semantic, cfg=cfg, stale_only=True))
     return total
 
 
@@ -193,7 +191,5 @@ def run_tags(db: Database, cfg: Config) -> TagResult:
     total = TagResult()
     semantic = semantic_tagger(db, cfg)
     for ids in plan_tags(db, cfg):
-        done = tag_batch(db, cfg, ids, semantic)
-        total.postings += done.postings
-        total.tags += done.tags
+        total.add(tag_batch(db, cfg, ids, semantic))
     return total

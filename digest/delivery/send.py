@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from digest.config import Config
 from digest.delivery.audience import compose_all, load_week, unsent_ids
 from digest.delivery.compose import MemberDigest, Week
@@ -38,6 +36,7 @@ from digest.inbox.bounces import apply_bounces, verp_address
 from digest.store.db import Database
 from digest.store.locks import ranges
 from digest.store.models import Member
+from digest.store.roster import member_by_email
 from digest.store.statuses import DeliveryStatus
 
 #: refusals of one kind that, being over half of the recipients tried, say the relay is wrong
@@ -168,7 +167,8 @@ def send_batch(
 
 def _member_id(db: Database, email: str) -> int | None:
     with db.session() as session:
-        return session.scalar(select(Member.id).where(func.lower(Member.email) == email.lower()))
+        member = member_by_email(session, email)
+        return member.id if member else None
 
 
 def _send_batches(

@@ -26,6 +26,11 @@ class TagResult:
     postings: int = 0
     tags: int = 0
 
+    def add(self, other: TagResult) -> None:
+        """Count another batch's work in this total."""
+        self.postings += other.postings
+        self.tags += other.tags
+
 
 def rules_key(groups: Sequence[Subgroup], restricted: Restrictions | None = None) -> str:
     """Changes whenever any sub-group's rules change (or which sub-groups a source feeds), so
