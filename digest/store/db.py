@@ -1,4 +1,5 @@
-"""The one seam where database connections are made; migrations run on first use."""
+"""The one seam where database connections are made; migrations run on first use; every
+session is bound to one group (digest/store/scope.py) unless asked for site-wide."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from digest.store.scope import GROUP_KEY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6A646D67  # "jdmg": the PostgreSQL advisory lock held while migrating
@@ -45,26 +48,86 @@ def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest migration; True if anything was applied."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(cfg).get_current_head()
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # two processes upgrading at once: one waits
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
-        current = MigrationContext.configure(conn).get_current_revision()
-        if current == head:
-            return False
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # batch mode recreates tables: a DROP must not cascade into their children
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if not sqlite:  # two processes upgrading at once: one waits
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == head:
+                    return False
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     return True
 
 
 class Database:
-    """An engine plus a session factory, migrated on first use."""
+    """An engine plus a session factory, migrated on first use, bound to one group.
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    `Database(url)` serves the installation's only group (a second group makes it ask for one:
+    `--group SLUG`); `Database(url, group="north")` or `db.for_group(...)` (sharing the engine)
+    serves one group; `db.site()` the site-wide tables (groups, locks), unfiltered."""
+
+    def __init__(self, url: str, migrate: bool = True, group: str | int | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         if migrate:
             upgrade(self.engine)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.group = group
+        self._group_id: int | None = None
+        self._bound: sessionmaker[Session] | None = None
+        self._site = False
+        self._groups: dict[str | int, Database] = {}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def for_group(self, group: str | int) -> Database:
+        """The same engine, bound to another group (cached: one Database per group)."""
+        if group not in self._groups:
+            other = object.__new__(Database)
+            other.__dict__.update(self.__dict__)
+            other.group, other._group_id, other._site = group, None, False
+            other._bound = None
+            self._groups[group] = other
+        return self._groups[group]
+
+    def site(self) -> Database:
+        """The same engine for site-wide work: sessions that no group filters."""
+        if "\0site" not in self._groups:
+            other = object.__new__(Database)
+            other.__dict__.update(self.__dict__)
+            other.group, other._group_id, other._site = None, None, True
+            other._bound = None
+            self._groups["\0site"] = other
+        return self._groups["\0site"]
+
+    @property
+    def group_id(self) -> int:
+        """The id of the group this Database serves (looked up once)."""
+        if self._group_id is None:
+            from digest.store.groups import resolve_group
+
+            with self.engine.connect() as conn:
+                self._group_id = resolve_group(conn, self.group)
+        return self._group_id
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, its sessions bound to this Database's group."""
+        if self._site:
+            return self._factory
+        if self._bound is None:
+            self._bound = sessionmaker(
+                self.engine, expire_on_commit=False, info={GROUP_KEY: self.group_id}
+            )
+        return self._bound
 
     @contextmanager
     def session(self) -> Iterator[Session]:
