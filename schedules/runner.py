@@ -117,13 +117,28 @@ class Runner:
         self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None
     ) -> None:
         """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time."""
+        forever([self], stop, wait_for_mail)
+
+    def until_due(self) -> float:
+        """Seconds to wait before this group's next ingest or digest, whichever is first."""
         interval = max(10, self.cfg.inbox.poll_seconds)
-        while not stop.is_set():
-            self.run_ingest()
-            self.send_if_due()
-            until_digest = (self.next_digest() - self.clock()).total_seconds()
-            timeout = max(1.0, min(interval, until_digest + 1))
-            if wait_for_mail is not None:
-                wait_for_mail(timeout)
-            else:
-                stop.wait(timeout)
+        until_digest = (self.next_digest() - self.clock()).total_seconds()
+        return max(1.0, min(interval, until_digest + 1))
+
+
+def forever(
+    runners: list[Runner],
+    stop: threading.Event,
+    wait_for_mail: Callable[[float], None] | None = None,
+) -> None:
+    """Every group's ingest and digests in turn, one after the other in this process (each in
+    its group's zone); then wait for the earliest next one, or for mail."""
+    while not stop.is_set():
+        for runner in runners:
+            runner.run_ingest()
+            runner.send_if_due()
+        timeout = min(runner.until_due() for runner in runners)
+        if wait_for_mail is not None:
+            wait_for_mail(timeout)
+        else:
+            stop.wait(timeout)

@@ -40,6 +40,10 @@ def init(directory: Path, operator_email: str | None) -> None:
         db = Database(cfg.database_url())
     except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors differ; each is one line here
         raise ServiceError(f"database {cfg.database.url}: cannot create it: {exc}") from None
+    from digest.store.groups import sync_group
+
+    with db.site().session() as session:  # group 1 is jobdigest.toml's own group
+        sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main=True)
     said = ""
     if operator_email:
         with db.session() as session:

@@ -88,13 +88,22 @@ def add_group(session: Session, slug: str, name: str = "", timezone: str = "UTC"
     return group
 
 
-def sync_group(session: Session, slug: str, name: str, timezone: str) -> Group:
-    """The group's row as its config describes it (created when missing)."""
-    group = session.scalar(select(Group).where(Group.slug == slug))
-    if group is None:
-        return add_group(session, slug, name, timezone)
-    group.name, group.timezone = name, timezone
-    return group
+def sync_group(session: Session, slug: str, name: str, timezone: str, main: bool = False) -> int:
+    """The id of the group's row, made to match its config (created when missing).
+    jobdigest.toml's own group (`main`) is group 1, whatever its slug."""
+    if main:
+        group = session.get(Group, 1)
+        if group is None:  # a database made before its first group row: make it group 1
+            group = Group(id=1, slug=slug)
+            session.add(group)
+    else:
+        group = session.scalar(select(Group).where(Group.slug == slug))
+        if group is None:
+            group = add_group(session, slug, name, timezone)
+    if (group.slug, group.name, group.timezone) != (slug, name, timezone):
+        group.slug, group.name, group.timezone = slug, name, timezone
+    session.flush()
+    return group.id
 
 
 def remove_group(session: Session, slug: str) -> GroupRow:

@@ -83,7 +83,15 @@ def upgrade() -> None:
     )
     op.bulk_insert(
         groups,
-        [{"id": 1, "slug": "main", "name": "", "timezone": "UTC", "created_at": datetime.now(UTC).replace(tzinfo=None)}],
+        [
+            {
+                "id": 1,
+                "slug": "main",
+                "name": "",
+                "timezone": "UTC",
+                "created_at": datetime.now(UTC).replace(tzinfo=None),
+            }
+        ],
     )
     if op.get_bind().dialect.name == "postgresql":  # the explicit id 1 must not be handed out again
         op.execute("SELECT setval('groups_id_seq', (SELECT max(id) FROM groups))")
