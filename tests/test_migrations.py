@@ -142,7 +142,7 @@ def test_a_one_group_database_moves_into_group_1_without_loss(request, tmp_path)
 
     from digest.store.db import alembic_config, make_engine, upgrade
     from digest.store.groups import add_group
-    from digest.store.models import Delivery, Member, Posting, PastEmployer, Sighting, Tag
+    from digest.store.models import Delivery, Member, PastEmployer, Posting, Sighting, Tag
 
     urls = [f"sqlite:///{tmp_path / 'old.db'}"]
     server = request.getfixturevalue("postgres")
@@ -162,7 +162,9 @@ def test_a_one_group_database_moves_into_group_1_without_loss(request, tmp_path)
         with db.site().session() as session:
             models = (Member, PastEmployer, Posting, Sighting, Tag, Delivery)
             for model in models:
-                groups = session.execute(select(model.group_id, func.count()).group_by(model.group_id))
+                groups = session.execute(
+                    select(model.group_id, func.count()).group_by(model.group_id)
+                )
                 assert dict(groups.all()) == {1: 2 if model is Member else 1}, model
             add_group(session, "second")
         main, second = db.for_group("main"), db.for_group("second")
