@@ -185,6 +185,9 @@ class Config:
     feeds: list[FeedConfig] = field(default_factory=list)
     boards: list[BoardConfig] = field(default_factory=list)
     path: Path | None = None
+    #: where the web app serves this group: "" for jobdigest.toml's own group (the site's root,
+    #: also /g/<slug>/), "/g/<slug>" for a group of its own file (not a TOML key)
+    url_prefix: str = ""
 
     @property
     def base_dir(self) -> Path:
@@ -201,6 +204,11 @@ class Config:
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
+
+    def site_url(self) -> str:
+        """The web app's address for this group: [web] base_url and the group's prefix, so
+        every link in its digests and mails opens the group's own pages."""
+        return self.web.base_url.rstrip("/") + self.url_prefix
 
     def unsubscribe_address(self) -> str:
         """The List-Unsubscribe mailto of digests: the From address with "+unsubscribe"; mail
@@ -273,7 +281,7 @@ def _build(cls: type, where: str, table: Any) -> Any:
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name != "path"}
+    known = {f.name for f in fields(cls) if f.name not in ("path", "url_prefix")}
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
@@ -399,6 +407,8 @@ def parse_config(
         data = {k: v for k, v in data.items() if k not in GROUP_SECTIONS} | group_data
     cfg = _build(Config, "", data)
     cfg.path = path.resolve() if path else None
+    if group_text is not None:
+        cfg.url_prefix = f"/g/{cfg.group.slug}"
     _validate(cfg, where)
     return cfg
 
