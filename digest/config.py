@@ -403,7 +403,13 @@ def parse_config(
         group_data.setdefault("group", {}).setdefault("slug", slug)
         if group_data["group"]["slug"] != slug:
             raise UserError(f"{group_where}: group.slug: expected {slug!r} (the file's name)")
-        _validate(_build(Config, "", group_data), group_where)
+        try:
+            _validate(_build(Config, "", group_data), group_where)
+        except UserError as exc:
+            text_of = str(exc)
+            raise UserError(
+                text_of if text_of.startswith(group_where) else f"{group_where}: {text_of}"
+            ) from None
         data = {k: v for k, v in data.items() if k not in GROUP_SECTIONS} | group_data
     cfg = _build(Config, "", data)
     cfg.path = path.resolve() if path else None

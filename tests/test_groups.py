@@ -287,3 +287,55 @@ def test_a_lead_of_one_group_gets_404_on_another_groups_pages(
     assert alice.get("/g/main/").status_code == 200
     assert alice.get("/g/south/").status_code == 404
     db.dispose()
+
+
+def test_a_groups_session_reads_and_writes_only_its_group(db_url: str) -> None:
+    """The scoping every query relies on, by the kinds of statement the code base uses: ORM
+    selects (joins, sub-selects, get), Core selects, inserts and updates by table, ORM updates
+    and deletes, relationship loads; a row of another group is refused, a UNION too."""
+    from sqlalchemy import delete, exists, func, insert, union_all, update
+
+    from digest.store.groups import add_group
+    from digest.store.models import PastEmployer, Sighting
+    from digest.store.scope import CrossGroupError
+
+    db = Database(db_url)
+    with db.site().session() as session:
+        add_group(session, "b")
+    a, b = db.for_group("main"), db.for_group("b")
+    for group, name in ((a, "A"), (b, "B")):
+        with group.session() as session:
+            member = Member(email="same@example.org", name=name)
+            posting = Posting(title=f"Job {name}", canonical_url="https://same.example/1")
+            session.add_all([member, posting])
+            session.flush()
+            session.add(Sighting(posting_id=posting.id, member_id=member.id))
+            session.add(PastEmployer(member_id=member.id, name="Sabre", company_key="sabre"))
+    with a.session() as session:
+        a_member = session.scalar(select(Member.id))
+    postings = Posting.__table__
+    with b.session() as session:
+        assert session.get(Member, a_member) is None
+        assert session.scalars(select(Member.name)).all() == ["B"]
+        shared = select(Posting.title).where(exists().where(Sighting.posting_id == Posting.id))
+        assert session.scalars(shared).all() == ["Job B"]
+        joined = select(Member.name).join(Sighting, Sighting.member_id == Member.id)
+        assert session.scalars(joined).all() == ["B"]
+        assert session.scalar(select(func.count()).select_from(Posting)) == 1
+        assert session.execute(select(postings.c.title)).scalars().all() == ["Job B"]
+        session.execute(insert(postings), [{"title": "Core 1"}, {"title": "Core 2"}])
+        session.execute(update(postings).values(held=True))
+        session.execute(update(Member).values(name="B2"))
+        assert [e.name for e in session.scalars(select(Member)).one().employers] == ["Sabre"]
+        with pytest.raises(CrossGroupError):
+            session.execute(union_all(select(Posting.title), select(Member.name)))
+    with a.session() as session:
+        assert session.execute(select(Posting.title, Posting.held)).all() == [("Job A", False)]
+        assert session.scalars(select(Member.name)).all() == ["A"]
+        session.execute(delete(Sighting))
+    with b.session() as session:
+        assert session.scalar(select(func.count()).select_from(Sighting)) == 1
+        assert sorted(session.scalars(select(Posting.title))) == ["Core 1", "Core 2", "Job B"]
+    with pytest.raises(CrossGroupError), b.session() as session:
+        session.add(Member(email="other@example.org", group_id=a.group_id))
+    db.dispose()

@@ -8,7 +8,8 @@ Database for one group) sees only its group's rows and writes only into its grou
 - Core statements on a scoped table (the record and tag paths insert and update by table for
   speed) get the same condition: an UPDATE or DELETE gains `WHERE group_id = g`, an INSERT gets
   `group_id = g` on every row, a SELECT gains the condition for each scoped table it reads from;
-- `before_flush` stamps new objects with the group and refuses one of another group.
+- `before_flush` stamps new objects with the group and refuses one of another group;
+- what cannot be scoped (a UNION, raw SQL text) is refused in a group's session.
 
 A session with no group (`Database.site()`: the groups table, locks, migrations) is not
 filtered; a scoped row written there must name its group itself, or the database refuses it
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
-from sqlalchemy.sql import Delete, Insert, Select, Update
+from sqlalchemy.sql import CompoundSelect, Delete, Insert, Select, TextClause, Update
 from sqlalchemy.sql.selectable import Join
 
 from digest.store.models import GroupScoped
@@ -82,6 +83,11 @@ def _on_execute(state: ORMExecuteState) -> None:
         if "group_id" in table.c:
             state.statement = statement.where(table.c.group_id == group_id)
         return
+    if isinstance(statement, CompoundSelect | TextClause):
+        raise CrossGroupError(
+            f"{type(statement).__name__} in a session of group {group_id}: it cannot be scoped; "
+            "select each part (or use a site session for site-wide SQL)"
+        )
     if not isinstance(statement, Select):
         return
     if state.is_orm_statement:
