@@ -339,3 +339,48 @@ def test_a_groups_session_reads_and_writes_only_its_group(db_url: str) -> None:
     with pytest.raises(CrossGroupError), b.session() as session:
         session.add(Member(email="other@example.org", group_id=a.group_id))
     db.dispose()
+
+
+def test_removing_a_group_deletes_its_data_and_file_and_keeps_the_others(
+    installation: Path, db_url: str
+) -> None:
+    config = installation
+    invoke(config, "run", "--once")
+    refused = CliRunner().invoke(cli, ["--config", str(config), "groups", "remove", "south"], input="n\n")
+    assert refused.exit_code == 2 and "2 members, 1 postings" in refused.output
+    said = invoke(config, "groups", "remove", "south", "--yes")
+    assert "Removed group 'south'" in said
+    assert not (config.parent / "groups" / "south.toml").exists()
+    listing = invoke(config, "groups", "list")
+    assert "south" not in listing and "north" in listing
+    db = Database(db_url)
+    with db.site().session() as session:
+        from digest.store.models import RawMessage, Sighting, Source
+
+        for model in (Member, Posting, Sighting, RawMessage, Source):
+            groups = set(session.scalars(select(model.group_id)))
+            assert groups and groups <= {1, 2}, model
+    db.dispose()
+    assert "jobdigest.toml's own group" in CliRunner().invoke(
+        cli, ["--config", str(config), "groups", "remove", "main", "--yes"]
+    ).output
+
+
+def test_a_site_admin_is_an_operator_of_every_group_present_and_future(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JOBDIGEST_GROUP", raising=False)
+    config = write_config(tmp_path, db_url=db_url)
+    invoke(config, "init", str(tmp_path))
+    invoke(config, "groups", "add", "north")
+    said = invoke(config, "operators", "add", "--site", "Admin@Example.org")
+    assert "main: admin@example.org is now an operator" in said and "north:" in said
+    invoke(config, "groups", "add", "south")
+    for slug in ("main", "north", "south"):
+        listing = invoke(config, "operators", "list", "--group", slug)
+        assert re.search(r"admin@example.org.*yes", listing), (slug, listing)
+    # An operator of one group only is no operator elsewhere.
+    invoke(config, "operators", "add", "olga@example.org", "--group", "north")
+    assert "olga" not in invoke(config, "operators", "list", "--group", "south")
+    invoke(config, "operators", "remove", "--site", "admin@example.org")
+    assert "yes" not in invoke(config, "operators", "list", "--group", "south")

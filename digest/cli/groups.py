@@ -10,7 +10,8 @@ import click
 from digest.cli.base import State, _show_rows, _when, friendly, out, pass_state
 from digest.config import groups_folder, load_config
 from digest.errors import UserError
-from digest.store.groups import add_group, check_slug, group_rows, remove_group
+from digest.store.groups import add_group, check_slug, group_rows, remove_group, site_admins
+from digest.store.roster import add_operator
 
 
 @click.group()
@@ -45,7 +46,12 @@ def add(state: State, slug: str, name: str, timezone: str) -> None:
         raise UserError(f"group {slug!r} exists already")
     with state.site_db.session() as session:
         add_group(session, slug, name or slug, timezone)
+        admins = site_admins(session)
         path = write_group_file(groups_folder(state.config_path), slug, name, timezone)
+    if admins:  # site admins run every group, this one too
+        with state.for_group(slug).db.session() as session:
+            for email in admins:
+                add_operator(session, email)
     out.print(
         f"Added group {slug}; its settings: {path}. Next: edit it, then "
         f"`jobdigest subgroups import FILE --group {slug}` and "

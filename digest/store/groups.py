@@ -11,7 +11,7 @@ from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
-from digest.store.models import Group, Member, Posting
+from digest.store.models import Group, Member, Posting, SiteAdmin
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 
@@ -117,3 +117,23 @@ def remove_group(session: Session, slug: str) -> GroupRow:
         raise UserError(f"group {slug!r} is the only group; an installation keeps one")
     session.execute(delete(Group).where(Group.id == doomed.id))
     return doomed
+
+
+def site_admins(session: Session) -> list[str]:
+    """The addresses of the site admins (a site session), in order."""
+    return list(session.scalars(select(SiteAdmin.email).order_by(SiteAdmin.email)))
+
+
+def add_site_admin(session: Session, email: str) -> bool:
+    """Record a site admin (a site session); False when they were one already."""
+    address = email.strip().lower()
+    if session.scalar(select(SiteAdmin.id).where(SiteAdmin.email == address)) is not None:
+        return False
+    session.add(SiteAdmin(email=address))
+    return True
+
+
+def remove_site_admin(session: Session, email: str) -> bool:
+    """No longer a site admin (they stay operators where they are); False if they were not."""
+    address = email.strip().lower()
+    return bool(session.execute(delete(SiteAdmin).where(SiteAdmin.email == address)).rowcount)

@@ -56,6 +56,16 @@ class Group(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class SiteAdmin(Base):
+    """Someone who runs the installation: an operator of every group, present and future
+    (`jobdigest operators add --site EMAIL`; each group's member row carries the role)."""
+
+    __tablename__ = "site_admins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class GroupScoped:
     """A row of one group's data. Sessions bound to a group see only their group's rows and
     stamp new rows with it (digest/store/scope.py)."""

@@ -4,7 +4,8 @@ A `groups` table, and a `group_id` on every table that holds one group's data. A
 one-group database moves into group 1 (slug "main") without loss: the row is inserted first
 and every existing row is backfilled with group_id = 1. Unique keys that were global become
 per group (a member's address, a sub-group's name, a source's URL, a posting's canonical URL,
-an alias, a recruiter), so the same person or job may appear in two groups.
+an alias, a recruiter), so the same person or job may appear in two groups. Site admins
+(operators of every group) are a site-wide table.
 
 Revision ID: 0012
 Revises: 0010
@@ -95,6 +96,14 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":  # the explicit id 1 must not be handed out again
         op.execute("SELECT setval('groups_id_seq', (SELECT max(id) FROM groups))")
+    op.create_table(
+        "site_admins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("email"),
+    )
     unique = {table: (column, name) for table, column, name in PER_GROUP}
     for table in SCOPED:
         with op.batch_alter_table(table, naming_convention=SQLITE_NAMES) as batch:
@@ -123,4 +132,5 @@ def downgrade() -> None:
             batch.drop_index(f"ix_{table}_group_id")
             batch.drop_constraint(f"fk_{table}_group_id", type_="foreignkey")
             batch.drop_column("group_id")
+    op.drop_table("site_admins")
     op.drop_table("groups")
