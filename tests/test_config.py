@@ -128,7 +128,10 @@ def test_a_group_file_holds_the_groups_sections_and_inherits_the_site_ones(tmp_p
         "North",
         "America/New_York",
     )
-    assert (north.digest.day, [f.url for f in north.feeds]) == ("friday", ["https://north.example/jobs.rss"])
+    assert (north.digest.day, [f.url for f in north.feeds]) == (
+        "friday",
+        ["https://north.example/jobs.rss"],
+    )
     assert north.inbox.host == ""  # jobdigest.toml's own group's inbox is not north's
     assert north.database_url() == load_config(config).database_url()
     assert north.site_url() == "http://127.0.0.1:8000/g/north"
@@ -140,7 +143,10 @@ def test_a_group_file_holds_the_groups_sections_and_inherits_the_site_ones(tmp_p
     ("text", "message"),
     [
         ('[group]\nnmae = "x"\n', "groups/north.toml: group: unknown key 'nmae'"),
-        ('[database]\nurl = "sqlite:///x.db"\n', "groups/north.toml: unknown key 'database' (a site-wide section"),
+        (
+            '[database]\nurl = "sqlite:///x.db"\n',
+            "groups/north.toml: unknown key 'database' (a site-wide section",
+        ),
         ('[digest]\nday = "someday"\n', "groups/north.toml: digest.day: expected a weekday name"),
         ('[group]\nslug = "south"\n', "groups/north.toml: group.slug: expected 'north'"),
         ("[group\n", "groups/north.toml: not valid TOML"),

@@ -346,7 +346,9 @@ def test_removing_a_group_deletes_its_data_and_file_and_keeps_the_others(
 ) -> None:
     config = installation
     invoke(config, "run", "--once")
-    refused = CliRunner().invoke(cli, ["--config", str(config), "groups", "remove", "south"], input="n\n")
+    refused = CliRunner().invoke(
+        cli, ["--config", str(config), "groups", "remove", "south"], input="n\n"
+    )
     assert refused.exit_code == 2 and "2 members, 1 postings" in refused.output
     said = invoke(config, "groups", "remove", "south", "--yes")
     assert "Removed group 'south'" in said
@@ -361,9 +363,12 @@ def test_removing_a_group_deletes_its_data_and_file_and_keeps_the_others(
             groups = set(session.scalars(select(model.group_id)))
             assert groups and groups <= {1, 2}, model
     db.dispose()
-    assert "jobdigest.toml's own group" in CliRunner().invoke(
-        cli, ["--config", str(config), "groups", "remove", "main", "--yes"]
-    ).output
+    assert (
+        "jobdigest.toml's own group"
+        in CliRunner()
+        .invoke(cli, ["--config", str(config), "groups", "remove", "main", "--yes"])
+        .output
+    )
 
 
 def test_a_site_admin_is_an_operator_of_every_group_present_and_future(
