@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from digest.store.scope import GROUP_KEY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_SITE = "\0site"  # the key of the site-wide sibling among a Database's cached ones
 MIGRATION_LOCK = 0x6A646D67  # "jdmg": the PostgreSQL advisory lock held while migrating
 
 
@@ -90,23 +91,21 @@ class Database:
 
     def for_group(self, group: str | int) -> Database:
         """The same engine, bound to another group (cached: one Database per group)."""
-        if group not in self._groups:
-            other = object.__new__(Database)
-            other.__dict__.update(self.__dict__)
-            other.group, other._group_id, other._site = group, None, False
-            other._bound = None
-            self._groups[group] = other
-        return self._groups[group]
+        return self._sibling(group, site=False)
 
     def site(self) -> Database:
         """The same engine for site-wide work: sessions that no group filters."""
-        if "\0site" not in self._groups:
+        return self._sibling(_SITE, site=True)
+
+    def _sibling(self, key: str | int, site: bool) -> Database:
+        """A Database sharing this one's engine and cache of siblings, for one group or the site."""
+        if key not in self._groups:
             other = object.__new__(Database)
             other.__dict__.update(self.__dict__)
-            other.group, other._group_id, other._site = None, None, True
-            other._bound = None
-            self._groups["\0site"] = other
-        return self._groups["\0site"]
+            other.group = None if site else key
+            other._group_id, other._bound, other._site = None, None, site
+            self._groups[key] = other
+        return self._groups[key]
 
     @property
     def group_id(self) -> int:

@@ -36,11 +36,8 @@ def start(db: Session, member: Member) -> None:
     raw = secrets.token_urlsafe(32)
     db.add(WebSession(id=_digest(raw), member_id=member.id, expires_at=now + LIFETIME))
     db.commit()
-    key = cookie_key()
-    others = {k: v for k, v in session.items() if is_session_key(k) and k != key}
-    session.clear()  # nothing of before the sign-in carries over, but other groups' sessions
-    session.update(others)
-    session[key] = raw
+    _clear_but_other_groups()  # nothing of before the sign-in carries over
+    session[cookie_key()] = raw
     session.permanent = True
 
 
@@ -87,8 +84,14 @@ def end(db: Session) -> None:
     if isinstance(raw, str) and raw:
         db.execute(delete(WebSession).where(WebSession.id == _digest(raw)))
         db.commit()
+    _clear_but_other_groups()  # signed out of this group; still in the others it is in
+
+
+def _clear_but_other_groups() -> None:
+    """Empty the cookie but for the sessions of the other groups this browser is signed in to."""
+    key = cookie_key()
     others = {k: v for k, v in session.items() if is_session_key(k) and k != key}
-    session.clear()  # signed out of this group; still in the others this browser is in
+    session.clear()
     session.update(others)
 
 
