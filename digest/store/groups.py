@@ -14,6 +14,8 @@ from digest.errors import UserError
 from digest.store.models import Group, Member, Posting, SiteAdmin
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+#: jobdigest.toml's own group: the one a database from before groups moved into (migration 0012)
+MAIN_GROUP = 1
 
 
 def check_slug(slug: str) -> str:
@@ -92,9 +94,9 @@ def sync_group(session: Session, slug: str, name: str, timezone: str, main: bool
     """The id of the group's row, made to match its config (created when missing).
     jobdigest.toml's own group (`main`) is group 1, whatever its slug."""
     if main:
-        group = session.get(Group, 1)
+        group = session.get(Group, MAIN_GROUP)
         if group is None:  # a database made before its first group row: make it group 1
-            group = Group(id=1, slug=slug)
+            group = Group(id=MAIN_GROUP, slug=slug)
             session.add(group)
     else:
         group = session.scalar(select(Group).where(Group.slug == slug))

@@ -20,6 +20,7 @@ from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters
 from digest.store.db import Database
+from digest.store.groups import MAIN_GROUP
 from digest.store.statuses import IntroStatus, MailStatus, MemberStatus, PostingStatus
 from digest.web.companies import slug_of
 from digest.web.context import (
@@ -48,7 +49,7 @@ CSP = (
 def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
     secret = config.signing_key()
-    db = db or Database(config.database_url())
+    db = db or Database(config.database_url()).for_group(MAIN_GROUP)  # at /; the others at /g/
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(
         SECRET_KEY=secret,
