@@ -1,6 +1,6 @@
 """Faults under Celery on the real servers (issue #14): a worker killed -9 while it records a
-large stored backlog, Redis restarted while a send is in flight (with beat running), and a
-poison mail that kills its worker process every time it is parsed.
+large stored backlog, Redis restarted while a backlog is recorded or a send is in flight (with
+beat running), and a poison mail that kills its worker process every time it is parsed.
 
 Afterwards every stored mail is recorded exactly once, every member has one digest for the
 period (the one in flight may repeat, with the same Message-ID), nothing is left pending, and the
@@ -113,6 +113,26 @@ def test_worker_killed_mid_ingest_leaves_every_mail_recorded_once(backlog: Backl
         urls = s.scalar(select(func.count(func.distinct(Posting.canonical_url))))
     assert set(credits) == set(ids) and set(credits.values()) == {1}  # each credited once
     assert postings == urls == BACKLOG  # one posting per job, none twice
+
+
+def test_redis_restart_mid_ingest_is_finished_by_beat_alone(backlog: Backlog, redis) -> None:  # type: ignore[no-untyped-def]
+    """Redis goes down while two worker processes record a backlog batch by batch, and comes
+    back empty. Nobody queues anything by hand: beat's next ingest plans what is left."""
+    store(backlog.db, *(lead(n) for n in range(BACKLOG // 2)))
+    backlog.start("worker", "--concurrency", "2", "--loglevel", "WARNING")
+    beat = backlog.start("beat", "--loglevel", "WARNING")
+    wait_for(lambda: backlog.statuses()["processed"] > 0, 60, "ingest started", backlog.state)
+    redis.stop()
+    time.sleep(2)  # the outage
+    redis.start()  # the same port, empty
+    assert backlog.statuses()["new"] > 0, "the backlog was recorded before the outage"
+    done = Counter(processed=BACKLOG // 2)
+    wait_for(lambda: backlog.statuses() == done, 120, "every mail recorded", backlog.state)
+    with backlog.db.session() as s:
+        credits = Counter(s.scalars(select(Sighting.raw_message_id)))
+        postings = s.scalar(select(func.count()).select_from(Posting))
+    assert len(credits) == postings == BACKLOG // 2 and set(credits.values()) == {1}
+    assert beat.poll() is None
 
 
 # -- Redis restarted while a send is in flight, beat running ----------------------------------
