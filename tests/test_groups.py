@@ -239,6 +239,34 @@ def test_every_digest_holds_only_its_groups_leads_credits_and_contacts(
     assert len(smtp_server.messages) == count
 
 
+def test_a_groups_links_open_its_own_pages_only(
+    installation: Path, db_url: str, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    """North's digest and sign-in links carry /g/north/ and work there; on another group's
+    pages the same tokens open nothing."""
+    from digest.web import create_app
+
+    config = installation
+    invoke(config, "run", "--once")
+    invoke(config, "send-digests", "--group", "north")
+    digest = _digests(smtp_server)[("north", "alice@people.example")]
+    preferences = re.search(r"Manage preferences: (\S+)", digest)
+    assert preferences and "/g/north/preferences/" in preferences[1], digest
+    path = preferences[1].removeprefix("https://leads.group.example.org")
+    link = invoke(config, "sign-in-link", "carol@people.example", "--group", "north").split()[0]
+    assert link.startswith("https://leads.group.example.org/g/north/signin/"), link
+    db = Database(db_url)
+    client = create_app(load_config(config), db.for_group("main")).test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and "Alice" in page.get_data(as_text=True)
+    for elsewhere in (path.replace("/g/north/", "/g/south/"), path.replace("/g/north", "")):
+        assert client.get(elsewhere).status_code != 200, elsewhere
+    signin = link.removeprefix("https://leads.group.example.org")
+    assert client.get(signin).status_code == 200
+    assert client.get(signin.replace("/g/north/", "/g/main/")).status_code == 400
+    db.dispose()
+
+
 def test_a_lead_of_one_group_gets_404_on_another_groups_pages(
     installation: Path, db_url: str
 ) -> None:
