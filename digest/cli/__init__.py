@@ -23,6 +23,8 @@ Examples:
   jobdigest send-digests --dry-run outbox/        write this week's digests as files
   jobdigest parse forwarded.eml alert.eml         what would be ingested, as JSON Lines
   jobdigest sign-in-link you@example.org          a one-time link into the web app
+  jobdigest groups add north --name "North Texas" another group: groups/north.toml
+  jobdigest members import north.csv --group north   each command acts on one group
 
 The config file is --config, else $JOBDIGEST_CONFIG, else ./jobdigest.toml.
 Secrets come only from environment variables named in the config (*_env keys)."""
