@@ -274,7 +274,17 @@ class _Relay:
         self._proc.join(timeout=10)
 
 
-def run(plan: Plan, worker_counts: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+def plan_for(quick: bool = False, groups: int | None = None, members: int | None = None,
+             mails: int = 15, entries: int = 20) -> Plan:  # fmt: skip
+    """Full size 200 groups x 500 members (100,000); quick 4 x 100."""
+    return Plan(groups or (4 if quick else 200), members or (100 if quick else 500), mails, entries)
+
+
+def run(plan: Plan | None = None, worker_counts: tuple[int, ...] = (1, 2),
+        quick: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The cycle once per worker count, each on a fresh database (`python -m benchmarks`
+    calls run(quick=...))."""
+    plan = plan or plan_for(quick)
     os.environ.setdefault("BENCH_SECRET_KEY", "b" * 32)
     os.environ[PASSWORD_ENV] = IMAP_PASSWORD
     results, setup = [], []
@@ -344,12 +354,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--entries", type=int, default=20, help="entries in each group's feed")
     parser.add_argument("--workers", default="1,2", help="worker process counts to compare")
     args = parser.parse_args(argv)
-    plan = Plan(
-        groups=args.groups or (4 if args.quick else 200),
-        members=args.members or (100 if args.quick else 500),
-        mails=args.mails,
-        entries=args.entries,
-    )
+    plan = plan_for(args.quick, args.groups, args.members, args.mails, args.entries)
     run(plan, tuple(int(n) for n in args.workers.split(",")))
 
 
