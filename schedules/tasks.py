@@ -92,7 +92,7 @@ def _cfg() -> Config:
 
 def _db() -> Database:
     if "db" not in _state:
-        _state["db"] = Database(_cfg().database_url())
+        _state["db"] = Database.open(_cfg().database_url())
     return _state["db"]
 
 

@@ -36,6 +36,7 @@ from digest.web.context import db_session
 from digest.web.digests import current_period, member_digest
 from parsers.jsonld import parse_jobpostings
 from parsers.model import Address, ParsedItem
+from tests.support.db import migrated_db
 from tests.test_web import SECRET, World, build_world, csrf, make_config, member, sign_in
 
 BASE = "http://127.0.0.1:5000"
@@ -51,7 +52,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Database:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 

@@ -40,6 +40,7 @@ from digest.store.models import (
 )
 from digest.tagging.tag import tag_pending
 from digest.web import create_app
+from tests.support.db import migrated_db
 
 SECRET_ENV = "JOBDIGEST_WEB_TEST_SECRET"
 SECRET = "test-secret-" + "s" * 24
@@ -139,7 +140,7 @@ def cfg(tmp_path: Path, secret_env: None) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Database:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 

@@ -24,7 +24,7 @@ from digest.roster.imports import (
     parse_recruiters_csv,
 )
 from digest.sources.pull import fetch_due_sources, sync_sources
-from digest.store.db import Database
+from digest.store.db import Database, upgrade
 from digest.store.intros import answer, ask, record_landing
 from digest.store.models import (
     IntroRequest,
@@ -147,6 +147,7 @@ def run_demo(directory: Path, out: Console) -> None:
         ) from None
     cfg = load_config(config_path)
     db = Database(cfg.database_url())
+    upgrade(db.engine)  # the demo makes its own database, like `init`
     groups = parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
     with db.session() as session:
         # Sub-groups first, as the README says: their leads are linked when the members arrive.

@@ -40,7 +40,7 @@ CSP = (
 def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
     secret = config.signing_key()
-    db = db or Database(config.database_url())
+    db = db or Database.open(config.database_url())
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(
         SECRET_KEY=secret,
