@@ -62,9 +62,10 @@ def run(state: State, once: bool) -> None:
     if state.cfg.inbox.host and state.cfg.inbox.idle:
         IdleWatcher(state.cfg, wake, stop).start()
 
-        def wait_for_mail(timeout: float) -> None:
-            wake.wait(timeout)
+        def wait_for_mail(timeout: float) -> bool:
+            mail = wake.wait(timeout)
             wake.clear()
+            return mail
 
     out.print(
         f"Worker started for {state.cfg.group.name}; digests {state.cfg.digest.day} {state.cfg.digest.time} "

@@ -580,6 +580,10 @@ class OutboxMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="")
+    #: when a drainer took it (a drainer that died frees it after digest.delivery.outbox.LEASE)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: what to note once the server took it: "intro:<id>" marks that intro request mailed
+    on_sent: Mapped[str] = mapped_column(String(60), default="")
 
 
 class Send(Base):
