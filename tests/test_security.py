@@ -37,6 +37,7 @@ from digest.web.digests import current_period, member_digest
 from parsers.jsonld import parse_jobpostings
 from parsers.model import Address, ParsedItem
 from tests.support.db import migrated_db
+from tests.support.worker import background
 from tests.test_web import SECRET, World, build_world, csrf, make_config, member, sign_in
 
 BASE = "http://127.0.0.1:5000"
@@ -473,6 +474,7 @@ def test_a_correction_into_another_subgroup_waits_for_its_lead(
         data={"csrf_token": csrf(bob.get("/"))},
     )
     assert accepted.status_code == 302
+    assert background(app) == ["retag"]
     assert _tags(db, world.p_forklift) == {"IT"}
     with db.session() as s:
         assert s.get_one(Posting, world.p_forklift).title == "DevOps Engineer"
@@ -505,6 +507,7 @@ def test_a_correction_out_of_another_subgroup_can_be_rejected(
     op.post(
         f"{base}/edit", data={"csrf_token": csrf(op.get(base)), "title": "Social Media Specialist"}
     )
+    assert background(app) == ["retag"]
     assert _tags(db, world.p_social) == {"Marketing"}
 
 

@@ -7,7 +7,8 @@ process's own background thread (for promptness), `jobdigest run` or a Celery wo
 `send_outbox` unit). A drainer claims rows before sending them, in one short transaction
 (PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so drainers pass each other by; SQLite: its
 write lock orders the claims), so two drainers never send one row; a drainer that dies
-mid-send frees its rows after LEASE, and the mail goes out then (at most one repeat).
+mid-send frees its rows after LEASE, and the mail goes out then (at most one repeat). A mail the
+relay refused keeps its claim too, so it is tried again after LEASE, MAX_ATTEMPTS times.
 """
 
 from __future__ import annotations
@@ -60,33 +61,37 @@ def waiting(db: Database) -> int:
         return len(session.scalars(_sendable()).all())
 
 
-def _sendable():  # type: ignore[no-untyped-def]
-    now = utcnow()
+def _claimable():  # type: ignore[no-untyped-def]
+    """Not sent, attempts left, and claimed by nobody alive."""
     return (
-        select(OutboxMail.id)
-        .where(
-            OutboxMail.sent_at.is_(None),
-            OutboxMail.attempts < MAX_ATTEMPTS,
-            or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - LEASE),
-        )
-        .order_by(OutboxMail.id)
+        OutboxMail.sent_at.is_(None),
+        OutboxMail.attempts < MAX_ATTEMPTS,
+        or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < utcnow() - LEASE),
     )
 
 
+def _sendable():  # type: ignore[no-untyped-def]
+    return select(OutboxMail.id).where(*_claimable()).order_by(OutboxMail.id)
+
+
 def _claim(db: Database) -> list[int]:
-    """Claim up to BATCH sendable rows: mine once this commits, nobody else's."""
+    """Claim up to BATCH sendable rows: mine once this commits, nobody else's. The UPDATE
+    tests the rows again, so of two drainers that listed the same rows (SQLite has no row
+    locks) only the first claims each."""
     with db.session() as session:
         query = _sendable().limit(BATCH)
         if session.bind is not None and session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(session.scalars(query))
-        if ids:
-            session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id.in_(ids))
-                .values(claimed_at=utcnow(), attempts=OutboxMail.attempts + 1)
-            )
-        return ids
+        if not ids:
+            return []
+        claimed = session.scalars(
+            update(OutboxMail)
+            .where(OutboxMail.id.in_(ids), *_claimable())
+            .values(claimed_at=utcnow(), attempts=OutboxMail.attempts + 1)
+            .returning(OutboxMail.id)
+        )
+        return sorted(claimed)
 
 
 def send_outbox(db: Database, cfg: Config) -> OutboxResult:
@@ -122,7 +127,7 @@ def _send_one(db: Database, conn: smtplib.SMTP, sender: str, mail_id: int) -> bo
             for recipient in row.to.split(", "):
                 send_prepared(conn, sender, recipient, row.message)
         except (smtplib.SMTPException, OSError) as exc:
-            row.last_error, row.claimed_at = describe(exc), None
+            row.last_error = describe(exc)  # the claim stands: tried again after LEASE
             log.error("outbox: could not send mail %d to %s: %s", row.id, row.to, row.last_error)
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 conn.rset()
