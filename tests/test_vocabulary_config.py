@@ -75,6 +75,7 @@ def test_retag_uses_the_group_vocabulary(tmp_path: Path) -> None:
     from digest.store.models import Posting, Tag
 
     config = _group(tmp_path, 'synonyms = [["stockroom boss", "warehouse manager"]]\n')
+    db = migrated_db(f"sqlite:///{tmp_path / 'jd.db'}")  # commands do not migrate
     runner = CliRunner()
     assert (
         runner.invoke(
@@ -82,7 +83,6 @@ def test_retag_uses_the_group_vocabulary(tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    db = migrated_db(f"sqlite:///{tmp_path / 'jd.db'}")
     with db.session() as session:
         session.add(Posting(title="Stockroom Boss", fingerprint="fp-1"))
     result = runner.invoke(cli, ["--config", str(config), "retag"])
