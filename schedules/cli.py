@@ -91,14 +91,15 @@ def worker(state: State, concurrency: int | None, loglevel: str) -> None:
     from digest.store.locks import shared_database, sole_worker
     from schedules.tasks import configure
 
+    db = state.db  # an old schema stops here, in one line, before anything starts
     app = configure(state.cfg)
     _broker_reachable(app)
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
-    if not shared_database(state.db):
+    if not shared_database(db):
         concurrency = 1  # SQLite: one writer; its claims are no claims across processes
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    with sole_worker(state.db):
+    with sole_worker(db):
         app.worker_main(argv)
 
 
@@ -114,6 +115,7 @@ def beat(state: State, loglevel: str) -> None:
 
     from schedules.tasks import configure
 
+    state.db.dispose()  # beat plans from the database's state: an old schema stops it here
     app = configure(state.cfg)
     _broker_reachable(app)
     schedule = Path(tempfile.gettempdir()) / "jobdigest-beat-schedule"

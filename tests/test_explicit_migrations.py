@@ -76,7 +76,7 @@ def test_an_old_database_is_refused_untouched_until_db_upgrade(tmp_path: Path) -
     nowhere = ("127.0.0.1", 9, "user@example.org", "secret")  # never reached: the schema is first
     write_config(tmp_path, db_url=url, imap=nowhere, migrate=False)
     before = _digest(db_file)
-    for args in (["poll"], ["members", "export"], ["run", "--once"], ["web"]):
+    for args in (["poll"], ["members", "export"], ["run", "--once"], ["web"], ["worker"], ["beat"]):
         done = _jobdigest(tmp_path, *args)
         assert done.returncode == 1, (args, done.stdout + done.stderr)
         line = _one_line(done)
