@@ -4,8 +4,9 @@ Sending in the request would make the answer for a member's address measurably s
 stranger's, which tells an attacker who is a member; so the request only hands the message to
 this process's mail thread (microseconds, the same for both answers), and the thread keeps it in
 the database outbox (digest/delivery/outbox.py) before sending it. From there any drainer sends
-it, so a web process that dies after that loses nothing, and `jobdigest run` or a Celery worker
-sends what a dead process left. Only the few milliseconds between the hand-off and the row's
+it, so a web process that dies after that loses nothing: `jobdigest run` or a Celery worker
+(the `outbox` job, every ingest run) sends what a dead process left, as does this thread with
+its next mail. Only the few milliseconds between the hand-off and the row's
 commit are in memory.
 """
 
@@ -21,8 +22,6 @@ from digest.delivery.outbox import queue_mail, send_outbox
 from digest.store.db import Database
 
 log = logging.getLogger(__name__)
-#: how often the mail thread looks for mail other processes left, when nothing was handed to it
-IDLE_SECONDS = 60.0
 
 
 class Outbox:
@@ -57,10 +56,7 @@ class Outbox:
 
     def _run(self) -> None:
         while True:
-            try:
-                handed = [self._handed.get(timeout=IDLE_SECONDS)]
-            except queue.Empty:
-                handed = []
+            handed = [self._handed.get()]
             while not self._handed.empty():
                 handed.append(self._handed.get_nowait())
             try:
@@ -72,10 +68,9 @@ class Outbox:
 
     def _keep_and_send(self, handed: list[tuple[EmailMessage, str]]) -> None:
         try:
-            if handed:
-                with self.db.session() as session:
-                    for msg, on_sent in handed:
-                        queue_mail(session, msg, on_sent)
+            with self.db.session() as session:
+                for msg, on_sent in handed:
+                    queue_mail(session, msg, on_sent)
             send_outbox(self.db, self.cfg)
         except Exception:  # noqa: BLE001 - a failed mail must not kill the mail thread
             log.exception("could not keep or send the web app's mail")
