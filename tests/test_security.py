@@ -560,6 +560,29 @@ def test_a_stored_javascript_url_is_no_live_link(
     assert "javascript:" not in mail.data.decode("ascii", "replace").lower()
 
 
+def test_a_sign_in_link_asked_while_the_relay_is_down_is_sent_by_the_worker(
+    mail_app: Flask, cfg: Config, db: Database, world: World, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    """The link waits in the database outbox, not in the web process's memory: the worker's
+    outbox job sends it once the relay is back (and a web process that died would lose none)."""
+    from digest.delivery.outbox import waiting
+    from schedules.runner import Runner
+
+    port, cfg.smtp.port = cfg.smtp.port, 9  # the relay is down
+    client = mail_app.test_client()
+    token = csrf(client.get("/signin"))
+    answer = client.post("/signin", data={"email": "carol@example.org", "csrf_token": token})
+    assert answer.status_code == 200
+    mail_app.extensions["jobdigest"].outbox.drain()
+    assert smtp_server.messages == [] and waiting(db) == 1
+    cfg.smtp.port = port  # back
+    runner = Runner(db, cfg, report=lambda *_: None)
+    runner.run_job("outbox")
+    assert not runner.failures
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ("carol@example.org",) and waiting(db) == 0
+
+
 # -- 8: CR/LF in a member's name ------------------------------------------------------------------
 
 EVIL_NAME = "Carol\r\nBcc: everyone@evil.example"
