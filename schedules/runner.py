@@ -122,11 +122,13 @@ class Runner:
 
         self.run_ingest()
         try:
-            self.report("send-digests", send_digests(self.db, self.cfg, period=period))
+            result = send_digests(self.db, self.cfg, period=period)
         except Exception as exc:  # noqa: BLE001
             self._failed("send-digests", exc)
             return
-        finish_period(self.db, period)
+        self.report("send-digests", result)
+        if not result.failed and not result.busy:  # else the next loop tries those members again
+            finish_period(self.db, period)
 
     def forever(
         self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None

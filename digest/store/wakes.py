@@ -43,6 +43,8 @@ def take_wakes(db: Database) -> list[str]:
     """The jobs asked for since the last look, each once; the wakes are taken by this caller
     (two workers looking at once each take different rows, so no job is run twice for one)."""
     with db.session() as session:
+        if session.scalar(select(Wake.id).where(Wake.taken_at.is_(None)).limit(1)) is None:
+            return []  # the usual case: a read, no write lock taken every few seconds
         taken = session.scalars(
             update(Wake)
             .where(Wake.taken_at.is_(None))
