@@ -205,6 +205,11 @@ def run_demo(directory: Path, out: Console) -> None:
         "(sign in with `jobdigest sign-in-link alice.moreno@example.org`)",
         highlight=False,
     )
+    out.print(
+        "What you change there (target roles, corrections) is re-tagged by the worker: keep "
+        "`jobdigest run` going beside it, or run `jobdigest run --once` after a change.",
+        highlight=False,
+    )
 
 
 def _people_helping(session: Session, per_week: int) -> tuple[int, int]:
