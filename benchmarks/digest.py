@@ -132,7 +132,7 @@ def _posting(i: int, rng: random.Random, company: str, start: datetime) -> dict[
 
 
 def make_db(folder: Path, members: int, postings: int) -> Database:
-    db = Database(f"sqlite:///{folder / f'bench-{members}.db'}", migrate=False)
+    db = Database(f"sqlite:///{folder / f'bench-{members}.db'}")
     Base.metadata.create_all(db.engine)  # the models as they are now, whatever the migrations say
     with db.site().session() as session:  # the one group the migrations would have made
         session.add(Group(id=1, slug="main"))

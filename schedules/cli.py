@@ -88,9 +88,10 @@ def _run_forever(states: list[State], runners: list[Any]) -> None:
         IdleWatcher(cfg, wake, stop).start()
     if idle:
 
-        def wait_for_mail(timeout: float) -> None:
-            wake.wait(timeout)
+        def wait_for_mail(timeout: float) -> bool:
+            mail = wake.wait(timeout)
             wake.clear()
+            return mail
 
     for s in states:
         out.print(
@@ -117,14 +118,15 @@ def worker(state: State, concurrency: int | None, loglevel: str) -> None:
     from digest.store.locks import shared_database, sole_worker
     from schedules.tasks import configure
 
+    db = state.site_db  # an old schema stops here, in one line, before anything starts
     app = configure(state.site_cfg)
     _broker_reachable(app)
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
-    if not shared_database(state.site_db):
+    if not shared_database(db):
         concurrency = 1  # SQLite: one writer; its claims are no claims across processes
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    with sole_worker(state.site_db):
+    with sole_worker(db):
         app.worker_main(argv)
 
 
@@ -140,6 +142,7 @@ def beat(state: State, loglevel: str) -> None:
 
     from schedules.tasks import configure
 
+    state.site_db.dispose()  # beat plans from the database's state: an old schema stops it here
     app = configure(state.site_cfg)
     _broker_reachable(app)
     schedule = Path(tempfile.gettempdir()) / "jobdigest-beat-schedule"

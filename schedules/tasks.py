@@ -17,16 +17,16 @@ import os
 import warnings
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
 from digest import units
 from digest.config import Config, group_slugs, load_config
-from digest.errors import UserError
 from digest.store.db import Database
 from digest.store.groups import sync_group
+from digest.store.sends import finish_period, period_sent
+from digest.store.wakes import OUTBOX, RECORD, RETAG, WAKE_TASK, broker_url, take_wakes
 from schedules.jobs import CATALOGUE
 from schedules.runner import due_period
 
@@ -35,20 +35,6 @@ app = Celery("jobdigest")
 _state: dict[str, Any] = {}
 #: Celery 5's notice, on every lost connection, that Celery 6 will cancel running tasks
 _CANCEL_NOTICE = r"\s*In Celery 5.1 we introduced an optional breaking change"
-
-
-def broker_url(cfg: Config) -> str:
-    """The broker URL with its password from the environment (secrets never live in the file)."""
-    url = cfg.queue.broker_url
-    if not url:
-        raise UserError('[queue] broker_url is not set (e.g. "redis://127.0.0.1:6379/0")')
-    if cfg.queue.broker_password_env:
-        password = cfg.secret(cfg.queue.broker_password_env, "queue.broker_password_env")
-        parts = urlsplit(url)
-        netloc = f"{parts.username or ''}:{quote(password, safe='')}@{parts.hostname}"
-        netloc += f":{parts.port}" if parts.port else ""
-        url = urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 def configure(cfg: Config) -> Celery:
@@ -131,7 +117,7 @@ def _cfg(group: str | None = None) -> Config:
 def _db(group: str | None = None) -> Database:
     """The database bound to one group; one engine per process for every group."""
     if "db" not in _state:
-        _state["db"] = Database(_site_cfg().database_url()).site()
+        _state["db"] = Database.open(_site_cfg().database_url()).site()
         _state["groups"] = {}
     known: dict[str | None, Database] = _state["groups"]
     if group not in known:
@@ -161,16 +147,45 @@ def ingest(group: str | None = None) -> None:
             ingest.delay(group=slug)
         return
     db, cfg = _db(group), _cfg(group)
+    take_wakes(db)  # this run does whatever a web request asked for
     if cfg.inbox.host:
         poll_inbox.delay(group=group)
-    for raw_ids in units.plan_records(db):
-        record_chunk.delay(raw_ids, group=group)
+    _plan_records(db, group)
     for source_id in units.plan_fetches(db, cfg):
         fetch_source.delay(source_id, group=group)
     if cfg.fetch.enrich_links:
         run_job.delay("enrich", group=group)
     plan_tags.delay(group=group)
     run_job.delay("bounces", group=group)
+    if cfg.smtp.host:
+        send_outbox.delay(group=group)
+
+
+def _plan_records(db: Database, group: str | None) -> None:
+    for raw_ids in units.plan_records(db):
+        record_chunk.delay(raw_ids, group=group)
+
+
+@app.task(name=WAKE_TASK)
+def wake(group: str | None = None) -> list[str]:
+    """What a web request of `group` asked for (digest/store/wakes.py): the planner of each
+    job named. Without a group: every group's wakes."""
+    if group is None and len(_slugs()) > 1:
+        return sorted({job for slug in _slugs() for job in wake(group=slug)})
+    jobs = take_wakes(_db(group))
+    if RETAG in jobs:
+        plan_tags.delay(group=group)
+    if RECORD in jobs:
+        _plan_records(_db(group), group)
+    if OUTBOX in jobs:
+        send_outbox.delay(group=group)
+    return jobs
+
+
+@app.task(name="jobdigest.send_outbox")
+def send_outbox(group: str | None = None) -> str:
+    """Send the web app's mail waiting in the outbox (rows are claimed: drainers never collide)."""
+    return str(units.send_outbox_unit(_db(group), _cfg(group)))
 
 
 @app.task(name="jobdigest.poll_inbox")
@@ -223,13 +238,17 @@ def send_if_due(group: str | None = None) -> int:
     if group is None and len(_slugs()) > 1:
         return sum(send_if_due(group=slug) for slug in _slugs())
     period = due_period(_cfg(group), datetime.now(UTC))
-    return 0 if period is None else plan_sends(period, group=group)
+    if period is None or period_sent(_db(group), period):
+        return 0
+    return plan_sends(period, group=group)
 
 
 @app.task(name="jobdigest.plan_sends")
 def plan_sends(period: str, group: str | None = None) -> int:
     """The send planner: a task per batch of members still owed the period's digest."""
     batches = units.plan_sends(_db(group), _cfg(group), period)
+    if not batches:  # every member owed the digest has it: the period is done
+        finish_period(_db(group), period)
     for member_ids in batches:
         send_batch.delay(period, member_ids, group=group)
     return len(batches)

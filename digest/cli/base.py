@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -86,7 +87,7 @@ class State:
         if self._site is None:
             site_cfg = self.site_cfg
             try:
-                self._site = Database(site_cfg.database_url()).site()
+                self._site = Database.open(site_cfg.database_url()).site()
             except Exception as exc:
                 if isinstance(exc, UserError | ServiceError):
                     raise
@@ -134,7 +135,12 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (UserError, ServiceError) as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(
+                f"[bold red]Error:[/] {escape(str(exc))}",
+                highlight=False,
+                markup=True,
+                soft_wrap=True,
+            )
             sys.exit(exc.exit_code)
         except (OperationalError, DatabaseError) as exc:
             err.print(

@@ -14,7 +14,7 @@ from digest.cli.base import (
 )
 from digest.config import load_config
 from digest.errors import ServiceError
-from digest.store.db import Database
+from digest.store.db import Database, upgrade
 
 
 @click.command(short_help="Starter config, database and first operator.")
@@ -38,15 +38,16 @@ def init(directory: Path, operator_email: str | None) -> None:
     cfg = load_config(path)
     try:
         db = Database(cfg.database_url())
+        upgrade(db.engine)
     except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors differ; each is one line here
         raise ServiceError(f"database {cfg.database.url}: cannot create it: {exc}") from None
-    from digest.store.groups import sync_group
+    from digest.store.groups import MAIN_GROUP, sync_group
 
     with db.site().session() as session:  # group 1 is jobdigest.toml's own group
         sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main=True)
     said = ""
     if operator_email:
-        with db.session() as session:
+        with db.for_group(MAIN_GROUP).session() as session:
             said = add_operator(session, operator_email, cfg.group.inside_contacts_default)
     db.dispose()
     out.print(f"{'Wrote' if created else 'Kept existing'} {path}; database ready.", highlight=False)
@@ -95,8 +96,11 @@ def db() -> None:
 @pass_state
 @friendly
 def db_upgrade(state: State) -> None:
-    """Apply database migrations (other commands also do this on first use)."""
-    from digest.store.db import make_engine, upgrade
+    """Apply database migrations: after installing a new jobdigest, before starting it.
+
+    The only command (with `init` and `demo`) that changes the schema; the others refuse an
+    old one. Safe to run from several machines at once: one migrates, the others wait."""
+    from digest.store.db import make_engine
 
     engine = make_engine(state.cfg.database_url())
     changed = upgrade(engine)

@@ -69,11 +69,12 @@ class WebState:
         cfg = load_config(self.cfg.path, slug)
         with self.db.site().session() as session:
             group_id = sync_group(session, slug, cfg.group.name, cfg.group.timezone)
+        db = self.db.for_group(group_id)
         return dataclasses.replace(
             self,
             cfg=cfg,
-            db=self.db.for_group(group_id),
-            outbox=Outbox(cfg),
+            db=db,
+            outbox=Outbox(cfg, db),
             groups={},
             lock=threading.Lock(),
         )

@@ -4,11 +4,11 @@ A `groups` table, and a `group_id` on every table that holds one group's data. A
 one-group database moves into group 1 (slug "main") without loss: the row is inserted first
 and every existing row is backfilled with group_id = 1. Unique keys that were global become
 per group (a member's address, a sub-group's name, a source's URL, a posting's canonical URL,
-an alias, a recruiter), so the same person or job may appear in two groups. Site admins
+an alias, a recruiter, a period's send), so the same person or job may appear in two groups. Site admins
 (operators of every group) are a site-wide table.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -48,6 +48,9 @@ SCOPED = (
     "pending_corrections",
     "intro_requests",
     "landings",
+    "wakes",
+    "outbox",
+    "sends",
 )
 
 #: unique keys that become per group: table, column, the new constraint's name
@@ -58,6 +61,7 @@ PER_GROUP = (
     ("sources", "key", "uq_sources_group_key"),
     ("postings", "canonical_url", "uq_postings_group_canonical_url"),
     ("recruiters", "address", "uq_recruiters_group_address"),
+    ("sends", "period", "uq_sends_group_period"),
 )
 
 #: the names SQLite's reflection gives the old unnamed unique constraints (batch mode)
@@ -66,6 +70,8 @@ SQLITE_NAMES = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 def _old_unique(table: str, column: str) -> str:
     """The old global unique constraint's name: PostgreSQL's default, or SQLITE_NAMES'."""
+    if table == "sends":  # named by its revision (0011)
+        return "uq_send_period"
     if op.get_bind().dialect.name == "postgresql":
         return f"{table}_{column}_key"
     return f"uq_{table}_{column}"
@@ -128,7 +134,8 @@ def downgrade() -> None:
             for t, column, name in PER_GROUP:
                 if t == table:
                     batch.drop_constraint(name, type_="unique")
-                    batch.create_unique_constraint(f"uq_{table}_{column}", [column])
+                    old = "uq_send_period" if table == "sends" else f"uq_{table}_{column}"
+                    batch.create_unique_constraint(old, [column])
             batch.drop_index(f"ix_{table}_group_id")
             batch.drop_constraint(f"fk_{table}_group_id", type_="foreignkey")
             batch.drop_column("group_id")
