@@ -29,10 +29,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from digest.config import Config
-from digest.delivery.compose import Lead, MemberDigest, PostingView
+from digest.delivery.compose import Lead, MemberDigest, PostingView, Section
 from digest.delivery.headers import from_header, header_text, mailbox_text
 from digest.delivery.tokens import Signer
-from digest.formatting import install_filters, place_parts, plural, week_of
+from digest.formatting import install_filters, noun, place_parts, plural, week_of
 from parsers.links import web_link
 
 FEEDBACK_KINDS = (
@@ -274,48 +274,214 @@ def _thanks(digest: MemberDigest) -> str:
     return f"Thanks to this week's top contributors: {names}." if names else ""
 
 
-def _context(cfg: Config, digest: MemberDigest, links: Links, slots: _Slots) -> dict[str, object]:
-    first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
+@dataclass(frozen=True, slots=True)
+class _Block:
+    heading: str  # '' where neighbouring single leads run together
+    count: str  # '3 leads'
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionView:
+    subgroup: str
+    blocks: tuple[_Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What the skeleton templates (greeting, headings, footer) show of one digest: a member's
+    own strings, or holes in their place when a skeleton is prepared for every digest of the
+    same shape (`_Skeleton`)."""
+
+    preheader: str
+    title: str
+    landings: tuple[str, ...]
+    intro_answers: tuple[str, ...]
+    intro_answers_text: tuple[str, ...]
+    no_leads: bool
+    sections: tuple[_SectionView, ...]
+    more: str
+    more_text: str
+    web_digest: str
+    thanks: str
+    why: str
+    why_text: str
+    preferences: str
+    unsubscribe: str
+    slot: Markup  # where a block of leads goes (`SLOT`, `TEXT_SLOT`)
+    text_slot: str
+
+
+#: holes of a skeleton that sit in attribute values (links); the others are text
+_ATTRIBUTE_HOLES = frozenset(("web", "pref", "unsub"))
+
+
+class _Shape:
+    """One digest's skeleton: its view (with holes, `holes=True`, or the member's strings), the
+    values of the holes, the blocks of leads in order (leads, in a role block), and the key of
+    every digest that shares the same skeleton (same sections and blocks, counts aside)."""
+
+    def __init__(self, cfg: Config, digest: MemberDigest, links: Links, holes: bool) -> None:
+        self.values: dict[str, str] = {}
+        self.blocks: list[tuple[list[Lead], bool]] = []
+        self._holes = holes
+        first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
+        why = why_you_get_this(cfg, digest)
+        answers = digest.intro_answers
+        sections = tuple(self._section(i, s) for i, s in enumerate(digest.sections))
+        more = digest.more
+        more_html = f"See {more} more {noun(more, 'lead')} on the group's site" if more else ""
+        more_text = wrap(f"{plural(more, 'more lead')} on the group's site:") if more else ""
+        self.view = _View(
+            preheader=self._put("pre", clean_text(first, 90)),
+            title=self._put(
+                "title", f"{plural(digest.total, 'job lead')} for you, {digest.member.display_name}"
+            ),  # fmt: skip
+            landings=tuple(map(str, digest.landings)),
+            intro_answers=tuple(self._put(f"ia{i}", a) for i, a in enumerate(answers)),
+            intro_answers_text=tuple(self._put(f"iat{i}", wrap(a)) for i, a in enumerate(answers)),
+            no_leads=not digest.leads,
+            sections=sections,
+            more=self._put("more", more_html) if more else "",
+            more_text=self._put("moret", more_text) if more else "",
+            web_digest=self._put("web", links.web_digest) if more else "",
+            thanks=_thanks(digest),
+            why=self._put("why", why),
+            why_text=self._put("whyt", wrap(why)),
+            preferences=self._put("pref", links.preferences),
+            unsubscribe=self._put("unsub", links.unsubscribe),
+            slot=Markup(SLOT),
+            text_slot=TEXT_SLOT,
+        )
+        group = cfg.group
+        self.key = (
+            "skeleton", group.name, group.contact, group_inbox_key(cfg), digest.period,
+            self.view.landings, self.view.thanks, len(answers), self.view.no_leads, bool(more),
+            tuple(tuple(bool(b.heading) for b in s.blocks) for s in sections),
+        )  # fmt: skip
+
+    def _put(self, name: str, value: str) -> str:
+        self.values[name] = value
+        return f"{HOLE}{name}{END}" if self._holes else value
+
+    def _section(self, i: int, section: Section) -> _SectionView:
+        blocks = []
+        for j, block in enumerate(section.blocks):
+            n = len(block.leads)
+            heading = self._put(f"h{i}.{j}", block.heading) if block.heading else ""
+            blocks.append(_Block(heading, self._put(f"c{i}.{j}", plural(n, "lead"))))
+            self.blocks.append((block.leads, bool(block.heading)))
+        return _SectionView(self._put(f"s{i}", section.subgroup), tuple(blocks))
+
+
+def group_inbox_key(cfg: Config) -> tuple[str, str]:
+    """What `group_inbox` depends on, without parsing the address per digest."""
+    return cfg.group.inbox_address, cfg.smtp.from_address
+
+
+def _skeleton_context(cfg: Config, digest: MemberDigest, view: _View) -> dict[str, object]:
     return {
         "group": cfg.group,
-        "digest": digest,
-        "member": digest.member,
-        "links": links,
-        "fragments": slots,
-        "feedback_kinds": FEEDBACK_KINDS,
-        "why_you_get_this": why_you_get_this(cfg, digest),
+        "view": view,
         "group_inbox": group_inbox(cfg),
-        "thanks": _thanks(digest),
-        "preheader": clean_text(first, 90),
         "week": week_of(digest.period),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Skeleton:
+    """A digest skeleton rendered (and, for HTML, inlined) once for every digest of its shape:
+    static text between the names of its holes (`names`: a member's strings, '#<n>' for the
+    n-th block of leads), joined per member."""
+
+    statics: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, document: str) -> _Skeleton:
+        raw = _SKELETON_SPLIT.split(document)
+        names, slots = [], 0
+        for mark in raw[1::2]:
+            if mark in (SLOT, TEXT_SLOT):
+                names.append(f"#{slots}")
+                slots += 1
+            else:
+                names.append(mark[len(HOLE) : -len(END)])
+        return cls(tuple(raw[0::2]), tuple(names))
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = [""] * (2 * len(self.statics) - 1)
+        out[0::2] = self.statics
+        out[1::2] = map(values.__getitem__, self.names)
+        return "".join(out)
+
+
+def _html_values(shape: _Shape, blocks: list[str]) -> dict[str, str]:
+    """The member's strings as the inliner writes them (attribute values, text), and the
+    blocks of leads."""
+    values = {
+        name: value.translate(_ATTRIBUTE if name in _ATTRIBUTE_HOLES else _TEXT)
+        for name, value in shape.values.items()
+    }
+    values.update((f"#{i}", block) for i, block in enumerate(blocks))
+    return values
 
 
 def render_html(
     cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
 ) -> str:
-    """The digest's skeleton (greeting, sections, footer) rendered and inlined per member, each
-    block of leads joined from prepared fragments where the skeleton has its slot."""
+    """The digest's skeleton (greeting, sections, footer) prepared once per shape with holes
+    for the member's strings, inlined once, and joined per member with the blocks of leads
+    from prepared fragments. A value the HTML parser would change (a CR, a NUL) is rendered
+    and inlined with the member's own skeleton instead."""
     slots = slots or _Slots(digest.fragments, links)
-    slots.wanted.clear()
-    skeleton = (
-        environment().get_template("email/digest.html").render(_context(cfg, digest, links, slots))
-    )
-    pieces = _inliner().inline(skeleton).split(SLOT)
-    out = [pieces[0]]
-    for block, piece in zip(slots.html_blocks(), pieces[1:], strict=True):
-        out += (block, piece)
-    return "".join(out)
+    shape = _Shape(cfg, digest, links, holes=True)
+    blocks = slots.html_blocks(shape.blocks)
+    strings = "".join(shape.values.values())
+    if "\r" in strings or "\x00" in strings:
+        real = _Shape(cfg, digest, links, holes=False)
+        document = (
+            environment()
+            .get_template("email/digest.html")
+            .render(_skeleton_context(cfg, digest, real.view))
+        )
+        pieces = _inliner().inline(document).split(SLOT)
+        out = [pieces[0]]
+        for block, piece in zip(blocks, pieces[1:], strict=True):
+            out += (block, piece)
+        return "".join(out)
+    key = ("html", *shape.key)
+    skeleton = slots.cache.get(key)
+    if not isinstance(skeleton, _Skeleton):
+        document = (
+            environment()
+            .get_template("email/digest.html")
+            .render(_skeleton_context(cfg, digest, shape.view))
+        )
+        skeleton = slots.cache[key] = _Skeleton.of(_inliner().inline(document))
+    return skeleton.fill(_html_values(shape, blocks))
 
 
 def render_text(
     cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
 ) -> str:
+    """The plain-text part: its skeleton prepared once per shape, like the HTML's."""
     slots = slots or _Slots(digest.fragments, links)
-    text = (
-        environment().get_template("email/digest.txt").render(_context(cfg, digest, links, slots))
-    )
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    shape = _Shape(cfg, digest, links, holes=True)
+    key = ("text", *shape.key)
+    skeleton = slots.cache.get(key)
+    if not isinstance(skeleton, _Skeleton):
+        document = (
+            environment()
+            .get_template("email/digest.txt")
+            .render(_skeleton_context(cfg, digest, shape.view))
+        )
+        skeleton = slots.cache[key] = _Skeleton.of(document)
+    values = dict(shape.values)
+    values.update((f"#{i}", slots.text(leads)) for i, (leads, _) in enumerate(shape.blocks))
+    return _BLANK_RUN.sub("\n\n", skeleton.fill(values)).strip() + "\n"
+
+
+_BLANK_RUN = re.compile(r"\n{3,}")
 
 
 def render(
@@ -345,6 +511,9 @@ _HOLE_SPLIT = re.compile(re.escape(HOLE) + r"(f|w|v|i\d+)" + re.escape(END))
 #: being inlined.
 SLOT = f"<!--lead-{_NONCE}-->"
 _CUT = f"<!--cut-{_NONCE}-->"
+#: the same for the plain-text skeleton, and what cuts a prepared skeleton at its holes
+TEXT_SLOT = f"{HOLE}#{END}"
+_SKELETON_SPLIT = re.compile(f"({re.escape(HOLE)}[^{END}]*{re.escape(END)}|{re.escape(SLOT)})")
 #: Fragments kept per period: a week has a few variants of each posting, never one per member.
 MAX_FRAGMENTS = 12_000
 _ROLE = ' class="role"'
@@ -389,18 +558,15 @@ class Fragment:
     def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
         return cls(posting_id, tuple(_HOLE_SPLIT.split(text)), html)
 
-    def fill(self, links: Links, lead: Lead) -> str:
+    def fill(self, links: Links, lead: Lead, prefix: str) -> str:
         """The fragment with this member's links and words in its holes, written as the
-        inliner writes attribute values and text."""
+        inliner writes attribute values and text; `prefix`: the member's feedback prefix,
+        already written so."""
         out = list(self.parts)
         for i in range(1, len(out), 2):
             key = out[i]
             if key == "f":
-                value = (
-                    links.feedback_prefix.translate(_ATTRIBUTE)
-                    if self.html
-                    else links.feedback_prefix
-                )
+                value = prefix
             elif key == "w":
                 value = ("Why: " + "; ".join(lead.why)).translate(_TEXT)
             elif key == "v":
@@ -422,27 +588,22 @@ def _lead_key(lead: Lead) -> tuple[object, ...]:
 
 
 class _Slots:
-    """The leads of one digest as its skeleton template meets them (`fragments` in templates),
-    block by block, and their fragments from the period's cache (`MemberDigest.fragments`)."""
+    """The leads of one digest, block by block, joined from their fragments in the period's
+    cache (`MemberDigest.fragments`), which also holds the prepared skeletons."""
 
     def __init__(self, cache: dict[object, object], links: Links) -> None:
         if len(cache) > MAX_FRAGMENTS:
             cache.clear()
         self.cache, self.links = cache, links
-        #: per slot of the HTML skeleton: (cache key, lead, in a role block)
-        self.wanted: list[list[tuple[tuple[object, ...], Lead, bool]]] = []
         self._keys: dict[int, tuple[object, ...]] = {}  # id(lead): the digest holds its leads
+        self._prefix = links.feedback_prefix
+        self._prefix_html = self._prefix.translate(_ATTRIBUTE)
 
     def _key(self, lead: Lead) -> tuple[object, ...]:
         key = self._keys.get(id(lead))
         if key is None:
             key = self._keys[id(lead)] = _lead_key(lead)
         return key
-
-    def html(self, leads: list[Lead], in_role: bool) -> Markup:
-        """A slot in the skeleton for a block of leads; `html_blocks` supplies what goes there."""
-        self.wanted.append([(("html", in_role, *self._key(lead)), lead, in_role) for lead in leads])
-        return Markup(SLOT)
 
     def text(self, leads: list[Lead]) -> str:
         """A block of leads in the plain-text part, this member's links joined in."""
@@ -457,23 +618,25 @@ class _Slots:
                     .render(lead=lead, links=_Holes())
                 )
                 fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
-            out.append(fragment.fill(self.links, lead))
+            out.append(fragment.fill(self.links, lead, self._prefix))
         return "".join(out)
 
-    def html_blocks(self) -> list[str]:
-        """Each slot's leads, joined: the missing fragments rendered and inlined together, in
-        one document, so the stylesheet is parsed once for them."""
-        missing = {key: (lead, in_role) for slot in self.wanted for key, lead, in_role in slot
-                   if key not in self.cache}  # fmt: skip
+    def html_blocks(self, blocks: list[tuple[list[Lead], bool]]) -> list[str]:
+        """Each block's leads (in a role block or not), joined: the missing fragments rendered
+        and inlined together, in one document, so the stylesheet is parsed once for them."""
+        wanted = [
+            [(("html", in_role, *self._key(lead)), lead) for lead in leads]
+            for leads, in_role in blocks
+        ]
+        missing = {key: (lead, in_role) for slot, (_, in_role) in zip(wanted, blocks, strict=True)
+                   for key, lead in slot if key not in self.cache}  # fmt: skip
         if missing:
             inlined = _inline_leads(list(missing.values()))
             for key, (lead, _), html in zip(missing, missing.values(), inlined, strict=True):
                 self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
-        fill = Fragment.fill
-        return [
-            "".join([fill(self.cache[key], self.links, lead) for key, lead, _ in slot])  # type: ignore[arg-type]
-            for slot in self.wanted
-        ]
+        fill, cache, links, prefix = Fragment.fill, self.cache, self.links, self._prefix_html
+        return ["".join([fill(cache[key], links, lead, prefix) for key, lead in slot])  # type: ignore[arg-type]
+                for slot in wanted]  # fmt: skip
 
 
 def _inline_leads(leads: list[tuple[Lead, bool]]) -> list[str]:
