@@ -431,54 +431,59 @@ def render_html(
 ) -> str:
     """The digest's skeleton (greeting, sections, footer) prepared once per shape with holes
     for the member's strings, inlined once, and joined per member with the blocks of leads
-    from prepared fragments. A value the HTML parser would change (a CR, a NUL) is rendered
-    and inlined with the member's own skeleton instead."""
-    slots = slots or _Slots(digest.fragments, links)
+    from prepared fragments."""
+    return _render_html(cfg, digest, links, slots or _Slots(digest.fragments, links))[0]
+
+
+def _render_html(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots
+) -> tuple[str, _Shape]:
     shape = _Shape(cfg, digest, links, holes=True)
     blocks = slots.html_blocks(shape.blocks)
     strings = "".join(shape.values.values())
     if "\r" in strings or "\x00" in strings:
+        # the HTML parser would change these (CR to LF, NUL dropped): the member's own skeleton
         real = _Shape(cfg, digest, links, holes=False)
-        document = (
-            environment()
-            .get_template("email/digest.html")
-            .render(_skeleton_context(cfg, digest, real.view))
-        )
-        pieces = _inliner().inline(document).split(SLOT)
+        pieces = _document(cfg, digest, real.view, html=True).split(SLOT)
         out = [pieces[0]]
         for block, piece in zip(blocks, pieces[1:], strict=True):
             out += (block, piece)
-        return "".join(out)
-    key = ("html", *shape.key)
-    skeleton = slots.cache.get(key)
-    if not isinstance(skeleton, _Skeleton):
-        document = (
-            environment()
-            .get_template("email/digest.html")
-            .render(_skeleton_context(cfg, digest, shape.view))
-        )
-        skeleton = slots.cache[key] = _Skeleton.of(_inliner().inline(document))
-    return skeleton.fill(_html_values(shape, blocks))
+        return "".join(out), shape
+    return _skeleton(slots, cfg, digest, shape, html=True).fill(_html_values(shape, blocks)), shape
 
 
 def render_text(
-    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+    cfg: Config,
+    digest: MemberDigest,
+    links: Links,
+    slots: _Slots | None = None,
+    shape: _Shape | None = None,
 ) -> str:
     """The plain-text part: its skeleton prepared once per shape, like the HTML's."""
     slots = slots or _Slots(digest.fragments, links)
-    shape = _Shape(cfg, digest, links, holes=True)
-    key = ("text", *shape.key)
-    skeleton = slots.cache.get(key)
-    if not isinstance(skeleton, _Skeleton):
-        document = (
-            environment()
-            .get_template("email/digest.txt")
-            .render(_skeleton_context(cfg, digest, shape.view))
-        )
-        skeleton = slots.cache[key] = _Skeleton.of(document)
+    shape = shape or _Shape(cfg, digest, links, holes=True)
     values = dict(shape.values)
     values.update((f"#{i}", slots.text(leads)) for i, (leads, _) in enumerate(shape.blocks))
-    return _BLANK_RUN.sub("\n\n", skeleton.fill(values)).strip() + "\n"
+    text = _skeleton(slots, cfg, digest, shape, html=False).fill(values)
+    return _BLANK_RUN.sub("\n\n", text).strip() + "\n"
+
+
+def _document(cfg: Config, digest: MemberDigest, view: _View, html: bool) -> str:
+    """The skeleton template rendered with `view` (CSS inlined for HTML)."""
+    name = "email/digest.html" if html else "email/digest.txt"
+    out = environment().get_template(name).render(_skeleton_context(cfg, digest, view))
+    return _inliner().inline(out) if html else out
+
+
+def _skeleton(
+    slots: _Slots, cfg: Config, digest: MemberDigest, shape: _Shape, html: bool
+) -> _Skeleton:
+    """The prepared skeleton of the digest's shape, made on its first digest of the period."""
+    key = ("html" if html else "text", *shape.key)
+    found = slots.cache.get(key)
+    if not isinstance(found, _Skeleton):
+        found = slots.cache[key] = _Skeleton.of(_document(cfg, digest, shape.view, html))
+    return found
 
 
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -490,13 +495,13 @@ def render(
     """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
     'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
     slots = _Slots(digest.fragments, links)
-    html = render_html(cfg, digest, links, slots)
+    html, shape = _render_html(cfg, digest, links, slots)
     while len(html.encode("utf-8")) > max_html and digest.leads:
         size = len(html.encode("utf-8"))
         per_lead = max(1, size // max(1, len(digest.leads)))
         digest.drop_last(max(1, (size - max_html) // per_lead + 1))
-        html = render_html(cfg, digest, links, slots)
-    return html, render_text(cfg, digest, links, slots)
+        html, shape = _render_html(cfg, digest, links, slots)
+    return html, render_text(cfg, digest, links, slots, shape)
 
 
 # -- prepared lead fragments -------------------------------------------------------------------
