@@ -314,6 +314,7 @@ class Week:
         self._city_cache: dict[str, np.ndarray] = {}
         self._keyword_masks: dict[str, np.ndarray] = {}
         self._contacts_at: dict[str, tuple[list[_Contact], frozenset[int]]] = {}
+        self._credits: dict[int, tuple[list[str], int]] = {}
         self._pitch_masks: dict[str, np.ndarray] = {}
         self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
         self._pitch_text: dict[str, dict[int, str]] = {}  # the pitch as written -> the same
@@ -437,6 +438,30 @@ class Week:
                 self._city_cache.clear()
             self._city_cache[city] = found
         return found
+
+    def credits(self, info: _PostingInfo, me: int | None) -> tuple[list[str], int]:
+        """The sharers a lead names and how many it counts without naming: still in the group,
+        never `me` (the member it is for, when they shared it too). Worked out once per
+        posting for everyone else."""
+        if me is None:
+            found = self._credits.get(info.posting.id)
+            if found is None:
+                found = self._credits[info.posting.id] = self._credits_without(info, None)
+            return found
+        return self._credits_without(info, me)
+
+    def _credits_without(self, info: _PostingInfo, me: int | None) -> tuple[list[str], int]:
+        names: list[str] = []
+        anonymous = 0
+        for mid in info.sharer_ids:
+            person = self.people.get(mid)
+            if mid == me or person is None or not person.listed:
+                continue
+            if person.show_name:
+                names.append(person.display_name)
+            else:
+                anonymous += 1
+        return names, anonymous
 
     def contacts_at(self, company_key: str) -> tuple[list[_Contact], frozenset[int]]:
         """Members who may be named as inside contacts at a company, current employees first,
@@ -805,7 +830,8 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     my_groups = [g.id for g in member.subgroups]
     targets = week.targets_of(member.id)
     ranks, present = _ranks(week, member, my_groups, targets)
-    meant = _meant_section(week, member, my_groups)
+    fits = _Fits.of(week, member)
+    meant = _meant_section(week, member, my_groups, fits)
     if meant:
         present &= ~week.mask_of(lead.posting.id for lead in meant)
     cap = max(cap - len(meant), 0)
@@ -817,8 +843,8 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     picked, target_eligible = _pick(week, ranks, at_targets, (cap + 1) // 2, per_company)
     chosen, eligible = _pick(week, ranks, present, cap - len(picked), per_company)
     sections = [Section(MEANT_SECTION, meant)] if meant else []
-    sections += _target_section(week, member, picked, my_groups, targets)
-    sections += _sections(week, member, chosen, my_groups)
+    sections += _target_section(week, member, picked, my_groups, targets, fits)
+    sections += _sections(week, member, chosen, my_groups, fits)
     more = eligible + target_eligible - len(chosen) - len(picked)
     digest = MemberDigest(
         member, week.period, sections, more, week.top_contributors, list(targets.values())
@@ -829,14 +855,14 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     return digest
 
 
-def _meant_section(week: Week, member: Member, my_groups: list[int]) -> list[Lead]:
+def _meant_section(week: Week, member: Member, my_groups: list[int], fits: _Fits) -> list[Lead]:
     """Leads a sharer's note named this member for, oldest note first, not already sent."""
     sent, rejected = week.history(member.id)
     out: list[Lead] = []
     for pid, sharer_id, note in week.meant.get(member.id, []):
         if pid in sent or pid in rejected or pid not in week.info:
             continue
-        tag, why = _fit(week, member, pid, my_groups)
+        tag, why = _fit(week, fits, pid, my_groups)
         lead = _lead(
             week, member, week.info[pid], MEANT_SECTION, "", tag.score if tag else 1.0, why
         )
@@ -852,8 +878,22 @@ def _meant_section(week: Week, member: Member, my_groups: list[int]) -> list[Lea
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Fits:
+    """A member's keywords with the postings each matches, and the postings their pitch fits:
+    looked up once per digest, asked once per lead."""
+
+    keywords: tuple[tuple[str, frozenset[int]], ...]
+    pitch: dict[int, str]
+
+    @classmethod
+    def of(cls, week: Week, member: Member) -> _Fits:
+        keywords = tuple((k, week.keyword_matches(k)) for k in member.keywords or [])
+        return cls(keywords, week.pitch_matches(member.pitch))
+
+
 def _fit(
-    week: Week, member: Member, pid: int, my_groups: list[int]
+    week: Week, fits: _Fits, pid: int, my_groups: list[int]
 ) -> tuple[TagView | None, list[str]]:
     """The member's best tag on a posting and why it is theirs: the tag's reasons, the
     personal keywords it mentions, the phrase of their pitch it fits."""
@@ -862,8 +902,8 @@ def _fit(
         (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
     )
     why = list(tag.why) if tag else []
-    why += [f"your keyword '{k}'" for k in member.keywords or [] if pid in week.keyword_matches(k)]
-    fit = week.pitch_matches(member.pitch).get(pid)
+    why += [f"your keyword '{k}'" for k, matches in fits.keywords if pid in matches]
+    fit = fits.pitch.get(pid)
     if fit:
         why.append(fit)
     return tag, why
@@ -875,15 +915,16 @@ def _target_section(
     picked: list[tuple[float, int]],
     my_groups: list[int],
     targets: dict[str, str],
+    fits: _Fits,
 ) -> list[Section]:
     """'At your target companies': grouped by company (the member's spelling), best first."""
     if not picked:
         return []
     section = Section(TARGET_SECTION)
     for rank, pid in picked:
-        tag, fits = _fit(week, member, pid, my_groups)
+        tag, fitting = _fit(week, fits, pid, my_groups)
         company = targets[week.company_of[pid]]
-        why = [f"at your target company {company}", *fits]
+        why = [f"at your target company {company}", *fitting]
         score = tag.score if tag else 0.0
         lead = _lead(week, member, week.info[pid], TARGET_SECTION, company, score, why)
         lead.rank = rank
@@ -892,12 +933,16 @@ def _target_section(
 
 
 def _sections(
-    week: Week, member: Member, chosen: list[tuple[float, int]], my_groups: list[int]
+    week: Week,
+    member: Member,
+    chosen: list[tuple[float, int]],
+    my_groups: list[int],
+    fits: _Fits,
 ) -> list[Section]:
     by_name: dict[str, Section] = {}
     for rank, pid in chosen:
         info = week.info[pid]
-        tag, why = _fit(week, member, pid, my_groups)
+        tag, why = _fit(week, fits, pid, my_groups)
         keyworded = any(w.startswith("your keyword") for w in why)
         pitch_only = tag is None and not keyworded
         subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
@@ -923,25 +968,15 @@ def _lead(
     score: float,
     why: list[str],
 ) -> Lead:
-    names: list[str] = []
-    anonymous = 0
-    shared_by_you = False
     me = member.id  # an ORM attribute: read once, not per sharer and contact
-    for mid in info.sharer_ids:
-        person = week.people.get(mid)
-        if mid == me:
-            shared_by_you = True
-        elif person is None or not person.listed:
-            continue
-        elif person.show_name:
-            names.append(person.display_name)
-        else:
-            anonymous += 1
+    shared_by_you = me in info.sharer_ids
+    names, anonymous = week.credits(info, me if shared_by_you else None)
     contacts, ids = week.contacts_at(info.posting.company_key)
     if me in ids:
         contacts = [c for c in contacts if c[3] != me]  # never the member themselves
     shown = contacts[:MAX_CONTACTS]
-    lead = Lead(info.posting, subgroup, role, score, why, names, anonymous, [c[:3] for c in shown])
+    lead = Lead(info.posting, subgroup, role, score, why, list(names), anonymous,
+                [c[:3] for c in shown])  # fmt: skip
     lead.contact_extra = [(c[3], c[4], c[5]) for c in shown]
     lead.more_contacts = max(0, len(contacts) - MAX_CONTACTS)
     lead.shared_by_you = shared_by_you
