@@ -22,6 +22,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from importlib.resources import files
+from itertools import compress
 
 import css_inline
 import nh3
@@ -419,11 +420,22 @@ def _html_values(shape: _Shape, blocks: list[str]) -> dict[str, str]:
     """The member's strings as the inliner writes them (attribute values, text), and the
     blocks of leads."""
     values = {
-        name: value.translate(_ATTRIBUTE if name in _ATTRIBUTE_HOLES else _TEXT)
-        for name, value in shape.values.items()
+        name: _escaped(value, name in _ATTRIBUTE_HOLES) for name, value in shape.values.items()
     }
     values.update((f"#{i}", block) for i, block in enumerate(blocks))
     return values
+
+
+def _escaped(value: str, attribute: bool) -> str:
+    """`value` as the inliner writes an attribute value or text; most need nothing (a test for
+    four characters is cheaper than a translate)."""
+    if (
+        "&" in value
+        or "\xa0" in value
+        or ('"' in value if attribute else "<" in value or ">" in value)
+    ):
+        return value.translate(_ATTRIBUTE if attribute else _TEXT)
+    return value
 
 
 def render_html(
@@ -555,33 +567,42 @@ class _Holes:
 @dataclass(frozen=True, slots=True)
 class Fragment:
     """One lead as HTML (CSS inlined) or text, shared by every member it is shown to: static
-    text with the names of holes between (`parts[1::2]`)."""
+    text around its holes. The feedback prefix fills most holes (five links), so the static
+    text is kept as runs cut at those (`runs`, joined by the prefix), with the other holes
+    (`keys`: the 'Why' line, introduction links) between the runs."""
 
     posting_id: int
-    parts: tuple[str, ...]
+    runs: tuple[tuple[str, ...], ...]
+    keys: tuple[str, ...]
     html: bool
 
     @classmethod
     def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
-        return cls(posting_id, tuple(_HOLE_SPLIT.split(text)), html)
+        parts = _HOLE_SPLIT.split(text)
+        runs, keys = [[parts[0]]], []
+        for key, static in zip(parts[1::2], parts[2::2], strict=True):
+            if key == "f":
+                runs[-1].append(static)
+            else:
+                keys.append(key)
+                runs.append([static])
+        return cls(posting_id, tuple(map(tuple, runs)), tuple(keys), html)
 
     def fill(self, links: Links, lead: Lead, prefix: str) -> str:
         """The fragment with this member's links and words in its holes, written as the
         inliner writes attribute values and text; `prefix`: the member's feedback prefix,
         already written so."""
-        out = list(self.parts)
-        for i in range(1, len(out), 2):
-            key = out[i]
-            if key == "f":
-                value = prefix
-            elif key == "w":
-                value = ("Why: " + "; ".join(lead.why)).translate(_TEXT)
+        runs = self.runs
+        out = [prefix.join(runs[0])]
+        for key, run in zip(self.keys, runs[1:], strict=True):
+            if key == "w":
+                out.append(("Why: " + "; ".join(lead.why)).translate(_TEXT))
             elif key == "v":
-                value = _why_text("Why: " + "; ".join(lead.why))
+                out.append(_why_text("Why: " + "; ".join(lead.why)))
             else:
                 url = links.intro(self.posting_id, int(key[1:]))
-                value = url.translate(_ATTRIBUTE) if self.html else url
-            out[i] = value
+                out.append(url.translate(_ATTRIBUTE) if self.html else url)
+            out.append(prefix.join(run))
         return "".join(out)
 
 
@@ -803,16 +824,10 @@ def _text_part(text: str) -> bytes:
 
 
 def _html_part(html: str) -> bytes:
-    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken. Most digests
-    need no line broken: their bytes are encoded once and their lines joined with CRLF (what
-    `mail_safe_html` and `_seven_bit` make of them, without a second pass)."""
-    data = html.encode("ascii", "xmlcharrefreplace")
-    # without a CR, lines split at LF alone, as `mail_safe_html` splits them
-    if b"\r" not in data and max(map(len, data.split(b"\n"))) <= SMTP_LINE:
+    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken."""
+    data = _mail_safe(html)
+    if data is not None:
         return _HTML_HEAD + _crlf(data)
-    ascii_html = mail_safe_html(html)
-    if ascii_html is not None:
-        return _seven_bit("text/html", "us-ascii", ascii_html, b"MIME-Version: 1.0\r\n")
     part = EmailMessage(policy=MESSAGE_POLICY)
     part.set_content(html, subtype="html", charset="utf-8", cte="base64")
     return part.as_bytes(policy=WIRE_POLICY)
@@ -866,26 +881,33 @@ def mail_safe_html(html: str) -> str | None:
     (smaller than base64, cheaper than quoted-printable): non-ASCII characters become character
     references, and an over-long line breaks before an attribute (whitespace inside a tag, so
     nothing changes on screen). None if a line cannot be broken that way."""
-    text = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if len(line) > SMTP_LINE:
-            folded = _fold(line)
-            if folded is None:
-                return None
-            lines[i] = folded
-    return "\n".join(lines)
+    data = _mail_safe(html)
+    return None if data is None else data.decode("ascii")
 
 
-def _fold(line: str) -> str | None:
-    parts: list[str] = []
+def _mail_safe(html: str) -> bytes | None:
+    """`mail_safe_html` as bytes: the long lines (a lead's feedback links) found by C-level
+    maps over the line lengths, only they visited in Python."""
+    data = html.encode("ascii", "xmlcharrefreplace")
+    lines = data.split(b"\n")
+    long = list(compress(range(len(lines)), map(SMTP_LINE.__lt__, map(len, lines))))
+    for i in long:
+        folded = _fold(lines[i])
+        if folded is None:
+            return None
+        lines[i] = folded
+    return b"\n".join(lines) if long else data
+
+
+def _fold(line: bytes) -> bytes | None:
+    parts: list[bytes] = []
     while len(line) > SMTP_LINE:
-        cut = max(line.rfind(' style="', 1, SMTP_LINE), line.rfind(' href="', 1, SMTP_LINE))
+        cut = max(line.rfind(b' style="', 1, SMTP_LINE), line.rfind(b' href="', 1, SMTP_LINE))
         if cut <= 0:
             return None
         parts.append(line[:cut])
         line = line[cut:]
-    return "\n".join([*parts, line])
+    return b"\n".join([*parts, line])
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
