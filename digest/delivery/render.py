@@ -455,13 +455,19 @@ def _render_html(
     strings = "".join(shape.values.values())
     if "\r" in strings or "\x00" in strings:
         # the HTML parser would change these (CR to LF, NUL dropped): the member's own skeleton
-        real = _Shape(cfg, digest, links, holes=False)
-        pieces = _document(cfg, digest, real.view, html=True).split(SLOT)
-        out = [pieces[0]]
-        for block, piece in zip(blocks, pieces[1:], strict=True):
-            out += (block, piece)
-        return "".join(out), shape
+        return own_skeleton_html(cfg, digest, links, blocks), shape
     return _skeleton(slots, cfg, digest, shape, html=True).fill(_html_values(shape, blocks)), shape
+
+
+def own_skeleton_html(cfg: Config, digest: MemberDigest, links: Links, blocks: list[str]) -> str:
+    """The digest's HTML with its skeleton rendered and inlined for it alone (the member's
+    strings in it, not holes): what a prepared skeleton must equal."""
+    real = _Shape(cfg, digest, links, holes=False)
+    pieces = _document(cfg, digest, real.view, html=True).split(SLOT)
+    out = [pieces[0]]
+    for block, piece in zip(blocks, pieces[1:], strict=True):
+        out += (block, piece)
+    return "".join(out)
 
 
 def render_text(
