@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 from digest import units
 from digest.config import Config, load_config
@@ -31,6 +32,8 @@ from schedules.runner import due_period
 log = logging.getLogger("jobdigest.tasks")
 app = Celery("jobdigest")
 _state: dict[str, Any] = {}
+#: Celery 5's notice, on every lost connection, that Celery 6 will cancel running tasks
+_CANCEL_NOTICE = r"\s*In Celery 5.1 we introduced an optional breaking change"
 
 
 def broker_url(cfg: Config) -> str:
@@ -55,6 +58,15 @@ def configure(cfg: Config) -> Celery:
     app.conf.update(
         broker_url=broker_url(cfg),
         broker_connection_retry_on_startup=True,
+        # A broker that goes away (Redis restarted, failed over, its machine rebooted) is
+        # waited for however long it takes: Celery's default gives up after 100 tries (about
+        # 45 minutes) and the worker exits, though nothing was lost.
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
+        # A task running when the connection drops finishes (Celery 6 would kill it): every
+        # unit is idempotent, so if its message comes back, running it again is a no-op,
+        # while killing a send mid-batch would only leave a digest to repeat.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_transport_options={"visibility_timeout": max(1, cfg.queue.visibility_seconds)},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -76,6 +88,14 @@ def _schedule(cfg: Config) -> dict[str, dict[str, Any]]:
         "ingest": {"task": "jobdigest.ingest", "schedule": float(every)},
         "digests": {"task": "jobdigest.send_if_due", "schedule": 60.0},
     }
+
+
+@worker_ready.connect
+def _quiet_cancel_notice(**_kwargs: Any) -> None:
+    """Celery warns on every lost broker connection that Celery 6 will cancel the running
+    tasks; configure() chose to let them finish, so the notice is noise in the worker's log
+    (set here: Celery's logging setup re-enables its warnings after configure() ran)."""
+    warnings.filterwarnings("ignore", message=_CANCEL_NOTICE)
 
 
 @worker_process_init.connect

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from dataclasses import fields
 from pathlib import Path
 from typing import get_type_hints
@@ -58,3 +60,28 @@ def test_every_setting_is_in_the_config_reference(key: str) -> None:
 def test_top_level_help_has_examples() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert "Examples:" in result.output and "jobdigest demo" in result.output
+
+
+DOCS = sorted((Path(__file__).resolve().parent.parent / "docs").glob("*.md"))
+SECTIONS = {key.split(".", 1)[0] for key in config_keys() if "." in key and "[[" not in key}
+NAMED_SETTING = re.compile(r"`(\w+)\.(\w+)`")
+TOML_BLOCK = re.compile(r"```toml\n(.*?)```", re.S)
+
+
+def named_settings(text: str) -> list[str]:
+    """Settings a document names: `section.key` in backticks, and every key of its TOML
+    examples (`[[feeds]] url` for the list sections)."""
+    found = [f"{a}.{b}" for a, b in NAMED_SETTING.findall(text) if a in SECTIONS]
+    for block in TOML_BLOCK.findall(text):
+        for section, table in tomllib.loads(block).items():
+            for row in table if isinstance(table, list) else [table]:
+                sep = f"[[{section}]] " if isinstance(table, list) else f"{section}."
+                found += [sep + key for key in row]
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
+def test_every_setting_a_document_names_exists(doc: Path) -> None:
+    known = set(config_keys())
+    named = named_settings(doc.read_text(encoding="utf-8"))
+    assert not [key for key in named if key not in known], f"{doc.name} names unknown settings"

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,9 +101,11 @@ def _cpu_seconds(pid: int) -> float:
 
 class BudgetKiller:
     """Kills any parse worker that has used more than CPU_LIMIT seconds: what a CPU budget
-    enforced by the operating system does to a worker stuck on one mail."""
+    enforced by the operating system does to a worker stuck on one mail. `processes` lists
+    the workers watched (default: this process's forked children)."""
 
-    def __init__(self) -> None:
+    def __init__(self, processes: Callable[[], list[int]] | None = None) -> None:
+        self.processes = processes or _children
         self.kills = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -118,7 +120,7 @@ class BudgetKiller:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            for pid in _children():
+            for pid in self.processes():
                 try:
                     if _cpu_seconds(pid) > CPU_LIMIT:
                         os.kill(pid, signal.SIGKILL)
