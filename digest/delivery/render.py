@@ -15,7 +15,7 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP as SMTP_POLICY
@@ -514,14 +514,24 @@ def render(
 ) -> tuple[str, str]:
     """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
     'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
+    html, text, _ = _render(cfg, digest, links, max_html)
+    return html, text
+
+
+def _render(
+    cfg: Config, digest: MemberDigest, links: Links, max_html: int = MAX_HTML_BYTES
+) -> tuple[str, str, bytes]:
+    """`render`, and the HTML's UTF-8 bytes (its size is measured on them; the MIME part is
+    made from them)."""
     slots = _Slots(digest.fragments, links)
     html, shape = _render_html(cfg, digest, links, slots)
-    while len(html.encode("utf-8")) > max_html and digest.leads:
-        size = len(html.encode("utf-8"))
-        per_lead = max(1, size // max(1, len(digest.leads)))
-        digest.drop_last(max(1, (size - max_html) // per_lead + 1))
+    data = html.encode("utf-8")
+    while len(data) > max_html and digest.leads:
+        per_lead = max(1, len(data) // max(1, len(digest.leads)))
+        digest.drop_last(max(1, (len(data) - max_html) // per_lead + 1))
         html, shape = _render_html(cfg, digest, links, slots)
-    return html, render_text(cfg, digest, links, slots, shape)
+        data = html.encode("utf-8")
+    return html, render_text(cfg, digest, links, slots, shape), data
 
 
 # -- prepared lead fragments -------------------------------------------------------------------
@@ -748,11 +758,15 @@ def build_mail(
 ) -> Mail:
     """The complete message. `message_id` is reused when a digest is sent again after a crash, so
     receiving systems that already have it drop the copy."""
-    html, text = render(cfg, digest, links)
+    html, text, utf8 = _render(cfg, digest, links)
     message_id = message_id or new_message_id(cfg, digest)
-    date = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
+    date = _date(int((now or datetime.now(UTC)).timestamp()), cfg.tz)
     sender, list_id = _group_headers(cfg.smtp.from_address, cfg.group.name)
-    mailto = f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
+    mailto = _MAILTO.get(cfg.smtp.from_address)
+    if mailto is None:  # the unsubscribe address is the From address's: parsed once
+        mailto = _MAILTO[cfg.smtp.from_address] = (
+            f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
+        )
     head = b"".join((
         sender,
         header_line("To", mailbox_text(digest.member.name, digest.member.email)),
@@ -763,8 +777,17 @@ def build_mail(
         list_unsubscribe(links.unsubscribe, mailto),
         _period_headers(digest.period),
     ))  # fmt: skip
-    parts = (_text_part(text), _html_part(html))
+    parts = (_text_part(text), _html_part(html, utf8))
     return Mail(message_id, multipart(head, parts))
+
+
+_MAILTO: dict[str, str] = {}
+
+
+@lru_cache(maxsize=4)
+def _date(second: int, tz: tzinfo) -> str:
+    """The Date header's value for that second: the digests of one second share it."""
+    return format_datetime(datetime.fromtimestamp(second, tz))
 
 
 @lru_cache(maxsize=16)
@@ -822,16 +845,24 @@ def _period_headers(period: str) -> bytes:
 def _text_part(text: str) -> bytes:
     """As is when it can be (long links stay whole for plain-text readers, no quoted-printable
     pass); otherwise encoded by the email package, as it would choose."""
-    if text.isascii() and max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
-        return _seven_bit("text/plain", "utf-8", text)
+    if text.isascii():
+        data = text.encode("ascii")
+        if not any(c in data for c in _ODD_BREAKS):  # then lines end at LF alone
+            if max(map(len, data.split(b"\n"))) <= SMTP_LINE:
+                return _TEXT_HEAD + _crlf(data)
+        elif max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
+            return _seven_bit("text/plain", "utf-8", text)
     part = MIMEPart(policy=MESSAGE_POLICY)
     part.set_content(text, charset="utf-8")
     return part.as_bytes(policy=WIRE_POLICY)
 
 
-def _html_part(html: str) -> bytes:
-    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken."""
-    data = _mail_safe(html)
+def _html_part(html: str, utf8: bytes | None = None) -> bytes:
+    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken. `utf8`: the
+    HTML's UTF-8 bytes when they are at hand: the only non-ASCII character of most digests is
+    the middle dot (of "Applied · Hired"), so its reference replaced in them is often all the
+    encoding there is to do."""
+    data = _mail_safe(html, utf8)
     if data is not None:
         return _HTML_HEAD + _crlf(data)
     part = EmailMessage(policy=MESSAGE_POLICY)
@@ -850,7 +881,11 @@ def _seven_bit_head(content_type: str, charset: str, extra: bytes = b"") -> byte
     )
 
 
+_MIDDOT = "\xb7".encode()
 _HTML_HEAD = _seven_bit_head("text/html", "us-ascii", b"MIME-Version: 1.0\r\n")
+_TEXT_HEAD = _seven_bit_head("text/plain", "utf-8")
+#: what else str.splitlines (besides LF) ends a line at in ASCII text
+_ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 
 
 def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
@@ -891,10 +926,12 @@ def mail_safe_html(html: str) -> str | None:
     return None if data is None else data.decode("ascii")
 
 
-def _mail_safe(html: str) -> bytes | None:
+def _mail_safe(html: str, utf8: bytes | None = None) -> bytes | None:
     """`mail_safe_html` as bytes: the long lines (a lead's feedback links) found by C-level
-    maps over the line lengths, only they visited in Python."""
-    data = html.encode("ascii", "xmlcharrefreplace")
+    maps over the line lengths, only they visited in Python. `utf8`: see `_html_part`."""
+    data = utf8.replace(_MIDDOT, b"&#183;") if utf8 is not None else b"\x80"
+    if not data.isascii():  # what "xmlcharrefreplace" writes: decimal references
+        data = html.encode("ascii", "xmlcharrefreplace")
     lines = data.split(b"\n")
     long = list(compress(range(len(lines)), map(SMTP_LINE.__lt__, map(len, lines))))
     for i in long:
