@@ -302,7 +302,15 @@ def _by_the_email_package(cfg: Config, digest: MemberDigest, links: Links) -> by
 
 
 @pytest.mark.parametrize(
-    "name", ["Alice Moreno", "Zoë Ångström-Núñez", 'Moreno, "Al" (ops)', "A" * 90, "=?x?= Bo"]
+    "name",
+    [
+        "Alice Moreno",
+        "Zoë Ångström-Núñez",
+        'Moreno, "Al" (ops)',
+        "A" * 90,
+        "=?x?= Bo",
+        "Two\r\nLines\x0cFeed",
+    ],
 )
 def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> None:  # type: ignore[no-untyped-def]
     """Headers folded and encoded like the email package's, bodies byte for byte, lines within

@@ -862,9 +862,9 @@ def _html_part(html: str, utf8: bytes | None = None) -> bytes:
     HTML's UTF-8 bytes when they are at hand: the only non-ASCII character of most digests is
     the middle dot (of "Applied · Hired"), so its reference replaced in them is often all the
     encoding there is to do."""
-    data = _mail_safe(html, utf8)
-    if data is not None:
-        return _HTML_HEAD + _crlf(data)
+    body = _mail_safe(html, utf8, b"\r\n")
+    if body is not None:
+        return _HTML_HEAD + body
     part = EmailMessage(policy=MESSAGE_POLICY)
     part.set_content(html, subtype="html", charset="utf-8", cte="base64")
     return part.as_bytes(policy=WIRE_POLICY)
@@ -926,23 +926,29 @@ def mail_safe_html(html: str) -> str | None:
     return None if data is None else data.decode("ascii")
 
 
-def _mail_safe(html: str, utf8: bytes | None = None) -> bytes | None:
+def _mail_safe(html: str, utf8: bytes | None = None, end: bytes = b"\n") -> bytes | None:
     """`mail_safe_html` as bytes: the long lines (a lead's feedback links) found by C-level
-    maps over the line lengths, only they visited in Python. `utf8`: see `_html_part`."""
+    maps over the line lengths, only they visited in Python. `utf8`: see `_html_part`. With
+    `end` CRLF, the body of the MIME part: every line ended so, as `_crlf` would end them."""
     data = utf8.replace(_MIDDOT, b"&#183;") if utf8 is not None else b"\x80"
     if not data.isascii():  # what "xmlcharrefreplace" writes: decimal references
         data = html.encode("ascii", "xmlcharrefreplace")
+    if end != b"\n" and b"\r" in data:  # lines also end at CR: `_crlf` splits them so
+        folded = _mail_safe(html, utf8)
+        return None if folded is None else _crlf(folded)
     lines = data.split(b"\n")
     long = list(compress(range(len(lines)), map(SMTP_LINE.__lt__, map(len, lines))))
     for i in long:
-        folded = _fold(lines[i])
+        folded = _fold(lines[i], end)
         if folded is None:
             return None
         lines[i] = folded
-    return b"\n".join(lines) if long else data
+    if end == b"\n":
+        return end.join(lines) if long else data
+    return end.join(lines) + (b"" if data.endswith(b"\n") else end)
 
 
-def _fold(line: bytes) -> bytes | None:
+def _fold(line: bytes, end: bytes = b"\n") -> bytes | None:
     parts: list[bytes] = []
     while len(line) > SMTP_LINE:
         cut = max(line.rfind(b' style="', 1, SMTP_LINE), line.rfind(b' href="', 1, SMTP_LINE))
@@ -950,7 +956,7 @@ def _fold(line: bytes) -> bytes | None:
             return None
         parts.append(line[:cut])
         line = line[cut:]
-    return b"\n".join([*parts, line])
+    return end.join([*parts, line])
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
