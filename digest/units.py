@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from digest.config import Config
+from digest.delivery.outbox import OutboxResult, send_outbox
 from digest.delivery.send import SendResult, plan_batches, send_batch
 from digest.inbox.bounces import BounceResult, apply_bounces
 from digest.inbox.poll import PollResult, poll
@@ -49,6 +50,7 @@ __all__ = [
     "run_records",
     "run_tags",
     "send_batch",
+    "send_outbox_unit",
     "tag_batch",
 ]
 
@@ -166,6 +168,13 @@ def plan_sends(db: Database, cfg: Config, period: str) -> list[list[int]]:
     member whose address just bounced is not mailed)."""
     apply_bounces_unit(db)
     return plan_batches(db, cfg, period)
+
+
+def send_outbox_unit(db: Database, cfg: Config) -> OutboxResult | None:
+    """Send the web app's mail still waiting (a web process died, or its server was down);
+    None when there was none."""
+    result = send_outbox(db, cfg)
+    return result if result.sent or result.failed else None
 
 
 # -- in-process: the planners' batches one after the other ----------------------------------

@@ -62,9 +62,10 @@ def run(state: State, once: bool) -> None:
     if state.cfg.inbox.host and state.cfg.inbox.idle:
         IdleWatcher(state.cfg, wake, stop).start()
 
-        def wait_for_mail(timeout: float) -> None:
-            wake.wait(timeout)
+        def wait_for_mail(timeout: float) -> bool:
+            mail = wake.wait(timeout)
             wake.clear()
+            return mail
 
     out.print(
         f"Worker started for {state.cfg.group.name}; digests {state.cfg.digest.day} {state.cfg.digest.time} "
@@ -90,14 +91,15 @@ def worker(state: State, concurrency: int | None, loglevel: str) -> None:
     from digest.store.locks import shared_database, sole_worker
     from schedules.tasks import configure
 
+    db = state.db  # an old schema stops here, in one line, before anything starts
     app = configure(state.cfg)
     _broker_reachable(app)
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
-    if not shared_database(state.db):
+    if not shared_database(db):
         concurrency = 1  # SQLite: one writer; its claims are no claims across processes
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    with sole_worker(state.db):
+    with sole_worker(db):
         app.worker_main(argv)
 
 
@@ -113,6 +115,7 @@ def beat(state: State, loglevel: str) -> None:
 
     from schedules.tasks import configure
 
+    state.db.dispose()  # beat plans from the database's state: an old schema stops it here
     app = configure(state.cfg)
     _broker_reachable(app)
     schedule = Path(tempfile.gettempdir()) / "jobdigest-beat-schedule"

@@ -38,6 +38,8 @@ CATALOGUE = {
         Job("retag", "tag new postings and re-tag after rule changes", units.run_tags),
         Job("bounces", "count delivery reports in the inbox against members",
             lambda db, _cfg: units.apply_bounces_unit(db)),
+        Job("outbox", "send the web app's waiting mail (sign-in links, confirmations)",
+            units.send_outbox_unit),
         Job("send-digests", "send this period's digests", send_digests),
     )
 }  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +18,8 @@ from digest.config import Config
 from digest.delivery.periods import period_of
 from digest.errors import ServiceError, UserError
 from digest.store.db import Database
+from digest.store.sends import finish_period, period_sent
+from digest.store.wakes import take_wakes
 from schedules.jobs import CATALOGUE
 from schedules.triggers import occurrences, previous
 
@@ -33,7 +36,9 @@ def due_period(cfg: Config, now: datetime) -> str | None:
     return period_of(last, cfg.tz)
 
 
-INGEST_JOBS = ("poll", "record", "fetch", "enrich", "retag")
+INGEST_JOBS = ("poll", "record", "fetch", "enrich", "retag", "outbox")
+#: how often the runner looks at the wakes table between ingest runs
+WAKE_SECONDS = 3.0
 
 Clock = Callable[[], datetime]
 
@@ -51,7 +56,6 @@ class Runner:
         self.cfg = cfg
         self.clock = clock
         self.report = report or (lambda name, result: log.info("%s: %s", name, result))
-        self.sent_periods: set[str] = set()
         #: (job, error) of every job that failed, for `run --once`'s exit code
         self.failures: list[tuple[str, BaseException]] = []
 
@@ -73,9 +77,20 @@ class Runner:
         self.report(name, f"failed: {exc}")
 
     def run_ingest(self) -> None:
+        """Every ingest job in order (which also does whatever a wake asked for)."""
+        take_wakes(self.db)
         for name in INGEST_JOBS:
             self.run_job(name)
         self.apply_bounces()
+
+    def run_wakes(self) -> bool:
+        """The jobs web requests asked for since the last look (a re-tag after a rule change,
+        mail to reprocess, mail to send); True if there were any."""
+        jobs = take_wakes(self.db)
+        for name in jobs:
+            if name in CATALOGUE:
+                self.run_job(name)
+        return bool(jobs)
 
     def apply_bounces(self) -> None:
         """Delivery reports the poll just stored count against their members before any send."""
@@ -91,10 +106,10 @@ class Runner:
             self.report("bounces", result)
 
     def due_period(self) -> str | None:
-        """The period whose digest time has passed within the grace window and was not run yet
-        by this worker. After a restart the delivery rows make a second run send nothing."""
+        """The period whose digest time has passed within the grace window and whose run did
+        not finish yet, by this runner or any other (the `sends` table)."""
         period = due_period(self.cfg, self.clock())
-        return None if period in self.sent_periods else period
+        return None if period is None or period_sent(self.db, period) else period
 
     def next_digest(self) -> datetime:
         return occurrences(self.cfg.digest.day, self.cfg.digest.time, self.cfg.tz, self.clock())[0]
@@ -107,23 +122,39 @@ class Runner:
 
         self.run_ingest()
         try:
-            self.report("send-digests", send_digests(self.db, self.cfg, period=period))
+            result = send_digests(self.db, self.cfg, period=period)
         except Exception as exc:  # noqa: BLE001
             self._failed("send-digests", exc)
             return
-        self.sent_periods.add(period)
+        self.report("send-digests", result)
+        if not result.failed and not result.busy:  # else the next loop tries those members again
+            finish_period(self.db, period)
 
     def forever(
         self, stop: threading.Event, wait_for_mail: Callable[[float], None] | None = None
     ) -> None:
-        """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time."""
+        """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time;
+        between, every WAKE_SECONDS, run what web requests asked for."""
         interval = max(10, self.cfg.inbox.poll_seconds)
         while not stop.is_set():
             self.run_ingest()
             self.send_if_due()
             until_digest = (self.next_digest() - self.clock()).total_seconds()
-            timeout = max(1.0, min(interval, until_digest + 1))
+            self._wait(stop, max(1.0, min(interval, until_digest + 1)), wait_for_mail)
+
+    def _wait(
+        self, stop: threading.Event, timeout: float, wait_for_mail: Callable[[float], bool] | None
+    ) -> None:
+        """Wait `timeout` seconds (less when mail arrives), looking at the wakes meanwhile."""
+        deadline = time.monotonic() + timeout
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            step = min(left, WAKE_SECONDS)
             if wait_for_mail is not None:
-                wait_for_mail(timeout)
-            else:
-                stop.wait(timeout)
+                if wait_for_mail(step):
+                    return  # new mail: ingest now
+            elif stop.wait(step):
+                return
+            try:
+                self.run_wakes()
+            except Exception as exc:  # noqa: BLE001 - the database may be away a moment
+                self._failed("wakes", exc)

@@ -17,15 +17,15 @@ import os
 import warnings
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
 from digest import units
 from digest.config import Config, load_config
-from digest.errors import UserError
 from digest.store.db import Database
+from digest.store.sends import finish_period, period_sent
+from digest.store.wakes import OUTBOX, RECORD, RETAG, WAKE_TASK, broker_url, take_wakes
 from schedules.jobs import CATALOGUE
 from schedules.runner import due_period
 
@@ -34,20 +34,6 @@ app = Celery("jobdigest")
 _state: dict[str, Any] = {}
 #: Celery 5's notice, on every lost connection, that Celery 6 will cancel running tasks
 _CANCEL_NOTICE = r"\s*In Celery 5.1 we introduced an optional breaking change"
-
-
-def broker_url(cfg: Config) -> str:
-    """The broker URL with its password from the environment (secrets never live in the file)."""
-    url = cfg.queue.broker_url
-    if not url:
-        raise UserError('[queue] broker_url is not set (e.g. "redis://127.0.0.1:6379/0")')
-    if cfg.queue.broker_password_env:
-        password = cfg.secret(cfg.queue.broker_password_env, "queue.broker_password_env")
-        parts = urlsplit(url)
-        netloc = f"{parts.username or ''}:{quote(password, safe='')}@{parts.hostname}"
-        netloc += f":{parts.port}" if parts.port else ""
-        url = urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 def configure(cfg: Config) -> Celery:
@@ -112,7 +98,7 @@ def _cfg() -> Config:
 
 def _db() -> Database:
     if "db" not in _state:
-        _state["db"] = Database(_cfg().database_url())
+        _state["db"] = Database.open(_cfg().database_url())
     return _state["db"]
 
 
@@ -129,16 +115,42 @@ def ingest() -> None:
     """The ingest planner: the poll, a task per batch of stored mail left unrecorded, one per
     due source, then the tag planner and the bounces."""
     db, cfg = _db(), _cfg()
+    take_wakes(db)  # this run does whatever a web request asked for
     if cfg.inbox.host:
         poll_inbox.delay()
-    for raw_ids in units.plan_records(db):
-        record_chunk.delay(raw_ids)
+    _plan_records(db)
     for source_id in units.plan_fetches(db, cfg):
         fetch_source.delay(source_id)
     if cfg.fetch.enrich_links:
         run_job.delay("enrich")
     plan_tags.delay()
     run_job.delay("bounces")
+    if cfg.smtp.host:
+        send_outbox.delay()
+
+
+def _plan_records(db: Database) -> None:
+    for raw_ids in units.plan_records(db):
+        record_chunk.delay(raw_ids)
+
+
+@app.task(name=WAKE_TASK)
+def wake() -> list[str]:
+    """What a web request asked for (digest/store/wakes.py): the planner of each job named."""
+    jobs = take_wakes(_db())
+    if RETAG in jobs:
+        plan_tags.delay()
+    if RECORD in jobs:
+        _plan_records(_db())
+    if OUTBOX in jobs:
+        send_outbox.delay()
+    return jobs
+
+
+@app.task(name="jobdigest.send_outbox")
+def send_outbox() -> str:
+    """Send the web app's mail waiting in the outbox (rows are claimed: drainers never collide)."""
+    return str(units.send_outbox_unit(_db(), _cfg()))
 
 
 @app.task(name="jobdigest.poll_inbox")
@@ -188,13 +200,17 @@ def send_if_due() -> int:
     """When the group's digest time has passed within the grace window, plan this period's
     sends; the delivery rows make every repeat a no-op (and find what a lost task left)."""
     period = due_period(_cfg(), datetime.now(UTC))
-    return 0 if period is None else plan_sends(period)
+    if period is None or period_sent(_db(), period):
+        return 0
+    return plan_sends(period)
 
 
 @app.task(name="jobdigest.plan_sends")
 def plan_sends(period: str) -> int:
     """The send planner: a task per batch of members still owed the period's digest."""
     batches = units.plan_sends(_db(), _cfg(), period)
+    if not batches:  # every member owed the digest has it: the period is done
+        finish_period(_db(), period)
     for member_ids in batches:
         send_batch.delay(period, member_ids)
     return len(batches)

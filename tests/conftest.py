@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from digest.store.db import Database
 from tests.servers import (
     DovecotServer,
     ImapAccount,
@@ -24,6 +23,7 @@ from tests.servers import (
     TlsFiles,
     make_test_tls,
 )
+from tests.support.db import migrated
 from tests.support.http import LocalServer, serve_http
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def migrated_template(postgres: PostgresServer) -> str:
     """A PostgreSQL database migrated to head once per run; each test's database is a copy."""
     name = "jd_migrated_template"
     postgres.drop_database(name)
-    Database(postgres.create_database(name)).dispose()
+    migrated(postgres.create_database(name))
     return name
 
 
@@ -122,7 +122,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """SQLAlchemy URL of a database at the newest schema; every test using it runs on both
     engines (PostgreSQL ones are copies of a template migrated once per run)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield migrated(f"sqlite:///{tmp_path / 'test.db'}")  # a copy of a migrated template
         return
     server: PostgresServer = request.getfixturevalue("postgres")
     template = request.getfixturevalue("migrated_template")

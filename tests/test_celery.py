@@ -195,6 +195,25 @@ def test_redis_restart_mid_run_loses_no_work(group: Group, redis) -> None:  # ty
     wait_for(lambda: group.recorded() == ["processed"] * 2, 90, "mail after the restart")
 
 
+def test_a_wake_from_the_web_app_is_done_by_a_worker(group: Group) -> None:
+    """The operator's "reprocess" records the intent and wakes a worker by the task's name
+    (no beat running): the worker records the mail again."""
+    from digest.clock import utcnow
+    from digest.store.wakes import RECORD, notify, record_wake
+
+    group.mail(1)
+    group.start("worker", "--concurrency", "1")
+    group.queue("ingest")
+    wait_for(lambda: group.recorded() == ["processed"], 60, "first mail")
+    with group.db.session() as s:  # what the Failures page's "Reprocess" does in its request
+        raw = s.scalars(select(RawMessage)).one()
+        raw.status, raw.reprocess_by, raw.reprocess_at = "new", "op@example.org", utcnow()
+        record_wake(s, RECORD, f"failed message {raw.id} reprocessed")
+    assert group.recorded() == ["new"]
+    notify(load_config(group.config))
+    wait_for(lambda: group.recorded() == ["processed"], 60, "reprocessed by the worker")
+
+
 def test_worker_without_broker_is_one_line(tmp_path: Path) -> None:
     config = write_config(
         tmp_path, db_url=f"sqlite:///{tmp_path / 'q.db'}",

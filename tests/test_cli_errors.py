@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.store.db import Database
 from digest.store.models import Member, Subgroup
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.webproc import cli_env
 
 KEY = "k" * 32
@@ -45,7 +45,7 @@ def _a_file_where_a_folder_should_be(folder: Path) -> None:
 
 
 def _member_who_always_gets_mail(folder: Path) -> None:
-    db = Database(f"sqlite:///{folder / 'jobdigest.db'}")
+    db = migrated_db(f"sqlite:///{folder / 'jobdigest.db'}")
     with db.session() as session:
         group = Subgroup(name="Marketing")
         session.add(group)
@@ -309,7 +309,7 @@ def test_run_once_exits_zero_when_every_job_succeeds(
 def test_an_unforeseen_failure_is_one_line_too(tmp_path: Path) -> None:
     """A bug (here: a database file that is not a database) still ends in one line, exit 1."""
     (tmp_path / "jobdigest.db").write_bytes(b"this is not sqlite" * 100)
-    write_config(tmp_path, db_url=f"sqlite:///{tmp_path / 'jobdigest.db'}")
+    write_config(tmp_path, db_url=f"sqlite:///{tmp_path / 'jobdigest.db'}", migrate=False)
     done = subprocess.run(
         [sys.executable, "-m", "digest.cli", "members", "export"],
         cwd=tmp_path,

@@ -12,6 +12,7 @@ from digest.sources.enrich import enrich_links
 from digest.store.db import Database
 from digest.store.models import Posting
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.http import LocalServer, reply
 
 PAGE = b"""<!doctype html><html><head><title>Careers</title>
@@ -27,7 +28,7 @@ PAGE = b"""<!doctype html><html><head><title>Careers</title>
 
 def _db(tmp_path: Path, db_url: str, extra: str) -> tuple[Database, object]:
     cfg = load_config(write_config(tmp_path, db_url=db_url, extra=extra))
-    return Database(cfg.database_url()), cfg
+    return migrated_db(cfg.database_url()), cfg
 
 
 def _link_posting(db: Database, url: str) -> int:

@@ -19,8 +19,8 @@ import pytest
 from digest.config import Config, FeedConfig, FetchConfig
 from digest.sources.fetch import fetch
 from digest.sources.pull import fetch_due_sources
-from digest.store.db import Database
 from digest.store.models import Source
+from tests.support.db import migrated_db
 from tests.support.http import LocalServer, Route, reply
 
 BOMB = (Path(__file__).parent / "data" / "hostile" / "gzip-gzip-2GiB.bin").read_bytes()
@@ -153,7 +153,7 @@ def test_a_trickling_source_fails_while_the_fast_one_succeeds(
             FeedConfig(url=http_server.url("/fast.rss")),
         ],
     )
-    db = Database(f"sqlite:///{tmp_path / 'fetch.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'fetch.db'}")
     try:
         results = fetch_due_sources(db, cfg)
         with db.session() as s:

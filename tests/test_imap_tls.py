@@ -11,8 +11,8 @@ from digest.config import load_config
 from digest.errors import ServiceError, UserError
 from digest.inbox.connection import connect
 from digest.inbox.poll import poll
-from digest.store.db import Database
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.mails import gmail_forward
 
 pytestmark = pytest.mark.servers
@@ -75,7 +75,7 @@ def test_without_move_capability_copy_delete_expunge_is_used(
         IMAPClient, "has_capability", lambda self, cap: cap.upper() != "MOVE" and real(self, cap)
     )
     cfg = _cfg(tmp_path, dovecot, imap_account, "starttls", dovecot.port, str(dovecot.ca_file))
-    db = Database(cfg.database_url())
+    db = migrated_db(cfg.database_url())
     assert poll(db, cfg).moved == 3
     assert dovecot.fetch_all("INBOX", username=imap_account.username) == []
     assert len(dovecot.fetch_all("Processed", username=imap_account.username)) == 3

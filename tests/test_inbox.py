@@ -13,6 +13,7 @@ from digest.inbox.poll import poll, process_pending, store_batch
 from digest.store.db import Database
 from digest.store.models import Member, RawMessage
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.mails import gmail_forward
 
 pytestmark = pytest.mark.servers
@@ -41,7 +42,7 @@ def setup(dovecot, imap_account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         imap=(dovecot.host, dovecot.port, imap_account.username, imap_account.password),
     )
     cfg = load_config(path)
-    db = Database(cfg.database_url())
+    db = migrated_db(cfg.database_url())
     with db.session() as s:
         s.add(Member(email="alice@members.example", name="Alice"))
     yield cfg, db, imap_account.username

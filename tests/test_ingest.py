@@ -16,6 +16,7 @@ from digest.ingest.record import process_pending, store_postings
 from digest.store.db import Database
 from digest.store.models import Member, Posting, RawMessage, Sighting, Source
 from parsers.model import Posting as Parsed
+from tests.support.db import migrated_db
 from tests.support.mails import gmail_forward
 
 ALICE = "Alice <alice@members.example>"
@@ -229,7 +230,7 @@ def test_a_big_batch_records_exactly_what_one_by_one_recording_does(
     store_raw(db, *mails)
     batched = process_pending(db.sessions)  # >= MIN_FOR_POOL: parsed by the worker pool
 
-    single = Database(f"sqlite:///{tmp_path / 'single.db'}")
+    single = migrated_db(f"sqlite:///{tmp_path / 'single.db'}")
     with single.session() as s:
         s.add_all([Member(email="alice@members.example"), Member(email="bob@members.example")])
     one_by_one: dict[str, int] = {}

@@ -24,6 +24,7 @@ from digest.delivery.send import send_digests
 from digest.store.db import Database
 from digest.store.models import IntroRequest, Landing, Member, PastEmployer
 from digest.web import create_app
+from tests.support.db import migrated_db
 from tests.test_security import _with_smtp, digest_mails, links_in, mail_links, path_of, snapshot
 from tests.test_web import SECRET, World, build_world, csrf, make_config, sign_in, token_for
 
@@ -38,7 +39,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Database:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 

@@ -39,25 +39,6 @@ def test_upgrade_twice_changes_nothing(db_url: str) -> None:
         db.dispose()
 
 
-def test_concurrent_upgrades_of_one_database_are_safe(postgres, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Several processes starting at once on an empty PostgreSQL database: all succeed, and
-    the schema is migrated once."""
-    import subprocess
-    import sys
-
-    name = "concurrent_upgrade"
-    postgres.drop_database(name)
-    url = postgres.create_database(name)
-    code = f"from digest.store.db import Database; Database({url!r}).dispose()"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(4)
-    ]
-    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
-    assert _differences(url) == []
-    postgres.drop_database(name)
-
-
 def test_status_columns_refuse_values_outside_their_enum(db_url: str) -> None:
     """A typo'd status ('unsubscibed') is refused by the database, on both engines."""
     import pytest

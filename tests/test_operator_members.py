@@ -11,6 +11,7 @@ from flask import Flask
 from digest.store.db import Database
 from digest.store.models import Member, Subgroup
 from digest.web import create_app
+from tests.support.db import migrated_db
 from tests.test_web import (
     SECRET,
     SECRET_ENV,
@@ -30,7 +31,7 @@ def site(
     """The web tests' group (an operator, two leads, two members) behind a fresh app."""
     monkeypatch.setenv(SECRET_ENV, SECRET)
     cfg = make_config(tmp_path)
-    db = Database(cfg.database_url())
+    db = migrated_db(cfg.database_url())
     world = build_world(db)
     yield create_app(cfg, db), db, world
     db.dispose()

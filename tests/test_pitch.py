@@ -31,6 +31,7 @@ from digest.tagging.pitch import pitch_phrases
 from parsers.addressee import named_in_note
 from parsers.company import normalize_company
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group
+from tests.support.db import migrated_db
 from tests.test_render import CONFIG, NOW, check_golden, links, normalize
 
 CAROL_PITCH = (
@@ -105,7 +106,7 @@ def add_world(db: Database, seeded: Seeded) -> None:
 def world(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Config, Database, dict[str, MemberDigest]]]:
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('pitch') / 'pitch.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path_factory.mktemp('pitch') / 'pitch.db'}")
     add_world(db, seed_group(db))
     cfg = parse_config(CONFIG)
     yield cfg, db, {d.member.email.split("@")[0]: d for d in compose_all(db, cfg, PERIOD)}
@@ -173,7 +174,7 @@ def _pitch(db: Database, text: str) -> str:
 
 
 def test_members_csv_pitch_column(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'm.db'}")
     assert _pitch(
         db, 'email,pitch\nana@example.org,"Looking for a career in brand marketing"\n'
     ) == ("Looking for a career in brand marketing")
@@ -187,7 +188,7 @@ def test_members_csv_pitch_column(tmp_path: Path) -> None:
 
 
 def test_recruiters_csv(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'r.db'}")
     text = "name,address,agency,specialties\nJane Roe,Jane.Roe@acmestaffing.example,Acme Staffing,marketing;sales\n"
     with db.session() as session:
         report = import_recruiters(session, parse_recruiters_csv(text))
@@ -217,7 +218,7 @@ def test_semantic_pitch_matching_is_gated_and_explained_as_close(tmp_path: Path)
         CONFIG + "\n[tagging]\npitch_semantic = true\npitch_semantic_threshold = 0.5\n"
     )
     assert pitch_semantic_of(cfg) == 0.5
-    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 's.db'}")
     seed_group(db)
     with db.session() as s:
         s.add(Posting(title="Brand Strategist, Snacks", company="Frito-Lay", url="https://f.example/1",

@@ -25,6 +25,7 @@ from digest.store.db import Database
 from digest.store.models import Member, Posting, RawMessage
 from tests.servers import PostgresServer
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.mails import gmail_forward, mail
 
 ALICE = "Alice <alice@members.example>"
@@ -215,7 +216,7 @@ def pg_setup(  # type: ignore[no-untyped-def]
         imap=(dovecot.host, dovecot.port, imap_account.username, imap_account.password),
     )
     cfg = load_config(path)
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     with database.session() as s:
         s.add(Member(email="alice@members.example", name="Alice"))
     yield cfg, database, imap_account.username

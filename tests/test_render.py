@@ -48,9 +48,9 @@ from digest.delivery.render import (
 )
 from digest.delivery.tokens import Signer
 from digest.errors import UserError
-from digest.store.db import Database
 from tests.digest_seed import PERIOD, seed_group
 from tests.support import golden
+from tests.support.db import migrated_db
 
 GOLDEN = Path(__file__).parent / "golden"
 OUTPUT = Path(__file__).parent / "output"
@@ -75,7 +75,7 @@ _TOKEN = re.compile(
 def world(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Config, dict[str, MemberDigest]]]:
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('render') / 'render.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path_factory.mktemp('render') / 'render.db'}")
     seed_group(db)
     cfg = parse_config(CONFIG)
     yield cfg, {d.member.email.split("@")[0]: d for d in compose_all(db, cfg, PERIOD)}

@@ -114,6 +114,7 @@ def test_a_missed_run_catches_up_at_start_and_never_runs_twice(
     # Restarted an hour later (a new process): nobody gets a second digest for the period.
     clock.now = DUE + timedelta(hours=6)
     restarted = Runner(db, cfg, clock=clock, report=lambda *_: None)
+    assert restarted.due_period() is None  # the database, not process memory, says it is done
     restarted.send_if_due()
     assert recipients(smtp_server) == first
 

@@ -36,6 +36,8 @@ from digest.web.context import db_session
 from digest.web.digests import current_period, member_digest
 from parsers.jsonld import parse_jobpostings
 from parsers.model import Address, ParsedItem
+from tests.support.db import migrated_db
+from tests.support.worker import background
 from tests.test_web import SECRET, World, build_world, csrf, make_config, member, sign_in
 
 BASE = "http://127.0.0.1:5000"
@@ -51,7 +53,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Database:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 
@@ -472,6 +474,7 @@ def test_a_correction_into_another_subgroup_waits_for_its_lead(
         data={"csrf_token": csrf(bob.get("/"))},
     )
     assert accepted.status_code == 302
+    assert background(app) == ["retag"]
     assert _tags(db, world.p_forklift) == {"IT"}
     with db.session() as s:
         assert s.get_one(Posting, world.p_forklift).title == "DevOps Engineer"
@@ -504,6 +507,7 @@ def test_a_correction_out_of_another_subgroup_can_be_rejected(
     op.post(
         f"{base}/edit", data={"csrf_token": csrf(op.get(base)), "title": "Social Media Specialist"}
     )
+    assert background(app) == ["retag"]
     assert _tags(db, world.p_social) == {"Marketing"}
 
 
@@ -554,6 +558,29 @@ def test_a_stored_javascript_url_is_no_live_link(
         digest = member_digest(s, cfg, carol, current_period(cfg))
         mail = build_mail(cfg, digest, Links(cfg, app.extensions["jobdigest"].signer, carol.id))
     assert "javascript:" not in mail.data.decode("ascii", "replace").lower()
+
+
+def test_a_sign_in_link_asked_while_the_relay_is_down_is_sent_by_the_worker(
+    mail_app: Flask, cfg: Config, db: Database, world: World, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    """The link waits in the database outbox, not in the web process's memory: the worker's
+    outbox job sends it once the relay is back (and a web process that died would lose none)."""
+    from digest.delivery.outbox import waiting
+    from schedules.runner import Runner
+
+    port, cfg.smtp.port = cfg.smtp.port, 9  # the relay is down
+    client = mail_app.test_client()
+    token = csrf(client.get("/signin"))
+    answer = client.post("/signin", data={"email": "carol@example.org", "csrf_token": token})
+    assert answer.status_code == 200
+    mail_app.extensions["jobdigest"].outbox.drain()
+    assert smtp_server.messages == [] and waiting(db) == 1
+    cfg.smtp.port = port  # back
+    runner = Runner(db, cfg, report=lambda *_: None)
+    runner.run_job("outbox")
+    assert not runner.failures
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ("carol@example.org",) and waiting(db) == 0
 
 
 # -- 8: CR/LF in a member's name ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from digest.store.db import Database
 from digest.store.intros import record_landing
 from digest.store.members import set_targets
 from digest.store.models import Feedback, IntroRequest, Member, PastEmployer, Posting
+from tests.support.db import migrated_db
 from tests.test_web import SECRET, SECRET_ENV, World, build_world, sign_in, token_for
 from tests.test_web_browser import Site, page, sign_in_by_mail, site  # noqa: F401
 
@@ -56,7 +57,7 @@ def group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Databa
         '[smtp]\nfrom_address = "Test Network <leads@example.org>"\n',
         encoding="utf-8",
     )
-    db = Database(f"sqlite:///{tmp_path / 'web.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'web.db'}")
     world = build_world(db)
     _people(db, world)
     yield config, db, world

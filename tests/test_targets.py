@@ -23,6 +23,7 @@ from digest.store.members import set_targets
 from digest.store.models import Member, Posting, Subgroup, Tag
 from parsers.company import normalize_company
 from tests.digest_seed import PERIOD, WEEK_START, Seeded, seed_group
+from tests.support.db import migrated_db
 from tests.test_render import CONFIG, NOW, check_golden, links, normalize
 
 
@@ -55,7 +56,7 @@ def add_targets(db: Database, seeded: Seeded) -> None:
 def world(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Config, dict[str, MemberDigest]]]:
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('targets') / 'targets.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path_factory.mktemp('targets') / 'targets.db'}")
     add_targets(db, seed_group(db))
     cfg = parse_config(CONFIG)
     yield cfg, {d.member.email.split("@")[0]: d for d in compose_all(db, cfg, PERIOD)}
@@ -132,7 +133,7 @@ def _targets(db: Database, email_address: str) -> list[tuple[str, str]]:
 
 
 def test_members_csv_targets_column(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'm.db'}")
     _import(db, "email,name,targets\nana@example.org,Ana,Sabre Inc.;Frito-Lay;SABRE\n")
     assert _targets(db, "ana@example.org") == [("Sabre Inc.", "sabre"), ("Frito-Lay", "frito lay")]
     _import(db, "email,name,keywords\nana@example.org,Ana,brand\n")  # no column: left alone

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 from digest.tagging.vocabulary import Vocabulary
+from tests.support.db import migrated_db
 
 SUBGROUPS = """
 [[subgroup]]
@@ -71,10 +72,10 @@ def test_a_bad_vocabulary_file_is_one_line_naming_it(tmp_path: Path) -> None:
 
 
 def test_retag_uses_the_group_vocabulary(tmp_path: Path) -> None:
-    from digest.store.db import Database
     from digest.store.models import Posting, Tag
 
     config = _group(tmp_path, 'synonyms = [["stockroom boss", "warehouse manager"]]\n')
+    db = migrated_db(f"sqlite:///{tmp_path / 'jd.db'}")  # commands do not migrate
     runner = CliRunner()
     assert (
         runner.invoke(
@@ -82,7 +83,6 @@ def test_retag_uses_the_group_vocabulary(tmp_path: Path) -> None:
         ).exit_code
         == 0
     )
-    db = Database(f"sqlite:///{tmp_path / 'jd.db'}")
     with db.session() as session:
         session.add(Posting(title="Stockroom Boss", fingerprint="fp-1"))
     result = runner.invoke(cli, ["--config", str(config), "retag"])

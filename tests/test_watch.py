@@ -26,6 +26,7 @@ from digest.store.models import Posting, Sighting, Source
 from parsers.careers import CareersSite
 from parsers.model import Posting as ParsedPosting
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.http import LocalServer, redirect, reply
 
 DATA = Path(__file__).parent / "data" / "boards"
@@ -42,7 +43,7 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def lite(tmp_path: Path) -> Iterator[Database]:
     """SQLite only, for what does not depend on the engine."""
-    database = Database(f"sqlite:///{tmp_path / 'watch.db'}")
+    database = migrated_db(f"sqlite:///{tmp_path / 'watch.db'}")
     yield database
     database.dispose()
 

@@ -40,6 +40,8 @@ from digest.store.models import (
 )
 from digest.tagging.tag import tag_pending
 from digest.web import create_app
+from tests.support.db import migrated_db
+from tests.support.worker import background
 
 SECRET_ENV = "JOBDIGEST_WEB_TEST_SECRET"
 SECRET = "test-secret-" + "s" * 24
@@ -139,7 +141,7 @@ def cfg(tmp_path: Path, secret_env: None) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Database:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 
@@ -502,7 +504,14 @@ def test_saving_roles_bumps_the_version_and_retags(app: Flask, db: Database, wor
         assert [(r.phrase, r.synonyms) for r in group.roles] == [
             ("Marketing Manager", ["Brand Manager"])
         ]
+    # the request only recorded the new rules: the page says the re-tag runs in the background
+    assert current_tags(db, world.p_brand) == {}
+    page = alice.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved (rules version 2). Re-tagging 5 postings in the background" in page
+    assert background(app) == ["retag"]
     assert current_tags(db, world.p_brand) == {"Marketing": "Marketing Manager"}
+    again = alice.get(f"/lead/{world.marketing}/roles").get_data(as_text=True)
+    assert "Every posting is tagged with the current rules." in again
     assert current_tags(db, world.p_social) == {}
     assert current_tags(db, world.p_devops) == {"IT": "DevOps Engineer"}
     # saving the same rules again changes nothing
@@ -575,6 +584,7 @@ def test_moderation_hide_correct_and_merge(app: Flask, db: Database, world: Worl
         data={"csrf_token": token, "title": "Marketing Manager", "company": "Umbrella Corp."},
     )
     assert corrected.status_code == 302
+    assert background(app) == ["retag"]
     assert current_tags(db, world.p_forklift) == {"Marketing": "Marketing Manager"}
     merged = alice.post(
         f"{base}/{world.p_marketing}/merge", data={"csrf_token": token, "target": world.p_forklift}
@@ -634,6 +644,7 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
     done = alice.post(f"{base}/take-out", data={"csrf_token": csrf(page)})
     assert done.status_code == 302  # to the week page listing it, with its "Put it back"
     assert done.headers["Location"].startswith(f"/lead/{world.marketing}/?period=")
+    assert background(app) == ["retag"]
     assert current_tags(db, world.p_social) == {"IT": "Social Media Specialist"}
     week = alice.get(done.headers["Location"]).get_data(as_text=True)
     assert "Taken out of Marketing; other sub-groups keep it." in week
@@ -661,6 +672,7 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
         "action": "save",
     }
     assert alice.post(f"/lead/{world.marketing}/roles", data=roles).status_code == 302
+    background(app)
     assert current_tags(db, world.p_brand) == {"Marketing": "Marketing Manager"}  # re-tagged
     assert current_tags(db, world.p_social) == {"IT": "Social Media Specialist"}
     lines = explain_posting(db, world.p_social, cfg)
@@ -678,6 +690,7 @@ def test_a_lead_takes_a_posting_out_of_their_subgroup_alone_and_puts_it_back(
 
     undo = alice.post(f"{base}/put-back", data={"csrf_token": csrf(page)})
     assert undo.status_code == 302
+    assert background(app) == ["retag"]
     assert set(current_tags(db, world.p_social)) == {"Marketing", "IT"}
     assert "Social Media Specialist" in _digest_page(app, world.carol)
     assert "Taken out of" not in alice.get(f"/lead/{world.marketing}/").get_data(as_text=True)
@@ -694,6 +707,7 @@ def test_a_posting_taken_out_stays_with_a_member_for_their_keyword(
     base = f"/lead/{world.marketing}/postings/{world.p_social}"
     token = csrf(alice.get(base))
     assert alice.post(f"{base}/take-out", data={"csrf_token": token}).status_code == 302
+    background(app)
     assert current_tags(db, world.p_social) == {}
     assert "Social Media Specialist" in _digest_page(app, world.carol)  # her keyword
     assert "Social Media Specialist" not in _digest_page(app, world.alice)
@@ -855,6 +869,7 @@ def test_held_mail_sender_can_become_a_member(app: Flask, db: Database, world: W
         op.post(f"/operator/held/{raw_id}/add-member", data={"csrf_token": token}).status_code
         == 302
     )
+    assert background(app) == ["record"]
     with db.session() as s:
         raw = s.get_one(RawMessage, raw_id)
         newcomer = s.scalar(select(Member).where(Member.email == "stranger@example.net"))
@@ -875,6 +890,12 @@ def test_failed_mail_can_be_reprocessed(app: Flask, db: Database, world: World) 
         op.post(f"/operator/failed/{raw_id}/reprocess", data={"csrf_token": csrf(page)}).status_code
         == 302
     )
+    waiting = op.get("/operator/failed").get_data(as_text=True)  # the request only asked
+    assert "will be processed again in the background" in waiting
+    assert "Waiting to be processed again" in waiting and "by op@example.org" in waiting
+    with db.session() as s:
+        assert s.get_one(RawMessage, raw_id).status == "new"
+    assert background(app) == ["record"]
     with db.session() as s:
         assert s.get_one(RawMessage, raw_id).status == "processed"
     assert "parser bug" not in op.get("/operator/failed").get_data(as_text=True)

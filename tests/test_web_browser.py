@@ -26,6 +26,7 @@ from digest.store.models import Delivery, Member, RawMessage, Role, Source, Subg
 from digest.tagging.compile import load_rules
 from digest.tagging.matcher import Matcher
 from digest.web import create_app
+from tests.support.db import migrated_db
 from tests.test_web import World, build_world, make_config
 
 SHOTS = Path(__file__).parent / "web_screenshots"
@@ -51,7 +52,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_server) -> Iterat
         str(smtp_server.tls.ca_file),
         "",
     )
-    db = Database(cfg.database_url())
+    db = migrated_db(cfg.database_url())
     world = build_world(db)
     app = create_app(cfg, db)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)

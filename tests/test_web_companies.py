@@ -25,6 +25,7 @@ from digest.store.db import Database
 from digest.store.members import set_targets
 from digest.store.models import Member, PastEmployer, Posting, RawMessage, Source
 from digest.web import create_app
+from tests.support.db import migrated_db
 from tests.test_web import World, build_world, csrf, make_config, sign_in, token_for
 
 SHOTS = Path(__file__).parent / "web_screenshots"
@@ -61,7 +62,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Iterator[Database]:
-    database = Database(cfg.database_url())
+    database = migrated_db(cfg.database_url())
     yield database
     database.dispose()
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from digest.store.db import Database
 from digest.store.models import Member, RawMessage
 from tests.support.config import write_config
+from tests.support.db import migrated_db
 from tests.support.mails import gmail_forward
 
 pytestmark = pytest.mark.servers
@@ -42,7 +42,7 @@ def test_idle_ingests_new_mail_within_seconds_and_sigterm_stops(
     config.write_text(
         config.read_text().replace("batch_size = 3", "batch_size = 3\npoll_seconds = 600")
     )
-    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    db = migrated_db(f"sqlite:///{tmp_path / 'w.db'}")
     with db.session() as s:
         s.add(Member(email="alice@members.example", name="Alice"))
     env = {**os.environ, "TEST_IMAP_PASSWORD": imap_account.password, "TEST_SECRET_KEY": "k" * 32}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -53,7 +54,7 @@ class State:
     def db(self) -> Database:
         if self._db is None:
             try:
-                self._db = Database(self.cfg.database_url())
+                self._db = Database.open(self.cfg.database_url())
             except Exception as exc:
                 if isinstance(exc, UserError | ServiceError):
                     raise
@@ -82,7 +83,12 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (UserError, ServiceError) as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(
+                f"[bold red]Error:[/] {escape(str(exc))}",
+                highlight=False,
+                markup=True,
+                soft_wrap=True,
+            )
             sys.exit(exc.exit_code)
         except (OperationalError, DatabaseError) as exc:
             err.print(

@@ -14,7 +14,7 @@ from digest.cli.base import (
 )
 from digest.config import load_config
 from digest.errors import ServiceError
-from digest.store.db import Database
+from digest.store.db import Database, upgrade
 
 
 @click.command(short_help="Starter config, database and first operator.")
@@ -38,6 +38,7 @@ def init(directory: Path, operator_email: str | None) -> None:
     cfg = load_config(path)
     try:
         db = Database(cfg.database_url())
+        upgrade(db.engine)
     except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors differ; each is one line here
         raise ServiceError(f"database {cfg.database.url}: cannot create it: {exc}") from None
     said = ""
@@ -91,8 +92,11 @@ def db() -> None:
 @pass_state
 @friendly
 def db_upgrade(state: State) -> None:
-    """Apply database migrations (other commands also do this on first use)."""
-    from digest.store.db import make_engine, upgrade
+    """Apply database migrations: after installing a new jobdigest, before starting it.
+
+    The only command (with `init` and `demo`) that changes the schema; the others refuse an
+    old one. Safe to run from several machines at once: one migrates, the others wait."""
+    from digest.store.db import make_engine
 
     engine = make_engine(state.cfg.database_url())
     changed = upgrade(engine)

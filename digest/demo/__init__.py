@@ -24,7 +24,7 @@ from digest.roster.imports import (
     parse_recruiters_csv,
 )
 from digest.sources.pull import fetch_due_sources, sync_sources
-from digest.store.db import Database
+from digest.store.db import Database, upgrade
 from digest.store.intros import answer, ask, record_landing
 from digest.store.models import (
     IntroRequest,
@@ -147,6 +147,7 @@ def run_demo(directory: Path, out: Console) -> None:
         ) from None
     cfg = load_config(config_path)
     db = Database(cfg.database_url())
+    upgrade(db.engine)  # the demo makes its own database, like `init`
     groups = parse_subgroups_toml((data / "subgroups.toml").read_text("utf-8"))
     with db.session() as session:
         # Sub-groups first, as the README says: their leads are linked when the members arrive.
@@ -202,6 +203,11 @@ def run_demo(directory: Path, out: Console) -> None:
     out.print(
         f"Their links work once the web app runs: cd {directory} && jobdigest web "
         "(sign in with `jobdigest sign-in-link alice.moreno@example.org`)",
+        highlight=False,
+    )
+    out.print(
+        "What you change there (target roles, corrections) is re-tagged by the worker: keep "
+        "`jobdigest run` going beside it, or run `jobdigest run --once` after a change.",
         highlight=False,
     )
 

@@ -246,6 +246,9 @@ class RawMessage(Base):
     #: parse attempts started (counted before each one): a mail whose parsing keeps crashing
     #: or running out of time is set aside as failed after MAX_ATTEMPTS (digest.ingest.record)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: who asked (in the web app) to process the mail again, and when; a worker does it
+    reprocess_by: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    reprocess_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class Reply(Base):
@@ -551,3 +554,45 @@ class Landing(Base):
 
     member: Mapped[Member] = relationship()
     posting: Mapped[Posting | None] = relationship()
+
+
+class Wake(Base):
+    """A job a web request asked for (a re-tag after a rule change, mail to reprocess): the
+    request records it and a worker runs the job; `taken_at` once a worker took it."""
+
+    __tablename__ = "wakes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
+
+
+class OutboxMail(Base):
+    """A mail the web app sends (sign-in link, alias confirmation, intro request), kept until
+    a drainer sent it, so a web process that dies loses none."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(320))
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: when a drainer took it (a drainer that died frees it after digest.delivery.outbox.LEASE)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: what to note once the server took it: "intro:<id>" marks that intro request mailed
+    on_sent: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Send(Base):
+    """One period's digest run: started, and finished once every member owed one was mailed,
+    so two runners (or one restarted) agree on whether the period's digests went out."""
+
+    __tablename__ = "sends"
+    __table_args__ = (UniqueConstraint("period", name="uq_send_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, Select, and_, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
@@ -133,16 +133,33 @@ def tag_pending(
     return result
 
 
+def _current_key(session: Session) -> str:
+    groups, _rules = load_rules(session)  # the key needs no compiled matcher
+    return rules_key(groups, restricted_sources(session))
+
+
 def stale_ids(db: Database, among: Sequence[int] | None = None) -> list[int]:
     """Ids of the postings whose tags are missing or stale (of `among`, if given): what the tag
     planner splits, and what a batch checks before compiling a matcher for nothing."""
     with db.session() as session:
-        groups, _rules = load_rules(session)  # the key needs no compiled matcher
-        key = rules_key(groups, restricted_sources(session))
-        query = select(Posting.id).where(Posting.tag_key != key).order_by(Posting.id)
+        query = select(Posting.id).where(Posting.tag_key != _current_key(session))
         if among is not None:
             query = query.where(Posting.id.in_(list(among)))
-        return list(session.scalars(query))
+        return list(session.scalars(query.order_by(Posting.id)))
+
+
+def stale_count(session: Session, among: Sequence[int] | None = None) -> int:
+    """How many postings (of `among`) wait for a re-tag: what a page says is still to do."""
+    query = select(func.count()).where(Posting.tag_key != _current_key(session))
+    if among is not None:
+        query = query.where(Posting.id.in_(list(among)))
+    return session.scalar(query) or 0
+
+
+def mark_stale(session: Session, posting_ids: Sequence[int]) -> None:
+    """The postings' tags need recomputing (their text or exclusions changed): the tag planner
+    finds them, whatever the rules key."""
+    session.execute(update(Posting).where(Posting.id.in_(list(posting_ids))).values(tag_key=""))
 
 
 def _tag_rows(

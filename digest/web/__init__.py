@@ -40,7 +40,7 @@ CSP = (
 def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
     secret = config.signing_key()
-    db = db or Database(config.database_url())
+    db = db or Database.open(config.database_url())
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(
         SECRET_KEY=secret,
@@ -56,7 +56,7 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
         cfg=config,
         db=db,
         signer=Signer(secret),
-        outbox=Outbox(config),
+        outbox=Outbox(config, db),
         limit_address=RateLimiter(db, "signin-address", *SIGNIN_PER_ADDRESS),
         limit_ip=RateLimiter(db, "signin-ip", *SIGNIN_PER_IP),
         limit_alias=RateLimiter(db, "alias-address", *ALIAS_MAILS_PER_ADDRESS),

@@ -19,9 +19,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.clock import utcnow
 from digest.delivery.headers import header_text, mailbox
-from digest.store.db import Database
 from digest.store.intros import (
     answer,
     answer_line,
@@ -113,20 +111,8 @@ def _ask(asker: Member, contact: Member, posting: Posting) -> Any:
             **context,
         ), 429
     db_session().commit()
-    db, req_id = state().db, made.id
-    state().outbox.send(
-        _request_mail(made, asker, contact, posting), on_sent=lambda: _mailed(db, req_id)
-    )
+    state().outbox.send(_request_mail(made, asker, contact, posting), on_sent=f"intro:{made.id}")
     return render_template("web/member/intro_sent.html", **context)
-
-
-def _mailed(db: Database, req_id: int) -> None:
-    """Noted only once the SMTP server took the mail: a request whose mail failed shows as
-    not mailed (sheet, logs) instead of silently waiting for an answer that cannot come."""
-    with db.session() as session:
-        found = session.get(IntroRequest, req_id)
-        if found is not None:
-            found.mailed_at = utcnow()
 
 
 def _request_mail(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from digest.delivery.periods import period_of, window
 from digest.delivery.render import Links, render
 from digest.errors import UserError
-from digest.formatting import plural
+from digest.formatting import noun
 from digest.sources.watches import list_watches
 from digest.store.models import (
     IntendedRecipient,
@@ -25,10 +25,11 @@ from digest.store.models import (
     Tag,
 )
 from digest.store.statuses import CorrectionStatus, PostingStatus
+from digest.store.wakes import RETAG, notify, record_wake
 from digest.tagging import exclusions
 from digest.tagging.compile import build_matcher
 from digest.tagging.rules import rules_from_form, rules_of
-from digest.tagging.tag import tag_pending
+from digest.tagging.tag import mark_stale, stale_count
 from digest.web import digests, moderation
 from digest.web.context import (
     current_member,
@@ -165,7 +166,9 @@ def _edited_preview(group: Subgroup, form: RolesForm) -> Preview:
 def roles(group: Subgroup) -> Any:
     if request.method == "GET":
         form = _with_blank_row(RolesForm(data=_roles_form_data(group)))
-        return render_template("web/lead/roles.html", group=group, form=form, preview=None)
+        return render_template(
+            "web/lead/roles.html", group=group, form=form, preview=None, retagging=_retag_state()
+        )
     form = RolesForm()
     action = request.form.get("action", "save")
     if not form.validate():
@@ -208,12 +211,36 @@ def _save_roles(group: Subgroup, form: RolesForm) -> Any:
     ]
     group.exclude = exclude
     group.rules_version += 1
+    record_wake(db_session(), RETAG, f"{group.name} rules version {group.rules_version}")
     db_session().commit()
-    result = tag_pending(state().db, cfg=state().cfg)
+    notify(state().cfg)
+    waiting = stale_count(db_session())
     flash(
-        f"Saved (rules version {group.rules_version}); {plural(result.postings, 'posting')} re-tagged."
+        f"Saved (rules version {group.rules_version}). "
+        + (
+            f"Re-tagging {waiting:,} {noun(waiting, 'posting')} in the background; "
+            "this page shows when it is done."
+            if waiting
+            else "No postings to re-tag."
+        )
     )
     return redirect(url_for("lead.roles", subgroup_id=group.id))
+
+
+def _retag_later(posting_ids: list[int], reason: str) -> None:
+    """The postings' tags are stale and a worker re-tags them (web requests run no pipeline
+    work): recorded in the request's transaction; `_wake_worker` after its commit."""
+    mark_stale(db_session(), posting_ids)
+    record_wake(db_session(), RETAG, reason)
+
+
+def _wake_worker() -> None:
+    notify(state().cfg)
+
+
+def _retag_state(posting_ids: list[int] | None = None) -> int:
+    """Postings (of `posting_ids`) still waiting for the background re-tag."""
+    return stale_count(db_session(), posting_ids)
 
 
 @bp.post("/<int:subgroup_id>/roles/preview")
@@ -272,6 +299,7 @@ def _posting_page(group: Subgroup, posting: Posting, code: int = 200, **forms: A
         tags=tags,
         merged_into=merged_into,
         ours=any(t.subgroup_id == group.id for t in tags),
+        retagging=_retag_state([posting.id]),
         action_form=ActionForm(formdata=None),
         **context,
     ), code
@@ -303,10 +331,11 @@ def posting_edit(group: Subgroup, posting_id: int) -> Any:
         )
         return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
     retag = moderation.correct(item, title, company)
-    db_session().commit()
     if retag:
-        tag_pending(state().db, [item.id], cfg=state().cfg)
-    flash("Posting corrected.")
+        _retag_later([item.id], f"posting {item.id} corrected")
+    db_session().commit()
+    _wake_worker()
+    flash("Posting corrected." + (" Its tags are redone in the background." if retag else ""))
     return redirect(url_for("lead.posting", subgroup_id=group.id, posting_id=item.id))
 
 
@@ -325,9 +354,10 @@ def correction_decide(group: Subgroup, correction_id: int, decision: str) -> Any
     if not ActionForm().validate():
         abort(400)
     applied = moderation.decide(sess, _me(), correction, accept=decision == "accept")
-    sess.commit()
     if applied:
-        tag_pending(state().db, [correction.posting_id])
+        _retag_later([correction.posting_id], f"correction {correction.id} applied")
+    sess.commit()
+    _wake_worker()
     verb = {"accept": "applied" if applied else "accepted", "reject": "rejected"}[decision]
     flash(f"Correction of posting {correction.posting_id} {verb}.")
     return redirect(url_for("lead.week", subgroup_id=group.id))
@@ -345,9 +375,13 @@ def posting_take_out(group: Subgroup, posting_id: int) -> Any:
     if group.id not in moderation.current_subgroup_ids(sess, item.id):
         abort(400, f"This posting is not tagged for {group.name}.")
     exclusions.take_out(sess, group.id, item.id, _me().id)
+    _retag_later([item.id], f"posting {item.id} taken out of {group.name}")
     sess.commit()
-    tag_pending(state().db, [item.id], cfg=state().cfg)
-    flash(f"Taken out of {group.name}; other sub-groups keep it. “Put it back” below undoes it.")
+    _wake_worker()
+    flash(
+        f"Taken out of {group.name}; other sub-groups keep it. It leaves this week's list once "
+        "its tags are redone in the background (moments). “Put it back” below undoes it."
+    )
     return _week_of(group, item)
 
 
@@ -361,9 +395,13 @@ def posting_put_back(group: Subgroup, posting_id: int) -> Any:
     sess = db_session()
     if not exclusions.put_back(sess, group.id, posting_id):
         abort(404)
+    _retag_later([posting_id], f"posting {posting_id} put back into {group.name}")
     sess.commit()
-    tag_pending(state().db, [posting_id], cfg=state().cfg)
-    flash(f"Put back into {group.name}.")
+    _wake_worker()
+    flash(
+        f"Put back into {group.name}; it is listed again once its tags are redone in the "
+        "background (moments), when the rules match it."
+    )
     item = sess.get(Posting, posting_id)
     return _week_of(group, item) if item else redirect(url_for("lead.week", subgroup_id=group.id))
 

@@ -8,9 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from digest.clock import utcnow
 from digest.errors import UserError, decode_utf8
-from digest.ingest.record import process_pending
-from digest.ingest.verdict import Rules
 from digest.roster.imports import import_members, parse_members_csv
 from digest.store.members import find_member
 from digest.store.models import (
@@ -25,6 +24,7 @@ from digest.store.models import (
 )
 from digest.store.roster import new_member, operators
 from digest.store.statuses import MailStatus, MemberStatus
+from digest.store.wakes import RECORD, notify, record_wake
 from digest.web import sessions
 from digest.web.context import current_member, db_session, operator_required, state
 from digest.web.forms import (
@@ -458,12 +458,24 @@ def held_add_member(message_id: int) -> Any:
             new_member(
                 sess, sender, inside_contacts_default=state().cfg.group.inside_contacts_default
             )
+    _reprocess_later(raw, f"held message {raw.id}: {sender} added as a member")
     sess.commit()
-    counts = process_pending(
-        state().db.sessions, [raw.id], force=True, rules=Rules.from_config(state().cfg)
+    notify(state().cfg)
+    flash(
+        f"Added {sender} as a member; message {raw.id} is processed again as theirs in the "
+        "background (moments)."
     )
-    flash(f"Added {sender} as a member; message {raw.id}: {', '.join(counts) or 'unchanged'}.")
     return redirect(url_for("operator.held"))
+
+
+def _reprocess_later(raw: RawMessage, reason: str) -> None:
+    """Set the stored mail back to new, noting who asked and when, with a wake for the worker
+    that records it (web requests run no pipeline work). Its attempts count afresh."""
+    me = current_member()
+    raw.status, raw.attempts = MailStatus.NEW, 0
+    raw.reprocess_by = me.email if me is not None else ""
+    raw.reprocess_at = utcnow()
+    record_wake(db_session(), RECORD, reason)
 
 
 @bp.get("/failed")
@@ -472,8 +484,20 @@ def failed() -> Any:
     return render_template(
         "web/operator/failed.html",
         messages=_messages(MailStatus.FAILED),
+        waiting=_waiting_again(),
         form=ActionForm(formdata=None),
     )
+
+
+def _waiting_again() -> list[RawMessage]:
+    """Mail an operator asked to process again that no worker recorded yet."""
+    query = (
+        select(RawMessage)
+        .where(RawMessage.status == MailStatus.NEW, RawMessage.reprocess_at.is_not(None))
+        .order_by(RawMessage.reprocess_at.desc())
+        .limit(PAGE)
+    )
+    return list(db_session().scalars(query))
 
 
 @bp.post("/failed/<int:message_id>/reprocess")
@@ -485,12 +509,13 @@ def failed_reprocess(message_id: int) -> Any:
         abort(404)
     if not form.validate():
         abort(400)
-    db_session().rollback()  # release any read transaction before the ingest writes
-    counts = process_pending(
-        state().db.sessions, [message_id], force=True, rules=Rules.from_config(state().cfg)
+    _reprocess_later(raw, f"failed message {message_id} reprocessed")
+    db_session().commit()
+    notify(state().cfg)
+    flash(
+        f"Message {message_id} will be processed again in the background; "
+        "it is listed under “Waiting” below until it is done."
     )
-    status = next(iter(counts), "unchanged")
-    flash(f"Message {message_id} reprocessed: {status}.")
     return redirect(url_for("operator.failed"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.db import migrated
+
 
 def write_config(
     folder: Path,
@@ -13,7 +15,10 @@ def write_config(
     smtp: tuple[str, int] | None = None,
     ca_file: str = "",
     extra: str = "",
+    migrate: bool = True,
 ) -> Path:
+    """The config file; its database brought to the newest schema unless `migrate` is False
+    (commands refuse an unmigrated database, as they would in production)."""
     lines = [
         "[group]",
         'name = "Test Network"',
@@ -52,4 +57,6 @@ def write_config(
     ]
     path = folder / "jobdigest.toml"
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    if migrate:
+        migrated(db_url)
     return path
