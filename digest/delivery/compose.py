@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -490,20 +490,20 @@ class Week:
 
     def keyword_mask(self, keyword: str) -> np.ndarray:
         """`keyword_matches` as a mask; cached the same way."""
-        found = self._keyword_masks.get(keyword)
-        if found is None:
-            if len(self._keyword_masks) > 4096:
-                self._keyword_masks.clear()
-            found = self._keyword_masks[keyword] = self.mask_of(self.keyword_matches(keyword))
-        return found
+        return self._cached_mask(self._keyword_masks, keyword, self.keyword_matches)
 
     def pitch_mask(self, pitch: str) -> np.ndarray:
         """`pitch_matches` as a mask; cached by the pitch as written."""
-        found = self._pitch_masks.get(pitch)
+        return self._cached_mask(self._pitch_masks, pitch, self.pitch_matches)
+
+    def _cached_mask(
+        self, cache: dict[str, np.ndarray], key: str, matches: Callable[[str], Iterable[int]]
+    ) -> np.ndarray:
+        found = cache.get(key)
         if found is None:
-            if len(self._pitch_masks) > 4096:
-                self._pitch_masks.clear()
-            found = self._pitch_masks[pitch] = self.mask_of(self.pitch_matches(pitch))
+            if len(cache) > 4096:
+                cache.clear()
+            found = cache[key] = self.mask_of(matches(key))
         return found
 
     def _contributors(self) -> list[tuple[str, int]]:
