@@ -131,7 +131,7 @@ def _posting(i: int, rng: random.Random, company: str, start: datetime) -> dict[
 
 
 def make_db(folder: Path, members: int, postings: int) -> Database:
-    db = Database(f"sqlite:///{folder / f'bench-{members}.db'}", migrate=False)
+    db = Database(f"sqlite:///{folder / f'bench-{members}.db'}")
     Base.metadata.create_all(db.engine)  # the models as they are now, whatever the migrations say
     seed(db, members, postings, random.Random(42))
     return db
