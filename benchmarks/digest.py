@@ -38,6 +38,7 @@ from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from digest.store.models import (
     Base,
+    Group,
     Member,
     MemberSubgroup,
     PastEmployer,
@@ -86,7 +87,7 @@ def seed(db: Database, members: int, postings: int, rng: random.Random) -> None:
     begin, end = window(PERIOD, config().tz)
     start = begin + timedelta(days=7)
     companies = [f"Company {i} {'Inc.' if i % 3 else 'LLC'}" for i in range(800)]
-    with db.engine.begin() as conn:
+    with db.session() as conn:  # the group's session stamps every row with the group
         conn.execute(insert(Subgroup), [{"id": i + 1, "name": f"{r} group", "description": "", "exclude": [],
                                          "rules_version": 1} for i, r in enumerate(ROLES)])  # fmt: skip
         conn.execute(insert(Member), [_member(i + 1, rng) for i in range(members)])
@@ -133,6 +134,8 @@ def _posting(i: int, rng: random.Random, company: str, start: datetime) -> dict[
 def make_db(folder: Path, members: int, postings: int) -> Database:
     db = Database(f"sqlite:///{folder / f'bench-{members}.db'}")
     Base.metadata.create_all(db.engine)  # the models as they are now, whatever the migrations say
+    with db.site().session() as session:  # the one group the migrations would have made
+        session.add(Group(id=1, slug="main"))
     seed(db, members, postings, random.Random(42))
     return db
 

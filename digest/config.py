@@ -20,8 +20,19 @@ MIN_KEY_LENGTH = 16
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+#: the sections of one group (jobdigest.toml's own group, or groups/<slug>.toml); the others
+#: ([database], [web], [fetch], [tagging], [queue]) are site-wide, set in jobdigest.toml alone
+GROUP_SECTIONS = ("group", "inbox", "smtp", "digest", "feeds", "boards")
+GROUPS_FOLDER = "groups"
+#: the slug of jobdigest.toml's own group (group 1) unless its [group] slug says otherwise
+MAIN_SLUG = "main"
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
+
+
 @dataclass
 class GroupConfig:
+    #: the group's short name in URLs (/g/<slug>/), file names and --group
+    slug: str = MAIN_SLUG
     name: str = "Job Network"
     timezone: str = "UTC"
     contact: str = ""
@@ -174,6 +185,9 @@ class Config:
     feeds: list[FeedConfig] = field(default_factory=list)
     boards: list[BoardConfig] = field(default_factory=list)
     path: Path | None = None
+    #: where the web app serves this group: "" for jobdigest.toml's own group (the site's root,
+    #: also /g/<slug>/), "/g/<slug>" for a group of its own file (not a TOML key)
+    url_prefix: str = ""
 
     @property
     def base_dir(self) -> Path:
@@ -190,6 +204,11 @@ class Config:
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
             return prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
+
+    def site_url(self) -> str:
+        """The web app's address for this group: [web] base_url and the group's prefix, so
+        every link in its digests and mails opens the group's own pages."""
+        return self.web.base_url.rstrip("/") + self.url_prefix
 
     def unsubscribe_address(self) -> str:
         """The List-Unsubscribe mailto of digests: the From address with "+unsubscribe"; mail
@@ -262,7 +281,7 @@ def _build(cls: type, where: str, table: Any) -> Any:
     if not isinstance(table, dict):
         raise UserError(f"{where}: expected a table")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls) if f.name != "path"}
+    known = {f.name for f in fields(cls) if f.name not in ("path", "url_prefix")}
     values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
@@ -366,34 +385,120 @@ def _validate_boards(cfg: Config, where: str) -> None:
             raise UserError(f"{where}: boards[{i}].company: {exc}") from None
 
 
-def parse_config(text: str, path: Path | None = None) -> Config:
+def parse_config(
+    text: str,
+    path: Path | None = None,
+    group_text: str | None = None,
+    group_path: Path | None = None,
+) -> Config:
+    """The config of one group: jobdigest.toml's text, and (for a group of its own file) the
+    text of groups/<slug>.toml, whose sections replace jobdigest.toml's group sections."""
     where = str(path) if path else "config"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{where}: not valid TOML: {exc}") from None
+    data = _toml(text, where)
+    if group_text is not None:
+        group_where = str(group_path) if group_path else "group config"
+        group_data = _toml(group_text, group_where)
+        _check_group_file(group_data, group_where)
+        slug = group_path.stem if group_path else str(group_data.get("group", {}).get("slug", ""))
+        group_data.setdefault("group", {}).setdefault("slug", slug)
+        if group_data["group"]["slug"] != slug:
+            raise UserError(f"{group_where}: group.slug: expected {slug!r} (the file's name)")
+        try:
+            _validate(_build(Config, "", group_data), group_where)
+        except UserError as exc:
+            text_of = str(exc)
+            raise UserError(
+                text_of if text_of.startswith(group_where) else f"{group_where}: {text_of}"
+            ) from None
+        data = {k: v for k, v in data.items() if k not in GROUP_SECTIONS} | group_data
     cfg = _build(Config, "", data)
     cfg.path = path.resolve() if path else None
-    try:
-        _validate(cfg, where)
-    except UserError:
-        raise
+    if group_text is not None:
+        cfg.url_prefix = f"/g/{cfg.group.slug}"
+    _validate(cfg, where)
     return cfg
 
 
-def load_config(path: str | os.PathLike[str] | None) -> Config:
-    """The config at `path`, $JOBDIGEST_CONFIG, or ./jobdigest.toml."""
-    chosen = Path(path or os.environ.get("JOBDIGEST_CONFIG") or DEFAULT_CONFIG)
+def _toml(text: str, where: str) -> dict[str, Any]:
     try:
-        text = chosen.read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{where}: not valid TOML: {exc}") from None
+
+
+def _check_group_file(data: dict[str, Any], where: str) -> None:
+    """A group file holds group sections only: a site-wide one there would be ignored."""
+    for key in data:
+        if key not in GROUP_SECTIONS:
+            hint = " (a site-wide section: set it in jobdigest.toml)" if key in _SITE else ""
+            raise UserError(
+                f"{where}: unknown key {key!r}{hint} (expected one of: {', '.join(GROUP_SECTIONS)})"
+            )
+
+
+_SITE = ("database", "web", "fetch", "tagging", "queue")
+
+
+def _config_file(path: str | os.PathLike[str] | None) -> Path:
+    return Path(path or os.environ.get("JOBDIGEST_CONFIG") or DEFAULT_CONFIG)
+
+
+def _read(chosen: Path) -> str:
+    try:
+        return chosen.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(
             f"{chosen}: config file not found (create one with 'jobdigest init', or pass --config)"
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{chosen}: cannot read: {exc}") from None
+
+
+def groups_folder(path: str | os.PathLike[str] | None) -> Path:
+    """groups/ beside jobdigest.toml: one <slug>.toml per group of its own file."""
+    return _config_file(path).parent / GROUPS_FOLDER
+
+
+def main_slug(text: str, where: str) -> str:
+    """The slug of jobdigest.toml's own group ([group] slug, else "main")."""
+    slug = _toml(text, where).get("group", {}).get("slug", MAIN_SLUG)
+    if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug):
+        raise UserError(f"{where}: group.slug: expected lowercase letters, digits and dashes")
+    return slug
+
+
+def group_slugs(path: str | os.PathLike[str] | None) -> list[str]:
+    """The installation's groups as the config names them: jobdigest.toml's own group first,
+    then one per groups/<slug>.toml, by name."""
+    chosen = _config_file(path)
+    slugs = [main_slug(_read(chosen), str(chosen))]
+    folder = groups_folder(path)
+    if folder.is_dir():
+        for file in sorted(folder.glob("*.toml")):
+            if not SLUG_PATTERN.fullmatch(file.stem):
+                raise UserError(
+                    f"{file}: a group file is named by its slug: lowercase letters, digits, dashes"
+                )
+            if file.stem not in slugs:
+                slugs.append(file.stem)
+    return slugs
+
+
+def load_config(path: str | os.PathLike[str] | None, group: str | None = None) -> Config:
+    """The config of one group: `path`, $JOBDIGEST_CONFIG, or ./jobdigest.toml, with the
+    group's groups/<slug>.toml when it has one. `group` None is jobdigest.toml's own group."""
+    chosen = _config_file(path)
+    text = _read(chosen)
+    group_path = groups_folder(path) / f"{group}.toml" if group else None
+    group_text = None
+    if group_path is not None and group_path.is_file():
+        group_text = _read(group_path)
+    elif group is not None and group != main_slug(text, str(chosen)):
+        raise UserError(f"unknown group {group!r} (groups: {', '.join(group_slugs(path))})")
     try:
-        return parse_config(text, chosen)
+        return parse_config(text, chosen, group_text, group_path)
     except UserError as exc:
         msg = str(exc)
-        if not msg.startswith(str(chosen)):
+        if not msg.startswith(str(chosen)) and not (group_path and msg.startswith(str(group_path))):
             msg = f"{chosen}: {msg}"
         raise UserError(msg) from None

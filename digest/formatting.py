@@ -13,7 +13,7 @@ functions Jinja2 filters, so templates do not grow their own formatting.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -113,13 +113,18 @@ def place(location: str, remote: bool) -> str:
     return " · ".join(place_parts(location, remote))
 
 
-def install_filters(env: Any, tz: ZoneInfo | None = None) -> None:
+def install_filters(env: Any, tz: ZoneInfo | Callable[[], ZoneInfo] | None = None) -> None:
     """Register these helpers as Jinja2 filters on `env` (a jinja2.Environment).
 
-    The time filters need the group's zone; without `tz` they show UTC, labelled as such."""
+    The time filters need the group's zone (or a function giving it: the web app serves many
+    groups); without `tz` they show UTC, labelled as such."""
     zone = tz or ZoneInfo("UTC")
-    env.filters["when"] = lambda moment, empty="": when(moment, zone, empty)
-    env.filters["on_day"] = lambda moment, empty="": on_day(moment, zone, empty)
+    if callable(zone) and not isinstance(zone, ZoneInfo):  # the zone of the request's group
+        env.filters["when"] = lambda moment, empty="": when(moment, zone(), empty)
+        env.filters["on_day"] = lambda moment, empty="": on_day(moment, zone(), empty)
+    else:
+        env.filters["when"] = lambda moment, empty="": when(moment, zone, empty)
+        env.filters["on_day"] = lambda moment, empty="": on_day(moment, zone, empty)
     env.filters["week_of"] = week_of
     env.filters["plural"] = plural
     env.filters["noun"] = noun

@@ -67,3 +67,58 @@ def write_starter(directory: Path) -> tuple[Path, bool]:
             "choose a folder you can write to (jobdigest init DIR)"
         ) from None
     return path, True
+
+
+GROUP_STARTER = """\
+# Group {slug!r} of this installation: its own name, time zone, inbox, SMTP, digest time, feeds
+# and boards. Site-wide settings ([database], [web], [fetch], [tagging], [queue]) stay in
+# jobdigest.toml. Reference: README.md ("Many groups").
+
+[group]
+name = {name}
+timezone = {timezone}
+contact = ""
+inside_contacts_default = false
+inbox_address = ""                # where this group's members forward postings
+
+# [inbox]                         # this group's own inbox (another mailbox than any other group's)
+# host = "imap.example.org"
+# username = "{slug}-leads@example.org"
+# password_env = "JOBDIGEST_IMAP_PASSWORD_{env}"
+
+# [smtp]
+# host = "smtp.example.org"
+# username = "{slug}-leads@example.org"
+# password_env = "JOBDIGEST_SMTP_PASSWORD_{env}"
+# from_address = "Job Leads <{slug}-leads@example.org>"
+
+[digest]
+day = "monday"
+time = "07:00"
+
+# [[feeds]]
+# url = "https://example.org/jobs.rss"
+# subgroups = ["Marketing"]
+"""
+
+
+def write_group_file(folder: Path, slug: str, name: str, timezone: str) -> Path:
+    """groups/<slug>.toml from the template; an existing file is refused, never overwritten."""
+    import json
+
+    path = folder / f"{slug}.toml"
+    text = GROUP_STARTER.format(
+        slug=slug,
+        name=json.dumps(name or slug),
+        timezone=json.dumps(timezone),
+        env=slug.upper().replace("-", "_"),
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise ServiceError(f"{path}: exists already; remove it or choose another slug") from None
+    except OSError as exc:
+        raise ServiceError(f"{folder}: cannot write {path.name} there: {os_problem(exc)}") from None
+    return path

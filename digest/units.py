@@ -58,7 +58,8 @@ __all__ = [
 #: a re-tag after a rule change is shared by the workers, large enough to amortize the matcher)
 RECORD_RANGE = PARSE_CHUNK
 TAG_RANGE = 500
-#: the inbox's claim; a group's inbox is the one key today (groups thread theirs through later)
+#: the inbox's claim: each group has one inbox, and its locks are the group's own
+#: (store.locks.lock_class), so the key within the group is 0
 INBOX_KEY = 0
 
 

@@ -34,12 +34,23 @@ def _exit_if_failed(failures: list[tuple[str, BaseException]]) -> None:
 @click.option(
     "--once", is_flag=True, help="Run each ingest job once (poll, fetch, retag), then exit."
 )
+@click.option(
+    "--group",
+    "group",
+    metavar="SLUG",
+    envvar="JOBDIGEST_GROUP",
+    help="Only this group (default: every group).",
+)
 @pass_state
 @friendly
-def run(state: State, once: bool) -> None:
+def run(state: State, once: bool, group: str | None) -> None:
     """The scheduled worker: ingest continuously, send digests on [digest] day and time
-    in the group's time zone. Stop it with Ctrl-C or SIGTERM."""
+    in the group's time zone; every group of the installation (each in its own zone), or the
+    one --group names. Stop it with Ctrl-C or SIGTERM."""
     from schedules.runner import Runner
+
+    if group:
+        state.group_slug = group
 
     def report(name: str, result: Any) -> None:
         if isinstance(result, str) and result.startswith("failed: "):
@@ -47,32 +58,48 @@ def run(state: State, once: bool) -> None:
         elif result is not None:  # None: the job has nothing configured to do
             out.print(f"{name}: {_describe(result)}", highlight=False)
 
-    runner = Runner(state.db, state.cfg, report=report)
+    states = [state] if state.group_slug else [state.for_group(slug) for slug in state.slugs()]
+    several = len(states) > 1
+
+    def reporter(slug: str) -> Any:
+        return (lambda name, result: report(f"{slug}: {name}", result)) if several else report
+
+    runners = [Runner(s.db, s.cfg, report=reporter(s.cfg.group.slug)) for s in states]
     if once:
-        runner.run_ingest()
-        _exit_if_failed(runner.failures)
+        for runner in runners:
+            runner.run_ingest()
+        _exit_if_failed([f for runner in runners for f in runner.failures])
         return
+    _run_forever(states, runners)
+
+
+def _run_forever(states: list[State], runners: list[Any]) -> None:
+    """Every group's runner in turn until SIGTERM or Ctrl-C; IDLE on any group's inbox wakes it."""
     import signal
 
     from digest.inbox.idle import IdleWatcher
+    from schedules.runner import forever
 
     stop, wake = threading.Event(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: (stop.set(), wake.set()))
     wait_for_mail = None
-    if state.cfg.inbox.host and state.cfg.inbox.idle:
-        IdleWatcher(state.cfg, wake, stop).start()
+    idle = [s.cfg for s in states if s.cfg.inbox.host and s.cfg.inbox.idle]
+    for cfg in idle:
+        IdleWatcher(cfg, wake, stop).start()
+    if idle:
 
         def wait_for_mail(timeout: float) -> bool:
             mail = wake.wait(timeout)
             wake.clear()
             return mail
 
-    out.print(
-        f"Worker started for {state.cfg.group.name}; digests {state.cfg.digest.day} {state.cfg.digest.time} "
-        f"({state.cfg.group.timezone}). Ctrl-C stops it."
-    )
+    for s in states:
+        out.print(
+            f"Worker started for {s.cfg.group.name}; digests {s.cfg.digest.day} {s.cfg.digest.time} "
+            f"({s.cfg.group.timezone}). Ctrl-C stops it."
+        )
     try:
-        runner.forever(stop, wait_for_mail)
+        forever(runners, stop, wait_for_mail)
     except KeyboardInterrupt:
         stop.set()
 
@@ -91,8 +118,8 @@ def worker(state: State, concurrency: int | None, loglevel: str) -> None:
     from digest.store.locks import shared_database, sole_worker
     from schedules.tasks import configure
 
-    db = state.db  # an old schema stops here, in one line, before anything starts
-    app = configure(state.cfg)
+    db = state.site_db  # an old schema stops here, in one line, before anything starts
+    app = configure(state.site_cfg)
     _broker_reachable(app)
     argv = ["worker", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     if not shared_database(db):
@@ -115,8 +142,8 @@ def beat(state: State, loglevel: str) -> None:
 
     from schedules.tasks import configure
 
-    state.db.dispose()  # beat plans from the database's state: an old schema stops it here
-    app = configure(state.cfg)
+    state.site_db.dispose()  # beat plans from the database's state: an old schema stops it here
+    app = configure(state.site_cfg)
     _broker_reachable(app)
     schedule = Path(tempfile.gettempdir()) / "jobdigest-beat-schedule"
     app.Beat(loglevel=loglevel, schedule=str(schedule), quiet=True).run()

@@ -135,26 +135,53 @@ class Runner:
     ) -> None:
         """Ingest every poll interval (or as soon as IDLE reports mail); send digests on time;
         between, every WAKE_SECONDS, run what web requests asked for."""
+        forever([self], stop, wait_for_mail)
+
+    def until_due(self) -> float:
+        """Seconds to wait before this group's next ingest or digest, whichever is first."""
         interval = max(10, self.cfg.inbox.poll_seconds)
-        while not stop.is_set():
-            self.run_ingest()
-            self.send_if_due()
-            until_digest = (self.next_digest() - self.clock()).total_seconds()
-            self._wait(stop, max(1.0, min(interval, until_digest + 1)), wait_for_mail)
+        until_digest = (self.next_digest() - self.clock()).total_seconds()
+        return max(1.0, min(interval, until_digest + 1))
 
     def _wait(
         self, stop: threading.Event, timeout: float, wait_for_mail: Callable[[float], bool] | None
     ) -> None:
         """Wait `timeout` seconds (less when mail arrives), looking at the wakes meanwhile."""
-        deadline = time.monotonic() + timeout
-        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            step = min(left, WAKE_SECONDS)
-            if wait_for_mail is not None:
-                if wait_for_mail(step):
-                    return  # new mail: ingest now
-            elif stop.wait(step):
-                return
+        wait_all([self], stop, timeout, wait_for_mail)
+
+
+def forever(
+    runners: list[Runner],
+    stop: threading.Event,
+    wait_for_mail: Callable[[float], bool] | None = None,
+) -> None:
+    """Every group's ingest and digests in turn, one after the other in this process (each in
+    its group's zone); then wait for the earliest next one, or for mail."""
+    while not stop.is_set():
+        for runner in runners:
+            runner.run_ingest()
+            runner.send_if_due()
+        wait_all(runners, stop, min(runner.until_due() for runner in runners), wait_for_mail)
+
+
+def wait_all(
+    runners: list[Runner],
+    stop: threading.Event,
+    timeout: float,
+    wait_for_mail: Callable[[float], bool] | None,
+) -> None:
+    """Wait `timeout` seconds (less when mail arrives), looking at every group's wakes
+    every WAKE_SECONDS meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        step = min(left, WAKE_SECONDS)
+        if wait_for_mail is not None:
+            if wait_for_mail(step):
+                return  # new mail: ingest now
+        elif stop.wait(step):
+            return
+        for runner in runners:
             try:
-                self.run_wakes()
+                runner.run_wakes()
             except Exception as exc:  # noqa: BLE001 - the database may be away a moment
-                self._failed("wakes", exc)
+                runner._failed("wakes", exc)  # noqa: SLF001 - the runner's own report

@@ -22,8 +22,9 @@ from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
 from digest import units
-from digest.config import Config, load_config
+from digest.config import Config, group_slugs, load_config
 from digest.store.db import Database
+from digest.store.groups import sync_group
 from digest.store.sends import finish_period, period_sent
 from digest.store.wakes import OUTBOX, RECORD, RETAG, WAKE_TASK, broker_url, take_wakes
 from schedules.jobs import CATALOGUE
@@ -88,137 +89,174 @@ def _quiet_cancel_notice(**_kwargs: Any) -> None:
 def _fresh_connections(**_kwargs: Any) -> None:
     """Each forked worker process opens its own database connections, never its parent's."""
     _state.pop("db", None)
+    _state.pop("groups", None)
 
 
-def _cfg() -> Config:
+def _site_cfg() -> Config:
     if "cfg" not in _state:
         _state["cfg"] = load_config(os.environ.get("JOBDIGEST_CONFIG") or None)
     return _state["cfg"]
 
 
-def _db() -> Database:
+def _slugs() -> list[str]:
+    """Every group of the installation, jobdigest.toml's own first."""
+    return group_slugs(_site_cfg().path)
+
+
+def _cfg(group: str | None = None) -> Config:
+    """The config of one group (None: jobdigest.toml's own group), loaded once per process."""
+    site = _site_cfg()
+    if group is None or group == site.group.slug:
+        return site
+    key = f"cfg:{group}"
+    if key not in _state:
+        _state[key] = load_config(site.path, group)
+    return _state[key]
+
+
+def _db(group: str | None = None) -> Database:
+    """The database bound to one group; one engine per process for every group."""
     if "db" not in _state:
-        _state["db"] = Database.open(_cfg().database_url())
-    return _state["db"]
+        _state["db"] = Database.open(_site_cfg().database_url()).site()
+        _state["groups"] = {}
+    known: dict[str | None, Database] = _state["groups"]
+    if group not in known:
+        cfg = _cfg(group)
+        with _state["db"].session() as session:
+            main = cfg.group.slug == _slugs()[0]
+            group_id = sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main)
+        known[group] = _state["db"].for_group(group_id)
+    return known[group]
 
 
 @app.task(name="jobdigest.job")
-def run_job(name: str) -> str:
+def run_job(name: str, group: str | None = None) -> str:
     """One catalogue job in one task (poll, record, fetch, enrich, retag, bounces, send-digests)."""
-    result = CATALOGUE[name].run(_db(), _cfg())
+    result = CATALOGUE[name].run(_db(group), _cfg(group))
     log.info("%s: %s", name, result)
     return str(result)
 
 
 @app.task(name="jobdigest.ingest")
-def ingest() -> None:
+def ingest(group: str | None = None) -> None:
     """The ingest planner: the poll, a task per batch of stored mail left unrecorded, one per
-    due source, then the tag planner and the bounces."""
-    db, cfg = _db(), _cfg()
+    due source, then the tag planner and the bounces. Without a group (the beat): one
+    planner task per group of the installation."""
+    if group is None and len(_slugs()) > 1:
+        for slug in _slugs():
+            ingest.delay(group=slug)
+        return
+    db, cfg = _db(group), _cfg(group)
     take_wakes(db)  # this run does whatever a web request asked for
     if cfg.inbox.host:
-        poll_inbox.delay()
-    _plan_records(db)
+        poll_inbox.delay(group=group)
+    _plan_records(db, group)
     for source_id in units.plan_fetches(db, cfg):
-        fetch_source.delay(source_id)
+        fetch_source.delay(source_id, group=group)
     if cfg.fetch.enrich_links:
-        run_job.delay("enrich")
-    plan_tags.delay()
-    run_job.delay("bounces")
+        run_job.delay("enrich", group=group)
+    plan_tags.delay(group=group)
+    run_job.delay("bounces", group=group)
     if cfg.smtp.host:
-        send_outbox.delay()
+        send_outbox.delay(group=group)
 
 
-def _plan_records(db: Database) -> None:
+def _plan_records(db: Database, group: str | None) -> None:
     for raw_ids in units.plan_records(db):
-        record_chunk.delay(raw_ids)
+        record_chunk.delay(raw_ids, group=group)
 
 
 @app.task(name=WAKE_TASK)
-def wake() -> list[str]:
-    """What a web request asked for (digest/store/wakes.py): the planner of each job named."""
-    jobs = take_wakes(_db())
+def wake(group: str | None = None) -> list[str]:
+    """What a web request of `group` asked for (digest/store/wakes.py): the planner of each
+    job named. Without a group: every group's wakes."""
+    if group is None and len(_slugs()) > 1:
+        return sorted({job for slug in _slugs() for job in wake(group=slug)})
+    jobs = take_wakes(_db(group))
     if RETAG in jobs:
-        plan_tags.delay()
+        plan_tags.delay(group=group)
     if RECORD in jobs:
-        _plan_records(_db())
+        _plan_records(_db(group), group)
     if OUTBOX in jobs:
-        send_outbox.delay()
+        send_outbox.delay(group=group)
     return jobs
 
 
 @app.task(name="jobdigest.send_outbox")
-def send_outbox() -> str:
+def send_outbox(group: str | None = None) -> str:
     """Send the web app's mail waiting in the outbox (rows are claimed: drainers never collide)."""
-    return str(units.send_outbox_unit(_db(), _cfg()))
+    return str(units.send_outbox_unit(_db(group), _cfg(group)))
 
 
 @app.task(name="jobdigest.poll_inbox")
-def poll_inbox() -> str:
+def poll_inbox(group: str | None = None) -> str:
     """Poll the group inbox; new postings are tagged by the tag planner queued after it."""
-    result = units.poll_inbox(_db(), _cfg())
+    result = units.poll_inbox(_db(group), _cfg(group))
     if result is not None and result.stored:
-        plan_tags.delay()
+        plan_tags.delay(group=group)
     return str(result)
 
 
 @app.task(name="jobdigest.record_chunk")
-def record_chunk(raw_ids: list[int]) -> str:
+def record_chunk(raw_ids: list[int], group: str | None = None) -> str:
     """Record one batch of stored mail."""
-    counts = units.record_chunk(_db(), _cfg(), raw_ids)
+    counts = units.record_chunk(_db(group), _cfg(group), raw_ids)
     if counts:
-        plan_tags.delay()
+        plan_tags.delay(group=group)
     return str(counts)
 
 
 @app.task(name="jobdigest.fetch_source")
-def fetch_source(source_id: int) -> str:
+def fetch_source(source_id: int, group: str | None = None) -> str:
     """Fetch one feed, board or watched site."""
-    result = units.fetch_source(_db(), _cfg(), source_id)
+    result = units.fetch_source(_db(group), _cfg(group), source_id)
     if result.posting_ids:
-        plan_tags.delay()
+        plan_tags.delay(group=group)
     return str(result.status)
 
 
 @app.task(name="jobdigest.plan_tags")
-def plan_tags() -> int:
+def plan_tags(group: str | None = None) -> int:
     """The tag planner: a task per batch of postings whose tags are stale."""
-    batches = units.plan_tags(_db(), _cfg())
+    batches = units.plan_tags(_db(group), _cfg(group))
     for posting_ids in batches:
-        tag_batch.delay(posting_ids)
+        tag_batch.delay(posting_ids, group=group)
     return len(batches)
 
 
 @app.task(name="jobdigest.tag_batch")
-def tag_batch(posting_ids: list[int]) -> str:
+def tag_batch(posting_ids: list[int], group: str | None = None) -> str:
     """Tag one batch of postings (those of them still stale)."""
-    return str(units.tag_batch(_db(), _cfg(), posting_ids))
+    return str(units.tag_batch(_db(group), _cfg(group), posting_ids))
 
 
 @app.task(name="jobdigest.send_if_due")
-def send_if_due() -> int:
-    """When the group's digest time has passed within the grace window, plan this period's
-    sends; the delivery rows make every repeat a no-op (and find what a lost task left)."""
-    period = due_period(_cfg(), datetime.now(UTC))
-    if period is None or period_sent(_db(), period):
+def send_if_due(group: str | None = None) -> int:
+    """When the group's digest time has passed within the grace window (in its own zone),
+    plan this period's sends; the delivery rows make every repeat a no-op (and find what a
+    lost task left). Without a group (the beat): each group's check."""
+    if group is None and len(_slugs()) > 1:
+        return sum(send_if_due(group=slug) for slug in _slugs())
+    period = due_period(_cfg(group), datetime.now(UTC))
+    if period is None or period_sent(_db(group), period):
         return 0
-    return plan_sends(period)
+    return plan_sends(period, group=group)
 
 
 @app.task(name="jobdigest.plan_sends")
-def plan_sends(period: str) -> int:
+def plan_sends(period: str, group: str | None = None) -> int:
     """The send planner: a task per batch of members still owed the period's digest."""
-    batches = units.plan_sends(_db(), _cfg(), period)
+    batches = units.plan_sends(_db(group), _cfg(group), period)
     if not batches:  # every member owed the digest has it: the period is done
-        finish_period(_db(), period)
+        finish_period(_db(group), period)
     for member_ids in batches:
-        send_batch.delay(period, member_ids)
+        send_batch.delay(period, member_ids, group=group)
     return len(batches)
 
 
 @app.task(name="jobdigest.send_batch")
-def send_batch(period: str, member_ids: list[int]) -> str:
+def send_batch(period: str, member_ids: list[int], group: str | None = None) -> str:
     """Compose and send one batch of members' digests (exactly once per member and period)."""
-    result = units.send_batch(_db(), _cfg(), period, member_ids)
+    result = units.send_batch(_db(group), _cfg(group), period, member_ids)
     log.info("send batch of %d: %s", len(member_ids), result)
     return str(result)

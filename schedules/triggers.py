@@ -1,51 +1,9 @@
-"""The weekly digest time in the group's zone, correct across daylight-saving changes.
-
-Times are built from the local calendar date and wall-clock time, then compared in UTC: adding
-7 days of wall time (not 168 hours) keeps 07:00 at 07:00 when the offset changes.
-"""
+"""The weekly digest time in the group's zone: the rules live in digest/delivery/periods.py
+(so `jobdigest groups list` shows each group's next digest too); the runner and the beat use
+them from here."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from digest.delivery.periods import WEEKDAYS, local_time, occurrences, previous
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def local_time(day: datetime, hh: int, mm: int, tz: ZoneInfo) -> datetime:
-    """Wall-clock time on a local date, normalized. A time skipped by spring-forward (02:30)
-    resolves with the offset before the change, i.e. fires at 03:30 local; a time repeated by
-    fall-back (01:30) fires at its first occurrence only. One run per week either way."""
-    naive = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz, fold=0)
-    return naive.astimezone(UTC).astimezone(tz)
-
-
-def _parse(day: str, time: str) -> tuple[int, int, int]:
-    hh, mm = (int(x) for x in time.split(":"))
-    return WEEKDAYS.index(day.lower()), hh, mm
-
-
-def occurrences(
-    day: str, time: str, tz: ZoneInfo, after: datetime, count: int = 1
-) -> list[datetime]:
-    """The next `count` weekly times strictly after `after` (aware; returned in `tz`)."""
-    weekday, hh, mm = _parse(day, time)
-    after_utc = after.astimezone(UTC)
-    local = after_utc.astimezone(tz)
-    probe = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
-    out: list[datetime] = []
-    while len(out) < count:
-        when = local_time(datetime(probe.year, probe.month, probe.day), hh, mm, tz)
-        if when.astimezone(UTC) > after_utc:
-            out.append(when)
-        probe += timedelta(days=7)
-    return out
-
-
-def previous(day: str, time: str, tz: ZoneInfo, before: datetime) -> datetime:
-    """The latest weekly time at or before `before`: what a worker that was down has missed."""
-    before_utc = before.astimezone(UTC)
-    candidates = occurrences(day, time, tz, before_utc - timedelta(days=8), count=2)
-    return max(
-        (t for t in candidates if t.astimezone(UTC) <= before_utc), key=lambda t: t.astimezone(UTC)
-    )
+__all__ = ["WEEKDAYS", "local_time", "occurrences", "previous"]

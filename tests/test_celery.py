@@ -166,6 +166,50 @@ def test_beat_schedules_ingest_and_worker_picks_new_mail(group: Group) -> None:
     wait_for(lambda: group.recorded() == ["processed"] * 2, 60, "later mail ingested too")
 
 
+def test_beat_and_workers_serve_every_group_from_its_own_inbox(group: Group) -> None:
+    """A second group with its own inbox (groups/north.toml): the beat's ingest fans out one
+    planner per group, each group's mail is stored and recorded in its own group only."""
+    north = group.dovecot.add_user(f"north-{group.config.parent.name}@example.org", "imap-secret")
+    assert group.cli("groups", "add", "north", "--name", "North").returncode == 0
+    with (group.config.parent / "groups" / "north.toml").open("a") as handle:
+        handle.write(
+            f'[inbox]\nhost = "{group.dovecot.host}"\nport = {group.dovecot.port}\n'
+            f'security = "starttls"\nusername = "{north.username}"\n'
+            f'password_env = "TEST_IMAP_PASSWORD"\nca_file = "{group.dovecot.ca_file}"\n'
+        )
+    assert group.account.password == north.password  # one password variable for both inboxes
+    members = group.config.parent / "members.csv"
+    assert group.cli("members", "import", str(members), "--group", "north").returncode == 0
+    group.mail(1)
+    group.dovecot.append(
+        "INBOX",
+        gmail_forward(
+            "Alice <alice@members.example>", "North folks", "Rita <rita@hr.example>",
+            "Data Engineer 7 at Initech",
+            "https://jobs.lever.co/initech/00000000-0000-4000-8000-000000000007\n",
+        ),
+        username=north.username,
+    )  # fmt: skip
+    group.start("worker", "--concurrency", "2")
+    group.start("beat")
+
+    def by_group() -> dict[int, list[str]]:
+        with group.db.site().session() as s:
+            rows = s.execute(select(RawMessage.group_id, RawMessage.status)).all()
+        found: dict[int, list[str]] = {}
+        for group_id, status in rows:
+            found.setdefault(group_id, []).append(status)
+        return found
+
+    wait_for(
+        lambda: by_group() == {1: ["processed"], 2: ["processed"]}, 90, "both inboxes", by_group
+    )
+    with group.db.for_group("north").session() as s:
+        assert [p.title for p in s.scalars(select(Posting))] == ["Data Engineer 7"]
+    with group.db.for_group("main").session() as s:
+        assert [p.title for p in s.scalars(select(Posting))] == ["Data Engineer 1"]
+
+
 def test_killed_worker_loses_no_mail(group: Group) -> None:
     """kill -9 while the poll task runs: the unacknowledged task is redelivered to the next
     worker, and every mail is recorded exactly once."""

@@ -102,3 +102,61 @@ def test_init_writes_a_config_that_loads(tmp_path: Path) -> None:
     cfg = load_config(tmp_path / "site" / "jobdigest.toml")
     assert cfg.inbox.password_env == "JOBDIGEST_IMAP_PASSWORD"
     assert (tmp_path / "site" / "jobdigest.db").exists()
+
+
+def _installation(tmp_path: Path, group_text: str) -> Path:
+    config = tmp_path / "jobdigest.toml"
+    config.write_text(BRIEF_EXAMPLE)
+    (tmp_path / "groups").mkdir()
+    (tmp_path / "groups" / "north.toml").write_text(group_text)
+    return config
+
+
+def test_a_group_file_holds_the_groups_sections_and_inherits_the_site_ones(tmp_path: Path) -> None:
+    from digest.config import group_slugs
+
+    config = _installation(
+        tmp_path,
+        '[group]\nname = "North"\ntimezone = "America/New_York"\n'
+        '[digest]\nday = "friday"\ntime = "08:30"\n'
+        '[[feeds]]\nurl = "https://north.example/jobs.rss"\n',
+    )
+    assert group_slugs(config) == ["main", "north"]
+    north = load_config(config, "north")
+    assert (north.group.slug, north.group.name, north.group.timezone) == (
+        "north",
+        "North",
+        "America/New_York",
+    )
+    assert (north.digest.day, [f.url for f in north.feeds]) == (
+        "friday",
+        ["https://north.example/jobs.rss"],
+    )
+    assert north.inbox.host == ""  # jobdigest.toml's own group's inbox is not north's
+    assert north.database_url() == load_config(config).database_url()
+    assert north.site_url() == "http://127.0.0.1:8000/g/north"
+    main = load_config(config)
+    assert (main.group.slug, main.site_url()) == ("main", "http://127.0.0.1:8000")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[group]\nnmae = "x"\n', "groups/north.toml: group: unknown key 'nmae'"),
+        (
+            '[database]\nurl = "sqlite:///x.db"\n',
+            "groups/north.toml: unknown key 'database' (a site-wide section",
+        ),
+        ('[digest]\nday = "someday"\n', "groups/north.toml: digest.day: expected a weekday name"),
+        ('[group]\nslug = "south"\n', "groups/north.toml: group.slug: expected 'north'"),
+        ("[group\n", "groups/north.toml: not valid TOML"),
+    ],
+)
+def test_a_mistake_in_a_group_file_names_the_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _installation(tmp_path, text)
+    result = CliRunner().invoke(cli, ["--config", "jobdigest.toml", "stats", "--group", "north"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output

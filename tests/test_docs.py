@@ -43,7 +43,7 @@ def test_every_command_has_help_and_is_in_the_readme(path: str, command: click.C
 def config_keys() -> list[str]:
     keys = []
     for name, hint in get_type_hints(Config).items():
-        if name == "path":
+        if name in ("path", "url_prefix"):  # not TOML keys
             continue
         if getattr(hint, "__origin__", None) is list:
             keys += [f"[[{name}]] {f.name}" for f in fields(hint.__args__[0])]

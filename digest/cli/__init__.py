@@ -23,6 +23,8 @@ Examples:
   jobdigest send-digests --dry-run outbox/        write this week's digests as files
   jobdigest parse forwarded.eml alert.eml         what would be ingested, as JSON Lines
   jobdigest sign-in-link you@example.org          a one-time link into the web app
+  jobdigest groups add north --name "North Texas" another group: groups/north.toml
+  jobdigest members import north.csv --group north   each command acts on one group
 
 The config file is --config, else $JOBDIGEST_CONFIG, else ./jobdigest.toml.
 Secrets come only from environment variables named in the config (*_env keys)."""
@@ -48,6 +50,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 from digest.cli.digests import preview, send_digests_cmd  # noqa: E402
+from digest.cli.groups import groups  # noqa: E402
 from digest.cli.inbox import import_mail_cmd, inbox  # noqa: E402
 from digest.cli.pipeline import fetch, poll, retag  # noqa: E402
 from digest.cli.reports import sheet, stats  # noqa: E402
@@ -63,6 +66,7 @@ for _command in (
     init,
     demo,
     db,
+    groups,
     subgroups,
     members,
     recruiters,
@@ -104,6 +108,43 @@ def _plugins() -> None:
 
 
 _plugins()
+
+#: commands that act on the whole installation (or on no data), not on one group's
+SITE_WIDE = {"init", "demo", "db", "groups", "parse", "match", "web", "worker", "beat", "run"}
+
+
+def _choose_group(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(State).group_slug = value
+
+
+GROUP_HELP = (
+    "The group whose data this acts on ($JOBDIGEST_GROUP); needed when the installation "
+    "has several (jobdigest groups list)."
+)
+
+
+def _with_group_option(command: click.Command) -> None:
+    """`--group SLUG` on every command acting on one group's data, however deep."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_group_option(sub)
+        return
+    command.params.append(
+        click.Option(
+            ["--group"],
+            metavar="SLUG",
+            envvar="JOBDIGEST_GROUP",
+            expose_value=False,
+            callback=_choose_group,
+            help=GROUP_HELP,
+        )
+    )
+
+
+for _name, _command in cli.commands.items():
+    if _name not in SITE_WIDE:
+        _with_group_option(_command)
 
 
 DEBUG_ENV = "JOBDIGEST_DEBUG"

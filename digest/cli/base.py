@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from digest.config import DEFAULT_CONFIG, Config, load_config
+from digest.config import DEFAULT_CONFIG, Config, group_slugs, load_config
 from digest.errors import ServiceError, UserError, decode_utf8, os_problem
 from digest.formatting import when
 from digest.store.db import Database
+from digest.store.groups import sync_group
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,17 +32,42 @@ out = Console(soft_wrap=True)
 
 
 class State:
-    """Config and database opened on first use, so `--help` and `parse` need neither."""
+    """Config and database opened on first use, so `--help` and `parse` need neither.
 
-    def __init__(self, config_path: str | None) -> None:
+    A State serves one group: `--group SLUG` (or $JOBDIGEST_GROUP), else the only group the
+    config names; `for_group` gives the State of another group sharing the database engine."""
+
+    def __init__(self, config_path: str | None, group: str | None = None) -> None:
         self.config_path = config_path
+        self.group_slug = group
         self._cfg: Config | None = None
         self._db: Database | None = None
+        self._site: Database | None = None
+
+    def slugs(self) -> list[str]:
+        """Every group the config names, jobdigest.toml's own first."""
+        return group_slugs(self.config_path)
+
+    @property
+    def slug(self) -> str:
+        """The group this State acts on: the one named, else the only one."""
+        slugs = self.slugs()
+        if self.group_slug is None:
+            if len(slugs) > 1:
+                raise UserError(
+                    f"several groups ({', '.join(slugs)}): name one with --group SLUG "
+                    "(or $JOBDIGEST_GROUP)"
+                )
+            return slugs[0]
+        if self.group_slug not in slugs:
+            raise UserError(f"unknown group {self.group_slug!r} (groups: {', '.join(slugs)})")
+        return self.group_slug
 
     @property
     def cfg(self) -> Config:
         if self._cfg is None:
-            self._cfg = load_config(self.config_path)
+            slug = self.slug
+            self._cfg = load_config(self.config_path, None if slug == self.slugs()[0] else slug)
         return self._cfg
 
     def cfg_if_any(self) -> Config | None:
@@ -51,19 +77,45 @@ class State:
         return None
 
     @property
-    def db(self) -> Database:
-        if self._db is None:
+    def site_cfg(self) -> Config:
+        """jobdigest.toml's own config: the site-wide sections (and its own group's)."""
+        return load_config(self.config_path)
+
+    @property
+    def site_db(self) -> Database:
+        """The installation's database, unscoped: the groups table and site-wide work."""
+        if self._site is None:
+            site_cfg = self.site_cfg
             try:
-                self._db = Database.open(self.cfg.database_url())
+                self._site = Database.open(site_cfg.database_url()).site()
             except Exception as exc:
                 if isinstance(exc, UserError | ServiceError):
                     raise
                 reason = database_problem(exc)
                 raise ServiceError(
-                    f"database {self.cfg.database.url}: cannot open it: {reason} "
+                    f"database {site_cfg.database.url}: cannot open it: {reason} "
                     "(check database.url, and that its folder exists and is writable)"
                 ) from None
+        return self._site
+
+    @property
+    def db(self) -> Database:
+        """The database bound to this State's group (its row made to match the config)."""
+        if self._db is None:
+            cfg, site = self.cfg, self.site_db
+            main = cfg.group.slug == self.slugs()[0]
+            with site.session() as session:
+                group_id = sync_group(
+                    session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main
+                )
+            self._db = site.for_group(group_id)
         return self._db
+
+    def for_group(self, slug: str) -> State:
+        """The State of another group of the same installation (one engine for all)."""
+        other = State(self.config_path, slug)
+        other._site = self._site
+        return other
 
 
 pass_state = click.make_pass_decorator(State)

@@ -18,6 +18,7 @@ from digest.cli.base import (
     out,
     pass_state,
 )
+from digest.errors import UserError
 
 
 @click.group(short_help="Sub-groups and target roles as TOML.")
@@ -146,28 +147,61 @@ def operators() -> None:
     sources, held and failed mail, the send log)."""
 
 
+SITE = click.option(
+    "--site",
+    is_flag=True,
+    help="A site admin: an operator of every group, and of each group added later.",
+)
+
+
 @operators.command("add")
 @click.argument("email")
+@SITE
 @pass_state
 @friendly
-def operators_add(state: State, email: str) -> None:
-    """Make EMAIL an operator (a new member if they are not one yet)."""
+def operators_add(state: State, email: str, site: bool) -> None:
+    """Make EMAIL an operator (a new member if they are not one yet); with --site, of every
+    group of the installation (a site admin), and of each group added later."""
+    from digest.store.groups import add_site_admin
     from digest.store.roster import add_operator
 
-    with state.db.session() as session:
-        said = add_operator(session, email, state.cfg.group.inside_contacts_default)
-    out.print(said, highlight=False)
-    out.print(f"Sign in with: jobdigest sign-in-link {email.strip().lower()}", highlight=False)
+    if not site:
+        with state.db.session() as session:
+            said = add_operator(session, email, state.cfg.group.inside_contacts_default)
+        out.print(said, highlight=False)
+        out.print(f"Sign in with: jobdigest sign-in-link {email.strip().lower()}", highlight=False)
+        return
+    with state.site_db.session() as session:
+        add_site_admin(session, email)
+    for slug in state.slugs():
+        group = state.for_group(slug)
+        with group.db.session() as session:
+            said = add_operator(session, email, group.cfg.group.inside_contacts_default)
+        out.print(f"{slug}: {said}", highlight=False)
+    out.print(
+        f"{email.strip().lower()} is a site admin. Sign in to a group with: "
+        f"jobdigest sign-in-link {email.strip().lower()} --group SLUG",
+        highlight=False,
+    )
 
 
 @operators.command("remove")
 @click.argument("email")
+@SITE
 @pass_state
 @friendly
-def operators_remove(state: State, email: str) -> None:
-    """Take the operator role from EMAIL (they stay a member). The last operator stays."""
+def operators_remove(state: State, email: str, site: bool) -> None:
+    """Take the operator role from EMAIL (they stay a member). The last operator stays. With
+    --site: no longer a site admin (they stay operator of the groups until removed there)."""
+    from digest.store.groups import remove_site_admin
     from digest.store.roster import remove_operator
 
+    if site:
+        with state.site_db.session() as session:
+            if not remove_site_admin(session, email):
+                raise UserError(f"{email}: not a site admin (see `jobdigest operators list`)")
+        out.print(f"{email.strip().lower()} is no longer a site admin.", highlight=False)
+        return
     with state.db.session() as session:
         said = remove_operator(session, email)
     out.print(said, highlight=False)
@@ -177,15 +211,21 @@ def operators_remove(state: State, email: str) -> None:
 @pass_state
 @friendly
 def operators_list(state: State) -> None:
-    """List the operators: email, name and status of each."""
+    """List the group's operators: email, name, status, and whether a site admin."""
+    from digest.store.groups import site_admins
     from digest.store.roster import operators as all_operators
 
+    with state.site_db.session() as session:
+        admins = set(site_admins(session))
     with state.db.session() as session:
-        rows = [[m.email, m.name, m.status] for m in all_operators(session)]
+        rows = [
+            [m.email, m.name, m.status, "yes" if m.email in admins else ""]
+            for m in all_operators(session)
+        ]
     if not rows:
         out.print("No operators yet: jobdigest operators add EMAIL", highlight=False)
         return
-    _show_rows("Operators", ["email", "name", "status"], rows)
+    _show_rows("Operators", ["email", "name", "status", "site admin"], rows)
 
 
 @click.group(short_help="Recruiters as CSV: import.")

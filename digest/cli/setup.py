@@ -41,9 +41,13 @@ def init(directory: Path, operator_email: str | None) -> None:
         upgrade(db.engine)
     except Exception as exc:  # noqa: BLE001 - sqlite3/psycopg errors differ; each is one line here
         raise ServiceError(f"database {cfg.database.url}: cannot create it: {exc}") from None
+    from digest.store.groups import MAIN_GROUP, sync_group
+
+    with db.site().session() as session:  # group 1 is jobdigest.toml's own group
+        sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main=True)
     said = ""
     if operator_email:
-        with db.session() as session:
+        with db.for_group(MAIN_GROUP).session() as session:
             said = add_operator(session, operator_email, cfg.group.inside_contacts_default)
     db.dispose()
     out.print(f"{'Wrote' if created else 'Kept existing'} {path}; database ready.", highlight=False)

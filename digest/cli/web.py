@@ -24,11 +24,13 @@ def web(state: State, host: str | None, port: int | None) -> None:
     """Serve the web app for leads, members and the operator with waitress (a production WSGI server).
 
     Without an [smtp] section, each sign-in link someone asks for is printed here instead of
-    mailed; `jobdigest sign-in-link EMAIL` makes one at any time."""
+    mailed; `jobdigest sign-in-link EMAIL` makes one at any time. Every group is served at
+    /g/<slug>/, jobdigest.toml's own group also at /."""
     from waitress.server import create_server
 
     from digest.web import create_app
 
+    state = state.for_group(state.slugs()[0])  # the app serves every group; this one at /
     app = create_app(state.cfg, state.db)
     host, port = host or state.cfg.web.host, port or state.cfg.web.port
     try:

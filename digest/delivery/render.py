@@ -188,7 +188,7 @@ class Links:
     _cache: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def _url(self, path: str, purpose: str, data: object) -> str:
-        return f"{self.cfg.web.base_url.rstrip('/')}/{path}/{self.signer.dumps(purpose, data)}"
+        return f"{self.cfg.site_url()}/{path}/{self.signer.dumps(purpose, data)}"
 
     def _cached(self, key: tuple[str, str], path: str, purpose: str, data: object) -> str:
         url = self._cache.get(key)
@@ -239,7 +239,7 @@ class ViewLinks(Links):
     signing in. Feedback, preferences and unsubscribe go to the signed-in pages (sign-in first)."""
 
     def _url(self, path: str, purpose: str, data: object) -> str:
-        base = self.cfg.web.base_url.rstrip("/")
+        base = self.cfg.site_url()
         if purpose == "view":
             return super()._url(path, purpose, data)
         if purpose == "feedback-member":

@@ -3,7 +3,8 @@
 Only `jobdigest db upgrade`, `init` and `demo` migrate (`upgrade`). Every other command, the
 web app and the workers open the database with `Database.open`, which checks the schema is
 exactly the code's and otherwise stops with one line saying what to do: a schema changing under
-a running worker, or two processes racing to migrate on start, is worse than a clear refusal."""
+a running worker, or two processes racing to migrate on start, is worse than a clear refusal.
+Every session is bound to one group (digest/store/scope.py) unless asked for site-wide."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from digest.errors import ServiceError
+from digest.store.scope import GROUP_KEY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_SITE = "\0site"  # the key of the site-wide sibling among a Database's cached ones
 MIGRATION_LOCK = 0x6A646D67  # "jdmg": the PostgreSQL advisory lock held while migrating
 
 
@@ -68,7 +71,12 @@ def upgrade(engine: Engine) -> bool:
     wait and then find the schema current; on SQLite a lock file beside the database does."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(cfg).get_current_head()
-    with _sqlite_file_lock(engine), engine.begin() as conn:
+    with (
+        _sqlite_file_lock(engine),
+        engine.connect() as conn,
+        _foreign_keys_off(conn),
+        conn.begin(),
+    ):
         if conn.dialect.name == "postgresql":  # two processes upgrading at once: one waits
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         current = MigrationContext.configure(conn).get_current_revision()
@@ -79,6 +87,22 @@ def upgrade(engine: Engine) -> bool:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return True
+
+
+@contextmanager
+def _foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: batch migrations recreate tables, and a DROP TABLE must not cascade into the
+    rows of its children (foreign keys are switched off outside a transaction only)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
 
 
 @contextmanager
@@ -132,18 +156,28 @@ def schema_problem(engine: Engine) -> str | None:
 
 
 class Database:
-    """An engine plus a session factory. Never migrates: `upgrade` does, `open` checks."""
+    """An engine plus a session factory bound to one group. Never migrates: `upgrade` does,
+    `open` checks.
 
-    def __init__(self, url: str) -> None:
+    `Database(url)` serves the installation's only group (a second group makes it ask for one:
+    `--group SLUG`); `Database(url, group="north")` or `db.for_group(...)` (sharing the engine)
+    serves one group; `db.site()` the site-wide tables (groups, locks), unfiltered."""
+
+    def __init__(self, url: str, group: str | int | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.group = group
+        self._group_id: int | None = None
+        self._bound: sessionmaker[Session] | None = None
+        self._site = False
+        self._groups: dict[str | int, Database] = {}
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str) -> Database:
+    def open(cls, url: str, group: str | int | None = None) -> Database:
         """The database of a command, the web app or a worker: refused (ServiceError, one
         line) unless its schema is exactly the code's."""
-        db = cls(url)
+        db = cls(url, group)
         try:
             problem = schema_problem(db.engine)
         except BaseException:
@@ -153,6 +187,45 @@ class Database:
             db.dispose()
             raise ServiceError(problem)
         return db
+
+    def for_group(self, group: str | int) -> Database:
+        """The same engine, bound to another group (cached: one Database per group)."""
+        return self._sibling(group, site=False)
+
+    def site(self) -> Database:
+        """The same engine for site-wide work: sessions that no group filters."""
+        return self._sibling(_SITE, site=True)
+
+    def _sibling(self, key: str | int, site: bool) -> Database:
+        """A Database sharing this one's engine and cache of siblings, for one group or the site."""
+        if key not in self._groups:
+            other = object.__new__(Database)
+            other.__dict__.update(self.__dict__)
+            other.group = None if site else key
+            other._group_id, other._bound, other._site = None, None, site
+            self._groups[key] = other
+        return self._groups[key]
+
+    @property
+    def group_id(self) -> int:
+        """The id of the group this Database serves (looked up once)."""
+        if self._group_id is None:
+            from digest.store.groups import resolve_group
+
+            with self.engine.connect() as conn:
+                self._group_id = resolve_group(conn, self.group)
+        return self._group_id
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory, its sessions bound to this Database's group."""
+        if self._site:
+            return self._factory
+        if self._bound is None:
+            self._bound = sessionmaker(
+                self.engine, expire_on_commit=False, info={GROUP_KEY: self.group_id}
+            )
+        return self._bound
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,4 +1,4 @@
-"""Work claimed in the database: PostgreSQL advisory locks, keyed by a kind of work and an id.
+"""Work claimed in the database: PostgreSQL advisory locks, keyed by a group, a kind of work and an id.
 
 Two workers handed the same unit (a task redelivered after its worker died, two planners that
 listed the same work) must not do it twice at once. The lock lives in the database session of
@@ -34,6 +34,12 @@ class Work(IntEnum):
     SEND = 0x6A640005
 
 
+def lock_class(db: Database, work: Work) -> int:
+    """The first key of a group's locks of one kind: each group's claims are its own (an inbox,
+    a range of ids), so two groups' work never waits on each other."""
+    return int(work) + (db.group_id << 4)
+
+
 def range_key(item_id: int, size: int) -> int:
     """The range an id falls in: batches of one range share one lock."""
     return item_id // max(1, size)
@@ -60,10 +66,11 @@ def claimed(db: Database, work: Work, key: int, shared: bool = False) -> Iterato
         yield True
         return
     kind = "_shared" if shared else ""
+    first = lock_class(db, work)
     with db.engine.connect() as conn:
         got = bool(
             conn.execute(
-                text(f"SELECT pg_try_advisory_lock{kind}(:w, :k)"), {"w": int(work), "k": int(key)}
+                text(f"SELECT pg_try_advisory_lock{kind}(:w, :k)"), {"w": first, "k": int(key)}
             ).scalar()
         )
         conn.commit()  # a session-level lock outlives the transaction; do not idle in one
@@ -71,13 +78,13 @@ def claimed(db: Database, work: Work, key: int, shared: bool = False) -> Iterato
             yield got
         finally:
             if got:
-                _unlock(conn, f"pg_advisory_unlock{kind}", work, key)
+                _unlock(conn, f"pg_advisory_unlock{kind}", first, key)
 
 
-def _unlock(conn: Connection, function: str, work: Work, key: int) -> None:
+def _unlock(conn: Connection, function: str, first: int, key: int) -> None:
     """Release the claim; a connection the server dropped already lost it with the session."""
     try:
-        conn.execute(text(f"SELECT {function}(:w, :k)"), {"w": int(work), "k": int(key)})
+        conn.execute(text(f"SELECT {function}(:w, :k)"), {"w": first, "k": int(key)})
         conn.commit()
     except Exception:  # noqa: BLE001 - the lock died with the connection; nothing held
         conn.invalidate()

@@ -43,6 +43,36 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
 
 
+class Group(Base):
+    """One job networking group of the installation: every member, sub-group, source, posting,
+    mail, tag and delivery belongs to exactly one (GroupScoped), and no query crosses them
+    (digest/store/scope.py)."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(60), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SiteAdmin(Base):
+    """Someone who runs the installation: an operator of every group, present and future
+    (`jobdigest operators add --site EMAIL`; each group's member row carries the role)."""
+
+    __tablename__ = "site_admins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class GroupScoped:
+    """A row of one group's data. Sessions bound to a group see only their group's rows and
+    stamp new rows with it (digest/store/scope.py)."""
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+
+
 class SubgroupLead(Base):
     __tablename__ = "subgroup_leads"
     subgroup_id: Mapped[int] = mapped_column(
@@ -63,15 +93,16 @@ class MemberSubgroup(Base):
     )
 
 
-class Member(Base):
+class Member(GroupScoped, Base):
     __tablename__ = "members"
     __table_args__ = (
         CheckConstraint(
             check_sql("status", MemberStatus), name=constraint_name("members", "status")
         ),
+        UniqueConstraint("group_id", "email", name="uq_members_group_email"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     keywords: Mapped[list[str]] = mapped_column(default=list)
     location: Mapped[str] = mapped_column(String(200), default="")
@@ -115,7 +146,7 @@ class Member(Base):
         return self.name or self.email.split("@")[0]
 
 
-class PastEmployer(Base):
+class PastEmployer(GroupScoped, Base):
     __tablename__ = "past_employers"
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
@@ -126,7 +157,7 @@ class PastEmployer(Base):
     member: Mapped[Member] = relationship(back_populates="employers")
 
 
-class MemberTarget(Base):
+class MemberTarget(GroupScoped, Base):
     """A company the member wants to work at: its postings get a digest section of their own."""
 
     __tablename__ = "member_targets"
@@ -137,21 +168,25 @@ class MemberTarget(Base):
     member: Mapped[Member] = relationship(back_populates="targets")
 
 
-class MemberAlias(Base):
+class MemberAlias(GroupScoped, Base):
     __tablename__ = "member_aliases"
+    __table_args__ = (
+        UniqueConstraint("group_id", "address", name="uq_member_aliases_group_address"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    address: Mapped[str] = mapped_column(String(320), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
     #: set when the address's owner used the confirmation link mailed to it; until then the
     #: alias neither credits mail nor lets it past the hold queue
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     member: Mapped[Member] = relationship(back_populates="aliases")
 
 
-class Subgroup(Base):
+class Subgroup(GroupScoped, Base):
     __tablename__ = "subgroups"
+    __table_args__ = (UniqueConstraint("group_id", "name", name="uq_subgroups_group_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     exclude: Mapped[list[str]] = mapped_column(default=list)
     rules_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -167,7 +202,7 @@ class Subgroup(Base):
     leads: Mapped[list[Member]] = relationship(secondary="subgroup_leads", order_by="Member.email")
 
 
-class Role(Base):
+class Role(GroupScoped, Base):
     __tablename__ = "roles"
     id: Mapped[int] = mapped_column(primary_key=True)
     subgroup_id: Mapped[int] = mapped_column(
@@ -181,17 +216,18 @@ class Role(Base):
     subgroup: Mapped[Subgroup] = relationship(back_populates="roles")
 
 
-class Source(Base):
+class Source(GroupScoped, Base):
     """A place leads come from (the IMAP inbox, a feed, a job board) and its health."""
 
     __tablename__ = "sources"
     __table_args__ = (
         CheckConstraint(check_sql("kind", SourceKind), name=constraint_name("sources", "kind")),
+        UniqueConstraint("group_id", "key", name="uq_sources_group_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     #: imap | feed | a board kind of parsers.careers.KINDS (greenhouse, lever, workday, ...)
     kind: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(1000), unique=True)  # URL or host/user/folder
+    key: Mapped[str] = mapped_column(String(1000))  # URL or host/user/folder
     name: Mapped[str] = mapped_column(String(300), default="")
     subgroups: Mapped[list[str]] = mapped_column(default=list)
     etag: Mapped[str] = mapped_column(String(500), default="")
@@ -216,7 +252,7 @@ class Source(Base):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
-class RawMessage(Base):
+class RawMessage(GroupScoped, Base):
     """A mail exactly as received, stored before anything else touches it."""
 
     __tablename__ = "raw_messages"
@@ -251,7 +287,7 @@ class RawMessage(Base):
     reprocess_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
-class Reply(Base):
+class Reply(GroupScoped, Base):
     """A short mail the group inbox sends back about one stored mail: at most one per mail.
 
     kind: "receipt" (no job posting found in it) | "unsubscribed" (confirmation)."""
@@ -269,12 +305,13 @@ class Reply(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
-class Posting(Base):
+class Posting(GroupScoped, Base):
     __tablename__ = "postings"
     __table_args__ = (
         CheckConstraint(
             check_sql("status", PostingStatus), name=constraint_name("postings", "status")
         ),
+        UniqueConstraint("group_id", "canonical_url", name="uq_postings_group_canonical_url"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500), default="")
@@ -283,7 +320,7 @@ class Posting(Base):
     location: Mapped[str] = mapped_column(String(300), default="")
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str] = mapped_column(Text, default="")
-    canonical_url: Mapped[str | None] = mapped_column(String(1000), unique=True, default=None)
+    canonical_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     fingerprint: Mapped[str] = mapped_column(String(64), index=True, default="")
     posted_at: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
@@ -305,7 +342,7 @@ class Posting(Base):
     tags: Mapped[list[Tag]] = relationship(back_populates="posting", cascade="all, delete-orphan")
 
 
-class Sighting(Base):
+class Sighting(GroupScoped, Base):
     """Where and from whom a posting came: the credits."""
 
     __tablename__ = "sightings"
@@ -331,7 +368,7 @@ class Sighting(Base):
     member: Mapped[Member | None] = relationship()
 
 
-class IntendedRecipient(Base):
+class IntendedRecipient(GroupScoped, Base):
     """A sharer's note named someone: the member the lead is meant for, or (a name that fits
     several members) the candidates, for the sharer's sub-group lead to settle."""
 
@@ -358,12 +395,13 @@ class IntendedRecipient(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Recruiter(Base):
+class Recruiter(GroupScoped, Base):
     """A sender known to be a recruiter: their mail is accepted, their name shown beside leads."""
 
     __tablename__ = "recruiters"
+    __table_args__ = (UniqueConstraint("group_id", "address", name="uq_recruiters_group_address"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(320), unique=True)
+    address: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     agency: Mapped[str] = mapped_column(String(200), default="")
     specialties: Mapped[list[str]] = mapped_column(default=list)
@@ -372,7 +410,7 @@ class Recruiter(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Tag(Base):
+class Tag(GroupScoped, Base):
     __tablename__ = "tags"
     __table_args__ = (
         UniqueConstraint("posting_id", "subgroup_id", "generation", name="uq_tag"),
@@ -394,7 +432,7 @@ class Tag(Base):
     subgroup: Mapped[Subgroup] = relationship()
 
 
-class SubgroupExclusion(Base):
+class SubgroupExclusion(GroupScoped, Base):
     """A sub-group's lead said "not for my sub-group": tagging never gives the posting this
     sub-group's tag again (other sub-groups' tags are untouched) until the lead puts it back."""
 
@@ -415,7 +453,7 @@ class SubgroupExclusion(Base):
     member: Mapped[Member | None] = relationship()
 
 
-class Delivery(Base):
+class Delivery(GroupScoped, Base):
     """One member's digest for one period: the send log, and what makes sending idempotent."""
 
     __tablename__ = "deliveries"
@@ -438,7 +476,7 @@ class Delivery(Base):
     member: Mapped[Member] = relationship()
 
 
-class Feedback(Base):
+class Feedback(GroupScoped, Base):
     __tablename__ = "feedback"
     __table_args__ = (
         UniqueConstraint("member_id", "posting_id", "kind", name="uq_feedback"),
@@ -452,7 +490,7 @@ class Feedback(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class UsedSignInToken(Base):
+class UsedSignInToken(GroupScoped, Base):
     """A consumed sign-in link, keyed by the random id signed into it: each magic link works once."""
 
     __tablename__ = "web_signin_tokens"
@@ -461,7 +499,7 @@ class UsedSignInToken(Base):
     used_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class WebSession(Base):
+class WebSession(GroupScoped, Base):
     """A signed-in browser. The cookie carries a random id; the table keeps only its SHA-256,
     so signing out, removing a member or "sign out everywhere" ends every copy of the cookie."""
 
@@ -483,7 +521,7 @@ class RateLimitHit(Base):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
-class PendingCorrection(Base):
+class PendingCorrection(GroupScoped, Base):
     """A lead's correction that would move a posting into (or out of) sub-groups they do not
     lead: it waits for a lead of one of those sub-groups, or an operator, to accept it."""
 
@@ -511,7 +549,7 @@ class PendingCorrection(Base):
     proposed_by: Mapped[Member | None] = relationship(foreign_keys=[proposed_by_id])
 
 
-class IntroRequest(Base):
+class IntroRequest(GroupScoped, Base):
     """A member asking an inside contact for an introduction at a posting's company.
 
     The contact is mailed once (mailed_at); their answer ("accepted" | "declined") is shown on the
@@ -538,7 +576,7 @@ class IntroRequest(Base):
     posting: Mapped[Posting] = relationship()
 
 
-class Landing(Base):
+class Landing(GroupScoped, Base):
     """A member landed a job: where, which role, and whether the group may celebrate it."""
 
     __tablename__ = "landings"
@@ -556,7 +594,7 @@ class Landing(Base):
     posting: Mapped[Posting | None] = relationship()
 
 
-class Wake(Base):
+class Wake(GroupScoped, Base):
     """A job a web request asked for (a re-tag after a rule change, mail to reprocess): the
     request records it and a worker runs the job; `taken_at` once a worker took it."""
 
@@ -568,7 +606,7 @@ class Wake(Base):
     taken_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
 
 
-class OutboxMail(Base):
+class OutboxMail(GroupScoped, Base):
     """A mail the web app sends (sign-in link, alias confirmation, intro request), kept until
     a drainer sent it, so a web process that dies loses none."""
 
@@ -586,12 +624,12 @@ class OutboxMail(Base):
     on_sent: Mapped[str] = mapped_column(String(60), default="")
 
 
-class Send(Base):
+class Send(GroupScoped, Base):
     """One period's digest run: started, and finished once every member owed one was mailed,
     so two runners (or one restarted) agree on whether the period's digests went out."""
 
     __tablename__ = "sends"
-    __table_args__ = (UniqueConstraint("period", name="uq_send_period"),)
+    __table_args__ = (UniqueConstraint("group_id", "period", name="uq_sends_group_period"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(10))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -75,13 +75,15 @@ def broker_url(cfg: Config) -> str:
 
 
 def notify(cfg: Config) -> None:
-    """Tell a worker there are wakes: a Celery task by name with a broker, else nothing (the
+    """Tell a worker there are wakes of the group: a Celery task by name with a broker, else nothing (the
     in-process runner looks at the table). A broker that is down costs a log line, not the
     request: the work waits in the database for the next ingest run."""
     if not cfg.queue.broker_url:
         return
     try:
-        _sender(broker_url(cfg)).send_task(WAKE_TASK, queue="jobdigest", retry=False)
+        _sender(broker_url(cfg)).send_task(
+            WAKE_TASK, kwargs={"group": cfg.group.slug}, queue="jobdigest", retry=False
+        )
     except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; all mean "not now"
         log.warning("could not wake a worker through the broker: %s", exc)
 

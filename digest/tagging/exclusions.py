@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from digest.clock import utcnow
@@ -52,7 +52,7 @@ def is_excluded(session: Session, subgroup_id: int, posting_id: int) -> bool:
     return found is not None
 
 
-def excluded_pairs(conn: Connection, posting_ids: Select) -> set[tuple[int, int]]:
+def excluded_pairs(conn: Session, posting_ids: Select) -> set[tuple[int, int]]:
     """(posting id, sub-group id) pairs tagging must leave out, for the postings `posting_ids`
     selects (a sub-select, so no statement carries thousands of bound ids)."""
     rows = conn.execute(

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, Select, and_, delete, func, insert, select, update
+from sqlalchemy import Row, Select, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
@@ -56,7 +56,7 @@ def restricted_sources(session: Session) -> Restrictions:
 
 
 def _allowed(
-    conn: Connection, posting_ids: Select, restricted: Restrictions
+    conn: Session, posting_ids: Select, restricted: Restrictions
 ) -> dict[int, frozenset[str]]:
     """For each posting whose every sighting came through a tied source: the sub-groups it may
     be tagged for. Postings a member shared (or with any untied sighting) are not listed."""
@@ -99,7 +99,7 @@ def tag_pending(
     last_id, offset = 0, 0
     while True:
         with db.session() as session:
-            conn = session.connection()
+            conn = session  # a group's session: its statements are scoped (store/scope.py)
             if wanted is not None:
                 batch = wanted[offset : offset + CHUNK]
                 if not batch:
@@ -196,7 +196,7 @@ def _tag_rows(
     return new_tags
 
 
-def _without_excluded(conn: Connection, posting_ids: Select, new_tags: list[dict]) -> list[dict]:
+def _without_excluded(conn: Session, posting_ids: Select, new_tags: list[dict]) -> list[dict]:
     """Drop the tags of sub-groups whose lead took the posting out ("not for my sub-group"):
     a rules change re-tags everything, and must not undo a lead's decision."""
     if not new_tags:
@@ -207,7 +207,7 @@ def _without_excluded(conn: Connection, posting_ids: Select, new_tags: list[dict
     return [t for t in new_tags if (t["posting_id"], t["subgroup_id"]) not in excluded]
 
 
-def _replace_tags(conn: Connection, posting_ids: Select, new_tags: list[dict]) -> None:
+def _replace_tags(conn: Session, posting_ids: Select, new_tags: list[dict]) -> None:
     """Keep the previous generation (the sub-group's rules_version - 1) for comparison; drop
     older ones and the one being rewritten. `posting_ids` is a sub-select, so no statement carries
     thousands of bound ids."""

@@ -15,14 +15,23 @@ from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from digest.config import Config
+from digest.config import Config, GroupConfig
 from digest.delivery.render import clean_text, templates_dir, web_url
 from digest.delivery.tokens import Signer
 from digest.formatting import install_filters
 from digest.store.db import Database
+from digest.store.groups import MAIN_GROUP
 from digest.store.statuses import IntroStatus, MailStatus, MemberStatus, PostingStatus
 from digest.web.companies import slug_of
-from digest.web.context import EXTENSION, WebState, close_db_session, current_member, led_subgroups
+from digest.web.context import (
+    EXTENSION,
+    WebState,
+    close_db_session,
+    current_member,
+    known_state,
+    led_subgroups,
+)
+from digest.web.groups import GroupPrefix
 from digest.web.outbox import Outbox
 from digest.web.proxies import TrustedProxies
 from digest.web.ratelimit import RateLimiter
@@ -40,7 +49,7 @@ CSP = (
 def create_app(config: Config, db: Database | None = None) -> Flask:
     """Refuses to start (UserError) without a secret key in the environment: never a default."""
     secret = config.signing_key()
-    db = db or Database.open(config.database_url())
+    db = db or Database.open(config.database_url()).for_group(MAIN_GROUP)  # /; others /g/<slug>/
     app = Flask(__name__, template_folder=templates_dir(), static_folder="static")
     app.config.update(
         SECRET_KEY=secret,
@@ -61,7 +70,7 @@ def create_app(config: Config, db: Database | None = None) -> Flask:
         limit_ip=RateLimiter(db, "signin-ip", *SIGNIN_PER_IP),
         limit_alias=RateLimiter(db, "alias-address", *ALIAS_MAILS_PER_ADDRESS),
     )
-    app.wsgi_app = TrustedProxies(app.wsgi_app, config.web.trusted_proxies)  # type: ignore[method-assign]
+    app.wsgi_app = TrustedProxies(GroupPrefix(app.wsgi_app), config.web.trusted_proxies)  # type: ignore[method-assign]
     csrf = CSRFProtect(app)
     _register_blueprints(app, csrf)
     _register_hooks(app, config)
@@ -102,7 +111,8 @@ def _register_hooks(app: Flask, config: Config) -> None:
     app.jinja_env.filters["web_url"] = web_url
     app.jinja_env.filters["company_slug"] = slug_of
     app.jinja_env.filters["ats_label"] = ats_label
-    install_filters(app.jinja_env, config.tz)
+    site = app.extensions[EXTENSION]  # the request's group's zone (its site's on a 404 page)
+    install_filters(app.jinja_env, lambda: (known_state() or site).cfg.tz)
     # Templates compare statuses through the same enums as the code (no second spelling).
     app.jinja_env.globals.update(
         IntroStatus=IntroStatus, MailStatus=MailStatus, MemberStatus=MemberStatus,
@@ -111,8 +121,15 @@ def _register_hooks(app: Flask, config: Config) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
+        group = known_state()
+        if group is None:  # the 404 page of a group that is not there: nobody, no names
+            return {"network": GroupConfig(name="Job Lead Digest"), "me": None, "my_groups": []}
         me = current_member()
-        return {"network": config.group, "me": me, "my_groups": led_subgroups(me) if me else []}
+        return {
+            "network": group.cfg.group,
+            "me": me,
+            "my_groups": led_subgroups(me) if me else [],
+        }
 
     @app.after_request
     def _headers(response: Response) -> Response:

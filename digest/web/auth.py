@@ -71,7 +71,7 @@ def signin_url(cfg: Config, signer: Signer, member_id: int, next_path: str = "/"
     """A one-time sign-in link, valid LINK_MINUTES: mailed by the sign-in page, printed by
     `jobdigest sign-in-link`. Needs no request, so the command line can make one."""
     token = signer.dumps(PURPOSE, [member_id, secrets.token_urlsafe(18), next_path])
-    return f"{cfg.web.base_url.rstrip('/')}/signin/{token}"
+    return f"{cfg.site_url()}/signin/{token}"
 
 
 def _signin_message(member: Member, link: str) -> EmailMessage:
@@ -116,7 +116,7 @@ def confirm(token: str) -> Any:
     if not _consume(member, jti):
         return render_template("web/signin_invalid.html"), 400
     sessions.start(db_session(), member)
-    return redirect(next_path)
+    return redirect(request.script_root + next_path)  # inside the group's /g/<slug>/
 
 
 def _consume(member: Member, jti: str) -> bool:

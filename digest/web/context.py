@@ -8,13 +8,15 @@ the tests, not a silent unsubscribe in production.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, has_request_context, redirect, request, url_for
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, selectinload
 
@@ -23,16 +25,19 @@ from digest.delivery.tokens import Signer
 from digest.store.db import Database
 from digest.store.models import Member, Subgroup
 from digest.web import sessions
+from digest.web.groups import EXTENSION, GROUP_ENVIRON
 from digest.web.outbox import Outbox
 from digest.web.ratelimit import RateLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXTENSION = "jobdigest"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
 class WebState:
+    """What a request of one group works with: its config, database (bound to the group),
+    signer and mail. The app holds jobdigest.toml's group's; `for_group` the others'."""
+
     cfg: Config
     db: Database
     signer: Signer
@@ -40,10 +45,54 @@ class WebState:
     limit_address: RateLimiter  # sign-in links per target address
     limit_ip: RateLimiter  # sign-in requests per client address
     limit_alias: RateLimiter  # alias confirmation mails per address
+    groups: dict[str, WebState] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def for_group(self, slug: str | None) -> WebState | None:
+        """The state of the group `slug` (None: this one); None for a group that is not there."""
+        if slug is None or slug == self.cfg.group.slug:
+            return self
+        with self.lock:
+            if slug not in self.groups:
+                found = self._load(slug)
+                if found is None:
+                    return None
+                self.groups[slug] = found
+            return self.groups[slug]
+
+    def _load(self, slug: str) -> WebState | None:
+        from digest.config import group_slugs, load_config
+        from digest.store.groups import sync_group
+
+        if self.cfg.path is None or slug not in group_slugs(self.cfg.path):
+            return None
+        cfg = load_config(self.cfg.path, slug)
+        with self.db.site().session() as session:
+            group_id = sync_group(session, slug, cfg.group.name, cfg.group.timezone)
+        db = self.db.for_group(group_id)
+        return dataclasses.replace(
+            self,
+            cfg=cfg,
+            db=db,
+            outbox=Outbox(cfg, db),
+            groups={},
+            lock=threading.Lock(),
+        )
 
 
 def state() -> WebState:
-    return current_app.extensions[EXTENSION]
+    """The state of the request's group (/g/<slug>/…), else of jobdigest.toml's own group."""
+    found = known_state()
+    if found is None:
+        abort(404)
+    return found
+
+
+def known_state() -> WebState | None:
+    """The request's group's state, None for a /g/<slug>/ of no group (its 404 page)."""
+    site: WebState = current_app.extensions[EXTENSION]
+    slug = request.environ.get(GROUP_ENVIRON) if has_request_context() else None
+    return site.for_group(slug)
 
 
 def db_session() -> Session:
@@ -90,13 +139,19 @@ def current_member() -> Member | None:
     return g.member
 
 
+def _signed_in_elsewhere() -> bool:
+    with state().db.site().sessions() as site:
+        return sessions.signed_in_elsewhere(site, db_session())
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: a `next` pointing elsewhere would make sign-in an open redirect."""
+    """Only same-site paths: a `next` pointing elsewhere would make sign-in an open redirect.
+    Paths are the group's (without /g/<slug>): the redirect adds the request's prefix."""
     if not target:
-        return url_for("auth.home")
+        return "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("auth.home")
+        return "/"
     return target
 
 
@@ -104,6 +159,8 @@ def signin_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_member() is None:
+            if _signed_in_elsewhere():
+                abort(404)  # a member of another group: nothing here exists for them
             return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
