@@ -479,8 +479,12 @@ def group_slugs(path: str | os.PathLike[str] | None) -> list[str]:
                 raise UserError(
                     f"{file}: a group file is named by its slug: lowercase letters, digits, dashes"
                 )
-            if file.stem not in slugs:
-                slugs.append(file.stem)
+            if file.stem == slugs[0]:  # it would be read over jobdigest.toml's own group
+                raise UserError(
+                    f"{file}: names jobdigest.toml's own group ({slugs[0]!r}); rename the file"
+                    " or change [group] slug in jobdigest.toml"
+                )
+            slugs.append(file.stem)
     return slugs
 
 

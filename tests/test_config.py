@@ -160,3 +160,17 @@ def test_a_mistake_in_a_group_file_names_the_file_and_key(
     result = CliRunner().invoke(cli, ["--config", "jobdigest.toml", "stats", "--group", "north"])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_group_file_named_like_the_main_group_is_refused_not_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """groups/main.toml beside a jobdigest.toml whose own group is 'main' would be read over it
+    for one command and skipped by others: the operator hears of it instead."""
+    monkeypatch.chdir(tmp_path)
+    _installation(tmp_path, '[group]\nname = "North"\n')
+    (tmp_path / "groups" / "main.toml").write_text('[group]\nname = "Shadow"\n')
+    result = CliRunner().invoke(cli, ["--config", "jobdigest.toml", "stats", "--group", "north"])
+    assert result.exit_code == 2, result.output
+    assert "groups/main.toml: names jobdigest.toml's own group ('main')" in result.output
+    assert "Traceback" not in result.output

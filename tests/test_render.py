@@ -27,14 +27,23 @@ from digest.delivery.audience import compose_all
 from digest.delivery.compose import MemberDigest
 from digest.delivery.headers import from_header, header_text, mailbox
 from digest.delivery.render import (
+    _BLANK_RUN,
     FEEDBACK_KINDS,
+    HOLE,
     MESSAGE_POLICY,
+    TEXT_SLOT,
     Links,
+    _document,
+    _Shape,
+    _Slots,
     build_mail,
     group_inbox,
     mail_safe_html,
     message_bytes,
+    own_skeleton_html,
     render,
+    render_html,
+    render_text,
     subject_line,
 )
 from digest.delivery.tokens import Signer
@@ -293,7 +302,15 @@ def _by_the_email_package(cfg: Config, digest: MemberDigest, links: Links) -> by
 
 
 @pytest.mark.parametrize(
-    "name", ["Alice Moreno", "Zoë Ångström-Núñez", 'Moreno, "Al" (ops)', "A" * 90, "=?x?= Bo"]
+    "name",
+    [
+        "Alice Moreno",
+        "Zoë Ångström-Núñez",
+        'Moreno, "Al" (ops)',
+        "A" * 90,
+        "=?x?= Bo",
+        "Two\r\nLines\x0cFeed",
+    ],
 )
 def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> None:  # type: ignore[no-untyped-def]
     """Headers folded and encoded like the email package's, bodies byte for byte, lines within
@@ -301,11 +318,10 @@ def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> Non
     cfg, all_digests = world
     digest = all_digests["alice"]
     digest.member.name, original = name, digest.member.name
+    signed = links(cfg, digest)  # one set of tokens: each signing carries the second it ran
     try:
-        mail = build_mail(
-            cfg, digest, links(cfg, digest), now=NOW, message_id="<same@group.example.org>"
-        )
-        expected = _by_the_email_package(cfg, digest, links(cfg, digest))
+        mail = build_mail(cfg, digest, signed, now=NOW, message_id="<same@group.example.org>")
+        expected = _by_the_email_package(cfg, digest, signed)
     finally:
         digest.member.name = original
     boundary = re.compile(rb"={15}\d{19}==")
@@ -316,11 +332,35 @@ def test_prepared_mime_is_what_the_email_package_writes(world, name: str) -> Non
     assert mail.data.count(b"\n") == mail.data.count(b"\r\n")
     parsed = mail.message()
     assert parsed["To"].addresses[0].display_name == header_text(name)
-    url = links(cfg, digest).unsubscribe
+    url = signed.unsubscribe
     assert str(parsed["List-Unsubscribe"]) == (
         f"<{url}>, <mailto:leads+unsubscribe@group.example.org?subject=unsubscribe>"
     )
     assert b"List-Unsubscribe: <https://" in mail.data and b"=?utf-8?q?=3Chttps" not in mail.data
+
+
+@pytest.mark.parametrize("name", [None, 'Zoë "Z" <b>&amp; Co\xa0Ltd', "Two\r\nLines\x00"])
+def test_prepared_skeletons_are_each_members_own(world, name: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Greeting, headings and footer are prepared once per shape of digest, with holes for the
+    member's strings: joined, they are byte for byte the skeleton rendered (and inlined) for
+    that member alone, in both parts, whatever the member's name holds."""
+    cfg, all_digests = world
+    for digest in all_digests.values():
+        original = digest.member.name
+        digest.member.name = name if name is not None else original
+        try:
+            signed = links(cfg, digest)
+            slots = _Slots(digest.fragments, signed)
+            html, text = render_html(cfg, digest, signed), render_text(cfg, digest, signed)
+            shape = _Shape(cfg, digest, signed, holes=False)
+            assert html == own_skeleton_html(cfg, digest, signed, slots.html_blocks(shape.blocks))
+            own = _document(cfg, digest, shape.view, html=False)
+            for leads, _ in shape.blocks:
+                own = own.replace(TEXT_SLOT, slots.text(leads), 1)
+            assert text == _BLANK_RUN.sub("\n\n", own).strip() + "\n"
+            assert HOLE not in html and HOLE not in text
+        finally:
+            digest.member.name = original
 
 
 def test_a_members_own_words_in_a_shared_lead_are_escaped(world) -> None:  # type: ignore[no-untyped-def]

@@ -8,15 +8,14 @@ however many members the group has.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import repeat
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -222,6 +221,11 @@ class MemberDigest:
         self.sections = [s for s in self.sections if s.leads]
 
 
+#: an inside contact: (name, their sub-groups, employer as written, member id, works there
+#: now, takes introduction requests)
+_Contact = tuple[str, str, str, int, bool, bool]
+
+
 @dataclass(slots=True)
 class _PostingInfo:
     posting: PostingView
@@ -264,18 +268,31 @@ class Week:
             info.title, info.description = view.title, description
             info.base = _base_rank(info, begin, end, penalties.get(pid, 0.0))
             self.info[pid] = info
-        self.group_ranks: dict[int, dict[int, float]] = defaultdict(dict)  # tag score + base
+        #: the week's postings by index (pid order): ranks are computed on arrays over them
+        self.pids = np.array(sorted(self.info), dtype=np.int64)
+        self.index = {int(pid): i for i, pid in enumerate(self.pids)}
+        base = np.array([self.info[int(pid)].base for pid in self.pids], dtype=np.float64)
+        self.base = base
+        #: 0.5 + base: where a posting that fits only a keyword or the pitch starts
+        self.middling = 0.5 + base
+        self.group_ranks: dict[int, np.ndarray] = {}  # tag score + base, -inf where untagged
         for pid, info in self.info.items():
             for gid, tag in info.tags.items():
-                self.group_ranks[gid][pid] = tag.score + info.base
-        #: 0.5 + base: where a posting that fits only a keyword or the pitch starts
-        self.middling = {pid: 0.5 + i.base for pid, i in self.info.items()}
+                table = self.group_ranks.get(gid)
+                if table is None:
+                    table = self.group_ranks[gid] = np.full(len(self.pids), -np.inf)
+                table[self.index[pid]] = tag.score + info.base
         self.company_of = {pid: i.posting.company_key or f"#{pid}" for pid, i in self.info.items()}
+        self.company_codes: dict[str, int] = {}
+        self.company_code = np.array(
+            [self.company_codes.setdefault(self.company_of[int(pid)], len(self.company_codes))
+             for pid in self.pids], dtype=np.int64,
+        )  # fmt: skip
         self.by_company: dict[str, list[int]] = defaultdict(list)
         for pid, i in self.info.items():
             if i.posting.company_key:
                 self.by_company[i.posting.company_key].append(pid)
-        self.remote = frozenset(pid for pid, i in self.info.items() if i.posting.remote)
+        self.remote = self.mask_of(pid for pid, i in self.info.items() if i.posting.remote)
         self._locations = {pid: i.posting.location.casefold() for pid, i in self.info.items()}
         companies = {i.posting.company_key for i in self.info.values() if i.posting.company_key}
         self.contacts = _load_contacts(session, companies)
@@ -294,7 +311,11 @@ class Week:
         self.rejected_titles: dict[int, set[str]] = {}  # member -> titles they called not relevant
         self.targets: dict[int, dict[str, str]] = {}  # member -> company key -> their spelling
         self._keyword_cache: dict[str, frozenset[int]] = {}
-        self._city_cache: dict[str, frozenset[int]] = {}
+        self._city_cache: dict[str, np.ndarray] = {}
+        self._keyword_masks: dict[str, np.ndarray] = {}
+        self._contacts_at: dict[str, tuple[list[_Contact], frozenset[int]]] = {}
+        self._credits: dict[int, tuple[list[str], int]] = {}
+        self._pitch_masks: dict[str, np.ndarray] = {}
         self._pitch_cache: dict[tuple[str, ...], dict[int, str]] = {}
         self._pitch_text: dict[str, dict[int, str]] = {}  # the pitch as written -> the same
         #: each lead rendered once per variant, joined into every digest that shows it
@@ -407,14 +428,82 @@ class Week:
         close = semantic_fits(phrases, titles, self.pitch_semantic or 0.0)
         return {rest[j]: f"close to your pitch: '{phrase}'" for j, (phrase, _) in close.items()}
 
-    def city_matches(self, city: str) -> frozenset[int]:
-        """Postings whose location names the member's city; cached, members share cities."""
+    def city_matches(self, city: str) -> np.ndarray:
+        """Postings whose location names the member's city (a mask); cached, members share
+        cities."""
         found = self._city_cache.get(city)
         if found is None:
-            found = frozenset(pid for pid, loc in self._locations.items() if city in loc)
+            found = self.mask_of(pid for pid, loc in self._locations.items() if city in loc)
             if len(self._city_cache) > 4096:
                 self._city_cache.clear()
             self._city_cache[city] = found
+        return found
+
+    def credits(self, info: _PostingInfo, me: int | None) -> tuple[list[str], int]:
+        """The sharers a lead names and how many it counts without naming: still in the group,
+        never `me` (the member it is for, when they shared it too). Worked out once per
+        posting for everyone else."""
+        if me is None:
+            found = self._credits.get(info.posting.id)
+            if found is None:
+                found = self._credits[info.posting.id] = self._credits_without(info, None)
+            return found
+        return self._credits_without(info, me)
+
+    def _credits_without(self, info: _PostingInfo, me: int | None) -> tuple[list[str], int]:
+        names: list[str] = []
+        anonymous = 0
+        for mid in info.sharer_ids:
+            person = self.people.get(mid)
+            if mid == me or person is None or not person.listed:
+                continue
+            if person.show_name:
+                names.append(person.display_name)
+            else:
+                anonymous += 1
+        return names, anonymous
+
+    def contacts_at(self, company_key: str) -> tuple[list[_Contact], frozenset[int]]:
+        """Members who may be named as inside contacts at a company, current employees first,
+        then by name, and their ids: worked out once per company, not once per lead."""
+        found = self._contacts_at.get(company_key)
+        if found is None:
+            out: list[_Contact] = []
+            seen: set[int] = set()
+            for mid, employer, current in self.contacts.get(company_key, []):
+                person = self.people.get(mid)
+                if person is None or mid in seen or not person.contact_opt_in or not person.listed:
+                    continue
+                seen.add(mid)
+                out.append((person.display_name, person.subgroups, employer, mid, current,
+                            person.intro_opt_in))  # fmt: skip
+            out.sort(key=lambda c: (not c[4], c[0].casefold()))  # current employees first
+            found = self._contacts_at[company_key] = (out, frozenset(seen))
+        return found
+
+    def mask_of(self, pids: Iterable[int]) -> np.ndarray:
+        """The week's postings among `pids`, as a mask over `pids` (the array)."""
+        mask = np.zeros(len(self.pids), dtype=bool)
+        index = self.index
+        mask[[index[pid] for pid in pids if pid in index]] = True
+        return mask
+
+    def keyword_mask(self, keyword: str) -> np.ndarray:
+        """`keyword_matches` as a mask; cached the same way."""
+        return self._cached_mask(self._keyword_masks, keyword, self.keyword_matches)
+
+    def pitch_mask(self, pitch: str) -> np.ndarray:
+        """`pitch_matches` as a mask; cached by the pitch as written."""
+        return self._cached_mask(self._pitch_masks, pitch, self.pitch_matches)
+
+    def _cached_mask(
+        self, cache: dict[str, np.ndarray], key: str, matches: Callable[[str], Iterable[int]]
+    ) -> np.ndarray:
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 4096:
+                cache.clear()
+            found = cache[key] = self.mask_of(matches(key))
         return found
 
     def _contributors(self) -> list[tuple[str, int]]:
@@ -635,84 +724,84 @@ def _city(member: Member) -> str:
 
 def _ranks(
     week: Week, member: Member, my_groups: list[int], targets: Iterable[str] = ()
-) -> dict[int, float]:
-    """pid -> rank for every posting the member could get: best tag of their sub-groups (or 0.5
-    for a keyword-only match) + freshness/sharers/feedback + keywords + place. A posting at a
-    target company that fits none of these still counts (freshness and place only). Set
-    operations and C-level dict updates only: this runs once per member over hundreds of
-    postings, so no Python loop visits every one of them."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rank of every posting of the week (by index, `Week.pids`) and which of them the
+    member could get: best tag of their sub-groups (or 0.5 for a keyword-only match) +
+    freshness/sharers/feedback + keywords + place. A posting at a target company that fits none
+    of these still counts (freshness and place only). Array operations only: this runs once per
+    member over every posting of the week. The additions are the same, in the same order, as
+    one posting at a time in Python floats, so ranks (and ties) are exactly those."""
     sent, rejected = week.history(member.id)
-    tables = [week.group_ranks.get(gid, {}) for gid in my_groups]
-    ranks: dict[int, float] = dict(tables[0]) if tables else {}
+    tables = [week.group_ranks[gid] for gid in my_groups if gid in week.group_ranks]
+    ranks = tables[0].copy() if tables else np.full(len(week.pids), -np.inf)
     for table in tables[1:]:
-        for pid, static in table.items():
-            if static > ranks.get(pid, -9.0):
-                ranks[pid] = static
-    _personal(week, member, ranks)
-    for key in targets:
-        for pid in week.by_company.get(key, ()):
-            ranks.setdefault(pid, week.info[pid].base)
-    for pid in (sent | rejected) & ranks.keys():
-        del ranks[pid]
+        np.maximum(ranks, table, out=ranks)
+    present = ranks > -np.inf
+    _personal(week, member, ranks, present)
+    if targets:
+        at = week.mask_of(pid for key in targets for pid in week.by_company.get(key, ()))
+        np.copyto(ranks, week.base, where=at & ~present)
+        present |= at
+    if sent or rejected:
+        present &= ~week.mask_of(sent | rejected)
     for key in week.rejected_titles.get(member.id, ()):
-        for pid in ranks.keys() & set(week.by_title.get(key, ())):
-            ranks[pid] -= LOOKALIKE_PENALTY  # like one they called not relevant: lower, for them
+        like = week.mask_of(week.by_title.get(key, ())) & present
+        _add(ranks, like, -LOOKALIKE_PENALTY)  # like one they called not relevant: lower, for them
     city = _city(member)
     if city:
-        _add(ranks, week.city_matches(city) & ranks.keys(), 0.1)
-    _add(ranks, week.remote & ranks.keys(), 0.05 if member.remote_ok else -0.05)
-    return ranks
+        _add(ranks, week.city_matches(city) & present, 0.1)
+    _add(ranks, week.remote & present, 0.05 if member.remote_ok else -0.05)
+    return ranks, present
 
 
-def _add(ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
-    """ranks[pid] += bonus for each of `pids` (all in `ranks`), without a Python-level loop."""
-    ranks.update(_shifted(list(pids), ranks.__getitem__, bonus))
+def _add(ranks: np.ndarray, where: np.ndarray, bonus: float) -> None:
+    """ranks += bonus where `where` is set (a ufunc with `where`: no copies in and out)."""
+    np.add(ranks, bonus, out=ranks, where=where)
 
 
-def _shifted(
-    pids: list[int], value: Callable[[int], float], bonus: float
-) -> Iterator[tuple[int, float]]:
-    """(pid, value(pid) + bonus) pairs, computed by C-level map."""
-    return zip(pids, map(operator.add, map(value, pids), repeat(bonus)), strict=True)
-
-
-def _personal(week: Week, member: Member, ranks: dict[int, float]) -> None:
+def _personal(week: Week, member: Member, ranks: np.ndarray, present: np.ndarray) -> None:
     """Add the member's own targets: each keyword a posting mentions, the pitch it fits (a
     posting that fits only these starts at 0.5, like a middling tag)."""
     for kw in member.keywords or []:
-        _boost(week, ranks, week.keyword_matches(kw), KEYWORD_BONUS)
-    pitch = week.pitch_matches(member.pitch)
-    if pitch:
-        _boost(week, ranks, pitch.keys(), PITCH_BONUS)
+        _boost(week, ranks, present, week.keyword_mask(kw), KEYWORD_BONUS)
+    if week.pitch_matches(member.pitch):
+        _boost(week, ranks, present, week.pitch_mask(member.pitch or ""), PITCH_BONUS)
 
 
-def _boost(week: Week, ranks: dict[int, float], pids: Iterable[int], bonus: float) -> None:
-    """ranks[pid] = ranks.get(pid, 0.5 + base) + bonus for each of `pids`."""
-    matched = set(pids)
-    known = matched & ranks.keys()
-    _add(ranks, known, bonus)
-    fresh = list(matched - known)
-    ranks.update(_shifted(fresh, week.middling.__getitem__, bonus))
+def _boost(
+    week: Week, ranks: np.ndarray, present: np.ndarray, matched: np.ndarray, bonus: float
+) -> None:
+    """ranks = (ranks if present else 0.5 + base) + bonus where `matched`; those present now."""
+    _add(ranks, matched & present, bonus)
+    np.add(week.middling, bonus, out=ranks, where=matched & ~present)
+    present |= matched
 
 
 def _pick(
-    ranks: dict[int, float], company: dict[int, str], cap: int, per_company: int
+    week: Week, ranks: np.ndarray, present: np.ndarray, cap: int, per_company: int
 ) -> tuple[list[tuple[float, int]], int]:
     """The best `cap` postings, at most `per_company` from one company, and how many could
-    have been shown (within the per-company limit). Only the best few are sorted as pairs (the
-    ranks alone find where they end), all of them only when a few companies crowd the top."""
+    have been shown (within the per-company limit). Only the best few are sorted (the ranks
+    alone find where they end), all of them only when a few companies crowd the top."""
     chosen: list[tuple[float, int]] = []
     best = cap * per_company  # enough, unless a few companies crowd the top
-    if cap > 0 and best > 0 and ranks:
-        values = sorted(ranks.values(), reverse=True)
-        floor = values[min(best, len(values)) - 1]
-        top = sorted([(r, pid) for pid, r in ranks.items() if r >= floor], reverse=True)
-        chosen = _best(top, company, cap, per_company)
-        if len(chosen) < cap and len(top) < len(ranks):
-            chosen = _best(sorted(zip(ranks.values(), ranks.keys(), strict=True), reverse=True),
-                           company, cap, per_company)  # fmt: skip
-    counts = Counter(map(company.__getitem__, ranks)).values()
-    return chosen, sum(map(min, counts, repeat(per_company)))
+    where = np.flatnonzero(present)
+    if cap > 0 and best > 0 and where.size:
+        values = ranks[where]
+        cut = where.size - min(best, where.size)
+        top = where[values >= np.partition(values, cut)[cut]]
+        chosen = _best(_ordered(week, ranks, top), week.company_of, cap, per_company)
+        if len(chosen) < cap and top.size < where.size:
+            chosen = _best(_ordered(week, ranks, where), week.company_of, cap, per_company)
+    counts = np.bincount(week.company_code[where], minlength=1)
+    return chosen, int(np.minimum(counts, per_company).sum())
+
+
+def _ordered(week: Week, ranks: np.ndarray, where: np.ndarray) -> list[tuple[float, int]]:
+    """(rank, pid) of these postings, best first, ties by the higher pid (as sorting the pairs
+    in reverse would)."""
+    order = where[np.lexsort((where, ranks[where]))[::-1]]
+    return list(zip(ranks[order].tolist(), week.pids[order].tolist(), strict=True))
 
 
 def _best(
@@ -740,21 +829,22 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     is counted as "N more"."""
     my_groups = [g.id for g in member.subgroups]
     targets = week.targets_of(member.id)
-    ranks = _ranks(week, member, my_groups, targets)
-    meant = _meant_section(week, member, my_groups)
-    for lead in meant:
-        ranks.pop(lead.posting.id, None)
+    ranks, present = _ranks(week, member, my_groups, targets)
+    fits = _Fits.of(week, member)
+    meant = _meant_section(week, member, my_groups, fits)
+    if meant:
+        present &= ~week.mask_of(lead.posting.id for lead in meant)
     cap = max(cap - len(meant), 0)
-    at_targets = (
-        {pid: r for pid, r in ranks.items() if week.company_of[pid] in targets} if targets else {}
-    )
-    for pid in at_targets:
-        del ranks[pid]
-    picked, target_eligible = _pick(at_targets, week.company_of, (cap + 1) // 2, per_company)
-    chosen, eligible = _pick(ranks, week.company_of, cap - len(picked), per_company)
+    at_targets = np.zeros_like(present)
+    if targets:
+        codes = [week.company_codes[key] for key in targets if key in week.company_codes]
+        at_targets = np.isin(week.company_code, codes) & present
+        present &= ~at_targets
+    picked, target_eligible = _pick(week, ranks, at_targets, (cap + 1) // 2, per_company)
+    chosen, eligible = _pick(week, ranks, present, cap - len(picked), per_company)
     sections = [Section(MEANT_SECTION, meant)] if meant else []
-    sections += _target_section(week, member, picked, my_groups, targets)
-    sections += _sections(week, member, chosen, my_groups)
+    sections += _target_section(week, member, picked, my_groups, targets, fits)
+    sections += _sections(week, member, chosen, my_groups, fits)
     more = eligible + target_eligible - len(chosen) - len(picked)
     digest = MemberDigest(
         member, week.period, sections, more, week.top_contributors, list(targets.values())
@@ -765,14 +855,14 @@ def build_digest(week: Week, member: Member, cap: int = 25, per_company: int = 3
     return digest
 
 
-def _meant_section(week: Week, member: Member, my_groups: list[int]) -> list[Lead]:
+def _meant_section(week: Week, member: Member, my_groups: list[int], fits: _Fits) -> list[Lead]:
     """Leads a sharer's note named this member for, oldest note first, not already sent."""
     sent, rejected = week.history(member.id)
     out: list[Lead] = []
     for pid, sharer_id, note in week.meant.get(member.id, []):
         if pid in sent or pid in rejected or pid not in week.info:
             continue
-        tag, why = _fit(week, member, pid, my_groups)
+        tag, why = _fit(week, fits, pid, my_groups)
         lead = _lead(
             week, member, week.info[pid], MEANT_SECTION, "", tag.score if tag else 1.0, why
         )
@@ -788,8 +878,22 @@ def _meant_section(week: Week, member: Member, my_groups: list[int]) -> list[Lea
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Fits:
+    """A member's keywords with the postings each matches, and the postings their pitch fits:
+    looked up once per digest, asked once per lead."""
+
+    keywords: tuple[tuple[str, frozenset[int]], ...]
+    pitch: dict[int, str]
+
+    @classmethod
+    def of(cls, week: Week, member: Member) -> _Fits:
+        keywords = tuple((k, week.keyword_matches(k)) for k in member.keywords or [])
+        return cls(keywords, week.pitch_matches(member.pitch))
+
+
 def _fit(
-    week: Week, member: Member, pid: int, my_groups: list[int]
+    week: Week, fits: _Fits, pid: int, my_groups: list[int]
 ) -> tuple[TagView | None, list[str]]:
     """The member's best tag on a posting and why it is theirs: the tag's reasons, the
     personal keywords it mentions, the phrase of their pitch it fits."""
@@ -798,8 +902,8 @@ def _fit(
         (info.tags[g] for g in my_groups if g in info.tags), key=lambda t: t.score, default=None
     )
     why = list(tag.why) if tag else []
-    why += [f"your keyword '{k}'" for k in member.keywords or [] if pid in week.keyword_matches(k)]
-    fit = week.pitch_matches(member.pitch).get(pid)
+    why += [f"your keyword '{k}'" for k, matches in fits.keywords if pid in matches]
+    fit = fits.pitch.get(pid)
     if fit:
         why.append(fit)
     return tag, why
@@ -811,15 +915,16 @@ def _target_section(
     picked: list[tuple[float, int]],
     my_groups: list[int],
     targets: dict[str, str],
+    fits: _Fits,
 ) -> list[Section]:
     """'At your target companies': grouped by company (the member's spelling), best first."""
     if not picked:
         return []
     section = Section(TARGET_SECTION)
     for rank, pid in picked:
-        tag, fits = _fit(week, member, pid, my_groups)
+        tag, fitting = _fit(week, fits, pid, my_groups)
         company = targets[week.company_of[pid]]
-        why = [f"at your target company {company}", *fits]
+        why = [f"at your target company {company}", *fitting]
         score = tag.score if tag else 0.0
         lead = _lead(week, member, week.info[pid], TARGET_SECTION, company, score, why)
         lead.rank = rank
@@ -828,12 +933,16 @@ def _target_section(
 
 
 def _sections(
-    week: Week, member: Member, chosen: list[tuple[float, int]], my_groups: list[int]
+    week: Week,
+    member: Member,
+    chosen: list[tuple[float, int]],
+    my_groups: list[int],
+    fits: _Fits,
 ) -> list[Section]:
     by_name: dict[str, Section] = {}
     for rank, pid in chosen:
         info = week.info[pid]
-        tag, why = _fit(week, member, pid, my_groups)
+        tag, why = _fit(week, fits, pid, my_groups)
         keyworded = any(w.startswith("your keyword") for w in why)
         pitch_only = tag is None and not keyworded
         subgroup = week.subgroups.get(tag.subgroup_id, "") if tag else KEYWORD_SECTION
@@ -859,39 +968,15 @@ def _lead(
     score: float,
     why: list[str],
 ) -> Lead:
-    names: list[str] = []
-    anonymous = 0
-    shared_by_you = False
     me = member.id  # an ORM attribute: read once, not per sharer and contact
-    for mid in info.sharer_ids:
-        person = week.people.get(mid)
-        if mid == me:
-            shared_by_you = True
-        elif person is None or not person.listed:
-            continue
-        elif person.show_name:
-            names.append(person.display_name)
-        else:
-            anonymous += 1
-    contacts: list[tuple[str, str, str, int, bool, bool]] = []
-    seen: set[int] = set()
-    for mid, employer, current in week.contacts.get(info.posting.company_key, []):
-        person = week.people.get(mid)
-        if (
-            person is None
-            or mid == me
-            or mid in seen
-            or not person.contact_opt_in
-            or not person.listed
-        ):
-            continue
-        seen.add(mid)
-        contacts.append(
-            (person.display_name, person.subgroups, employer, mid, current, person.intro_opt_in)
-        )
-    contacts.sort(key=lambda c: (not c[4], c[0].casefold()))  # current employees first
+    shared_by_you = me in info.sharer_ids
+    names, anonymous = week.credits(info, me if shared_by_you else None)
+    contacts, ids = week.contacts_at(info.posting.company_key)
+    if me in ids:
+        contacts = [c for c in contacts if c[3] != me]  # never the member themselves
     shown = contacts[:MAX_CONTACTS]
-    lead = Lead(info.posting, subgroup, role, score, why, names, anonymous, [c[:3] for c in shown])
+    lead = Lead(info.posting, subgroup, role, score, why, list(names), anonymous,
+                [c[:3] for c in shown])  # fmt: skip
     lead.contact_extra = [(c[3], c[4], c[5]) for c in shown]
     lead.more_contacts = max(0, len(contacts) - MAX_CONTACTS)
     lead.shared_by_you = shared_by_you

@@ -15,13 +15,14 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from importlib.resources import files
+from itertools import compress
 
 import css_inline
 import nh3
@@ -29,10 +30,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from digest.config import Config
-from digest.delivery.compose import Lead, MemberDigest, PostingView
+from digest.delivery.compose import Lead, MemberDigest, PostingView, Section
 from digest.delivery.headers import from_header, header_text, mailbox_text
 from digest.delivery.tokens import Signer
-from digest.formatting import install_filters, place_parts, plural, week_of
+from digest.formatting import install_filters, noun, place_parts, plural, week_of
 from parsers.links import web_link
 
 FEEDBACK_KINDS = (
@@ -274,48 +275,238 @@ def _thanks(digest: MemberDigest) -> str:
     return f"Thanks to this week's top contributors: {names}." if names else ""
 
 
-def _context(cfg: Config, digest: MemberDigest, links: Links, slots: _Slots) -> dict[str, object]:
-    first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
+@dataclass(frozen=True, slots=True)
+class _Block:
+    heading: str  # '' where neighbouring single leads run together
+    count: str  # '3 leads'
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionView:
+    subgroup: str
+    blocks: tuple[_Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What the skeleton templates (greeting, headings, footer) show of one digest: a member's
+    own strings, or holes in their place when a skeleton is prepared for every digest of the
+    same shape (`_Skeleton`)."""
+
+    preheader: str
+    title: str
+    landings: tuple[str, ...]
+    intro_answers: tuple[str, ...]
+    intro_answers_text: tuple[str, ...]
+    no_leads: bool
+    sections: tuple[_SectionView, ...]
+    more: str
+    more_text: str
+    web_digest: str
+    thanks: str
+    why: str
+    why_text: str
+    preferences: str
+    unsubscribe: str
+    slot: Markup  # where a block of leads goes (`SLOT`, `TEXT_SLOT`)
+    text_slot: str
+
+
+#: holes of a skeleton that sit in attribute values (links); the others are text
+_ATTRIBUTE_HOLES = frozenset(("web", "pref", "unsub"))
+
+
+class _Shape:
+    """One digest's skeleton: its view (with holes, `holes=True`, or the member's strings), the
+    values of the holes, the blocks of leads in order (leads, in a role block), and the key of
+    every digest that shares the same skeleton (same sections and blocks, counts aside)."""
+
+    def __init__(self, cfg: Config, digest: MemberDigest, links: Links, holes: bool) -> None:
+        self.values: dict[str, str] = {}
+        self.blocks: list[tuple[list[Lead], bool]] = []
+        self._holes = holes
+        first = digest.leads[0].posting.title if digest.leads else "No new leads this week"
+        why = why_you_get_this(cfg, digest)
+        answers = digest.intro_answers
+        sections = tuple(self._section(i, s) for i, s in enumerate(digest.sections))
+        more = digest.more
+        more_html = f"See {more} more {noun(more, 'lead')} on the group's site" if more else ""
+        more_text = wrap(f"{plural(more, 'more lead')} on the group's site:") if more else ""
+        self.view = _View(
+            preheader=self._put("pre", clean_text(first, 90)),
+            title=self._put(
+                "title", f"{plural(digest.total, 'job lead')} for you, {digest.member.display_name}"
+            ),  # fmt: skip
+            landings=tuple(map(str, digest.landings)),
+            intro_answers=tuple(self._put(f"ia{i}", a) for i, a in enumerate(answers)),
+            intro_answers_text=tuple(self._put(f"iat{i}", wrap(a)) for i, a in enumerate(answers)),
+            no_leads=not digest.leads,
+            sections=sections,
+            more=self._put("more", more_html) if more else "",
+            more_text=self._put("moret", more_text) if more else "",
+            web_digest=self._put("web", links.web_digest) if more else "",
+            thanks=_thanks(digest),
+            why=self._put("why", why),
+            why_text=self._put("whyt", wrap(why)),
+            preferences=self._put("pref", links.preferences),
+            unsubscribe=self._put("unsub", links.unsubscribe),
+            slot=Markup(SLOT),
+            text_slot=TEXT_SLOT,
+        )
+        group = cfg.group
+        self.key = (
+            "skeleton", group.name, group.contact, group_inbox_key(cfg), digest.period,
+            self.view.landings, self.view.thanks, len(answers), self.view.no_leads, bool(more),
+            tuple(tuple(bool(b.heading) for b in s.blocks) for s in sections),
+        )  # fmt: skip
+
+    def _put(self, name: str, value: str) -> str:
+        self.values[name] = value
+        return f"{HOLE}{name}{END}" if self._holes else value
+
+    def _section(self, i: int, section: Section) -> _SectionView:
+        blocks = []
+        for j, block in enumerate(section.blocks):
+            n = len(block.leads)
+            heading = self._put(f"h{i}.{j}", block.heading) if block.heading else ""
+            blocks.append(_Block(heading, self._put(f"c{i}.{j}", plural(n, "lead"))))
+            self.blocks.append((block.leads, bool(block.heading)))
+        return _SectionView(self._put(f"s{i}", section.subgroup), tuple(blocks))
+
+
+def group_inbox_key(cfg: Config) -> tuple[str, str]:
+    """What `group_inbox` depends on, without parsing the address per digest."""
+    return cfg.group.inbox_address, cfg.smtp.from_address
+
+
+def _skeleton_context(cfg: Config, digest: MemberDigest, view: _View) -> dict[str, object]:
     return {
         "group": cfg.group,
-        "digest": digest,
-        "member": digest.member,
-        "links": links,
-        "fragments": slots,
-        "feedback_kinds": FEEDBACK_KINDS,
-        "why_you_get_this": why_you_get_this(cfg, digest),
+        "view": view,
         "group_inbox": group_inbox(cfg),
-        "thanks": _thanks(digest),
-        "preheader": clean_text(first, 90),
         "week": week_of(digest.period),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Skeleton:
+    """A digest skeleton rendered (and, for HTML, inlined) once for every digest of its shape:
+    static text between the names of its holes (`names`: a member's strings, '#<n>' for the
+    n-th block of leads), joined per member."""
+
+    statics: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, document: str) -> _Skeleton:
+        raw = _SKELETON_SPLIT.split(document)
+        names, slots = [], 0
+        for mark in raw[1::2]:
+            if mark in (SLOT, TEXT_SLOT):
+                names.append(f"#{slots}")
+                slots += 1
+            else:
+                names.append(mark[len(HOLE) : -len(END)])
+        return cls(tuple(raw[0::2]), tuple(names))
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = [""] * (2 * len(self.statics) - 1)
+        out[0::2] = self.statics
+        out[1::2] = map(values.__getitem__, self.names)
+        return "".join(out)
+
+
+def _html_values(shape: _Shape, blocks: list[str]) -> dict[str, str]:
+    """The member's strings as the inliner writes them (attribute values, text), and the
+    blocks of leads."""
+    values = {
+        name: _escaped(value, name in _ATTRIBUTE_HOLES) for name, value in shape.values.items()
+    }
+    values.update((f"#{i}", block) for i, block in enumerate(blocks))
+    return values
+
+
+def _escaped(value: str, attribute: bool) -> str:
+    """`value` as the inliner writes an attribute value or text; most need nothing (a test for
+    four characters is cheaper than a translate)."""
+    if (
+        "&" in value
+        or "\xa0" in value
+        or ('"' in value if attribute else "<" in value or ">" in value)
+    ):
+        return value.translate(_ATTRIBUTE if attribute else _TEXT)
+    return value
 
 
 def render_html(
     cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
 ) -> str:
-    """The digest's skeleton (greeting, sections, footer) rendered and inlined per member, each
-    block of leads joined from prepared fragments where the skeleton has its slot."""
-    slots = slots or _Slots(digest.fragments, links)
-    slots.wanted.clear()
-    skeleton = (
-        environment().get_template("email/digest.html").render(_context(cfg, digest, links, slots))
-    )
-    pieces = _inliner().inline(skeleton).split(SLOT)
+    """The digest's skeleton (greeting, sections, footer) prepared once per shape with holes
+    for the member's strings, inlined once, and joined per member with the blocks of leads
+    from prepared fragments."""
+    return _render_html(cfg, digest, links, slots or _Slots(digest.fragments, links))[0]
+
+
+def _render_html(
+    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots
+) -> tuple[str, _Shape]:
+    shape = _Shape(cfg, digest, links, holes=True)
+    blocks = slots.html_blocks(shape.blocks)
+    strings = "".join(shape.values.values())
+    if "\r" in strings or "\x00" in strings:
+        # the HTML parser would change these (CR to LF, NUL dropped): the member's own skeleton
+        return own_skeleton_html(cfg, digest, links, blocks), shape
+    return _skeleton(slots, cfg, digest, shape, html=True).fill(_html_values(shape, blocks)), shape
+
+
+def own_skeleton_html(cfg: Config, digest: MemberDigest, links: Links, blocks: list[str]) -> str:
+    """The digest's HTML with its skeleton rendered and inlined for it alone (the member's
+    strings in it, not holes): what a prepared skeleton must equal."""
+    real = _Shape(cfg, digest, links, holes=False)
+    pieces = _document(cfg, digest, real.view, html=True).split(SLOT)
     out = [pieces[0]]
-    for block, piece in zip(slots.html_blocks(), pieces[1:], strict=True):
+    for block, piece in zip(blocks, pieces[1:], strict=True):
         out += (block, piece)
     return "".join(out)
 
 
 def render_text(
-    cfg: Config, digest: MemberDigest, links: Links, slots: _Slots | None = None
+    cfg: Config,
+    digest: MemberDigest,
+    links: Links,
+    slots: _Slots | None = None,
+    shape: _Shape | None = None,
 ) -> str:
+    """The plain-text part: its skeleton prepared once per shape, like the HTML's."""
     slots = slots or _Slots(digest.fragments, links)
-    text = (
-        environment().get_template("email/digest.txt").render(_context(cfg, digest, links, slots))
-    )
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    shape = shape or _Shape(cfg, digest, links, holes=True)
+    values = dict(shape.values)
+    values.update((f"#{i}", slots.text(leads)) for i, (leads, _) in enumerate(shape.blocks))
+    text = _skeleton(slots, cfg, digest, shape, html=False).fill(values)
+    return _BLANK_RUN.sub("\n\n", text).strip() + "\n"
+
+
+def _document(cfg: Config, digest: MemberDigest, view: _View, html: bool) -> str:
+    """The skeleton template rendered with `view` (CSS inlined for HTML)."""
+    name = "email/digest.html" if html else "email/digest.txt"
+    out = environment().get_template(name).render(_skeleton_context(cfg, digest, view))
+    return _inliner().inline(out) if html else out
+
+
+def _skeleton(
+    slots: _Slots, cfg: Config, digest: MemberDigest, shape: _Shape, html: bool
+) -> _Skeleton:
+    """The prepared skeleton of the digest's shape, made on its first digest of the period."""
+    key = ("html" if html else "text", *shape.key)
+    found = slots.cache.get(key)
+    if not isinstance(found, _Skeleton):
+        found = slots.cache[key] = _Skeleton.of(_document(cfg, digest, shape.view, html))
+    return found
+
+
+#: runs of blank lines: written "\n\n\n+", not "\n{3,}", the regex engine then searches
+#: for the literal "\n\n\n" first (20x faster over a digest)
+_BLANK_RUN = re.compile(r"\n\n\n+")
 
 
 def render(
@@ -323,14 +514,24 @@ def render(
 ) -> tuple[str, str]:
     """(html, text) of one digest. Leads that would push the HTML over `max_html` bytes move to
     'N more' (the digest is changed, so what is recorded as sent is what was shown)."""
+    html, text, _ = _render(cfg, digest, links, max_html)
+    return html, text
+
+
+def _render(
+    cfg: Config, digest: MemberDigest, links: Links, max_html: int = MAX_HTML_BYTES
+) -> tuple[str, str, bytes]:
+    """`render`, and the HTML's UTF-8 bytes (its size is measured on them; the MIME part is
+    made from them)."""
     slots = _Slots(digest.fragments, links)
-    html = render_html(cfg, digest, links, slots)
-    while len(html.encode("utf-8")) > max_html and digest.leads:
-        size = len(html.encode("utf-8"))
-        per_lead = max(1, size // max(1, len(digest.leads)))
-        digest.drop_last(max(1, (size - max_html) // per_lead + 1))
-        html = render_html(cfg, digest, links, slots)
-    return html, render_text(cfg, digest, links, slots)
+    html, shape = _render_html(cfg, digest, links, slots)
+    data = html.encode("utf-8")
+    while len(data) > max_html and digest.leads:
+        per_lead = max(1, len(data) // max(1, len(digest.leads)))
+        digest.drop_last(max(1, (len(data) - max_html) // per_lead + 1))
+        html, shape = _render_html(cfg, digest, links, slots)
+        data = html.encode("utf-8")
+    return html, render_text(cfg, digest, links, slots, shape), data
 
 
 # -- prepared lead fragments -------------------------------------------------------------------
@@ -345,6 +546,9 @@ _HOLE_SPLIT = re.compile(re.escape(HOLE) + r"(f|w|v|i\d+)" + re.escape(END))
 #: being inlined.
 SLOT = f"<!--lead-{_NONCE}-->"
 _CUT = f"<!--cut-{_NONCE}-->"
+#: the same for the plain-text skeleton, and what cuts a prepared skeleton at its holes
+TEXT_SLOT = f"{HOLE}#{END}"
+_SKELETON_SPLIT = re.compile(f"({re.escape(HOLE)}[^{END}]*{re.escape(END)}|{re.escape(SLOT)})")
 #: Fragments kept per period: a week has a few variants of each posting, never one per member.
 MAX_FRAGMENTS = 12_000
 _ROLE = ' class="role"'
@@ -379,37 +583,49 @@ class _Holes:
 @dataclass(frozen=True, slots=True)
 class Fragment:
     """One lead as HTML (CSS inlined) or text, shared by every member it is shown to: static
-    text with the names of holes between (`parts[1::2]`)."""
+    text around its holes. The feedback prefix fills most holes (five links), so the static
+    text is kept as runs cut at those (`runs`, joined by the prefix), with the other holes
+    (`keys`: the 'Why' line, introduction links) between the runs."""
 
     posting_id: int
-    parts: tuple[str, ...]
+    runs: tuple[tuple[str, ...], ...]
+    keys: tuple[str, ...]
     html: bool
 
     @classmethod
     def of(cls, posting_id: int, text: str, html: bool) -> Fragment:
-        return cls(posting_id, tuple(_HOLE_SPLIT.split(text)), html)
-
-    def fill(self, links: Links, lead: Lead) -> str:
-        """The fragment with this member's links and words in its holes, written as the
-        inliner writes attribute values and text."""
-        out = list(self.parts)
-        for i in range(1, len(out), 2):
-            key = out[i]
+        parts = _HOLE_SPLIT.split(text)
+        runs, keys = [[parts[0]]], []
+        for key, static in zip(parts[1::2], parts[2::2], strict=True):
             if key == "f":
-                value = (
-                    links.feedback_prefix.translate(_ATTRIBUTE)
-                    if self.html
-                    else links.feedback_prefix
-                )
-            elif key == "w":
-                value = ("Why: " + "; ".join(lead.why)).translate(_TEXT)
+                runs[-1].append(static)
+            else:
+                keys.append(key)
+                runs.append([static])
+        return cls(posting_id, tuple(map(tuple, runs)), tuple(keys), html)
+
+    def fill(self, links: Links, lead: Lead, prefix: str) -> str:
+        """The fragment with this member's links and words in its holes, written as the
+        inliner writes attribute values and text; `prefix`: the member's feedback prefix,
+        already written so."""
+        runs = self.runs
+        out = [prefix.join(runs[0])]
+        for key, run in zip(self.keys, runs[1:], strict=True):
+            if key == "w":
+                out.append(("Why: " + "; ".join(lead.why)).translate(_TEXT))
             elif key == "v":
-                value = wrap("Why: " + "; ".join(lead.why), indent="  ")
+                out.append(_why_text("Why: " + "; ".join(lead.why)))
             else:
                 url = links.intro(self.posting_id, int(key[1:]))
-                value = url.translate(_ATTRIBUTE) if self.html else url
-            out[i] = value
+                out.append(url.translate(_ATTRIBUTE) if self.html else url)
+            out.append(prefix.join(run))
         return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def _why_text(line: str) -> str:
+    """A 'Why' line wrapped for the text part: members of a sub-group share most of them."""
+    return wrap(line, indent="  ")
 
 
 def _lead_key(lead: Lead) -> tuple[object, ...]:
@@ -422,27 +638,22 @@ def _lead_key(lead: Lead) -> tuple[object, ...]:
 
 
 class _Slots:
-    """The leads of one digest as its skeleton template meets them (`fragments` in templates),
-    block by block, and their fragments from the period's cache (`MemberDigest.fragments`)."""
+    """The leads of one digest, block by block, joined from their fragments in the period's
+    cache (`MemberDigest.fragments`), which also holds the prepared skeletons."""
 
     def __init__(self, cache: dict[object, object], links: Links) -> None:
         if len(cache) > MAX_FRAGMENTS:
             cache.clear()
         self.cache, self.links = cache, links
-        #: per slot of the HTML skeleton: (cache key, lead, in a role block)
-        self.wanted: list[list[tuple[tuple[object, ...], Lead, bool]]] = []
         self._keys: dict[int, tuple[object, ...]] = {}  # id(lead): the digest holds its leads
+        self._prefix = links.feedback_prefix
+        self._prefix_html = self._prefix.translate(_ATTRIBUTE)
 
     def _key(self, lead: Lead) -> tuple[object, ...]:
         key = self._keys.get(id(lead))
         if key is None:
             key = self._keys[id(lead)] = _lead_key(lead)
         return key
-
-    def html(self, leads: list[Lead], in_role: bool) -> Markup:
-        """A slot in the skeleton for a block of leads; `html_blocks` supplies what goes there."""
-        self.wanted.append([(("html", in_role, *self._key(lead)), lead, in_role) for lead in leads])
-        return Markup(SLOT)
 
     def text(self, leads: list[Lead]) -> str:
         """A block of leads in the plain-text part, this member's links joined in."""
@@ -457,23 +668,25 @@ class _Slots:
                     .render(lead=lead, links=_Holes())
                 )
                 fragment = self.cache[key] = Fragment.of(lead.posting.id, text, html=False)
-            out.append(fragment.fill(self.links, lead))
+            out.append(fragment.fill(self.links, lead, self._prefix))
         return "".join(out)
 
-    def html_blocks(self) -> list[str]:
-        """Each slot's leads, joined: the missing fragments rendered and inlined together, in
-        one document, so the stylesheet is parsed once for them."""
-        missing = {key: (lead, in_role) for slot in self.wanted for key, lead, in_role in slot
-                   if key not in self.cache}  # fmt: skip
+    def html_blocks(self, blocks: list[tuple[list[Lead], bool]]) -> list[str]:
+        """Each block's leads (in a role block or not), joined: the missing fragments rendered
+        and inlined together, in one document, so the stylesheet is parsed once for them."""
+        wanted = [
+            [(("html", in_role, *self._key(lead)), lead) for lead in leads]
+            for leads, in_role in blocks
+        ]
+        missing = {key: (lead, in_role) for slot, (_, in_role) in zip(wanted, blocks, strict=True)
+                   for key, lead in slot if key not in self.cache}  # fmt: skip
         if missing:
             inlined = _inline_leads(list(missing.values()))
             for key, (lead, _), html in zip(missing, missing.values(), inlined, strict=True):
                 self.cache[key] = Fragment.of(lead.posting.id, html, html=True)
-        fill = Fragment.fill
-        return [
-            "".join([fill(self.cache[key], self.links, lead) for key, lead, _ in slot])  # type: ignore[arg-type]
-            for slot in self.wanted
-        ]
+        fill, cache, links, prefix = Fragment.fill, self.cache, self.links, self._prefix_html
+        return ["".join([fill(cache[key], links, lead, prefix) for key, lead in slot])  # type: ignore[arg-type]
+                for slot in wanted]  # fmt: skip
 
 
 def _inline_leads(leads: list[tuple[Lead, bool]]) -> list[str]:
@@ -545,11 +758,15 @@ def build_mail(
 ) -> Mail:
     """The complete message. `message_id` is reused when a digest is sent again after a crash, so
     receiving systems that already have it drop the copy."""
-    html, text = render(cfg, digest, links)
+    html, text, utf8 = _render(cfg, digest, links)
     message_id = message_id or new_message_id(cfg, digest)
-    date = format_datetime((now or datetime.now(UTC)).astimezone(cfg.tz))
+    date = _date(int((now or datetime.now(UTC)).timestamp()), cfg.tz)
     sender, list_id = _group_headers(cfg.smtp.from_address, cfg.group.name)
-    mailto = f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
+    mailto = _MAILTO.get(cfg.smtp.from_address)
+    if mailto is None:  # the unsubscribe address is the From address's: parsed once
+        mailto = _MAILTO[cfg.smtp.from_address] = (
+            f"mailto:{cfg.unsubscribe_address()}?subject=unsubscribe"
+        )
     head = b"".join((
         sender,
         header_line("To", mailbox_text(digest.member.name, digest.member.email)),
@@ -560,8 +777,17 @@ def build_mail(
         list_unsubscribe(links.unsubscribe, mailto),
         _period_headers(digest.period),
     ))  # fmt: skip
-    parts = (_text_part(text), _html_part(html))
+    parts = (_text_part(text), _html_part(html, utf8))
     return Mail(message_id, multipart(head, parts))
+
+
+_MAILTO: dict[str, str] = {}
+
+
+@lru_cache(maxsize=4)
+def _date(second: int, tz: tzinfo) -> str:
+    """The Date header's value for that second: the digests of one second share it."""
+    return format_datetime(datetime.fromtimestamp(second, tz))
 
 
 @lru_cache(maxsize=16)
@@ -619,27 +845,32 @@ def _period_headers(period: str) -> bytes:
 def _text_part(text: str) -> bytes:
     """As is when it can be (long links stay whole for plain-text readers, no quoted-printable
     pass); otherwise encoded by the email package, as it would choose."""
-    if text.isascii() and max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
-        return _seven_bit("text/plain", "utf-8", text)
+    if text.isascii():
+        data = text.encode("ascii")
+        if not any(c in data for c in _ODD_BREAKS):  # then lines end at LF alone
+            if max(map(len, data.split(b"\n"))) <= SMTP_LINE:
+                return _TEXT_HEAD + _crlf(data)
+        elif max(map(len, text.splitlines()), default=0) <= SMTP_LINE:
+            return _seven_bit("text/plain", "utf-8", text)
     part = MIMEPart(policy=MESSAGE_POLICY)
     part.set_content(text, charset="utf-8")
     return part.as_bytes(policy=WIRE_POLICY)
 
 
-def _html_part(html: str) -> bytes:
-    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken."""
-    ascii_html = mail_safe_html(html)
-    if ascii_html is not None:
-        return _seven_bit("text/html", "us-ascii", ascii_html, b"MIME-Version: 1.0\r\n")
+def _html_part(html: str, utf8: bytes | None = None) -> bytes:
+    """7-bit ASCII (see `mail_safe_html`); base64 when no line can be broken. `utf8`: the
+    HTML's UTF-8 bytes when they are at hand: the only non-ASCII character of most digests is
+    the middle dot (of "Applied · Hired"), so its reference replaced in them is often all the
+    encoding there is to do."""
+    body = _mail_safe(html, utf8, b"\r\n")
+    if body is not None:
+        return _HTML_HEAD + body
     part = EmailMessage(policy=MESSAGE_POLICY)
     part.set_content(html, subtype="html", charset="utf-8", cte="base64")
     return part.as_bytes(policy=WIRE_POLICY)
 
 
-def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
-    """A part whose body goes out as it is, every line ended by CRLF (lines split as the email
-    package splits them: at CR, LF and CRLF only)."""
-    lines = b"\r\n".join(body.encode("ascii").splitlines())
+def _seven_bit_head(content_type: str, charset: str, extra: bytes = b"") -> bytes:
     return (
         (
             f'Content-Type: {content_type}; charset="{charset}"\r\n'
@@ -647,9 +878,28 @@ def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -
         ).encode("ascii")
         + extra
         + b"\r\n"
-        + lines
-        + b"\r\n"
     )
+
+
+_MIDDOT = "\xb7".encode()
+_HTML_HEAD = _seven_bit_head("text/html", "us-ascii", b"MIME-Version: 1.0\r\n")
+_TEXT_HEAD = _seven_bit_head("text/plain", "utf-8")
+#: what else str.splitlines (besides LF) ends a line at in ASCII text
+_ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
+
+
+def _seven_bit(content_type: str, charset: str, body: str, extra: bytes = b"") -> bytes:
+    """A part whose body goes out as it is, every line ended by CRLF (lines split as the email
+    package splits them: at CR, LF and CRLF only)."""
+    return _seven_bit_head(content_type, charset, extra) + _crlf(body.encode("ascii"))
+
+
+def _crlf(data: bytes) -> bytes:
+    """Every line ended by CRLF, lines split as the email package splits them (at CR, LF and
+    CRLF); without a CR that is a replace, not a list of lines."""
+    if b"\r" in data:
+        return b"\r\n".join(data.splitlines()) + b"\r\n"
+    return data.replace(b"\n", b"\r\n") + (b"" if data.endswith(b"\n") else b"\r\n")
 
 
 def multipart(head: bytes, parts: tuple[bytes, ...]) -> bytes:
@@ -672,26 +922,41 @@ def mail_safe_html(html: str) -> str | None:
     (smaller than base64, cheaper than quoted-printable): non-ASCII characters become character
     references, and an over-long line breaks before an attribute (whitespace inside a tag, so
     nothing changes on screen). None if a line cannot be broken that way."""
-    text = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if len(line) > SMTP_LINE:
-            folded = _fold(line)
-            if folded is None:
-                return None
-            lines[i] = folded
-    return "\n".join(lines)
+    data = _mail_safe(html)
+    return None if data is None else data.decode("ascii")
 
 
-def _fold(line: str) -> str | None:
-    parts: list[str] = []
+def _mail_safe(html: str, utf8: bytes | None = None, end: bytes = b"\n") -> bytes | None:
+    """`mail_safe_html` as bytes: the long lines (a lead's feedback links) found by C-level
+    maps over the line lengths, only they visited in Python. `utf8`: see `_html_part`. With
+    `end` CRLF, the body of the MIME part: every line ended so, as `_crlf` would end them."""
+    data = utf8.replace(_MIDDOT, b"&#183;") if utf8 is not None else b"\x80"
+    if not data.isascii():  # what "xmlcharrefreplace" writes: decimal references
+        data = html.encode("ascii", "xmlcharrefreplace")
+    if end != b"\n" and b"\r" in data:  # lines also end at CR: `_crlf` splits them so
+        folded = _mail_safe(html, utf8)
+        return None if folded is None else _crlf(folded)
+    lines = data.split(b"\n")
+    long = list(compress(range(len(lines)), map(SMTP_LINE.__lt__, map(len, lines))))
+    for i in long:
+        folded = _fold(lines[i], end)
+        if folded is None:
+            return None
+        lines[i] = folded
+    if end == b"\n":
+        return end.join(lines) if long else data
+    return end.join(lines) + (b"" if data.endswith(b"\n") else end)
+
+
+def _fold(line: bytes, end: bytes = b"\n") -> bytes | None:
+    parts: list[bytes] = []
     while len(line) > SMTP_LINE:
-        cut = max(line.rfind(' style="', 1, SMTP_LINE), line.rfind(' href="', 1, SMTP_LINE))
+        cut = max(line.rfind(b' style="', 1, SMTP_LINE), line.rfind(b' href="', 1, SMTP_LINE))
         if cut <= 0:
             return None
         parts.append(line[:cut])
         line = line[cut:]
-    return "\n".join([*parts, line])
+    return end.join([*parts, line])
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
