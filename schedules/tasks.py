@@ -24,7 +24,7 @@ from celery.signals import worker_process_init, worker_ready
 from digest import units
 from digest.config import Config, group_slugs, load_config
 from digest.store.db import Database
-from digest.store.groups import sync_group
+from digest.store.groups import group_database
 from digest.store.sends import finish_period, period_sent
 from digest.store.wakes import OUTBOX, RECORD, RETAG, WAKE_TASK, broker_url, take_wakes
 from schedules.jobs import CATALOGUE
@@ -122,10 +122,7 @@ def _db(group: str | None = None) -> Database:
     known: dict[str | None, Database] = _state["groups"]
     if group not in known:
         cfg = _cfg(group)
-        with _state["db"].session() as session:
-            main = cfg.group.slug == _slugs()[0]
-            group_id = sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main)
-        known[group] = _state["db"].for_group(group_id)
+        known[group] = group_database(_state["db"], cfg, main=cfg.group.slug == _slugs()[0])
     return known[group]
 
 

@@ -20,7 +20,7 @@ from digest.config import DEFAULT_CONFIG, Config, group_slugs, load_config
 from digest.errors import ServiceError, UserError, decode_utf8, os_problem
 from digest.formatting import when
 from digest.store.db import Database
-from digest.store.groups import sync_group
+from digest.store.groups import group_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,10 +43,13 @@ class State:
         self._cfg: Config | None = None
         self._db: Database | None = None
         self._site: Database | None = None
+        self._slugs: list[str] | None = None
 
     def slugs(self) -> list[str]:
-        """Every group the config names, jobdigest.toml's own first."""
-        return group_slugs(self.config_path)
+        """Every group the config names, jobdigest.toml's own first (read once per command)."""
+        if self._slugs is None:
+            self._slugs = group_slugs(self.config_path)
+        return self._slugs
 
     @property
     def slug(self) -> str:
@@ -102,13 +105,8 @@ class State:
     def db(self) -> Database:
         """The database bound to this State's group (its row made to match the config)."""
         if self._db is None:
-            cfg, site = self.cfg, self.site_db
-            main = cfg.group.slug == self.slugs()[0]
-            with site.session() as session:
-                group_id = sync_group(
-                    session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main
-                )
-            self._db = site.for_group(group_id)
+            cfg = self.cfg
+            self._db = group_database(self.site_db, cfg, main=cfg.group.slug == self.slugs()[0])
         return self._db
 
     def for_group(self, slug: str) -> State:

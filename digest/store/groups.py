@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.orm import Session
 
 from digest.errors import UserError
 from digest.store.models import Group, Member, Posting, SiteAdmin
+
+if TYPE_CHECKING:
+    from digest.config import Config
+    from digest.store.db import Database
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 #: jobdigest.toml's own group: the one a database from before groups moved into (migration 0012)
@@ -106,6 +111,14 @@ def sync_group(session: Session, slug: str, name: str, timezone: str, main: bool
         group.slug, group.name, group.timezone = slug, name, timezone
     session.flush()
     return group.id
+
+
+def group_database(site: Database, cfg: Config, main: bool = False) -> Database:
+    """The database bound to the group `cfg` configures, its row made to match that config
+    first: the one way the CLI, the workers and the web app open a group."""
+    with site.session() as session:
+        group_id = sync_group(session, cfg.group.slug, cfg.group.name, cfg.group.timezone, main)
+    return site.for_group(group_id)
 
 
 def remove_group(session: Session, slug: str) -> GroupRow:

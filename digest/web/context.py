@@ -62,14 +62,12 @@ class WebState:
 
     def _load(self, slug: str) -> WebState | None:
         from digest.config import group_slugs, load_config
-        from digest.store.groups import sync_group
+        from digest.store.groups import group_database
 
         if self.cfg.path is None or slug not in group_slugs(self.cfg.path):
             return None
         cfg = load_config(self.cfg.path, slug)
-        with self.db.site().session() as session:
-            group_id = sync_group(session, slug, cfg.group.name, cfg.group.timezone)
-        db = self.db.for_group(group_id)
+        db = group_database(self.db.site(), cfg)
         return dataclasses.replace(
             self,
             cfg=cfg,
